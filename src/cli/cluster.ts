@@ -1,0 +1,101 @@
+import type { Argv } from 'yargs';
+import { buildControlPlane, localClusterStatus, startLocalCluster, stopLocalCluster } from '../cluster/index.js';
+import { progress } from './output.js';
+
+const dirOption = {
+  dir: { type: 'string', default: '.apfbench/cluster', describe: 'where the control plane keeps its data' },
+} as const;
+
+const binOptions = {
+  'apiserver-bin': { type: 'string', describe: 'use this kube-apiserver binary instead of building one' },
+  'etcd-bin': { type: 'string', describe: 'use this etcd binary instead of building one' },
+} as const;
+
+export function clusterCommand(yargs: Argv): Argv {
+  return yargs
+    .command(
+      'up',
+      'start etcd and kube-apiserver on loopback and leave them running',
+      (y) =>
+        y.options({
+          ...dirOption,
+          ...binOptions,
+          nodes: { type: 'number', default: 2000, describe: 'node identities (system:node:<name>) in the token file' },
+          tenants: { type: 'number', default: 100, describe: 'tenant user identities' },
+          'service-accounts': { type: 'number', default: 100, describe: 'service-account identities' },
+          'max-requests-inflight': { type: 'number', describe: 'kube-apiserver --max-requests-inflight' },
+          'max-mutating-requests-inflight': { type: 'number', describe: 'kube-apiserver --max-mutating-requests-inflight' },
+          'apiserver-arg': { type: 'string', array: true, default: [] as string[], describe: 'extra kube-apiserver flag, key=value (repeatable)' },
+          port: { type: 'number', describe: 'kube-apiserver secure port (default: a free one)' },
+          'ready-timeout': { type: 'number', default: 180, describe: 'seconds to wait for /readyz' },
+        }),
+      async (argv) => {
+        const started = Date.now();
+        const cluster = await startLocalCluster({
+          dir: argv.dir,
+          detached: true,
+          apiserverBin: argv['apiserver-bin'],
+          etcdBin: argv['etcd-bin'],
+          identities: { nodes: argv.nodes, tenants: argv.tenants, serviceAccounts: argv['service-accounts'] },
+          maxRequestsInflight: argv['max-requests-inflight'],
+          maxMutatingRequestsInflight: argv['max-mutating-requests-inflight'],
+          apiserverArgs: argv['apiserver-arg'],
+          port: argv.port,
+          readyTimeoutMs: argv['ready-timeout'] * 1000,
+          onProgress: progress,
+        });
+        const secs = ((Date.now() - started) / 1000).toFixed(1);
+        process.stdout.write(
+          [
+            `control plane ready at ${cluster.target.server} (${secs}s)`,
+            `  kubeconfig (admin):  ${cluster.kubeconfigPath}`,
+            `  load identities:     ${cluster.identitiesPath} (${cluster.identities.nodes.length} nodes, ${cluster.identities.tenants.length} tenants, ${cluster.identities.serviceAccounts.length} service accounts)`,
+            `  logs:                ${cluster.dir}/etcd.log, ${cluster.dir}/kube-apiserver.log`,
+            '',
+            `  kubectl --kubeconfig ${cluster.kubeconfigPath} get prioritylevelconfigurations`,
+            `  apfbench run SCENARIO --kubeconfig ${cluster.kubeconfigPath}`,
+            `  apfbench cluster down --dir ${argv.dir}`,
+            '',
+          ].join('\n'),
+        );
+      },
+    )
+    .command(
+      'down',
+      'stop the control plane started with `cluster up` and remove its data',
+      (y) => y.options(dirOption),
+      async (argv) => {
+        const stopped = await stopLocalCluster(argv.dir);
+        process.stdout.write(
+          stopped.length > 0 ? `stopped ${stopped.join(', ')}; removed ${argv.dir}\n` : `nothing was running; removed ${argv.dir}\n`,
+        );
+      },
+    )
+    .command(
+      'status',
+      'say what runs from a cluster directory',
+      (y) => y.options(dirOption),
+      async (argv) => {
+        const status = await localClusterStatus(argv.dir);
+        if (status.state === undefined) {
+          process.stdout.write(`no control plane in ${status.dir}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const lines = [`${status.state.server}: ${status.ready ? 'ready' : 'not ready'} (started ${status.state.startedAt})`];
+        for (const p of status.processes) lines.push(`  ${p.name.padEnd(15)} pid ${p.pid}  ${p.alive ? 'running' : 'not running'}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+        if (!status.ready) process.exitCode = 1;
+      },
+    )
+    .command(
+      'build',
+      'build kube-apiserver and etcd from the pinned Go modules into the cache (a no-op when cached)',
+      (y) => y,
+      async () => {
+        const built = await buildControlPlane({ onProgress: progress });
+        process.stdout.write(`${built.source === 'cache' ? 'cached' : 'built'}: ${built.dir}\n`);
+      },
+    )
+    .demandCommand(1, 'say which: up, down, status or build');
+}

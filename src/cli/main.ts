@@ -1,0 +1,31 @@
+import yargs from 'yargs';
+import { clusterCommand } from './cluster.js';
+import { printError } from './output.js';
+
+/**
+ * Parses argv and runs one command. Returns the exit code; only this layer
+ * prints errors (../shared/DESIGN.md: 0 ok, 1 internal, 2 invalid input,
+ * 3 check failed, 130 interrupted).
+ */
+export async function main(args: string[]): Promise<number> {
+  let failure: number | undefined;
+  try {
+    await yargs(args)
+      .scriptName('apfbench')
+      .usage('$0 <command> [options]\n\nLoad and fairness benchmarks for the Kubernetes API server under API Priority and Fairness.')
+      .command('cluster', 'start, stop and inspect a local control plane (etcd + kube-apiserver)', clusterCommand)
+      .demandCommand(1, 'say which command; see --help')
+      .strict()
+      .recommendCommands()
+      .wrap(Math.min(110, process.stdout.columns || 110))
+      .fail((msg, err) => {
+        if (err) throw err;
+        process.stderr.write(`error: ${msg}\nsee: apfbench --help\n`);
+        failure = 2;
+      })
+      .parseAsync();
+  } catch (err) {
+    return printError(err);
+  }
+  return failure ?? (typeof process.exitCode === 'number' ? process.exitCode : 0);
+}

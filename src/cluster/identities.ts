@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+
+/** How many load identities the token file holds; each is a real API-server user. */
+export interface IdentityCounts {
+  readonly nodes: number;
+  readonly tenants: number;
+  readonly serviceAccounts: number;
+}
+
+export const defaultIdentityCounts: IdentityCounts = { nodes: 2000, tenants: 100, serviceAccounts: 100 };
+
+export interface TokenIdentity {
+  readonly user: string;
+  readonly groups: readonly string[];
+  readonly token: string;
+}
+
+/** Written next to the kubeconfig, mode 0600. Only `admin` is in system:masters. */
+export interface IdentitiesFile {
+  readonly version: 1;
+  readonly admin: TokenIdentity;
+  /** `system:node:<name>` in `system:nodes`; `nodeName` is the Node object's name. */
+  readonly nodes: readonly (TokenIdentity & { nodeName: string })[];
+  /** One user per tenant, in group `apfbench:tenants` (flow schema `global-default`). */
+  readonly tenants: readonly TokenIdentity[];
+  /** `system:serviceaccount:<ns>:<name>` (flow schema `service-accounts`). */
+  readonly serviceAccounts: readonly (TokenIdentity & { namespace: string; name: string })[];
+  /** Control-plane component users (`system:kube-scheduler`, `system:kube-controller-manager`). */
+  readonly components: readonly TokenIdentity[];
+}
+
+export const tenantGroup = 'apfbench:tenants';
+export const loadNamespace = 'apfbench';
+
+export function nodeName(i: number): string {
+  return `node-${String(i).padStart(5, '0')}`;
+}
+
+const token = () => randomBytes(24).toString('base64url');
+
+export function generateIdentities(counts: IdentityCounts): IdentitiesFile {
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  return {
+    version: 1,
+    admin: { user: 'apfbench-admin', groups: ['system:masters'], token: token() },
+    nodes: range(counts.nodes).map((i) => ({
+      nodeName: nodeName(i),
+      user: `system:node:${nodeName(i)}`,
+      groups: ['system:nodes'],
+      token: token(),
+    })),
+    tenants: range(counts.tenants).map((i) => ({ user: `tenant-${i}`, groups: [tenantGroup], token: token() })),
+    serviceAccounts: range(counts.serviceAccounts).map((i) => ({
+      namespace: loadNamespace,
+      name: `controller-${i}`,
+      user: `system:serviceaccount:${loadNamespace}:controller-${i}`,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${loadNamespace}`],
+      token: token(),
+    })),
+    components: [
+      { user: 'system:kube-scheduler', groups: [], token: token() },
+      { user: 'system:kube-controller-manager', groups: [], token: token() },
+    ],
+  };
+}
+
+export function allIdentities(ids: IdentitiesFile): TokenIdentity[] {
+  return [ids.admin, ...ids.nodes, ...ids.tenants, ...ids.serviceAccounts, ...ids.components];
+}
+
+/** The API server's --token-auth-file format: token,user,uid,"group1,group2". */
+export function renderTokenFile(ids: IdentitiesFile): string {
+  const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  return (
+    allIdentities(ids)
+      .map((id) => [id.token, id.user, id.user, quote(id.groups.join(','))].join(','))
+      .join('\n') + '\n'
+  );
+}

@@ -1,0 +1,309 @@
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { request } from 'undici';
+import { ApfbenchError } from '../errors.js';
+import { KubeClient, Transport, renderKubeconfig, type KubeTarget } from '../kube/index.js';
+import { resolveBinaries, type BinaryOptions, type ControlPlaneBinaries } from './binaries.js';
+import { bootstrapLoadIdentities } from './bootstrap.js';
+import {
+  defaultIdentityCounts,
+  generateIdentities,
+  renderTokenFile,
+  type IdentitiesFile,
+  type IdentityCounts,
+} from './identities.js';
+import { generatePki } from './pki.js';
+import {
+  assertPortFree,
+  freePort,
+  isAlive,
+  runsBinary,
+  startProcess,
+  stopPid,
+  waitUntilReady,
+  type Spawned,
+} from './processes.js';
+
+export interface LocalClusterOptions extends BinaryOptions {
+  readonly dir: string;
+  readonly identities?: Partial<IdentityCounts>;
+  readonly maxRequestsInflight?: number | undefined;
+  readonly maxMutatingRequestsInflight?: number | undefined;
+  /** Extra kube-apiserver flags as `key=value` (without `--`); they override apfbench's. */
+  readonly apiserverArgs?: readonly string[];
+  readonly etcdArgs?: readonly string[];
+  /** Secure port for kube-apiserver; a free one when left out. */
+  readonly port?: number | undefined;
+  readonly readyTimeoutMs?: number;
+  /** Detached processes outlive this process (`cluster up`); otherwise `stop()` or exit ends them. */
+  readonly detached?: boolean;
+}
+
+/** Written to DIR/state.json: what `cluster status` and `cluster down` read. */
+export interface ClusterState {
+  readonly version: 1;
+  readonly server: string;
+  readonly startedAt: string;
+  readonly binaries: ControlPlaneBinaries;
+  readonly processes: { name: 'etcd' | 'kube-apiserver'; pid: number; bin: string; log: string }[];
+  readonly ports: { apiserver: number; etcdClient: number; etcdPeer: number };
+  readonly apiserverArgs: string[];
+}
+
+export interface LocalCluster {
+  readonly dir: string;
+  readonly target: KubeTarget;
+  readonly kubeconfigPath: string;
+  readonly identitiesPath: string;
+  readonly identities: IdentitiesFile;
+  readonly state: ClusterState;
+  /** A client as the admin (system:masters); for setup, fixtures and metrics only. */
+  admin(): KubeClient;
+  /** Stops both processes and removes DIR. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const stateFile = (dir: string) => join(dir, 'state.json');
+
+export async function readClusterState(dir: string): Promise<ClusterState | undefined> {
+  try {
+    return JSON.parse(await readFile(stateFile(dir), 'utf8')) as ClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `--key=value` flags, later keys replacing earlier ones. */
+export function mergeFlags(defaults: Record<string, string>, overrides: readonly string[]): string[] {
+  const flags = new Map(Object.entries(defaults));
+  for (const kv of overrides) {
+    const eq = kv.indexOf('=');
+    const key = (eq < 0 ? kv : kv.slice(0, eq)).replace(/^--/, '');
+    if (key === '') {
+      throw new ApfbenchError('APFBENCH_BAD_FLAG', `bad API-server flag "${kv}": expected key=value`, { kind: 'invalid-input' });
+    }
+    flags.set(key, eq < 0 ? 'true' : kv.slice(eq + 1));
+  }
+  return [...flags].map(([k, v]) => `--${k}=${v}`);
+}
+
+/**
+ * Starts etcd and kube-apiserver on loopback with data under `dir`, waits for
+ * /readyz, grants the load identities what they need, and writes DIR/kubeconfig
+ * (admin) and DIR/identities.json (mode 0600).
+ */
+export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
+  const dir = resolve(opts.dir);
+  const say = opts.onProgress ?? (() => {});
+  const previous = await readClusterState(dir);
+  if (previous?.processes.some((p) => isAlive(p.pid))) {
+    throw new ApfbenchError('APFBENCH_CLUSTER_RUNNING', `a control plane already runs from ${dir}`, {
+      kind: 'invalid-input',
+      hint: `stop it with \`apfbench cluster down --dir ${opts.dir}\`, or pick another --dir`,
+    });
+  }
+  const binaries = await resolveBinaries(opts);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(join(dir, 'pki'), { recursive: true, mode: 0o700 });
+
+  const pki = await generatePki();
+  const identities = generateIdentities({ ...defaultIdentityCounts, ...opts.identities });
+  const file = (name: string) => join(dir, name);
+  const secret = async (name: string, content: string) => {
+    await writeFile(file(name), content, { mode: 0o600 });
+    return file(name);
+  };
+  const caFile = await secret('pki/ca.crt', pki.ca.cert);
+  await secret('pki/ca.key', pki.ca.key);
+  const certFile = await secret('pki/apiserver.crt', pki.serving.cert);
+  const keyFile = await secret('pki/apiserver.key', pki.serving.key);
+  const saPub = await secret('pki/sa.pub', pki.serviceAccount.publicKey);
+  const saKey = await secret('pki/sa.key', pki.serviceAccount.privateKey);
+  const tokenFile = await secret('tokens.csv', renderTokenFile(identities));
+
+  if (opts.port !== undefined) await assertPortFree(opts.port, 'kube-apiserver');
+  const ports = {
+    apiserver: opts.port ?? (await freePort()),
+    etcdClient: await freePort(),
+    etcdPeer: await freePort(),
+  };
+  const detached = opts.detached ?? false;
+  const started: Spawned[] = [];
+  const stopStarted = async () => {
+    for (const p of [...started].reverse()) await stopPid(p.pid);
+  };
+  const cleanupOnExit = () => {
+    for (const p of started) if (isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
+  };
+  if (!detached) process.once('exit', cleanupOnExit);
+
+  const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
+  const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
+  const etcdArgs = mergeFlags(
+    {
+      name: 'apfbench',
+      'data-dir': file('etcd-data'),
+      'listen-client-urls': etcdUrl,
+      'advertise-client-urls': etcdUrl,
+      'listen-peer-urls': peerUrl,
+      'initial-advertise-peer-urls': peerUrl,
+      'initial-cluster': `apfbench=${peerUrl}`,
+      'log-level': 'warn',
+      'quota-backend-bytes': String(8 * 1024 ** 3),
+    },
+    opts.etcdArgs ?? [],
+  );
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const apiserverArgs = mergeFlags(
+    {
+      'etcd-servers': etcdUrl,
+      'bind-address': '127.0.0.1',
+      'advertise-address': '127.0.0.1',
+      'secure-port': String(ports.apiserver),
+      'tls-cert-file': certFile,
+      'tls-private-key-file': keyFile,
+      'client-ca-file': caFile,
+      'cert-dir': file('pki'),
+      'service-account-key-file': saPub,
+      'service-account-signing-key-file': saKey,
+      'service-account-issuer': 'https://kubernetes.default.svc.cluster.local',
+      'token-auth-file': tokenFile,
+      'authorization-mode': 'Node,RBAC',
+      'enable-admission-plugins': 'NodeRestriction',
+      'service-cluster-ip-range': '10.96.0.0/16',
+      'enable-priority-and-fairness': 'true',
+      // The endpoint reconciler refuses a loopback advertise address; nothing here needs the kubernetes Service endpoints.
+      'endpoint-reconciler-type': 'none',
+      ...(opts.maxRequestsInflight === undefined ? {} : { 'max-requests-inflight': String(opts.maxRequestsInflight) }),
+      ...(opts.maxMutatingRequestsInflight === undefined
+        ? {}
+        : { 'max-mutating-requests-inflight': String(opts.maxMutatingRequestsInflight) }),
+    },
+    opts.apiserverArgs ?? [],
+  );
+
+  const target: KubeTarget = { server, ca: pki.ca.cert };
+  const transport = new Transport(target, { connections: 4 });
+  try {
+    say(`starting etcd on ${etcdUrl}`);
+    const etcd = startProcess('etcd', binaries.etcd, etcdArgs, file('etcd.log'), detached);
+    started.push(etcd);
+    await waitUntilReady(etcd, () => etcdHealthy(etcdUrl), opts.readyTimeoutMs ?? 60_000);
+
+    say(`starting kube-apiserver on ${server}`);
+    const apiserver = startProcess('kube-apiserver', binaries.apiserver, apiserverArgs, file('kube-apiserver.log'), detached);
+    started.push(apiserver);
+    const admin = new KubeClient(transport, { name: identities.admin.user, token: identities.admin.token });
+    await waitUntilReady(
+      apiserver,
+      async () => (await admin.request({ method: 'GET', path: '/readyz', discardBody: true })).status === 200,
+      opts.readyTimeoutMs ?? 180_000,
+      (ms) => say(`  waiting for /readyz (${Math.round(ms / 1000)}s)`),
+    );
+    await bootstrapLoadIdentities(admin);
+  } catch (err) {
+    await transport.close();
+    await stopStarted();
+    process.removeListener('exit', cleanupOnExit);
+    throw err;
+  }
+  await transport.close();
+
+  const kubeconfigPath = await secret(
+    'kubeconfig',
+    renderKubeconfig({ server, ca: pki.ca.cert, token: identities.admin.token }),
+  );
+  const identitiesPath = await secret('identities.json', JSON.stringify(identities, null, 2));
+  const state: ClusterState = {
+    version: 1,
+    server,
+    startedAt: new Date().toISOString(),
+    binaries,
+    processes: started.map((p) => ({
+      name: p.name as 'etcd' | 'kube-apiserver',
+      pid: p.pid,
+      bin: p.name === 'etcd' ? binaries.etcd : binaries.apiserver,
+      log: p.logFile,
+    })),
+    ports,
+    apiserverArgs,
+  };
+  await writeFile(stateFile(dir), JSON.stringify(state, null, 2));
+
+  let stopped = false;
+  return {
+    dir,
+    target,
+    kubeconfigPath,
+    identitiesPath,
+    identities,
+    state,
+    admin: () => new KubeClient(new Transport(target, { connections: 8 }), { name: 'admin', token: identities.admin.token }),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await stopStarted();
+      process.removeListener('exit', cleanupOnExit);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function etcdHealthy(url: string): Promise<boolean> {
+  const res = await request(`${url}/health`, { headersTimeout: 2000, bodyTimeout: 2000 });
+  const body = (await res.body.json()) as { health?: string };
+  return res.statusCode === 200 && body.health === 'true';
+}
+
+/**
+ * Stops the processes recorded in DIR/state.json (checking each PID still runs
+ * the recorded binary) and removes DIR. Returns what it stopped.
+ */
+export async function stopLocalCluster(dirArg: string): Promise<string[]> {
+  const dir = resolve(dirArg);
+  const state = await readClusterState(dir);
+  if (state === undefined) {
+    throw new ApfbenchError('APFBENCH_NO_CLUSTER', `no control plane state in ${dir}`, {
+      kind: 'invalid-input',
+      hint: 'was it started with `apfbench cluster up --dir` this directory?',
+    });
+  }
+  const stopped: string[] = [];
+  for (const p of [...state.processes].reverse()) {
+    if (isAlive(p.pid) && (await runsBinary(p.pid, p.bin))) {
+      await stopPid(p.pid);
+      stopped.push(`${p.name} (pid ${p.pid})`);
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  return stopped;
+}
+
+export interface ClusterStatus {
+  readonly dir: string;
+  readonly state: ClusterState | undefined;
+  readonly processes: { name: string; pid: number; alive: boolean }[];
+  readonly ready: boolean;
+}
+
+export async function localClusterStatus(dirArg: string): Promise<ClusterStatus> {
+  const dir = resolve(dirArg);
+  const state = await readClusterState(dir);
+  if (state === undefined) return { dir, state, processes: [], ready: false };
+  const processes = state.processes.map((p) => ({ name: p.name, pid: p.pid, alive: isAlive(p.pid) }));
+  let ready = false;
+  if (processes.every((p) => p.alive)) {
+    const ids = JSON.parse(await readFile(join(dir, 'identities.json'), 'utf8')) as IdentitiesFile;
+    const ca = await readFile(join(dir, 'pki/ca.crt'), 'utf8');
+    const transport = new Transport({ server: state.server, ca }, { connections: 1, headersTimeoutMs: 5000 });
+    const res = await transport.send({
+      method: 'GET',
+      path: '/readyz',
+      identity: { name: 'admin', token: ids.admin.token },
+      discardBody: true,
+    });
+    await transport.close();
+    ready = res.status === 200;
+  }
+  return { dir, state, processes, ready };
+}

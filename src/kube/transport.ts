@@ -1,0 +1,197 @@
+import { performance } from 'node:perf_hooks';
+import { Pool, type Dispatcher } from 'undici';
+import type { KubeResponse } from './response.js';
+import type { Identity, KubeTarget } from './target.js';
+
+export interface TransportOptions {
+  /** Upper bound on sockets to the server. */
+  readonly connections?: number;
+  /** Milliseconds to wait for response headers before failing the request. */
+  readonly headersTimeoutMs?: number;
+  /** Milliseconds of silence on the body before failing the request (0 = none, for watches). */
+  readonly bodyTimeoutMs?: number;
+}
+
+export interface RequestSpec {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path with query string, e.g. `/api/v1/namespaces/x/configmaps?limit=500`. */
+  readonly path: string;
+  readonly identity: Identity;
+  /** Serialized JSON body. */
+  readonly body?: string;
+  readonly contentType?: string;
+  /** Skip JSON parsing of the response (the hot path only needs status and size). */
+  readonly discardBody?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * One connection pool to one API server. `send` never rejects: transport
+ * failures come back as `status: 0` with `error`, so load loops record them
+ * like any other outcome. Safe to share between all actors of a worker.
+ */
+export class Transport {
+  readonly target: KubeTarget;
+  readonly pool: Pool;
+
+  constructor(target: KubeTarget, opts: TransportOptions = {}) {
+    this.target = target;
+    const tls: Record<string, unknown> = {};
+    if (target.ca !== undefined) tls.ca = target.ca;
+    if (target.insecureSkipTLSVerify === true) tls.rejectUnauthorized = false;
+    if (target.clientCert !== undefined) {
+      tls.cert = target.clientCert.cert;
+      tls.key = target.clientCert.key;
+    }
+    if (target.tlsServerName !== undefined) tls.servername = target.tlsServerName;
+    this.pool = new Pool(target.server, {
+      connections: opts.connections ?? 64,
+      connect: tls,
+      headersTimeout: opts.headersTimeoutMs ?? 60_000,
+      bodyTimeout: opts.bodyTimeoutMs ?? 60_000,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  send<T = unknown>(spec: RequestSpec): Promise<KubeResponse<T>> {
+    return new Promise((resolve) => {
+      const handler = new ResponseCollector<T>(spec.discardBody === true, spec.signal, resolve);
+      const options: Dispatcher.DispatchOptions = {
+        method: spec.method,
+        path: spec.path,
+        headers: requestHeaders(spec),
+        body: spec.body ?? null,
+      };
+      this.pool.dispatch(options, handler);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** Closes at once, failing in-flight requests (used when a run is interrupted). */
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+export function requestHeaders(spec: {
+  identity: Identity;
+  body?: string;
+  contentType?: string;
+}): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = { accept: 'application/json' };
+  const { identity } = spec;
+  if (identity.token !== undefined) headers.authorization = `Bearer ${identity.token}`;
+  if (identity.impersonate !== undefined) {
+    headers['impersonate-user'] = identity.impersonate.user;
+    if (identity.impersonate.groups !== undefined && identity.impersonate.groups.length > 0) {
+      headers['impersonate-group'] = [...identity.impersonate.groups];
+    }
+    if (identity.impersonate.uid !== undefined) headers['impersonate-uid'] = identity.impersonate.uid;
+  }
+  if (spec.body !== undefined) headers['content-type'] = spec.contentType ?? 'application/json';
+  return headers;
+}
+
+function headerValue(headers: Record<string, string | string[] | undefined>, name: string) {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** undici dispatch handler that gathers one response; never throws. */
+class ResponseCollector<T> implements Dispatcher.DispatchHandler {
+  private readonly sentAt = performance.now();
+  private headersAt = 0;
+  private status = 0;
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private flowSchemaUID: string | undefined;
+  private priorityLevelUID: string | undefined;
+  private retryAfterSeconds: number | undefined;
+  private json = false;
+
+  private done = false;
+  private abortListener: (() => void) | undefined;
+
+  constructor(
+    private readonly discard: boolean,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (r: KubeResponse<T>) => void,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    const { signal } = this;
+    if (signal === undefined || this.abortListener !== undefined) return;
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      return;
+    }
+    this.abortListener = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', this.abortListener, { once: true });
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return; // 1xx informational
+    this.headersAt = performance.now();
+    this.status = statusCode;
+    this.flowSchemaUID = headerValue(headers, 'x-kubernetes-pf-flowschema-uid');
+    this.priorityLevelUID = headerValue(headers, 'x-kubernetes-pf-prioritylevel-uid');
+    const retryAfter = headerValue(headers, 'retry-after');
+    if (retryAfter !== undefined) {
+      const n = Number(retryAfter);
+      if (Number.isFinite(n)) this.retryAfterSeconds = n;
+    }
+    this.json = (headerValue(headers, 'content-type') ?? '').includes('json');
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (!this.discard) this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    let body: T | undefined;
+    if (!this.discard && this.json && this.bytes > 0) {
+      try {
+        body = JSON.parse(Buffer.concat(this.chunks).toString('utf8')) as T;
+      } catch {
+        body = undefined;
+      }
+    }
+    this.chunks = [];
+    this.finish(body, undefined);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    const code = (err as { code?: unknown }).code;
+    this.status = 0;
+    this.finish(undefined, {
+      code: typeof code === 'string' ? code : err.name,
+      message: err.message,
+    });
+  }
+
+  private finish(body: T | undefined, error: KubeResponse['error']): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.abortListener !== undefined) this.signal?.removeEventListener('abort', this.abortListener);
+    this.resolve({
+      status: this.status,
+      body,
+      bytes: this.bytes,
+      sentAt: this.sentAt,
+      headersAt: this.headersAt,
+      doneAt: performance.now(),
+      flowSchemaUID: this.flowSchemaUID,
+      priorityLevelUID: this.priorityLevelUID,
+      retryAfterSeconds: this.retryAfterSeconds,
+      error,
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../../src/cluster/index.js';
+import { KubeClient, Transport, type Identity } from '../../src/kube/index.js';
+import type { TokenIdentity } from '../../src/cluster/identities.js';
+
+/** An ephemeral real control plane with a few identities of each kind. */
+export async function startTestCluster(opts: Partial<LocalClusterOptions> = {}): Promise<LocalCluster> {
+  const dir = await mkdtemp(join(tmpdir(), 'apfbench-it-'));
+  return startLocalCluster({
+    dir,
+    identities: { nodes: 4, tenants: 4, serviceAccounts: 2 },
+    ...opts,
+  });
+}
+
+export function identityOf(id: TokenIdentity): Identity {
+  return { name: id.user, token: id.token };
+}
+
+/** A client over its own transport; close the transport when done. */
+export function clientFor(cluster: LocalCluster, identity: Identity): KubeClient {
+  return new KubeClient(new Transport(cluster.target, { connections: 4 }), identity);
+}
