@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../src/cluster/processes.js';
+import type { ClusterState } from '../../src/cluster/local.js';
+import { loadKubeconfig, KubeClient, Transport, ok, resources } from '../../src/kube/index.js';
+import { runCli } from '../support/cli.js';
+
+const tmp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+
+describe('apfbench cluster up / status / down', () => {
+  let dir: string | undefined;
+  afterAll(async () => {
+    if (dir !== undefined && existsSync(join(dir, 'state.json'))) await runCli(['cluster', 'down', '--dir', dir]);
+  });
+
+  it('brings up a real API server, reports it, and leaves nothing behind', async () => {
+    dir = join(await tmp('apfbench-e2e-'), 'cluster');
+    const up = await runCli(['cluster', 'up', '--dir', dir, '--nodes', '10', '--tenants', '3']);
+    expect(up.stderr + up.stdout).toContain('control plane ready at https://127.0.0.1:');
+    expect(up.code).toBe(0);
+    expect((await stat(join(dir, 'identities.json'))).mode & 0o777).toBe(0o600);
+
+    const cfg = await loadKubeconfig(join(dir, 'kubeconfig'));
+    const admin = new KubeClient(new Transport(cfg.target), cfg.identity);
+    try {
+      const version = ok(await admin.request<{ gitVersion: string }>({ method: 'GET', path: '/version' }), 'version');
+      const pinned = (await readFile(new URL('../../hack/control-plane/go.mod', import.meta.url), 'utf8')).match(
+        /k8s\.io\/kubernetes (v\S+)/,
+      )?.[1];
+      expect(version.gitVersion).toBe(pinned);
+      const levels = await admin.listAll(resources.prioritylevelconfigurations);
+      expect(levels.items.map((l) => l.metadata.name).sort()).toEqual([
+        'catch-all',
+        'exempt',
+        'global-default',
+        'leader-election',
+        'node-high',
+        'system',
+        'workload-high',
+        'workload-low',
+      ]);
+    } finally {
+      await admin.transport.close();
+    }
+
+    const status = await runCli(['cluster', 'status', '--dir', dir]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/ready/);
+    expect(status.stdout).toMatch(/kube-apiserver\s+pid \d+\s+running/);
+
+    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as ClusterState;
+    const down = await runCli(['cluster', 'down', '--dir', dir]);
+    expect(down.code).toBe(0);
+    for (const p of state.processes) expect(isAlive(p.pid), `${p.name} pid ${p.pid}`).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('clear errors', () => {
+  it('names a port that is in use', async () => {
+    const server: Server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const res = await runCli(['cluster', 'up', '--dir', join(await tmp('apfbench-e2e-'), 'c'), '--port', String(port)]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(`error [APFBENCH_PORT_IN_USE]: port ${port} for kube-apiserver is already in use`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('shows the last lines of the log of a binary that fails to start', async () => {
+    const dir = join(await tmp('apfbench-e2e-'), 'c');
+    const res = await runCli(['cluster', 'up', '--dir', dir, '--apiserver-bin', process.execPath, '--apiserver-arg', 'not-a-node-flag=1']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('error [APFBENCH_PROCESS_EXITED]: kube-apiserver exited during start-up');
+    expect(res.stderr).toContain('bad option: --not-a-node-flag');
+  });
+
+  it('times out readiness with a clear message', async () => {
+    const dir = join(await tmp('apfbench-e2e-'), 'c');
+    const res = await runCli(['cluster', 'up', '--dir', dir, '--ready-timeout', '0.001']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/APFBENCH_READY_TIMEOUT.*was not ready after/);
+    expect(res.stderr).toContain('--ready-timeout');
+  });
+
+  it('says what to install when Go is missing', async () => {
+    const res = await runCli(['cluster', 'build'], {
+      env: { ...process.env, PATH: '/nonexistent', APFBENCH_CACHE_DIR: await tmp('apfbench-cache-') },
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('error [APFBENCH_GO_MISSING]');
+    expect(res.stderr).toMatch(/hint: install Go >= 1\.26/);
+  });
+});
