@@ -1,0 +1,370 @@
+/**
+ * Per-interval snapshots from workers, and their merge into a timeline and per-group totals.
+ *
+ * A worker keeps one `GroupIntervalCollector` per actor group and, every interval, sends each
+ * group's `snapshot` to the coordinator (never one message per request). The coordinator feeds
+ * every snapshot to a `TimelineAggregator` (or calls `mergeSnapshots` on all of them).
+ */
+import {
+  IntervalRecorder,
+  createAccumulator,
+  encode,
+  mergeEncoded,
+  reset,
+  summarizeMs,
+  usToMs,
+  type DurationHistogram,
+  type DurationSummary,
+} from './histogram.js';
+
+export const DEFAULT_INTERVAL_MS = 1000;
+
+/** Prefix of `byCode` keys for requests that got no HTTP status, e.g. `error:ECONNRESET`. */
+export const TRANSPORT_ERROR_PREFIX = 'error:';
+
+/** What one worker saw for one actor group during one interval. */
+export interface IntervalSnapshot {
+  /** Interval i covers [i, i + 1) × intervalMs since run start. */
+  readonly intervalIndex: number;
+  readonly group: string;
+  /** Sends started (by actual send time). */
+  readonly sent: number;
+  /** Requests finished, with a response or a transport error (by completion time). */
+  readonly completed: number;
+  /** Sends that could not start because the in-flight cap was reached. */
+  readonly dropped: number;
+  /** Completed requests by HTTP status code, or `error:<code>` for transport errors. */
+  readonly byCode: Readonly<Record<string, number>>;
+  /** Completed requests with a non-2xx status or a transport error. */
+  readonly errors: number;
+  /** Encoded µs histograms (see histogram.ts): completion − intended send time. */
+  readonly latency: string;
+  /** Completion − actual send time. */
+  readonly serviceTime: string;
+  /** Actual − intended send time, one value per send. */
+  readonly scheduleLag: string;
+  /** Values clamped into the histograms' range, over all three. */
+  readonly clamped: number;
+  /** Completed requests by `"<verb> <resource> <code>"`. */
+  readonly byKey: Readonly<Record<string, number>>;
+  /** Completed requests by APF priority level name (when the response said). */
+  readonly byPriorityLevel: Readonly<Record<string, number>>;
+  /** Completed requests by APF flow schema name (when the response said). */
+  readonly byFlowSchema: Readonly<Record<string, number>>;
+}
+
+/** One finished request, as reported to a collector. */
+export interface Completion {
+  readonly verb: string;
+  readonly resource: string;
+  /** HTTP status code such as `"200"`, or `transportErrorCode(...)`. */
+  readonly code: string;
+  readonly latencyUs: number;
+  readonly serviceTimeUs: number;
+  readonly priorityLevel?: string;
+  readonly flowSchema?: string;
+}
+
+export function transportErrorCode(code: string): string {
+  return TRANSPORT_ERROR_PREFIX + code;
+}
+
+/** True for anything but a 2xx status. */
+export function isErrorCode(code: string): boolean {
+  return !(code.length === 3 && code.startsWith('2'));
+}
+
+/**
+ * Counts and histograms of one actor group in one worker, for the current interval. Used only
+ * from the worker's thread; `snapshot` drains it.
+ */
+export class GroupIntervalCollector {
+  private readonly latency = new IntervalRecorder();
+  private readonly serviceTime = new IntervalRecorder();
+  private readonly scheduleLag = new IntervalRecorder();
+  private sentCount = 0;
+  private completedCount = 0;
+  private droppedCount = 0;
+  private errorCount = 0;
+  private byCode = new Map<string, number>();
+  private byKey = new Map<string, number>();
+  private byPriorityLevel = new Map<string, number>();
+  private byFlowSchema = new Map<string, number>();
+
+  constructor(readonly group: string) {}
+
+  /** A send started `lagUs` after its intended time. */
+  sent(lagUs: number): void {
+    this.sentCount++;
+    this.scheduleLag.record(lagUs);
+  }
+
+  /** A send was due but the in-flight cap was reached. */
+  dropped(): void {
+    this.droppedCount++;
+  }
+
+  completed(c: Completion): void {
+    this.completedCount++;
+    if (isErrorCode(c.code)) {
+      this.errorCount++;
+    }
+    this.latency.record(c.latencyUs);
+    this.serviceTime.record(c.serviceTimeUs);
+    increment(this.byCode, c.code);
+    increment(this.byKey, `${c.verb} ${c.resource} ${c.code}`);
+    if (c.priorityLevel !== undefined) {
+      increment(this.byPriorityLevel, c.priorityLevel);
+    }
+    if (c.flowSchema !== undefined) {
+      increment(this.byFlowSchema, c.flowSchema);
+    }
+  }
+
+  /** Everything since the previous snapshot; starts a new interval. */
+  snapshot(intervalIndex: number): IntervalSnapshot {
+    const latency = this.latency.flush();
+    const serviceTime = this.serviceTime.flush();
+    const scheduleLag = this.scheduleLag.flush();
+    const snapshot: IntervalSnapshot = {
+      intervalIndex,
+      group: this.group,
+      sent: this.sentCount,
+      completed: this.completedCount,
+      dropped: this.droppedCount,
+      byCode: Object.fromEntries(this.byCode),
+      errors: this.errorCount,
+      latency: latency.encoded,
+      serviceTime: serviceTime.encoded,
+      scheduleLag: scheduleLag.encoded,
+      clamped: latency.clamped + serviceTime.clamped + scheduleLag.clamped,
+      byKey: Object.fromEntries(this.byKey),
+      byPriorityLevel: Object.fromEntries(this.byPriorityLevel),
+      byFlowSchema: Object.fromEntries(this.byFlowSchema),
+    };
+    this.sentCount = this.completedCount = this.droppedCount = this.errorCount = 0;
+    this.byCode = new Map();
+    this.byKey = new Map();
+    this.byPriorityLevel = new Map();
+    this.byFlowSchema = new Map();
+    return snapshot;
+  }
+}
+
+/** One group in one interval, merged over workers. */
+export interface TimelineRow {
+  /** Interval start, in seconds since run start. */
+  readonly t: number;
+  readonly group: string;
+  readonly sent: number;
+  readonly completed: number;
+  readonly dropped: number;
+  /** The non-2xx and transport-error entries of `byCode`. */
+  readonly errorsByCode: Readonly<Record<string, number>>;
+  /** Latency p99 in ms, or null when nothing completed. */
+  readonly p99Ms: number | null;
+  /** Completions per second. */
+  readonly rps: number;
+}
+
+/** One group over the whole run, merged over workers and intervals. */
+export interface GroupTotals {
+  readonly group: string;
+  readonly sent: number;
+  readonly completed: number;
+  readonly dropped: number;
+  readonly errors: number;
+  readonly byCode: Readonly<Record<string, number>>;
+  readonly byKey: Readonly<Record<string, number>>;
+  readonly byPriorityLevel: Readonly<Record<string, number>>;
+  readonly byFlowSchema: Readonly<Record<string, number>>;
+  readonly latencyMs: DurationSummary;
+  readonly serviceTimeMs: DurationSummary;
+  readonly scheduleLagMs: DurationSummary;
+  readonly clamped: number;
+  /** The merged histograms, encoded, so reports can be re-rendered from the result. */
+  readonly histograms: {
+    readonly latency: string;
+    readonly serviceTime: string;
+    readonly scheduleLag: string;
+  };
+}
+
+export interface MergedRun {
+  /** Ordered by interval, then group; only cells some worker reported. */
+  readonly timeline: readonly TimelineRow[];
+  /** Ordered by group. */
+  readonly totals: readonly GroupTotals[];
+}
+
+/** Merges snapshots from any number of workers, in any order. Pure. */
+export function mergeSnapshots(
+  snapshots: Iterable<IntervalSnapshot>,
+  intervalMs = DEFAULT_INTERVAL_MS,
+): MergedRun {
+  const aggregator = new TimelineAggregator(intervalMs);
+  for (const snapshot of snapshots) {
+    aggregator.add(snapshot);
+  }
+  return aggregator.result();
+}
+
+interface Counts {
+  sent: number;
+  completed: number;
+  dropped: number;
+  errors: number;
+  readonly byCode: Map<string, number>;
+}
+
+interface Cell extends Counts {
+  readonly intervalIndex: number;
+  readonly group: string;
+  /** Encoded latency histograms, decoded only when the row is built. */
+  readonly latency: string[];
+}
+
+interface GroupAccumulator extends Counts {
+  readonly byKey: Map<string, number>;
+  readonly byPriorityLevel: Map<string, number>;
+  readonly byFlowSchema: Map<string, number>;
+  readonly latency: DurationHistogram;
+  readonly serviceTime: DurationHistogram;
+  readonly scheduleLag: DurationHistogram;
+  clamped: number;
+}
+
+/**
+ * Incremental form of `mergeSnapshots` for a coordinator that receives snapshots as the run
+ * goes: totals are merged on arrival; a cell keeps only its encoded latencies until `result`.
+ */
+export class TimelineAggregator {
+  private readonly cells = new Map<string, Cell>();
+  private readonly groups = new Map<string, GroupAccumulator>();
+
+  constructor(private readonly intervalMs = DEFAULT_INTERVAL_MS) {}
+
+  add(s: IntervalSnapshot): void {
+    const cell = this.cell(s.intervalIndex, s.group);
+    addCounts(cell, s);
+    cell.latency.push(s.latency);
+
+    const group = this.group(s.group);
+    addCounts(group, s);
+    addAll(group.byKey, s.byKey);
+    addAll(group.byPriorityLevel, s.byPriorityLevel);
+    addAll(group.byFlowSchema, s.byFlowSchema);
+    mergeEncoded(group.latency, s.latency);
+    mergeEncoded(group.serviceTime, s.serviceTime);
+    mergeEncoded(group.scheduleLag, s.scheduleLag);
+    group.clamped += s.clamped;
+  }
+
+  result(): MergedRun {
+    const scratch = createAccumulator();
+    const cells = [...this.cells.values()].sort(
+      (a, b) => a.intervalIndex - b.intervalIndex || compareStrings(a.group, b.group),
+    );
+    const groups = [...this.groups.entries()].sort(([a], [b]) => compareStrings(a, b));
+    return {
+      timeline: cells.map((cell) => this.row(cell, scratch)),
+      totals: groups.map(([name, group]) => totals(name, group)),
+    };
+  }
+
+  private row(cell: Cell, scratch: DurationHistogram): TimelineRow {
+    reset(scratch);
+    for (const encoded of cell.latency) {
+      mergeEncoded(scratch, encoded);
+    }
+    const { totalCount } = scratch.hdr;
+    return {
+      t: (cell.intervalIndex * this.intervalMs) / 1000,
+      group: cell.group,
+      sent: cell.sent,
+      completed: cell.completed,
+      dropped: cell.dropped,
+      errorsByCode: Object.fromEntries([...cell.byCode].filter(([code]) => isErrorCode(code))),
+      p99Ms: totalCount === 0 ? null : usToMs(scratch.hdr.getValueAtPercentile(99)),
+      rps: cell.completed / (this.intervalMs / 1000),
+    };
+  }
+
+  private cell(intervalIndex: number, group: string): Cell {
+    const key = `${intervalIndex}\u0000${group}`;
+    let cell = this.cells.get(key);
+    if (cell === undefined) {
+      cell = { intervalIndex, group, ...emptyCounts(), latency: [] };
+      this.cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  private group(name: string): GroupAccumulator {
+    let group = this.groups.get(name);
+    if (group === undefined) {
+      group = {
+        ...emptyCounts(),
+        byKey: new Map(),
+        byPriorityLevel: new Map(),
+        byFlowSchema: new Map(),
+        latency: createAccumulator(),
+        serviceTime: createAccumulator(),
+        scheduleLag: createAccumulator(),
+        clamped: 0,
+      };
+      this.groups.set(name, group);
+    }
+    return group;
+  }
+}
+
+function totals(name: string, g: GroupAccumulator): GroupTotals {
+  return {
+    group: name,
+    sent: g.sent,
+    completed: g.completed,
+    dropped: g.dropped,
+    errors: g.errors,
+    byCode: Object.fromEntries(g.byCode),
+    byKey: Object.fromEntries(g.byKey),
+    byPriorityLevel: Object.fromEntries(g.byPriorityLevel),
+    byFlowSchema: Object.fromEntries(g.byFlowSchema),
+    latencyMs: summarizeMs(g.latency),
+    serviceTimeMs: summarizeMs(g.serviceTime),
+    scheduleLagMs: summarizeMs(g.scheduleLag),
+    clamped: g.clamped,
+    histograms: {
+      latency: encode(g.latency),
+      serviceTime: encode(g.serviceTime),
+      scheduleLag: encode(g.scheduleLag),
+    },
+  };
+}
+
+function emptyCounts(): Counts {
+  return { sent: 0, completed: 0, dropped: 0, errors: 0, byCode: new Map() };
+}
+
+function addCounts(into: Counts, s: IntervalSnapshot): void {
+  into.sent += s.sent;
+  into.completed += s.completed;
+  into.dropped += s.dropped;
+  into.errors += s.errors;
+  addAll(into.byCode, s.byCode);
+}
+
+function increment(counts: Map<string, number>, key: string, by = 1): void {
+  counts.set(key, (counts.get(key) ?? 0) + by);
+}
+
+function addAll(into: Map<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [key, count] of Object.entries(from)) {
+    increment(into, key, count);
+  }
+}
+
+/** Code-point order, independent of locale. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

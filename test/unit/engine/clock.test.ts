@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+
+import { FakeClock, createRealClock } from '../../../src/engine/clock.js';
+
+describe('FakeClock', () => {
+  it('wakes waiters in due order at their due times', async () => {
+    const clock = new FakeClock();
+    const woke: [string, number][] = [];
+    void clock.sleepUntil(30).then(() => woke.push(['b', clock.now()]));
+    void clock.sleepUntil(10).then(() => woke.push(['a', clock.now()]));
+    await clock.advanceTo(25);
+    expect(woke).toEqual([['a', 10]]);
+    expect(clock.now()).toBe(25);
+    await clock.advance(5);
+    expect(woke).toEqual([
+      ['a', 10],
+      ['b', 30],
+    ]);
+  });
+
+  it('wakes every overdue waiter at the end of a stall', async () => {
+    const clock = new FakeClock(100);
+    const woke: number[] = [];
+    void clock.sleepUntil(110).then(() => woke.push(clock.now()));
+    void clock.sleepUntil(150).then(() => woke.push(clock.now()));
+    await clock.stall(200);
+    expect(woke).toEqual([300, 300]);
+  });
+
+  it('resolves at once for a past time or an aborted signal, and on abort', async () => {
+    const clock = new FakeClock(50);
+    await clock.sleepUntil(10);
+    await clock.sleepUntil(1000, AbortSignal.abort());
+    const controller = new AbortController();
+    const waiting = clock.sleepUntil(1000, controller.signal);
+    expect(clock.pending).toBe(1);
+    controller.abort();
+    await waiting;
+    expect(clock.pending).toBe(0);
+    expect(clock.now()).toBe(50);
+  });
+});
+
+describe('createRealClock', () => {
+  it.each([0, 1])(
+    'does not resolve before the requested time (yield window %d ms)',
+    async (yieldWindowMs) => {
+      const clock = createRealClock({ yieldWindowMs });
+      const target = clock.now() + 15;
+      await clock.sleepUntil(target);
+      expect(clock.now()).toBeGreaterThanOrEqual(target);
+    },
+  );
+
+  it('resolves early when aborted', async () => {
+    const clock = createRealClock();
+    const controller = new AbortController();
+    const start = clock.now();
+    const waiting = clock.sleepUntil(start + 60_000, controller.signal);
+    controller.abort();
+    await waiting;
+    expect(clock.now() - start).toBeLessThan(60_000);
+  });
+});

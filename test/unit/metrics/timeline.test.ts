@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  EMPTY_ENCODED,
+  createRecorder,
+  encode,
+  record,
+  summarizeMs,
+} from '../../../src/metrics/histogram.js';
+import {
+  GroupIntervalCollector,
+  TimelineAggregator,
+  isErrorCode,
+  mergeSnapshots,
+  transportErrorCode,
+  type Completion,
+  type IntervalSnapshot,
+} from '../../../src/metrics/timeline.js';
+
+function encoded(values: readonly number[]): string {
+  const h = createRecorder();
+  values.forEach((v) => record(h, v));
+  return encode(h);
+}
+
+function snapshot(overrides: Partial<IntervalSnapshot>): IntervalSnapshot {
+  return {
+    intervalIndex: 0,
+    group: 'tenant',
+    sent: 0,
+    completed: 0,
+    dropped: 0,
+    byCode: {},
+    errors: 0,
+    latency: EMPTY_ENCODED,
+    serviceTime: EMPTY_ENCODED,
+    scheduleLag: EMPTY_ENCODED,
+    clamped: 0,
+    byKey: {},
+    byPriorityLevel: {},
+    byFlowSchema: {},
+    ...overrides,
+  };
+}
+
+function completion(code: string, latencyUs: number, extra: Partial<Completion> = {}): Completion {
+  return { verb: 'GET', resource: 'pods', code, latencyUs, serviceTimeUs: latencyUs / 2, ...extra };
+}
+
+describe('isErrorCode', () => {
+  it.each([
+    ['200', false],
+    ['201', false],
+    ['304', true],
+    ['409', true],
+    ['429', true],
+    ['500', true],
+    [transportErrorCode('ECONNRESET'), true],
+  ])('%s → %s', (code, error) => {
+    expect(isErrorCode(code)).toBe(error);
+  });
+});
+
+describe('GroupIntervalCollector', () => {
+  it('snapshots one interval and starts the next one empty', () => {
+    const collector = new GroupIntervalCollector('kubelet');
+    collector.sent(1500);
+    collector.sent(-1);
+    collector.dropped();
+    collector.completed(
+      completion('200', 4000, { priorityLevel: 'node-high', flowSchema: 'system-nodes' }),
+    );
+    collector.completed(completion('429', 9000, { verb: 'LIST', priorityLevel: 'node-high' }));
+    collector.completed(completion(transportErrorCode('ECONNRESET'), 12_000));
+
+    const first = collector.snapshot(7);
+    expect({ ...first, latency: '', serviceTime: '', scheduleLag: '' }).toEqual({
+      intervalIndex: 7,
+      group: 'kubelet',
+      sent: 2,
+      completed: 3,
+      dropped: 1,
+      byCode: { '200': 1, '429': 1, 'error:ECONNRESET': 1 },
+      errors: 2,
+      latency: '',
+      serviceTime: '',
+      scheduleLag: '',
+      clamped: 1,
+      byKey: { 'GET pods 200': 1, 'LIST pods 429': 1, 'GET pods error:ECONNRESET': 1 },
+      byPriorityLevel: { 'node-high': 2 },
+      byFlowSchema: { 'system-nodes': 1 },
+    });
+    expect(first.latency).toBe(encoded([4000, 9000, 12_000]));
+    expect(first.serviceTime).toBe(encoded([2000, 4500, 6000]));
+    expect(first.scheduleLag).toBe(encoded([1500, 0]));
+
+    expect(collector.snapshot(8)).toEqual(snapshot({ intervalIndex: 8, group: 'kubelet' }));
+  });
+});
+
+describe('mergeSnapshots', () => {
+  const workerA = [
+    snapshot({
+      intervalIndex: 0,
+      sent: 10,
+      completed: 8,
+      dropped: 1,
+      byCode: { '200': 6, '429': 2 },
+      errors: 2,
+      latency: encoded([1000, 2000, 3000]),
+      scheduleLag: encoded([10, 20]),
+      byKey: { 'GET pods 200': 6, 'GET pods 429': 2 },
+      byPriorityLevel: { 'global-default': 8 },
+      byFlowSchema: { 'global-default': 8 },
+    }),
+    snapshot({
+      intervalIndex: 1,
+      sent: 5,
+      completed: 5,
+      byCode: { '200': 5 },
+      latency: encoded([4000]),
+      byKey: { 'GET pods 200': 5 },
+    }),
+  ];
+  const workerB = [
+    snapshot({
+      intervalIndex: 0,
+      sent: 4,
+      completed: 4,
+      byCode: { '200': 3, 'error:ETIMEDOUT': 1 },
+      errors: 1,
+      latency: encoded([5000, 6000]),
+      scheduleLag: encoded([30]),
+      clamped: 2,
+      byKey: { 'GET pods 200': 3, 'GET pods error:ETIMEDOUT': 1 },
+      byPriorityLevel: { 'global-default': 3 },
+    }),
+    snapshot({ intervalIndex: 0, group: 'kubelet', sent: 2, completed: 2, byCode: { '200': 2 } }),
+  ];
+
+  it('merges two workers into one row per interval and group', () => {
+    const { timeline } = mergeSnapshots([...workerB, ...workerA]);
+    expect(timeline).toEqual([
+      {
+        t: 0,
+        group: 'kubelet',
+        sent: 2,
+        completed: 2,
+        dropped: 0,
+        errorsByCode: {},
+        p99Ms: null,
+        rps: 2,
+      },
+      {
+        t: 0,
+        group: 'tenant',
+        sent: 14,
+        completed: 12,
+        dropped: 1,
+        errorsByCode: { '429': 2, 'error:ETIMEDOUT': 1 },
+        p99Ms: 6.003,
+        rps: 12,
+      },
+      {
+        t: 1,
+        group: 'tenant',
+        sent: 5,
+        completed: 5,
+        dropped: 0,
+        errorsByCode: {},
+        p99Ms: 4.001,
+        rps: 5,
+      },
+    ]);
+  });
+
+  it('merges two workers into per-group totals', () => {
+    const { totals } = mergeSnapshots([...workerA, ...workerB]);
+    expect(totals.map((t) => t.group)).toEqual(['kubelet', 'tenant']);
+    const tenant = totals[1];
+    expect(tenant).toMatchObject({
+      sent: 19,
+      completed: 17,
+      dropped: 1,
+      errors: 3,
+      byCode: { '200': 14, '429': 2, 'error:ETIMEDOUT': 1 },
+      byKey: { 'GET pods 200': 14, 'GET pods 429': 2, 'GET pods error:ETIMEDOUT': 1 },
+      byPriorityLevel: { 'global-default': 11 },
+      byFlowSchema: { 'global-default': 8 },
+      clamped: 2,
+    });
+    expect(tenant?.latencyMs.count).toBe(6);
+    expect(tenant?.scheduleLagMs.max).toBe(0.03);
+    expect(tenant?.serviceTimeMs.count).toBe(0);
+    expect(tenant?.histograms.latency).toBe(encoded([1000, 2000, 3000, 4000, 5000, 6000]));
+  });
+
+  it('gives merged percentiles equal to those of one histogram fed every value', () => {
+    const values = Array.from({ length: 3000 }, (_, i) => 50 + ((i * 7919) % 250_000));
+    const perWorker = [0, 1, 2].map((w) =>
+      snapshot({
+        group: 'tenant',
+        completed: 1000,
+        latency: encoded(values.filter((_, i) => i % 3 === w)),
+      }),
+    );
+    const all = createRecorder();
+    values.forEach((v) => record(all, v));
+
+    const { timeline, totals } = mergeSnapshots(perWorker);
+    expect(totals[0]?.latencyMs).toEqual(summarizeMs(all));
+    expect(timeline[0]?.p99Ms).toBe(summarizeMs(all).p99);
+  });
+
+  it('is the same merged incrementally, with a custom interval', () => {
+    const aggregator = new TimelineAggregator(500);
+    workerA.forEach((s) => aggregator.add(s));
+    const merged = aggregator.result();
+    expect(merged.timeline.map((r) => [r.t, r.rps])).toEqual([
+      [0, 16],
+      [0.5, 10],
+    ]);
+    expect(merged.totals).toEqual(mergeSnapshots(workerA, 500).totals);
+  });
+});
