@@ -33,10 +33,17 @@ export interface IntervalSnapshot {
   readonly completed: number;
   /** Sends that could not start because the in-flight cap was reached. */
   readonly dropped: number;
-  /** Completed requests by HTTP status code, or `error:<code>` for transport errors. */
+  /**
+   * Responses by HTTP status code, or `error:<code>` for transport errors: every attempt,
+   * including retried ones, so that they match the server's `apiserver_request_total`.
+   */
   readonly byCode: Readonly<Record<string, number>>;
   /** Completed requests with a non-2xx status or a transport error. */
   readonly errors: number;
+  /** Attempts that were retried (a logical request's earlier tries); they are in byCode and byKey too. */
+  readonly retries: number;
+  /** 429 responses, retried or final. */
+  readonly throttled: number;
   /** Encoded µs histograms (see histogram.ts): completion − intended send time. */
   readonly latency: string;
   /** Completion − actual send time. */
@@ -45,7 +52,7 @@ export interface IntervalSnapshot {
   readonly scheduleLag: string;
   /** Values clamped into the histograms' range, over all three. */
   readonly clamped: number;
-  /** Completed requests by `"<verb> <resource> <code>"`. */
+  /** Responses (every attempt) by `"<verb> <resource> <code>"`. */
   readonly byKey: Readonly<Record<string, number>>;
   /** Completed requests by APF priority level name (when the response said). */
   readonly byPriorityLevel: Readonly<Record<string, number>>;
@@ -53,16 +60,22 @@ export interface IntervalSnapshot {
   readonly byFlowSchema: Readonly<Record<string, number>>;
 }
 
-/** One finished request, as reported to a collector. */
-export interface Completion {
+/** One response (or transport failure) to one attempt. */
+export interface Attempt {
   readonly verb: string;
   readonly resource: string;
   /** HTTP status code such as `"200"`, or `transportErrorCode(...)`. */
   readonly code: string;
+  readonly priorityLevel?: string | undefined;
+  readonly flowSchema?: string | undefined;
+}
+
+/** One finished logical request (its last attempt), as reported to a collector. */
+export interface Completion extends Attempt {
+  /** Completion − intended send time of the first attempt: retries included. */
   readonly latencyUs: number;
+  /** Completion − actual send time of the first attempt. */
   readonly serviceTimeUs: number;
-  readonly priorityLevel?: string;
-  readonly flowSchema?: string;
 }
 
 export function transportErrorCode(code: string): string {
@@ -86,6 +99,8 @@ export class GroupIntervalCollector {
   private completedCount = 0;
   private droppedCount = 0;
   private errorCount = 0;
+  private retryCount = 0;
+  private throttledCount = 0;
   private byCode = new Map<string, number>();
   private byKey = new Map<string, number>();
   private byPriorityLevel = new Map<string, number>();
@@ -104,6 +119,12 @@ export class GroupIntervalCollector {
     this.droppedCount++;
   }
 
+  /** An attempt that will be retried: counted as a response, not as a completion. */
+  retried(c: Attempt): void {
+    this.retryCount++;
+    this.response(c);
+  }
+
   completed(c: Completion): void {
     this.completedCount++;
     if (isErrorCode(c.code)) {
@@ -111,6 +132,11 @@ export class GroupIntervalCollector {
     }
     this.latency.record(c.latencyUs);
     this.serviceTime.record(c.serviceTimeUs);
+    this.response(c);
+  }
+
+  private response(c: Attempt): void {
+    if (c.code === '429') this.throttledCount++;
     increment(this.byCode, c.code);
     increment(this.byKey, `${c.verb} ${c.resource} ${c.code}`);
     if (c.priorityLevel !== undefined) {
@@ -134,6 +160,8 @@ export class GroupIntervalCollector {
       dropped: this.droppedCount,
       byCode: Object.fromEntries(this.byCode),
       errors: this.errorCount,
+      retries: this.retryCount,
+      throttled: this.throttledCount,
       latency: latency.encoded,
       serviceTime: serviceTime.encoded,
       scheduleLag: scheduleLag.encoded,
@@ -143,6 +171,7 @@ export class GroupIntervalCollector {
       byFlowSchema: Object.fromEntries(this.byFlowSchema),
     };
     this.sentCount = this.completedCount = this.droppedCount = this.errorCount = 0;
+    this.retryCount = this.throttledCount = 0;
     this.byCode = new Map();
     this.byKey = new Map();
     this.byPriorityLevel = new Map();
@@ -159,6 +188,7 @@ export interface TimelineRow {
   readonly sent: number;
   readonly completed: number;
   readonly dropped: number;
+  readonly throttled: number;
   /** The non-2xx and transport-error entries of `byCode`. */
   readonly errorsByCode: Readonly<Record<string, number>>;
   /** Latency p99 in ms, or null when nothing completed. */
@@ -174,6 +204,8 @@ export interface GroupTotals {
   readonly completed: number;
   readonly dropped: number;
   readonly errors: number;
+  readonly retries: number;
+  readonly throttled: number;
   readonly byCode: Readonly<Record<string, number>>;
   readonly byKey: Readonly<Record<string, number>>;
   readonly byPriorityLevel: Readonly<Record<string, number>>;
@@ -214,6 +246,8 @@ interface Counts {
   completed: number;
   dropped: number;
   errors: number;
+  retries: number;
+  throttled: number;
   readonly byCode: Map<string, number>;
 }
 
@@ -284,6 +318,7 @@ export class TimelineAggregator {
       sent: cell.sent,
       completed: cell.completed,
       dropped: cell.dropped,
+      throttled: cell.throttled,
       errorsByCode: Object.fromEntries([...cell.byCode].filter(([code]) => isErrorCode(code))),
       p99Ms: totalCount === 0 ? null : usToMs(scratch.hdr.getValueAtPercentile(99)),
       rps: cell.completed / (this.intervalMs / 1000),
@@ -326,6 +361,8 @@ function totals(name: string, g: GroupAccumulator): GroupTotals {
     completed: g.completed,
     dropped: g.dropped,
     errors: g.errors,
+    retries: g.retries,
+    throttled: g.throttled,
     byCode: Object.fromEntries(g.byCode),
     byKey: Object.fromEntries(g.byKey),
     byPriorityLevel: Object.fromEntries(g.byPriorityLevel),
@@ -343,7 +380,7 @@ function totals(name: string, g: GroupAccumulator): GroupTotals {
 }
 
 function emptyCounts(): Counts {
-  return { sent: 0, completed: 0, dropped: 0, errors: 0, byCode: new Map() };
+  return { sent: 0, completed: 0, dropped: 0, errors: 0, retries: 0, throttled: 0, byCode: new Map() };
 }
 
 function addCounts(into: Counts, s: IntervalSnapshot): void {
@@ -351,6 +388,8 @@ function addCounts(into: Counts, s: IntervalSnapshot): void {
   into.completed += s.completed;
   into.dropped += s.dropped;
   into.errors += s.errors;
+  into.retries += s.retries;
+  into.throttled += s.throttled;
   addAll(into.byCode, s.byCode);
 }
 

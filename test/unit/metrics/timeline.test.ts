@@ -32,6 +32,8 @@ function snapshot(overrides: Partial<IntervalSnapshot>): IntervalSnapshot {
     dropped: 0,
     byCode: {},
     errors: 0,
+    retries: 0,
+    throttled: 0,
     latency: EMPTY_ENCODED,
     serviceTime: EMPTY_ENCODED,
     scheduleLag: EMPTY_ENCODED,
@@ -82,6 +84,8 @@ describe('GroupIntervalCollector', () => {
       dropped: 1,
       byCode: { '200': 1, '429': 1, 'error:ECONNRESET': 1 },
       errors: 2,
+      retries: 0,
+      throttled: 1,
       latency: '',
       serviceTime: '',
       scheduleLag: '',
@@ -150,6 +154,7 @@ describe('mergeSnapshots', () => {
         errorsByCode: {},
         p99Ms: null,
         rps: 2,
+        throttled: 0,
       },
       {
         t: 0,
@@ -160,6 +165,7 @@ describe('mergeSnapshots', () => {
         errorsByCode: { '429': 2, 'error:ETIMEDOUT': 1 },
         p99Ms: 6.003,
         rps: 12,
+        throttled: 0,
       },
       {
         t: 1,
@@ -170,6 +176,7 @@ describe('mergeSnapshots', () => {
         errorsByCode: {},
         p99Ms: 4.001,
         rps: 5,
+        throttled: 0,
       },
     ]);
   });
@@ -221,5 +228,20 @@ describe('mergeSnapshots', () => {
       [0.5, 10],
     ]);
     expect(merged.totals).toEqual(mergeSnapshots(workerA, 500).totals);
+  });
+});
+
+describe('retried attempts', () => {
+  it('count as responses and retries, not as completions', () => {
+    const c = new GroupIntervalCollector('tenant');
+    c.retried({ verb: 'get', resource: 'configmaps', code: '429' });
+    c.completed({ verb: 'get', resource: 'configmaps', code: '200', latencyUs: 5000, serviceTimeUs: 4000 });
+    const s = c.snapshot(0);
+    expect(s).toMatchObject({ completed: 1, retries: 1, throttled: 1, errors: 0 });
+    expect(s.byCode).toEqual({ '429': 1, '200': 1 });
+    expect(s.byKey).toEqual({ 'get configmaps 429': 1, 'get configmaps 200': 1 });
+    const merged = mergeSnapshots([s, { ...s, intervalIndex: 1 }]);
+    expect(merged.totals[0]).toMatchObject({ retries: 2, throttled: 2, completed: 2 });
+    expect(merged.timeline[1]).toMatchObject({ throttled: 1 });
   });
 });

@@ -1,0 +1,19 @@
+export { loadScenarioFile, parseScenario, type ParseScenarioResult } from './load.js';
+export type { Overrides } from './overrides.js';
+export { formatProblem, ScenarioError, type Problem } from './problems.js';
+export { scenarioJsonSchema } from './json-schema.js';
+export {
+  API_VERSION,
+  type ActorGroup,
+  type Fixture,
+  type MixEntry,
+  type RetryPolicy,
+  type Scenario,
+  type ScenarioInput,
+  type ScenarioSpec,
+  type Stage,
+  type TenantActorGroup,
+  type Verb,
+} from './schema.js';
+export { formatDuration, parseDuration, parseRate, parseSize, type UnitResult } from './units.js';
+export { validateYaml, type Validated } from './validate.js';

@@ -1,0 +1,104 @@
+import type { z } from 'zod';
+
+/**
+ * One thing wrong with an input file. `line` and `column` are 1-based and point at the
+ * offending value (at the key, for unknown fields); they are 0 when there is no position: a
+ * command-line override (whose flag, `--set` or `--duration`, is then the `file`) or a file
+ * that cannot be read.
+ * `path` is the field path as in `spec.actors[2].rate`, empty for problems with the file
+ * itself. `got` is the offending value as written, when it is a single scalar.
+ */
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+  got?: string;
+}
+
+/** `scenarios/x.yaml:14:7 spec.actors[2].rate: must be > 0 (got -5)` */
+export function formatProblem(problem: Problem): string {
+  const where =
+    problem.line > 0 ? `${problem.file}:${problem.line}:${problem.column}` : problem.file;
+  const subject = problem.path === '' ? `${where}:` : `${where} ${problem.path}:`;
+  const got = problem.got === undefined ? '' : ` (got ${problem.got})`;
+  return `${subject} ${problem.message}${got}`;
+}
+
+/** The `got` of a problem: a value as written, when it is one that fits on the line. */
+export function gotOf(written: string): Pick<Problem, 'got'> {
+  return written === '' || written.includes('\n') ? {} : { got: written };
+}
+
+/** Command-line overrides first, in the order given, then file problems by position. */
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+  return problems.toSorted((a, b) => a.line - b.line || a.column - b.column);
+}
+
+const DEFAULT_HINT =
+  'Each line names the file, line and column, the field and what is wrong with it. ' +
+  'Editors can check scenario files as you type with schema/scenario.schema.json.';
+
+/** Invalid scenario input: the command layer reports it with exit code 2. */
+export class ScenarioError extends Error {
+  readonly code = 'APFBENCH_INVALID_SCENARIO';
+  readonly problems: readonly Problem[];
+  readonly hint: string;
+
+  constructor(problems: readonly Problem[], hint = DEFAULT_HINT) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`invalid scenario (${count}):\n${problems.map(formatProblem).join('\n')}`);
+    this.name = 'ScenarioError';
+    this.problems = problems;
+    this.hint = hint;
+  }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'a mapping',
+  record: 'a mapping',
+  array: 'a list',
+};
+
+const count = (n: number | bigint, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Zod error map giving messages in the style of `must be > 0`. Messages set on a schema take
+ * precedence; anything not covered here keeps zod's own message.
+ */
+export const issueMessage: z.core.$ZodErrorMap = (issue) => {
+  if (issue.input === undefined && issue.code !== 'custom') return 'is required';
+  switch (issue.code) {
+    case 'invalid_type':
+      return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? `must be ${String(issue.values[0])}`
+        : `must be one of ${issue.values.join(', ')}`;
+    case 'invalid_union':
+      return Array.isArray(issue.options)
+        ? `must be one of ${issue.options.join(', ')}`
+        : undefined;
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      const limit = small ? issue.minimum : issue.maximum;
+      const bound = small ? 'at least' : 'at most';
+      if (issue.origin === 'array') return `must have ${bound} ${count(limit, 'entry', 'entries')}`;
+      if (issue.origin === 'string') {
+        if (small && limit === 1) return 'must not be empty';
+        return `must be ${bound} ${count(limit, 'character', 'characters')} long`;
+      }
+      return `must be ${small ? '>' : '<'}${issue.inclusive ? '=' : ''} ${limit}`;
+    }
+    case 'unrecognized_keys':
+      return 'unknown field';
+    default:
+      return undefined;
+  }
+};

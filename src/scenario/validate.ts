@@ -1,0 +1,74 @@
+// YAML text → validated model, with every problem located in the source or in an override.
+import { isScalar, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { applyOverrides, type Overrides } from './overrides.js';
+import { gotOf, issueMessage, sortProblems, type Problem } from './problems.js';
+import { findNode, formatPath, type Path } from './yaml-path.js';
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+
+/**
+ * Parses `text` (named `file` in problems), applies `overrides` and validates the result
+ * against `schema`. YAML syntax errors are reported alone, since validating a broken
+ * document would only add noise.
+ */
+export function validateYaml<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  file: string,
+  overrides: Overrides = {},
+): Validated<z.output<S>> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return { file, line, column: col };
+  };
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((error) => ({
+      ...at(error.pos[0]),
+      path: '',
+      message: error.message,
+    }));
+    return { ok: false, problems: sortProblems(problems) };
+  }
+
+  const { applied, problems } = applyOverrides(doc, overrides);
+  const result = schema.safeParse(doc.toJS(), { error: issueMessage });
+  if (result.success && problems.length === 0) return { ok: true, value: result.data };
+
+  // Where the problem at `path` comes from: the last override at or above it, or else the
+  // deepest node of the document on the way (its key, for an unknown field).
+  const locate = (path: Path, message: string, atKey: boolean): Problem => {
+    const problem = { path: formatPath(path), message };
+    const override = applied.findLast((o) => o.path.every((key, i) => key === path[i]));
+    if (override) {
+      const exact = !atKey && override.path.length === path.length;
+      return {
+        file: override.flag,
+        line: 0,
+        column: 0,
+        ...problem,
+        ...gotOf(exact ? override.text : ''),
+      };
+    }
+    const { found, node, key } = findNode(doc.contents, path);
+    const exact = found === path.length;
+    const anchor = (atKey && exact) || !node ? key : node;
+    const position = at(anchor?.range?.[0] ?? 0);
+    const written =
+      exact && !atKey && isScalar(node) && node.range
+        ? text.slice(node.range[0], node.range[1])
+        : '';
+    return { ...position, ...problem, ...gotOf(written) };
+  };
+
+  for (const issue of result.error?.issues ?? []) {
+    if (issue.code === 'unrecognized_keys') {
+      problems.push(...issue.keys.map((key) => locate([...issue.path, key], issue.message, true)));
+    } else {
+      problems.push(locate(issue.path, issue.message, false));
+    }
+  }
+  return { ok: false, problems: sortProblems(problems) };
+}
