@@ -14,7 +14,7 @@ export class ApfbenchError extends Error {
   constructor(
     code: string,
     message: string,
-    opts: { kind?: ErrorKind; hint?: string; cause?: unknown } = {},
+    opts: { kind?: ErrorKind; hint?: string | undefined; cause?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;

@@ -1,6 +1,8 @@
 import yargs from 'yargs';
 import { clusterCommand } from './cluster.js';
 import { printError } from './output.js';
+import { runCommand, runHandler } from './run.js';
+import { validateCommand, validateHandler } from './validate.js';
 
 /**
  * Parses argv and runs one command. Returns the exit code; only this layer
@@ -9,11 +11,16 @@ import { printError } from './output.js';
  */
 export async function main(args: string[]): Promise<number> {
   let failure: number | undefined;
+  let code: number | undefined;
   try {
     await yargs(args)
       .scriptName('apfbench')
       .usage('$0 <command> [options]\n\nLoad and fairness benchmarks for the Kubernetes API server under API Priority and Fairness.')
       .command('cluster', 'start, stop and inspect a local control plane (etcd + kube-apiserver)', clusterCommand)
+      .command('validate <file>', 'check a scenario file and report every problem with its location', validateCommand, validateHandler)
+      .command('run <scenario>', 'run a scenario and write result.json', runCommand, async (argv) => {
+        code = await runHandler(argv);
+      })
       .demandCommand(1, 'say which command; see --help')
       .strict()
       .recommendCommands()
@@ -27,5 +34,5 @@ export async function main(args: string[]): Promise<number> {
   } catch (err) {
     return printError(err);
   }
-  return failure ?? (typeof process.exitCode === 'number' ? process.exitCode : 0);
+  return failure ?? code ?? (typeof process.exitCode === 'number' ? process.exitCode : 0);
 }

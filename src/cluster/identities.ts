@@ -38,7 +38,8 @@ export function nodeName(i: number): string {
 
 const token = () => randomBytes(24).toString('base64url');
 
-export function generateIdentities(counts: IdentityCounts): IdentitiesFile {
+/** `extraTenants` adds tenant users by name (those a scenario's identity templates produce). */
+export function generateIdentities(counts: IdentityCounts, extraTenants: readonly string[] = []): IdentitiesFile {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   return {
     version: 1,
@@ -49,7 +50,11 @@ export function generateIdentities(counts: IdentityCounts): IdentitiesFile {
       groups: ['system:nodes'],
       token: token(),
     })),
-    tenants: range(counts.tenants).map((i) => ({ user: `tenant-${i}`, groups: [tenantGroup], token: token() })),
+    tenants: [...new Set([...range(counts.tenants).map((i) => `tenant-${i}`), ...extraTenants])].map((user) => ({
+      user,
+      groups: [tenantGroup],
+      token: token(),
+    })),
     serviceAccounts: range(counts.serviceAccounts).map((i) => ({
       namespace: loadNamespace,
       name: `controller-${i}`,

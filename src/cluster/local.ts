@@ -27,6 +27,8 @@ import {
 export interface LocalClusterOptions extends BinaryOptions {
   readonly dir: string;
   readonly identities?: Partial<IdentityCounts>;
+  /** Tenant user names to issue tokens for, besides `tenant-<i>`. */
+  readonly extraTenants?: readonly string[];
   readonly maxRequestsInflight?: number | undefined;
   readonly maxMutatingRequestsInflight?: number | undefined;
   /** Extra kube-apiserver flags as `key=value` (without `--`); they override apfbench's. */
@@ -107,7 +109,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   await mkdir(join(dir, 'pki'), { recursive: true, mode: 0o700 });
 
   const pki = await generatePki();
-  const identities = generateIdentities({ ...defaultIdentityCounts, ...opts.identities });
+  const identities = generateIdentities({ ...defaultIdentityCounts, ...opts.identities }, opts.extraTenants);
   const file = (name: string) => join(dir, name);
   const secret = async (name: string, content: string) => {
     await writeFile(file(name), content, { mode: 0o600 });

@@ -196,7 +196,7 @@ export class KubeApiError extends ApfbenchError {
     const detail = res.error?.message ?? status?.message ?? `HTTP ${res.status}`;
     super('APFBENCH_KUBE_API', `${what}: ${detail}`, {
       hint: res.status === 0 ? 'is the API server running and reachable?' : undefined,
-    } as { hint?: string });
+    });
     this.status = res.status;
     this.reason = status?.reason;
   }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ApfbenchError } from '../errors.js';
 
 /**
  * One thing wrong with an input file. `line` and `column` are 1-based and point at the
@@ -41,17 +42,17 @@ const DEFAULT_HINT =
   'Editors can check scenario files as you type with schema/scenario.schema.json.';
 
 /** Invalid scenario input: the command layer reports it with exit code 2. */
-export class ScenarioError extends Error {
-  readonly code = 'APFBENCH_INVALID_SCENARIO';
+export class ScenarioError extends ApfbenchError {
+  override readonly name = 'ScenarioError';
   readonly problems: readonly Problem[];
-  readonly hint: string;
 
   constructor(problems: readonly Problem[], hint = DEFAULT_HINT) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(`invalid scenario (${count}):\n${problems.map(formatProblem).join('\n')}`);
-    this.name = 'ScenarioError';
+    super('APFBENCH_INVALID_SCENARIO', `invalid scenario (${count}):\n${problems.map(formatProblem).join('\n')}`, {
+      kind: 'invalid-input',
+      hint,
+    });
     this.problems = problems;
-    this.hint = hint;
   }
 }
 

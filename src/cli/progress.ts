@@ -1,0 +1,52 @@
+import type { Progress } from '../engine/coordinator.js';
+
+const secs = (ms: number) => `${Math.round(ms / 1000)}s`;
+
+export function formatProgress(p: Progress): string {
+  return [
+    `${secs(p.elapsedMs)}/${secs(p.durationMs)}`,
+    `${p.rps.toFixed(0)} req/s`,
+    `sent ${p.sent}`,
+    `errors ${p.errors}`,
+    `429s ${p.throttled}`,
+    ...(p.dropped > 0 ? [`dropped ${p.dropped}`] : []),
+    `p99 ${p.p99Ms.toFixed(1)} ms`,
+  ].join('  ');
+}
+
+/**
+ * Progress as a person wants it: one live line on a terminal, a plain line
+ * every `everyMs` otherwise (CI logs), nothing when quiet.
+ */
+export function progressPrinter(opts: {
+  quiet: boolean;
+  stream?: NodeJS.WriteStream;
+  everyMs?: number;
+}): { onProgress: (p: Progress) => void; onPhase: (line: string) => void; done: () => void } {
+  const stream = opts.stream ?? process.stderr;
+  if (opts.quiet) return { onProgress: () => {}, onPhase: () => {}, done: () => {} };
+  const tty = stream.isTTY === true;
+  let live = false;
+  let lastPrinted = -Infinity;
+  const every = opts.everyMs ?? 5000;
+  const endLive = () => {
+    if (live) stream.write('\n');
+    live = false;
+  };
+  return {
+    onPhase: (line) => {
+      endLive();
+      stream.write(`${line}\n`);
+    },
+    onProgress: (p) => {
+      if (tty) {
+        stream.write(`\r\x1b[2K${formatProgress(p)}`);
+        live = true;
+      } else if (p.elapsedMs - lastPrinted >= every || p.elapsedMs >= p.durationMs) {
+        lastPrinted = p.elapsedMs;
+        stream.write(`${formatProgress(p)}\n`);
+      }
+    },
+    done: endLive,
+  };
+}

@@ -1,0 +1,25 @@
+import type { RunResult } from '../report/result.js';
+
+/** The console's closing lines: per group throughput and latency, then the generator's verdict. */
+export function summaryLines(r: RunResult): string[] {
+  const seconds = (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000;
+  const lines = [`${r.scenario.metadata.name}: ${r.status} in ${seconds.toFixed(1)}s against ${r.target.serverVersion} (${r.target.local ? 'local' : r.target.server})`];
+  for (const [name, g] of Object.entries(r.actors)) {
+    const q = g.requests;
+    const codes = Object.entries(q.byCode)
+      .map(([c, n]) => `${c}:${n}`)
+      .join(' ');
+    lines.push(
+      `  ${name}: ${q.total} requests (${codes || 'none'}), dropped ${q.dropped}, 429s ${q.throttled}; ` +
+        `latency p50 ${q.latencyMs.p50} ms p99 ${q.latencyMs.p99} ms max ${q.latencyMs.max} ms`,
+    );
+  }
+  const gen = r.generator;
+  lines.push(
+    gen.saturated
+      ? `  generator SATURATED: ${gen.reasons.join('; ')} — latency figures include the generator's own delay`
+      : `  generator healthy: event-loop delay p99 ${gen.eventLoopDelayMs.p99} ms, utilisation ${gen.utilization}, schedule lag p99 ${gen.scheduleLagMs.p99} ms`,
+  );
+  if (r.cleanup.errors.length > 0) lines.push(`  cleanup problems: ${r.cleanup.errors.join('; ')}`);
+  return lines;
+}

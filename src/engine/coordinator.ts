@@ -1,0 +1,344 @@
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { RUN_LABEL } from '../actors/index.js';
+import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
+import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
+import { combineWorkerHealth, type GeneratorHealth } from '../metrics/generator-health.js';
+import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
+import { DEFAULT_INTERVAL_MS, TimelineAggregator, type GroupTotals } from '../metrics/timeline.js';
+import { RESULT_SCHEMA_VERSION, type ActorGroupResult, type RunResult, type RunStatus } from '../report/result.js';
+import type { Scenario } from '../scenario/index.js';
+import { toolVersion } from '../version.js';
+import { createFixtures, deleteRunObjects, ensureNamespaces, scenarioNamespaces } from './fixtures.js';
+import { expandIdentity, type IdentityResolver } from './identities.js';
+import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
+
+/** Where a run goes: the API server, the admin client for setup, and how load identities authenticate. */
+export interface RunTarget {
+  readonly target: KubeTarget;
+  /** system:masters; only for setup, fixtures, metrics and cleanup, never for load. */
+  readonly admin: KubeClient;
+  readonly identities: IdentityResolver;
+  readonly serverVersion: string;
+  readonly local: boolean;
+}
+
+/** Live figures, once per interval, for progress output. */
+export interface Progress {
+  readonly elapsedMs: number;
+  readonly durationMs: number;
+  readonly sent: number;
+  readonly completed: number;
+  readonly errors: number;
+  readonly throttled: number;
+  readonly dropped: number;
+  /** Completions per second over the last interval. */
+  readonly rps: number;
+  /** Latency p99 so far, ms. */
+  readonly p99Ms: number;
+}
+
+export interface RunOptions {
+  /** Abort = Ctrl-C: stop sending, drain, clean up, return an "aborted" result. */
+  readonly signal?: AbortSignal;
+  readonly workers?: number | undefined;
+  readonly intervalMs?: number;
+  /** How long in-flight requests may take after the deadline or a stop. */
+  readonly drainMs?: number;
+  readonly onProgress?: (p: Progress) => void;
+  /** Set-up and tear-down steps, as lines. */
+  readonly onPhase?: (line: string) => void;
+}
+
+/**
+ * One worker per spare core, at most four: on a small machine the API server
+ * under test needs the other cores, and a saturated generator says so itself.
+ */
+export function defaultWorkers(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(4, Math.floor(cores / 2)));
+}
+
+/** Actor instances, round-robin over workers so that each worker gets a share of every group. */
+export function shardInstances(
+  scenario: Scenario,
+  workers: number,
+  identities: IdentityResolver,
+): InstanceAssignment[][] {
+  const shards: InstanceAssignment[][] = Array.from({ length: workers }, () => []);
+  let next = 0;
+  for (const group of scenario.spec.actors) {
+    for (let index = 0; index < group.count; index++) {
+      const identity = identities.resolve(expandIdentity(group.identity, index));
+      shards[next++ % workers]!.push({ group: group.name, index, count: group.count, identity });
+    }
+  }
+  return shards.filter((s) => s.length > 0);
+}
+
+/** A run id that is also a valid label value: `<scenario>-<yyyymmddhhmmss>`. */
+export function newRunId(scenario: Scenario, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `${scenario.metadata.name.slice(0, 40)}-${stamp}`;
+}
+
+/**
+ * The compiled worker, or, when the engine itself runs from TypeScript sources
+ * (vitest, tsx), a bootstrap that registers tsx in the new thread first.
+ */
+function spawnWorker(): Worker {
+  const self = new URL(import.meta.url);
+  if (!self.pathname.endsWith('.ts')) return new Worker(new URL('./worker.js', self));
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const source = new URL('./worker.ts', self).href;
+  return new Worker(
+    `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`,
+    { eval: true },
+  );
+}
+
+/**
+ * Runs a scenario: creates fixtures, starts the workers together, merges what
+ * they report, and cleans up, also after an abort or a failure. It returns a
+ * result in every case but a set-up failure, which it throws.
+ */
+export async function runScenario(scenario: Scenario, run: RunTarget, opts: RunOptions = {}): Promise<RunResult> {
+  const say = opts.onPhase ?? (() => {});
+  const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const drainMs = opts.drainMs ?? 10_000;
+  const runId = newRunId(scenario);
+  const label = { [RUN_LABEL]: runId };
+  const { admin } = run;
+
+  await ensureNamespaces(admin, scenarioNamespaces(scenario));
+  await bootstrapLoadIdentities(admin);
+  const names = await new FlowControlNames().refresh(admin);
+  let status: RunStatus = 'completed';
+  let reason: string | undefined;
+  const startedAt = new Date();
+  const timeline = new TimelineAggregator(intervalMs);
+  const measured = new TimelineAggregator(intervalMs);
+  const health: GeneratorHealth[] = [];
+  let abandoned = 0;
+  let workerCount = 0;
+  try {
+    await createFixtures(admin, scenario, label, say);
+    const shards = shardInstances(scenario, opts.workers ?? scenario.spec.workers ?? defaultWorkers(), run.identities);
+    workerCount = shards.length;
+    say(`run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workerCount} worker thread(s)`);
+    const outcome = await driveWorkers(shards, {
+      init: (workerIndex, instances) => ({
+        type: 'init',
+        workerIndex,
+        runId,
+        labelKey: RUN_LABEL,
+        scenario,
+        target: run.target,
+        names: names.toJSON(),
+        instances,
+        intervalMs,
+        drainMs,
+      }),
+      durationMs: scenario.spec.duration,
+      warmupIntervals: Math.ceil(scenario.spec.warmup / intervalMs),
+      intervalMs,
+      drainMs,
+      timeline,
+      measured,
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+    });
+    health.push(...outcome.health);
+    abandoned = outcome.abandoned;
+    status = outcome.status;
+    reason = outcome.reason;
+  } catch (err) {
+    status = 'failed';
+    reason = err instanceof Error ? err.message : String(err);
+  }
+
+  const policy = scenario.spec.cleanup;
+  let cleanup: RunResult['cleanup'] = { policy, deleted: 0, errors: [] };
+  if (policy === 'always' || (policy === 'on-success' && status === 'completed')) {
+    say(`deleting objects labelled ${RUN_LABEL}=${runId}`);
+    cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
+  }
+
+  const totals = measured.result().totals;
+  const byGroup = new Map(totals.map((t) => [t.group, t]));
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: { name: 'apfbench', version: toolVersion },
+    runId,
+    scenario,
+    target: { server: run.target.server, serverVersion: run.serverVersion, local: run.local },
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    status,
+    ...(reason === undefined ? {} : { reason }),
+    workers: workerCount,
+    actors: Object.fromEntries(
+      scenario.spec.actors.map((g) => [g.name, groupResult(g.type, g.count, byGroup.get(g.name))]),
+    ),
+    timeline: timeline.result().timeline,
+    generator: { ...combineWorkerHealth(health), abandonedRequests: abandoned },
+    cleanup,
+  };
+}
+
+function groupResult(type: string, count: number, t: GroupTotals | undefined): ActorGroupResult {
+  const empty = summarizeMs(createAccumulator());
+  return {
+    type,
+    count,
+    requests: {
+      total: t?.completed ?? 0,
+      sent: t?.sent ?? 0,
+      dropped: t?.dropped ?? 0,
+      errors: t?.errors ?? 0,
+      retries: t?.retries ?? 0,
+      throttled: t?.throttled ?? 0,
+      byCode: t?.byCode ?? {},
+      byKey: t?.byKey ?? {},
+      byPriorityLevel: t?.byPriorityLevel ?? {},
+      byFlowSchema: t?.byFlowSchema ?? {},
+      latencyMs: t?.latencyMs ?? empty,
+      serviceTimeMs: t?.serviceTimeMs ?? empty,
+      scheduleLagMs: t?.scheduleLagMs ?? empty,
+      histograms: t?.histograms ?? { latency: '', serviceTime: '', scheduleLag: '' },
+    },
+  };
+}
+
+interface DriveOptions {
+  readonly init: (workerIndex: number, instances: InstanceAssignment[]) => ToWorker;
+  readonly durationMs: number;
+  readonly warmupIntervals: number;
+  readonly intervalMs: number;
+  readonly drainMs: number;
+  readonly timeline: TimelineAggregator;
+  readonly measured: TimelineAggregator;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+}
+
+interface DriveOutcome {
+  readonly status: RunStatus;
+  readonly reason: string | undefined;
+  readonly health: GeneratorHealth[];
+  readonly abandoned: number;
+}
+
+/** Spawns the workers, holds them at the start barrier, and collects until every one is done. */
+async function driveWorkers(shards: InstanceAssignment[][], o: DriveOptions): Promise<DriveOutcome> {
+  const workers = shards.map(() => spawnWorker());
+  const health: GeneratorHealth[] = [];
+  let abandoned = 0;
+  let status: RunStatus = 'completed';
+  let reason: string | undefined;
+  const live = { sent: 0, completed: 0, errors: 0, throttled: 0, dropped: 0, latency: createAccumulator() };
+  const intervalCompletions = new Map<number, number>();
+  let startEpoch = 0;
+
+  const stopAll = (why: RunStatus, message: string) => {
+    if (status === 'completed') {
+      status = why;
+      reason = message;
+    }
+    for (const w of workers) w.postMessage({ type: 'stop' } satisfies ToWorker);
+  };
+  const onAbort = () => stopAll('aborted', 'interrupted');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const ingest = (m: Extract<FromWorker, { type: 'interval' | 'done' }>) => {
+    for (const s of m.snapshots) {
+      o.timeline.add(s);
+      if (s.intervalIndex >= o.warmupIntervals) o.measured.add(s);
+      live.sent += s.sent;
+      live.completed += s.completed;
+      live.errors += s.errors;
+      live.throttled += s.throttled;
+      live.dropped += s.dropped;
+      mergeEncoded(live.latency, s.latency);
+      intervalCompletions.set(s.intervalIndex, (intervalCompletions.get(s.intervalIndex) ?? 0) + s.completed);
+    }
+    if (m.type === 'interval' && o.onProgress !== undefined) {
+      const index = m.snapshots[0]?.intervalIndex ?? 0;
+      o.onProgress({
+        elapsedMs: Math.min(o.durationMs, performance.timeOrigin + performance.now() - startEpoch),
+        durationMs: o.durationMs,
+        sent: live.sent,
+        completed: live.completed,
+        errors: live.errors,
+        throttled: live.throttled,
+        dropped: live.dropped,
+        rps: (intervalCompletions.get(index) ?? 0) / (o.intervalMs / 1000),
+        p99Ms: summarizeMs(live.latency).p99,
+      });
+    }
+  };
+
+  const lifetimes = workers.map(
+    (w, i) =>
+      new Promise<void>((resolve) => {
+        let done = false;
+        w.on('message', (m: FromWorker) => {
+          if (m.type === 'interval') ingest(m);
+          else if (m.type === 'done') {
+            ingest(m);
+            health[m.workerIndex] = m.health;
+            abandoned += m.abandoned;
+            done = true;
+            void w.terminate().then(() => resolve());
+          } else if (m.type === 'failed') {
+            stopAll('failed', `worker ${i}: ${m.message}`);
+            done = true;
+            void w.terminate().then(() => resolve());
+          }
+        });
+        w.on('error', (err) => {
+          stopAll('failed', `worker ${i}: ${err.message}`);
+          resolve();
+        });
+        w.on('exit', () => {
+          if (!done) stopAll('failed', `worker ${i} exited before reporting`);
+          resolve();
+        });
+      }),
+  );
+
+  try {
+    await Promise.all(
+      workers.map(
+        (w, i) =>
+          new Promise<void>((resolve, reject) => {
+            const onReady = (m: FromWorker) => {
+              if (m.type === 'ready') {
+                w.off('message', onReady);
+                resolve();
+              }
+            };
+            w.on('message', onReady);
+            w.once('error', reject);
+            w.postMessage(o.init(i, shards[i]!));
+          }),
+      ),
+    );
+    // Start barrier: every worker starts at the same wall-clock instant.
+    startEpoch = performance.timeOrigin + performance.now() + 250;
+    for (const w of workers) w.postMessage({ type: 'start', startAtEpochMs: startEpoch } satisfies ToWorker);
+    const hardStop = setTimeout(
+      () => {
+        stopAll('failed', 'workers did not finish in time');
+        setTimeout(() => void Promise.all(workers.map((w) => w.terminate())), o.drainMs + 5000).unref();
+      },
+      o.durationMs + 2 * o.drainMs + 30_000,
+    );
+    await Promise.all(lifetimes);
+    clearTimeout(hardStop);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return { status, reason, health: health.filter((h) => h !== undefined), abandoned };
+}

@@ -1,0 +1,78 @@
+import { ApfbenchError } from '../errors.js';
+import { ok, resources, type KubeClient, type KubeObject } from '../kube/index.js';
+import type { Scenario } from '../scenario/index.js';
+
+/** Runs `fn` over `items` with at most `limit` at a time. */
+export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/** Namespaces a scenario writes to: its own and its fixtures'. */
+export function scenarioNamespaces(scenario: Scenario): string[] {
+  return [...new Set([scenario.spec.namespace, ...scenario.spec.fixtures.map((f) => f.namespace)])];
+}
+
+export async function ensureNamespaces(admin: KubeClient, namespaces: readonly string[]): Promise<void> {
+  for (const name of namespaces) {
+    const res = await admin.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    if (res.status !== 409) ok(res, `create namespace ${name}`);
+  }
+}
+
+/**
+ * Creates the scenario's fixtures as the admin, labelled with the run. An
+ * object that already exists (left by an earlier run) is used as it is.
+ */
+export async function createFixtures(
+  admin: KubeClient,
+  scenario: Scenario,
+  label: Record<string, string>,
+  onProgress: (line: string) => void = () => {},
+): Promise<number> {
+  let created = 0;
+  for (const f of scenario.spec.fixtures) {
+    const payload = 'x'.repeat(f.size);
+    const objects = Array.from({ length: f.count }, (_, k): KubeObject => ({
+      apiVersion: 'v1',
+      kind: f.kind,
+      metadata: { name: `${f.namePrefix}-${k}`, namespace: f.namespace, labels: { ...f.labels, ...label } },
+      data: { payload: f.kind === 'Secret' ? Buffer.from(payload).toString('base64') : payload },
+    }));
+    onProgress(`creating ${f.count} ${f.kind}s of ${f.size} bytes in ${f.namespace}`);
+    await eachLimited(objects, 16, async (obj) => {
+      const r = f.kind === 'Secret' ? resources.secrets : resources.configmaps;
+      const res = await admin.create(r, obj, { discardBody: true });
+      if (res.status === 409) return;
+      if (res.status !== 201) {
+        throw new ApfbenchError('APFBENCH_FIXTURE_FAILED', `creating fixture ${obj.metadata.name} failed: HTTP ${res.status}`, {
+          hint: res.status === 0 ? 'is the API server reachable?' : undefined,
+        });
+      }
+      created++;
+    });
+  }
+  return created;
+}
+
+/** Deletes everything labelled with the run in the scenario's namespaces. */
+export async function deleteRunObjects(
+  admin: KubeClient,
+  scenario: Scenario,
+  selector: string,
+): Promise<{ deleted: number; errors: string[] }> {
+  let deleted = 0;
+  const errors: string[] = [];
+  for (const namespace of scenarioNamespaces(scenario)) {
+    for (const r of [resources.configmaps, resources.secrets]) {
+      const count = (await admin.listAll(r, { namespace, labelSelector: selector }).catch(() => ({ items: [] }))).items.length;
+      const res = await admin.deleteCollection(r, { namespace, labelSelector: selector });
+      if (res.status === 200) deleted += count;
+      else errors.push(`delete ${r.plural} in ${namespace}: HTTP ${res.status} ${res.error?.message ?? ''}`.trim());
+    }
+  }
+  return { deleted, errors };
+}

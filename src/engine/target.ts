@@ -1,0 +1,113 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  startLocalCluster,
+  type BinaryOptions,
+  type IdentitiesFile,
+  type LocalCluster,
+} from '../cluster/index.js';
+import { KubeClient, Transport, assertTargetAllowed, loadKubeconfig, ok } from '../kube/index.js';
+import type { Scenario } from '../scenario/index.js';
+import type { RunTarget } from './coordinator.js';
+import { IdentityResolver, expandIdentity } from './identities.js';
+
+export interface TargetOptions extends BinaryOptions {
+  /** Without one, an ephemeral local control plane is started and stopped after the run. */
+  readonly kubeconfig?: string | undefined;
+  readonly context?: string | undefined;
+  /** Identities file (from `cluster up`) next to the kubeconfig, for per-user tokens. */
+  readonly identitiesFile?: string | undefined;
+  readonly allowRemote?: boolean;
+  /** kube-apiserver flags for a control plane apfbench starts itself. */
+  readonly apiserverArgs?: readonly string[];
+}
+
+export interface OpenTarget {
+  readonly run: RunTarget;
+  close(): Promise<void>;
+}
+
+/** Every user name a scenario's identity templates produce. */
+export function scenarioUsers(scenario: Scenario): string[] {
+  return scenario.spec.actors.flatMap((g) =>
+    Array.from({ length: g.count }, (_, i) => expandIdentity(g.identity, i)),
+  );
+}
+
+async function serverVersion(admin: KubeClient): Promise<string> {
+  return ok(
+    await admin.request<{ gitVersion: string }>({ method: 'GET', path: '/version' }),
+    'GET /version',
+  ).gitVersion;
+}
+
+/**
+ * The cluster a run goes to. With a kubeconfig: that cluster (loopback only,
+ * unless allowRemote), with load identities from the identities file when one
+ * is next to it, else by impersonation. Without: an ephemeral local control
+ * plane whose token file has a token for every user the scenario names.
+ */
+export async function openTarget(scenario: Scenario, opts: TargetOptions): Promise<OpenTarget> {
+  if (opts.kubeconfig !== undefined) {
+    const cfg = await loadKubeconfig(opts.kubeconfig, opts.context);
+    await assertTargetAllowed(cfg.target.server, opts.allowRemote ?? false);
+    const idsPath = opts.identitiesFile ?? join(dirname(opts.kubeconfig), 'identities.json');
+    const ids = await readFile(idsPath, 'utf8').then(
+      (text) => JSON.parse(text) as IdentitiesFile,
+      () => undefined,
+    );
+    const admin = new KubeClient(new Transport(cfg.target, { connections: 8 }), cfg.identity);
+    return {
+      run: {
+        target: cfg.target,
+        admin,
+        identities: new IdentityResolver(cfg.identity, ids),
+        serverVersion: await serverVersion(admin),
+        local: false,
+      },
+      close: () => admin.transport.close(),
+    };
+  }
+  const cluster = await startLocalCluster({
+    ...opts,
+    dir: await mkdtemp(join(tmpdir(), 'apfbench-run-')),
+    identities: { nodes: 0, tenants: 0, serviceAccounts: 0 },
+    extraTenants: scenarioUsers(scenario),
+    apiserverArgs: opts.apiserverArgs ?? [],
+  });
+  try {
+    const target = await localRunTarget(cluster);
+    return {
+      run: target.run,
+      close: async () => {
+        await target.close();
+        await cluster.stop();
+      },
+    };
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+}
+
+/** A run target on a control plane apfbench started; `close` leaves the control plane running. */
+export async function localRunTarget(cluster: LocalCluster): Promise<OpenTarget> {
+  const admin = cluster.admin();
+  const adminIdentity = { name: 'admin', token: cluster.identities.admin.token };
+  try {
+    return {
+      run: {
+        target: cluster.target,
+        admin,
+        identities: new IdentityResolver(adminIdentity, cluster.identities),
+        serverVersion: await serverVersion(admin),
+        local: true,
+      },
+      close: () => admin.transport.close(),
+    };
+  } catch (err) {
+    await admin.transport.close();
+    throw err;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * A load worker thread: builds its share of actor instances, waits at the
+ * start barrier, runs them, and posts encoded histograms and counters once per
+ * interval. Everything here runs on the worker's own event loop.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort } from 'node:worker_threads';
+import { actors, type ActorContext, type RunInfo } from '../actors/index.js';
+import { FlowControlNames, KubeClient, Transport } from '../kube/index.js';
+import { EventLoopMonitor, generatorHealth } from '../metrics/generator-health.js';
+import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
+import { GroupIntervalCollector, type IntervalSnapshot } from '../metrics/timeline.js';
+import type { ActorGroup } from '../scenario/index.js';
+import { createRealClock } from './clock.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { createRng } from './random.js';
+
+type Init = Extract<ToWorker, { type: 'init' }>;
+
+const port = parentPort;
+if (port === null) throw new Error('engine/worker.ts must run in a worker thread');
+const post = (m: FromWorker) => port.postMessage(m);
+
+let init: Init | undefined;
+const stop = new AbortController();
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'init':
+      init = m;
+      post({ type: 'ready' });
+      break;
+    case 'start':
+      if (init === undefined) throw new Error('start before init');
+      run(init, m.startAtEpochMs).catch((err: unknown) =>
+        post({ type: 'failed', workerIndex: init?.workerIndex ?? -1, message: String((err as Error)?.stack ?? err) }),
+      );
+      break;
+    case 'stop':
+      stop.abort();
+      break;
+  }
+});
+
+async function run(init: Init, startAtEpochMs: number): Promise<void> {
+  const { scenario, intervalMs } = init;
+  const clock = createRealClock();
+  // performance.now() has a different origin in each thread; the epoch does not.
+  const originMs = startAtEpochMs - performance.timeOrigin;
+  const deadlineMs = scenario.spec.duration;
+  const names = FlowControlNames.fromJSON(init.names);
+  const groups = new Map<string, ActorGroup>(scenario.spec.actors.map((g) => [g.name, g]));
+  const collectors = new Map<string, GroupIntervalCollector>();
+  // HTTP/1.1 carries one request per socket: enough sockets for every allowed
+  // in-flight request, so that undici never queues a send out of sight.
+  const inFlightCap = (g: ActorGroup | undefined) => (g !== undefined && 'maxInFlight' in g ? g.maxInFlight : 4);
+  const connections = init.instances.reduce((sum, a) => sum + inFlightCap(groups.get(a.group)), 0);
+  const transport = new Transport(init.target, { connections: Math.max(1, Math.min(1024, connections)) });
+  const runInfo: RunInfo = { id: init.runId, scenario, labelKey: init.labelKey };
+  const seed = createRng(scenario.spec.seed);
+
+  const instances = init.instances.map((a) => {
+    const group = groups.get(a.group);
+    if (group === undefined) throw new Error(`unknown actor group ${a.group}`);
+    let collector = collectors.get(a.group);
+    if (collector === undefined) collectors.set(a.group, (collector = new GroupIntervalCollector(a.group)));
+    const ctx: ActorContext = {
+      client: new KubeClient(transport, a.identity),
+      names,
+      collector,
+      rng: seed.fork(`${a.group}/${a.index}`),
+      clock,
+      originMs,
+      deadlineMs,
+      signal: stop.signal,
+      run: runInfo,
+    };
+    // The registry is keyed by type; the cast pairs each group with its own factory.
+    const factory = actors[group.type] as (g: ActorGroup, i: typeof a, c: ActorContext) => { run(): Promise<void> };
+    return factory(group, a, ctx);
+  });
+
+  const loop = new EventLoopMonitor();
+  const lag = createAccumulator();
+  let dropped = 0;
+  const intervalOf = () => Math.max(0, Math.floor((clock.now() - originMs) / intervalMs));
+  const flush = (index: number): IntervalSnapshot[] => {
+    const snapshots = [...collectors.values()].map((c) => c.snapshot(index));
+    for (const s of snapshots) {
+      mergeEncoded(lag, s.scheduleLag);
+      dropped += s.dropped;
+    }
+    return snapshots;
+  };
+
+  await clock.sleepUntil(originMs);
+  loop.interval();
+  // Each tick closes the interval that just ended, aligned to the run's start.
+  let nextTick = originMs + intervalMs;
+  const ticker = (async () => {
+    while (!stop.signal.aborted && nextTick <= originMs + deadlineMs) {
+      await clock.sleepUntil(nextTick, stop.signal);
+      if (stop.signal.aborted) break;
+      const index = Math.round((nextTick - originMs) / intervalMs) - 1;
+      nextTick += intervalMs;
+      post({ type: 'interval', workerIndex: init.workerIndex, snapshots: flush(index), loop: loop.interval() });
+    }
+  })();
+
+  const finished = Promise.allSettled(instances.map((i) => i.run()));
+  // In-flight requests get drainMs after the deadline, or after a stop, to finish.
+  let drainTimer: NodeJS.Timeout | undefined;
+  const drainExpired = new Promise<false>((resolve) => {
+    const expire = (ms: number) => {
+      clearTimeout(drainTimer);
+      drainTimer = setTimeout(() => resolve(false), ms);
+    };
+    expire(originMs + deadlineMs - clock.now() + init.drainMs);
+    stop.signal.addEventListener('abort', () => expire(init.drainMs), { once: true });
+  });
+  let abandoned = 0;
+  const drained = await Promise.race([finished.then(() => true), drainExpired]);
+  clearTimeout(drainTimer);
+  if (!drained) {
+    abandoned = transport.pool.stats.pending + transport.pool.stats.running;
+    await transport.destroy();
+    await finished;
+  } else {
+    await transport.close();
+  }
+  stop.abort();
+  await ticker;
+  const snapshots = flush(intervalOf());
+  const health = generatorHealth(loop.total(), summarizeMs(lag).p99, dropped);
+  loop.stop();
+  post({ type: 'done', workerIndex: init.workerIndex, snapshots, health, abandoned });
+}
