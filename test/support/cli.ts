@@ -14,7 +14,13 @@ export interface CliResult {
 /** Runs the published entry point as a user would (the compiled CLI). */
 export function runCli(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; onStdout?: (s: string) => void } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    onSpawn?: (pid: number) => void;
+    /** Called with everything printed so far, after each chunk on either stream. */
+    onOutput?: (stdout: string, stderr: string) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
@@ -27,9 +33,12 @@ export function runCli(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      opts.onStdout?.(stdout);
+      opts.onOutput?.(stdout, stderr);
     });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      opts.onOutput?.(stdout, stderr);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
