@@ -3,7 +3,8 @@
  * saying what to do next (undici's UND_ERR_* codes, k6's errext.WithHint).
  * Only the CLI layer prints them and maps them to exit codes.
  */
-export type ErrorKind = 'invalid-input' | 'environment' | 'internal' | 'check-failed' | 'interrupted';
+export type ErrorKind =
+  'invalid-input' | 'environment' | 'internal' | 'check-failed' | 'interrupted';
 
 export class ApfbenchError extends Error {
   override readonly name: string = 'ApfbenchError';

@@ -49,4 +49,8 @@ export interface Actor {
   run(): Promise<void>;
 }
 
-export type ActorFactory<G extends ActorGroup> = (group: G, instance: ActorInstance, ctx: ActorContext) => Actor;
+export type ActorFactory<G extends ActorGroup> = (
+  group: G,
+  instance: ActorInstance,
+  ctx: ActorContext,
+) => Actor;

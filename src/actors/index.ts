@@ -5,6 +5,7 @@ import { createTenant } from './tenant.js';
 export * from './actor.js';
 
 /** Every actor type, keyed by the scenario's `type`; a plain typed map, no registration side effects. */
-export const actors: { [K in ActorGroup['type']]: ActorFactory<Extract<ActorGroup, { type: K }>> } = {
-  tenant: createTenant,
-};
+export const actors: { [K in ActorGroup['type']]: ActorFactory<Extract<ActorGroup, { type: K }>> } =
+  {
+    tenant: createTenant,
+  };

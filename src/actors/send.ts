@@ -24,7 +24,10 @@ function codeOf(res: KubeResponse): string {
  * attempt as a response, the logical request once with latency measured from
  * its intended send time, so that retries and queueing count against it.
  */
-export async function sendRecorded<T>(ctx: ActorContext, s: RecordedSend<T>): Promise<KubeResponse<T>> {
+export async function sendRecorded<T>(
+  ctx: ActorContext,
+  s: RecordedSend<T>,
+): Promise<KubeResponse<T>> {
   const attempts = (s.retry?.maxRetries ?? 0) + 1;
   let first: KubeResponse<T> | undefined;
   for (let i = 1; ; i++) {

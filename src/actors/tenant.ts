@@ -1,14 +1,24 @@
-import { createSchedule, dispatch, InFlightLimiter, spreadPhase, type ScheduleSpec } from '../engine/schedule.js';
+import {
+  createSchedule,
+  dispatch,
+  InFlightLimiter,
+  spreadPhase,
+  type ScheduleSpec,
+} from '../engine/schedule.js';
 import { resources, type KubeObject, type KubeResponse } from '../kube/index.js';
 import type { MixEntry, Scenario, TenantActorGroup } from '../scenario/index.js';
-import type { ActorContext, ActorFactory, ActorInstance } from './actor.js';
+import type { ActorFactory, ActorInstance } from './actor.js';
 import { sendRecorded } from './send.js';
 
 /** Objects one tenant instance keeps track of for update/patch/delete. */
 const MAX_TRACKED = 1000;
 
 /** The open-loop plan of one instance, from the group's rate or stages. */
-export function tenantSchedule(group: TenantActorGroup, instance: ActorInstance, durationMs: number): ScheduleSpec {
+export function tenantSchedule(
+  group: TenantActorGroup,
+  instance: ActorInstance,
+  durationMs: number,
+): ScheduleSpec {
   if ('stages' in group) {
     const stages = group.stages.map((s) => ({ durationMs: s.duration, target: s.target }));
     return group.arrival === 'poisson'
@@ -68,7 +78,10 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
   const inFlight = new Set<Promise<unknown>>();
   let seq = 0;
 
-  const target = (resource: 'configmaps' | 'secrets', allowFixture: boolean): string | undefined => {
+  const target = (
+    resource: 'configmaps' | 'secrets',
+    allowFixture: boolean,
+  ): string | undefined => {
     const mine = own[resource];
     if (mine.length > 0) return mine[ctx.rng.int(mine.length)]!.metadata.name;
     const shared = fixtures[resource];
@@ -81,7 +94,11 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
     return {
       apiVersion: 'v1',
       kind: resource === 'configmaps' ? 'ConfigMap' : 'Secret',
-      metadata: { name, namespace, labels: { [ctx.run.labelKey]: ctx.run.id, 'apfbench.dev/group': group.name } },
+      metadata: {
+        name,
+        namespace,
+        labels: { [ctx.run.labelKey]: ctx.run.id, 'apfbench.dev/group': group.name },
+      },
       ...(resource === 'configmaps'
         ? { data: { payload } }
         : { data: { payload: Buffer.from(payload).toString('base64') } }),
@@ -107,7 +124,13 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
     const r = resources[entry.resource];
     const { client } = ctx;
     const send = (verb: string, attempt: () => Promise<KubeResponse>) =>
-      sendRecorded(ctx, { verb, resource: entry.resource, intendedMs, attempt, retry: group.retry });
+      sendRecorded(ctx, {
+        verb,
+        resource: entry.resource,
+        intendedMs,
+        attempt,
+        retry: group.retry,
+      });
     const create = () => {
       const obj = newObject(entry.resource, entry.size);
       return send('create', () => client.create(r, obj)).then((res) => {
@@ -122,7 +145,12 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
       }
       case 'list':
         return send('list', () =>
-          client.list(r, { namespace, limit: entry.limit, labelSelector: entry.labelSelector, discardBody: true }),
+          client.list(r, {
+            namespace,
+            limit: entry.limit,
+            labelSelector: entry.labelSelector,
+            discardBody: true,
+          }),
         );
       case 'create':
         return create();
@@ -141,12 +169,14 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
         if (name === undefined) return create();
         const patch = { metadata: { annotations: { 'apfbench.dev/patched': String(seq++) } } };
         // Keep the patched object when it is ours, so that a later update carries its new resourceVersion.
-        return send('patch', () => client.patch(r, name, patch, 'merge', { namespace })).then((res) => {
-          if (res.status === 200 && own[entry.resource].some((o) => o.metadata.name === name)) {
-            remember(entry.resource, res.body as KubeObject);
-          }
-          return res;
-        });
+        return send('patch', () => client.patch(r, name, patch, 'merge', { namespace })).then(
+          (res) => {
+            if (res.status === 200 && own[entry.resource].some((o) => o.metadata.name === name)) {
+              remember(entry.resource, res.body as KubeObject);
+            }
+            return res;
+          },
+        );
       }
       case 'delete': {
         const name = target(entry.resource, false);

@@ -1,13 +1,25 @@
 import type { Argv } from 'yargs';
-import { buildControlPlane, localClusterStatus, startLocalCluster, stopLocalCluster } from '../cluster/index.js';
+import {
+  buildControlPlane,
+  localClusterStatus,
+  startLocalCluster,
+  stopLocalCluster,
+} from '../cluster/index.js';
 import { progress } from './output.js';
 
 const dirOption = {
-  dir: { type: 'string', default: '.apfbench/cluster', describe: 'where the control plane keeps its data' },
+  dir: {
+    type: 'string',
+    default: '.apfbench/cluster',
+    describe: 'where the control plane keeps its data',
+  },
 } as const;
 
 const binOptions = {
-  'apiserver-bin': { type: 'string', describe: 'use this kube-apiserver binary instead of building one' },
+  'apiserver-bin': {
+    type: 'string',
+    describe: 'use this kube-apiserver binary instead of building one',
+  },
   'etcd-bin': { type: 'string', describe: 'use this etcd binary instead of building one' },
 } as const;
 
@@ -20,14 +32,37 @@ export function clusterCommand(yargs: Argv): Argv {
         y.options({
           ...dirOption,
           ...binOptions,
-          nodes: { type: 'number', default: 2000, describe: 'node identities (system:node:<name>) in the token file' },
+          nodes: {
+            type: 'number',
+            default: 2000,
+            describe: 'node identities (system:node:<name>) in the token file',
+          },
           tenants: { type: 'number', default: 100, describe: 'tenant user identities' },
-          'service-accounts': { type: 'number', default: 100, describe: 'service-account identities' },
-          'max-requests-inflight': { type: 'number', describe: 'kube-apiserver --max-requests-inflight' },
-          'max-mutating-requests-inflight': { type: 'number', describe: 'kube-apiserver --max-mutating-requests-inflight' },
-          'apiserver-arg': { type: 'string', array: true, default: [] as string[], describe: 'extra kube-apiserver flag, key=value (repeatable)' },
+          'service-accounts': {
+            type: 'number',
+            default: 100,
+            describe: 'service-account identities',
+          },
+          'max-requests-inflight': {
+            type: 'number',
+            describe: 'kube-apiserver --max-requests-inflight',
+          },
+          'max-mutating-requests-inflight': {
+            type: 'number',
+            describe: 'kube-apiserver --max-mutating-requests-inflight',
+          },
+          'apiserver-arg': {
+            type: 'string',
+            array: true,
+            default: [] as string[],
+            describe: 'extra kube-apiserver flag, key=value (repeatable)',
+          },
           port: { type: 'number', describe: 'kube-apiserver secure port (default: a free one)' },
-          'ready-timeout': { type: 'number', default: 180, describe: 'seconds to wait for /readyz' },
+          'ready-timeout': {
+            type: 'number',
+            default: 180,
+            describe: 'seconds to wait for /readyz',
+          },
         }),
       async (argv) => {
         const started = Date.now();
@@ -36,7 +71,11 @@ export function clusterCommand(yargs: Argv): Argv {
           detached: true,
           apiserverBin: argv['apiserver-bin'],
           etcdBin: argv['etcd-bin'],
-          identities: { nodes: argv.nodes, tenants: argv.tenants, serviceAccounts: argv['service-accounts'] },
+          identities: {
+            nodes: argv.nodes,
+            tenants: argv.tenants,
+            serviceAccounts: argv['service-accounts'],
+          },
           maxRequestsInflight: argv['max-requests-inflight'],
           maxMutatingRequestsInflight: argv['max-mutating-requests-inflight'],
           apiserverArgs: argv['apiserver-arg'],
@@ -67,7 +106,9 @@ export function clusterCommand(yargs: Argv): Argv {
       async (argv) => {
         const stopped = await stopLocalCluster(argv.dir);
         process.stdout.write(
-          stopped.length > 0 ? `stopped ${stopped.join(', ')}; removed ${argv.dir}\n` : `nothing was running; removed ${argv.dir}\n`,
+          stopped.length > 0
+            ? `stopped ${stopped.join(', ')}; removed ${argv.dir}\n`
+            : `nothing was running; removed ${argv.dir}\n`,
         );
       },
     )
@@ -82,8 +123,11 @@ export function clusterCommand(yargs: Argv): Argv {
           process.exitCode = 1;
           return;
         }
-        const lines = [`${status.state.server}: ${status.ready ? 'ready' : 'not ready'} (started ${status.state.startedAt})`];
-        for (const p of status.processes) lines.push(`  ${p.name.padEnd(15)} pid ${p.pid}  ${p.alive ? 'running' : 'not running'}`);
+        const lines = [
+          `${status.state.server}: ${status.ready ? 'ready' : 'not ready'} (started ${status.state.startedAt})`,
+        ];
+        for (const p of status.processes)
+          lines.push(`  ${p.name.padEnd(15)} pid ${p.pid}  ${p.alive ? 'running' : 'not running'}`);
         process.stdout.write(`${lines.join('\n')}\n`);
         if (!status.ready) process.exitCode = 1;
       },

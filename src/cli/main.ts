@@ -15,12 +15,28 @@ export async function main(args: string[]): Promise<number> {
   try {
     await yargs(args)
       .scriptName('apfbench')
-      .usage('$0 <command> [options]\n\nLoad and fairness benchmarks for the Kubernetes API server under API Priority and Fairness.')
-      .command('cluster', 'start, stop and inspect a local control plane (etcd + kube-apiserver)', clusterCommand)
-      .command('validate <file>', 'check a scenario file and report every problem with its location', validateCommand, validateHandler)
-      .command('run <scenario>', 'run a scenario and write result.json', runCommand, async (argv) => {
-        code = await runHandler(argv);
-      })
+      .usage(
+        '$0 <command> [options]\n\nLoad and fairness benchmarks for the Kubernetes API server under API Priority and Fairness.',
+      )
+      .command(
+        'cluster',
+        'start, stop and inspect a local control plane (etcd + kube-apiserver)',
+        clusterCommand,
+      )
+      .command(
+        'validate <file>',
+        'check a scenario file and report every problem with its location',
+        validateCommand,
+        validateHandler,
+      )
+      .command(
+        'run <scenario>',
+        'run a scenario and write result.json',
+        runCommand,
+        async (argv) => {
+          code = await runHandler(argv);
+        },
+      )
       .demandCommand(1, 'say which command; see --help')
       .strict()
       .recommendCommands()

@@ -11,7 +11,12 @@ import { summaryLines } from './summary.js';
 
 export const scenarioOverrideOptions = {
   duration: { type: 'string', describe: 'override spec.duration, e.g. 10s' },
-  set: { type: 'string', array: true, default: [] as string[], describe: 'override a field: path=value, e.g. spec.actors[0].rate=50/s' },
+  set: {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe: 'override a field: path=value, e.g. spec.actors[0].rate=50/s',
+  },
 } as const;
 
 export function runCommand(y: Argv) {
@@ -19,14 +24,33 @@ export function runCommand(y: Argv) {
     .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file' })
     .options({
       ...scenarioOverrideOptions,
-      kubeconfig: { type: 'string', describe: 'cluster to load; default: an ephemeral local control plane' },
+      kubeconfig: {
+        type: 'string',
+        describe: 'cluster to load; default: an ephemeral local control plane',
+      },
       context: { type: 'string', describe: 'kubeconfig context' },
-      identities: { type: 'string', describe: 'identities file with per-user tokens (default: next to the kubeconfig)' },
-      'allow-remote': { type: 'boolean', default: false, describe: 'allow load on a target that is not loopback' },
-      out: { type: 'string', describe: 'output directory (default results/<timestamp>-<scenario>)' },
-      workers: { type: 'number', describe: 'worker threads (default: scenario, else half the cores, at most 4)' },
+      identities: {
+        type: 'string',
+        describe: 'identities file with per-user tokens (default: next to the kubeconfig)',
+      },
+      'allow-remote': {
+        type: 'boolean',
+        default: false,
+        describe: 'allow load on a target that is not loopback',
+      },
+      out: {
+        type: 'string',
+        describe: 'output directory (default results/<timestamp>-<scenario>)',
+      },
+      workers: {
+        type: 'number',
+        describe: 'worker threads (default: scenario, else half the cores, at most 4)',
+      },
       quiet: { type: 'boolean', default: false, describe: 'no progress output' },
-      'apiserver-bin': { type: 'string', describe: 'kube-apiserver binary for the local control plane' },
+      'apiserver-bin': {
+        type: 'string',
+        describe: 'kube-apiserver binary for the local control plane',
+      },
       'etcd-bin': { type: 'string', describe: 'etcd binary for the local control plane' },
     });
 }
@@ -93,7 +117,10 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   process.stdout.write(`${summaryLines(result).join('\n')}\nresult: ${file}\n`);
   if (result.status === 'aborted') return 130;
   if (result.status === 'failed') {
-    throw new ApfbenchError('APFBENCH_RUN_FAILED', `run failed: ${result.reason ?? 'unknown reason'} (partial result in ${file})`);
+    throw new ApfbenchError(
+      'APFBENCH_RUN_FAILED',
+      `run failed: ${result.reason ?? 'unknown reason'} (partial result in ${file})`,
+    );
   }
   return 0;
 }

@@ -3,7 +3,9 @@ import type { RunResult } from '../report/result.js';
 /** The console's closing lines: per group throughput and latency, then the generator's verdict. */
 export function summaryLines(r: RunResult): string[] {
   const seconds = (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000;
-  const lines = [`${r.scenario.metadata.name}: ${r.status} in ${seconds.toFixed(1)}s against ${r.target.serverVersion} (${r.target.local ? 'local' : r.target.server})`];
+  const lines = [
+    `${r.scenario.metadata.name}: ${r.status} in ${seconds.toFixed(1)}s against ${r.target.serverVersion} (${r.target.local ? 'local' : r.target.server})`,
+  ];
   for (const [name, g] of Object.entries(r.actors)) {
     const q = g.requests;
     const codes = Object.entries(q.byCode)

@@ -9,7 +9,9 @@ export function validateCommand(y: Argv) {
 }
 
 /** Validation alone: exit 0 and a one-line summary, or exit 2 with every problem. */
-export async function validateHandler(argv: Awaited<ReturnType<ReturnType<typeof validateCommand>['parseAsync']>>) {
+export async function validateHandler(
+  argv: Awaited<ReturnType<ReturnType<typeof validateCommand>['parseAsync']>>,
+) {
   const s = await loadScenarioFile(argv.file, {
     ...(argv.duration === undefined ? {} : { duration: argv.duration }),
     set: argv.set,

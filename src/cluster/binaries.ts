@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, constants, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  mkdir,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +31,9 @@ export interface BinaryOptions {
 }
 
 /** The Go module that builds kube-apiserver and etcd (two levels above src/cluster or dist/cluster). */
-export const controlPlaneModuleDir = fileURLToPath(new URL('../../hack/control-plane/', import.meta.url));
+export const controlPlaneModuleDir = fileURLToPath(
+  new URL('../../hack/control-plane/', import.meta.url),
+);
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.APFBENCH_CACHE_DIR) return env.APFBENCH_CACHE_DIR;
@@ -34,7 +45,10 @@ export async function pinnedVersions(): Promise<{ kubernetes: string; etcd: stri
   const gomod = await readFile(join(controlPlaneModuleDir, 'go.mod'), 'utf8');
   const version = (mod: string) => {
     const m = new RegExp(`^\\s*${mod.replace(/[./]/g, '\\$&')}\\s+(v\\S+)`, 'm').exec(gomod);
-    if (m?.[1] === undefined) throw new ApfbenchError('APFBENCH_BAD_GOMOD', `${mod} is not required in go.mod`, { kind: 'internal' });
+    if (m?.[1] === undefined)
+      throw new ApfbenchError('APFBENCH_BAD_GOMOD', `${mod} is not required in go.mod`, {
+        kind: 'internal',
+      });
     return m[1];
   };
   return { kubernetes: version('k8s.io/kubernetes'), etcd: version('go.etcd.io/etcd/server/v3') };
@@ -58,17 +72,23 @@ async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
   try {
     return (await run('go', ['env', 'GOVERSION'], { env })).trim();
   } catch (cause) {
-    throw new ApfbenchError('APFBENCH_GO_MISSING', 'Go is needed to build kube-apiserver and etcd, and `go` was not found', {
-      cause,
-      hint:
-        'install Go >= 1.26 (Debian: a go toolchain from go.dev/dl, or `apt-get install golang-1.26`), ' +
-        'or point apfbench at existing binaries with --apiserver-bin/--etcd-bin or KUBEBUILDER_ASSETS',
-    });
+    throw new ApfbenchError(
+      'APFBENCH_GO_MISSING',
+      'Go is needed to build kube-apiserver and etcd, and `go` was not found',
+      {
+        cause,
+        hint:
+          'install Go >= 1.26 (Debian: a go toolchain from go.dev/dl, or `apt-get install golang-1.26`), ' +
+          'or point apfbench at existing binaries with --apiserver-bin/--etcd-bin or KUBEBUILDER_ASSETS',
+      },
+    );
   }
 }
 
 /** Cache key: the module files, the build flags and the Go toolchain. */
-async function buildKey(env: NodeJS.ProcessEnv): Promise<{ dir: string; go: string; flags: string }> {
+async function buildKey(
+  env: NodeJS.ProcessEnv,
+): Promise<{ dir: string; go: string; flags: string }> {
   const { kubernetes, etcd } = await pinnedVersions();
   const go = await goVersion(env);
   const flags = ldflags(kubernetes);
@@ -90,27 +110,51 @@ const exists = (p: string, mode = constants.X_OK) =>
  * Builds kube-apiserver and etcd from the pinned Go modules into the cache,
  * unless that exact build is already there (then this is a no-op).
  */
-export async function buildControlPlane(opts: BinaryOptions = {}): Promise<ControlPlaneBinaries & { dir: string }> {
+export async function buildControlPlane(
+  opts: BinaryOptions = {},
+): Promise<ControlPlaneBinaries & { dir: string }> {
   const env = opts.env ?? process.env;
   const { dir, go, flags } = await buildKey(env);
   const binaries = { apiserver: join(dir, 'kube-apiserver'), etcd: join(dir, 'etcd'), dir };
-  if ((await exists(join(dir, 'build.json'), constants.F_OK)) && (await exists(binaries.apiserver)) && (await exists(binaries.etcd))) {
+  if (
+    (await exists(join(dir, 'build.json'), constants.F_OK)) &&
+    (await exists(binaries.apiserver)) &&
+    (await exists(binaries.etcd))
+  ) {
     return { ...binaries, source: 'cache' };
   }
   const say = opts.onProgress ?? (() => {});
   const { kubernetes, etcd } = await pinnedVersions();
-  say(`building kube-apiserver ${kubernetes} and etcd ${etcd} with ${go} into ${dir} (a few minutes the first time)`);
+  say(
+    `building kube-apiserver ${kubernetes} and etcd ${etcd} with ${go} into ${dir} (a few minutes the first time)`,
+  );
   const staging = `${dir}.tmp-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   const started = Date.now();
-  const ticker = setInterval(() => say(`  still building (${Math.round((Date.now() - started) / 1000)}s)`), 30_000);
+  const ticker = setInterval(
+    () => say(`  still building (${Math.round((Date.now() - started) / 1000)}s)`),
+    30_000,
+  );
   try {
-    await run('go', ['build', '-trimpath', '-ldflags', flags, '-o', staging + '/', './cmd/kube-apiserver', './cmd/etcd'], {
-      cwd: controlPlaneModuleDir,
-      env: { ...env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
-      onLine: (line) => say(`  ${line}`),
-    });
+    await run(
+      'go',
+      [
+        'build',
+        '-trimpath',
+        '-ldflags',
+        flags,
+        '-o',
+        staging + '/',
+        './cmd/kube-apiserver',
+        './cmd/etcd',
+      ],
+      {
+        cwd: controlPlaneModuleDir,
+        env: { ...env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+        onLine: (line) => say(`  ${line}`),
+      },
+    );
   } catch (cause) {
     await rm(staging, { recursive: true, force: true });
     throw new ApfbenchError('APFBENCH_BUILD_FAILED', 'building the control plane failed', {
@@ -121,7 +165,10 @@ export async function buildControlPlane(opts: BinaryOptions = {}): Promise<Contr
     clearInterval(ticker);
   }
   const seconds = (Date.now() - started) / 1000;
-  await writeFile(join(staging, 'build.json'), JSON.stringify({ kubernetes, etcd, go, seconds, builtAt: new Date().toISOString() }, null, 2));
+  await writeFile(
+    join(staging, 'build.json'),
+    JSON.stringify({ kubernetes, etcd, go, seconds, builtAt: new Date().toISOString() }, null, 2),
+  );
   await rm(dir, { recursive: true, force: true });
   await rename(staging, dir);
   say(`built in ${seconds.toFixed(0)}s`);
@@ -154,10 +201,17 @@ export async function resolveBinaries(opts: BinaryOptions = {}): Promise<Control
     ['etcd', etcd],
   ] as const) {
     if (!(await exists(path))) {
-      throw new ApfbenchError('APFBENCH_BINARY_MISSING', `${name} binary not found or not executable: ${path}`, {
-        kind: 'invalid-input',
-        hint: source === 'KUBEBUILDER_ASSETS' ? 'check KUBEBUILDER_ASSETS' : `check the --${name === 'etcd' ? 'etcd' : 'apiserver'}-bin path`,
-      });
+      throw new ApfbenchError(
+        'APFBENCH_BINARY_MISSING',
+        `${name} binary not found or not executable: ${path}`,
+        {
+          kind: 'invalid-input',
+          hint:
+            source === 'KUBEBUILDER_ASSETS'
+              ? 'check KUBEBUILDER_ASSETS'
+              : `check the --${name === 'etcd' ? 'etcd' : 'apiserver'}-bin path`,
+        },
+      );
     }
   }
   return { apiserver, etcd, source };
@@ -166,7 +220,9 @@ export async function resolveBinaries(opts: BinaryOptions = {}): Promise<Control
 /** Lists cached builds (for `cluster build --list` and cleanup). */
 export async function cachedBuilds(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   try {
-    return (await readdir(join(cacheRoot(env), 'control-plane'))).filter((n) => !n.includes('.tmp-'));
+    return (await readdir(join(cacheRoot(env), 'control-plane'))).filter(
+      (n) => !n.includes('.tmp-'),
+    );
   } catch {
     return [];
   }
@@ -178,20 +234,27 @@ function run(
   opts: { cwd?: string; env: NodeJS.ProcessEnv; onLine?: (line: string) => void },
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let tail = '';
     const onData = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       out += text;
       tail = (tail + text).slice(-4000);
-      if (opts.onLine) for (const line of text.split('\n')) if (line.trim() !== '') opts.onLine(line);
+      if (opts.onLine)
+        for (const line of text.split('\n')) if (line.trim() !== '') opts.onLine(line);
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args[0]} exited with ${code}:\n${tail}`)),
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${cmd} ${args[0]} exited with ${code}:\n${tail}`)),
     );
   });
 }

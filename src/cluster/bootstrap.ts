@@ -9,8 +9,11 @@ export const loadRoleName = 'apfbench:load';
  * the resources scenarios use. Idempotent (409 on create is fine).
  */
 export async function bootstrapLoadIdentities(admin: KubeClient): Promise<void> {
-  const objects: [typeof resources[keyof typeof resources], KubeObject][] = [
-    [resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: loadNamespace } }],
+  const objects: [(typeof resources)[keyof typeof resources], KubeObject][] = [
+    [
+      resources.namespaces,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: loadNamespace } },
+    ],
     [
       resources.clusterroles,
       {
@@ -20,8 +23,26 @@ export async function bootstrapLoadIdentities(admin: KubeClient): Promise<void> 
         rules: [
           {
             apiGroups: [''],
-            resources: ['configmaps', 'secrets', 'pods', 'pods/status', 'pods/binding', 'events', 'nodes', 'namespaces'],
-            verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
+            resources: [
+              'configmaps',
+              'secrets',
+              'pods',
+              'pods/status',
+              'pods/binding',
+              'events',
+              'nodes',
+              'namespaces',
+            ],
+            verbs: [
+              'get',
+              'list',
+              'watch',
+              'create',
+              'update',
+              'patch',
+              'delete',
+              'deletecollection',
+            ],
           },
           {
             apiGroups: ['coordination.k8s.io'],
@@ -40,13 +61,21 @@ export async function bootstrapLoadIdentities(admin: KubeClient): Promise<void> 
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: loadRoleName },
         subjects: [
           { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: tenantGroup },
-          { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: `system:serviceaccounts:${loadNamespace}` },
+          {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'Group',
+            name: `system:serviceaccounts:${loadNamespace}`,
+          },
         ],
       },
     ],
     [
       resources.serviceaccounts,
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: loadNamespace } },
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace: loadNamespace },
+      },
     ],
   ];
   for (const [r, obj] of objects) {

@@ -7,7 +7,11 @@ export interface IdentityCounts {
   readonly serviceAccounts: number;
 }
 
-export const defaultIdentityCounts: IdentityCounts = { nodes: 2000, tenants: 100, serviceAccounts: 100 };
+export const defaultIdentityCounts: IdentityCounts = {
+  nodes: 2000,
+  tenants: 100,
+  serviceAccounts: 100,
+};
 
 export interface TokenIdentity {
   readonly user: string;
@@ -39,7 +43,10 @@ export function nodeName(i: number): string {
 const token = () => randomBytes(24).toString('base64url');
 
 /** `extraTenants` adds tenant users by name (those a scenario's identity templates produce). */
-export function generateIdentities(counts: IdentityCounts, extraTenants: readonly string[] = []): IdentitiesFile {
+export function generateIdentities(
+  counts: IdentityCounts,
+  extraTenants: readonly string[] = [],
+): IdentitiesFile {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   return {
     version: 1,
@@ -50,7 +57,9 @@ export function generateIdentities(counts: IdentityCounts, extraTenants: readonl
       groups: ['system:nodes'],
       token: token(),
     })),
-    tenants: [...new Set([...range(counts.tenants).map((i) => `tenant-${i}`), ...extraTenants])].map((user) => ({
+    tenants: [
+      ...new Set([...range(counts.tenants).map((i) => `tenant-${i}`), ...extraTenants]),
+    ].map((user) => ({
       user,
       groups: [tenantGroup],
       token: token(),

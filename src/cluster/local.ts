@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { ApfbenchError } from '../errors.js';
@@ -76,13 +76,20 @@ export async function readClusterState(dir: string): Promise<ClusterState | unde
 }
 
 /** `--key=value` flags, later keys replacing earlier ones. */
-export function mergeFlags(defaults: Record<string, string>, overrides: readonly string[]): string[] {
+export function mergeFlags(
+  defaults: Record<string, string>,
+  overrides: readonly string[],
+): string[] {
   const flags = new Map(Object.entries(defaults));
   for (const kv of overrides) {
     const eq = kv.indexOf('=');
     const key = (eq < 0 ? kv : kv.slice(0, eq)).replace(/^--/, '');
     if (key === '') {
-      throw new ApfbenchError('APFBENCH_BAD_FLAG', `bad API-server flag "${kv}": expected key=value`, { kind: 'invalid-input' });
+      throw new ApfbenchError(
+        'APFBENCH_BAD_FLAG',
+        `bad API-server flag "${kv}": expected key=value`,
+        { kind: 'invalid-input' },
+      );
     }
     flags.set(key, eq < 0 ? 'true' : kv.slice(eq + 1));
   }
@@ -99,17 +106,24 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const say = opts.onProgress ?? (() => {});
   const previous = await readClusterState(dir);
   if (previous?.processes.some((p) => isAlive(p.pid))) {
-    throw new ApfbenchError('APFBENCH_CLUSTER_RUNNING', `a control plane already runs from ${dir}`, {
-      kind: 'invalid-input',
-      hint: `stop it with \`apfbench cluster down --dir ${opts.dir}\`, or pick another --dir`,
-    });
+    throw new ApfbenchError(
+      'APFBENCH_CLUSTER_RUNNING',
+      `a control plane already runs from ${dir}`,
+      {
+        kind: 'invalid-input',
+        hint: `stop it with \`apfbench cluster down --dir ${opts.dir}\`, or pick another --dir`,
+      },
+    );
   }
   const binaries = await resolveBinaries(opts);
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'pki'), { recursive: true, mode: 0o700 });
 
   const pki = await generatePki();
-  const identities = generateIdentities({ ...defaultIdentityCounts, ...opts.identities }, opts.extraTenants);
+  const identities = generateIdentities(
+    { ...defaultIdentityCounts, ...opts.identities },
+    opts.extraTenants,
+  );
   const file = (name: string) => join(dir, name);
   const secret = async (name: string, content: string) => {
     await writeFile(file(name), content, { mode: 0o600 });
@@ -176,7 +190,9 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       'enable-priority-and-fairness': 'true',
       // The endpoint reconciler refuses a loopback advertise address; nothing here needs the kubernetes Service endpoints.
       'endpoint-reconciler-type': 'none',
-      ...(opts.maxRequestsInflight === undefined ? {} : { 'max-requests-inflight': String(opts.maxRequestsInflight) }),
+      ...(opts.maxRequestsInflight === undefined
+        ? {}
+        : { 'max-requests-inflight': String(opts.maxRequestsInflight) }),
       ...(opts.maxMutatingRequestsInflight === undefined
         ? {}
         : { 'max-mutating-requests-inflight': String(opts.maxMutatingRequestsInflight) }),
@@ -193,12 +209,22 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     await waitUntilReady(etcd, () => etcdHealthy(etcdUrl), opts.readyTimeoutMs ?? 60_000);
 
     say(`starting kube-apiserver on ${server}`);
-    const apiserver = startProcess('kube-apiserver', binaries.apiserver, apiserverArgs, file('kube-apiserver.log'), detached);
+    const apiserver = startProcess(
+      'kube-apiserver',
+      binaries.apiserver,
+      apiserverArgs,
+      file('kube-apiserver.log'),
+      detached,
+    );
     started.push(apiserver);
-    const admin = new KubeClient(transport, { name: identities.admin.user, token: identities.admin.token });
+    const admin = new KubeClient(transport, {
+      name: identities.admin.user,
+      token: identities.admin.token,
+    });
     await waitUntilReady(
       apiserver,
-      async () => (await admin.request({ method: 'GET', path: '/readyz', discardBody: true })).status === 200,
+      async () =>
+        (await admin.request({ method: 'GET', path: '/readyz', discardBody: true })).status === 200,
       opts.readyTimeoutMs ?? 180_000,
       (ms) => say(`  waiting for /readyz (${Math.round(ms / 1000)}s)`),
     );
@@ -240,7 +266,11 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     identitiesPath,
     identities,
     state,
-    admin: () => new KubeClient(new Transport(target, { connections: 8 }), { name: 'admin', token: identities.admin.token }),
+    admin: () =>
+      new KubeClient(new Transport(target, { connections: 8 }), {
+        name: 'admin',
+        token: identities.admin.token,
+      }),
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -292,12 +322,19 @@ export async function localClusterStatus(dirArg: string): Promise<ClusterStatus>
   const dir = resolve(dirArg);
   const state = await readClusterState(dir);
   if (state === undefined) return { dir, state, processes: [], ready: false };
-  const processes = state.processes.map((p) => ({ name: p.name, pid: p.pid, alive: isAlive(p.pid) }));
+  const processes = state.processes.map((p) => ({
+    name: p.name,
+    pid: p.pid,
+    alive: isAlive(p.pid),
+  }));
   let ready = false;
   if (processes.every((p) => p.alive)) {
     const ids = JSON.parse(await readFile(join(dir, 'identities.json'), 'utf8')) as IdentitiesFile;
     const ca = await readFile(join(dir, 'pki/ca.crt'), 'utf8');
-    const transport = new Transport({ server: state.server, ca }, { connections: 1, headersTimeoutMs: 5000 });
+    const transport = new Transport(
+      { server: state.server, ca },
+      { connections: 1, headersTimeoutMs: 5000 },
+    );
     const res = await transport.send({
       method: 'GET',
       path: '/readyz',

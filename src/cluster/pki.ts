@@ -22,16 +22,24 @@ export interface ClusterPki {
 async function exportKey(key: webcrypto.CryptoKey, format: 'pkcs8' | 'spki'): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey(format, key as webcrypto.CryptoKey));
   const label = format === 'pkcs8' ? 'PRIVATE KEY' : 'PUBLIC KEY';
-  const body = der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
+  const body = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
 async function newKeys(): Promise<webcrypto.CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as webcrypto.CryptoKeyPair;
+  return (await webcrypto.subtle.generateKey(alg, true, [
+    'sign',
+    'verify',
+  ])) as unknown as webcrypto.CryptoKeyPair;
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
 function validity(days: number): { notBefore: Date; notAfter: Date } {
@@ -50,7 +58,10 @@ export async function generatePki(days = 365): Promise<ClusterPki> {
     signingAlgorithm: alg,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
@@ -86,16 +97,23 @@ export async function issueClientCert(
   const caCert = new x509.X509Certificate(pki.ca.cert);
   const caPrivate = await importPrivateKey(pki.ca.key);
   const subject = [`CN=${user}`, ...groups.map((g) => `O=${g}`)].join(', ');
-  return issue(pki.ca, caCert, { privateKey: caPrivate, publicKey: await caCert.publicKey.export() }, {
-    subject,
-    serverAuth: false,
-    days,
-  });
+  return issue(
+    pki.ca,
+    caCert,
+    { privateKey: caPrivate, publicKey: await caCert.publicKey.export() },
+    {
+      subject,
+      serverAuth: false,
+      days,
+    },
+  );
 }
 
 async function importPrivateKey(pem: string): Promise<webcrypto.CryptoKey> {
   const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  return (await webcrypto.subtle.importKey('pkcs8', der, alg, true, ['sign'])) as unknown as webcrypto.CryptoKey;
+  return (await webcrypto.subtle.importKey('pkcs8', der, alg, true, [
+    'sign',
+  ])) as unknown as webcrypto.CryptoKey;
 }
 
 async function issue(
@@ -119,7 +137,10 @@ async function issue(
     signingAlgorithm: alg,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([
         opts.serverAuth ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
       ]),

@@ -12,7 +12,9 @@ export function freePort(): Promise<number> {
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+      srv.close(() =>
+        typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -23,11 +25,15 @@ export function assertPortFree(port: number, what: string): Promise<void> {
     const srv = createServer();
     srv.once('error', (err: NodeJS.ErrnoException) =>
       reject(
-        new ApfbenchError('APFBENCH_PORT_IN_USE', `port ${port} for ${what} is already in use on 127.0.0.1`, {
-          kind: 'environment',
-          cause: err,
-          hint: 'stop whatever listens there (`ss -ltnp`), or leave the port out to get a free one',
-        }),
+        new ApfbenchError(
+          'APFBENCH_PORT_IN_USE',
+          `port ${port} for ${what} is already in use on 127.0.0.1`,
+          {
+            kind: 'environment',
+            cause: err,
+            hint: 'stop whatever listens there (`ss -ltnp`), or leave the port out to get a free one',
+          },
+        ),
       ),
     );
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));
@@ -47,7 +53,13 @@ export interface Spawned {
  * Starts a server process with stdout and stderr in a log file. A detached
  * process gets its own process group and outlives this one (`cluster up`).
  */
-export function startProcess(name: string, bin: string, args: string[], logFile: string, detached: boolean): Spawned {
+export function startProcess(
+  name: string,
+  bin: string,
+  args: string[],
+  logFile: string,
+  detached: boolean,
+): Spawned {
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
@@ -61,7 +73,9 @@ export function startProcess(name: string, bin: string, args: string[], logFile:
   });
   if (detached) child.unref();
   if (child.pid === undefined) {
-    throw new ApfbenchError('APFBENCH_SPAWN_FAILED', `could not start ${name} (${bin})`, { kind: 'environment' });
+    throw new ApfbenchError('APFBENCH_SPAWN_FAILED', `could not start ${name} (${bin})`, {
+      kind: 'environment',
+    });
   }
   return { name, child, pid: child.pid, logFile, exited };
 }
@@ -134,7 +148,10 @@ export async function waitUntilReady(
       throw new ApfbenchError(
         inUse ? 'APFBENCH_PORT_IN_USE' : 'APFBENCH_PROCESS_EXITED',
         `${proc.name} exited during start-up (${exit.signal ?? `code ${exit.code}`}); last lines of ${proc.logFile}:\n${tail}`,
-        { kind: 'environment', ...(inUse ? { hint: 'another process took the port; run the command again' } : {}) },
+        {
+          kind: 'environment',
+          ...(inUse ? { hint: 'another process took the port; run the command again' } : {}),
+        },
       );
     }
     if (await probe().catch(() => false)) return;

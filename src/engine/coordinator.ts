@@ -7,10 +7,20 @@ import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/inde
 import { combineWorkerHealth, type GeneratorHealth } from '../metrics/generator-health.js';
 import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
 import { DEFAULT_INTERVAL_MS, TimelineAggregator, type GroupTotals } from '../metrics/timeline.js';
-import { RESULT_SCHEMA_VERSION, type ActorGroupResult, type RunResult, type RunStatus } from '../report/result.js';
+import {
+  RESULT_SCHEMA_VERSION,
+  type ActorGroupResult,
+  type RunResult,
+  type RunStatus,
+} from '../report/result.js';
 import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
-import { createFixtures, deleteRunObjects, ensureNamespaces, scenarioNamespaces } from './fixtures.js';
+import {
+  createFixtures,
+  deleteRunObjects,
+  ensureNamespaces,
+  scenarioNamespaces,
+} from './fixtures.js';
 import { expandIdentity, type IdentityResolver } from './identities.js';
 import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
 
@@ -102,7 +112,11 @@ function spawnWorker(): Worker {
  * they report, and cleans up, also after an abort or a failure. It returns a
  * result in every case but a set-up failure, which it throws.
  */
-export async function runScenario(scenario: Scenario, run: RunTarget, opts: RunOptions = {}): Promise<RunResult> {
+export async function runScenario(
+  scenario: Scenario,
+  run: RunTarget,
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const say = opts.onPhase ?? (() => {});
   const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
   const drainMs = opts.drainMs ?? 10_000;
@@ -113,7 +127,7 @@ export async function runScenario(scenario: Scenario, run: RunTarget, opts: RunO
   await ensureNamespaces(admin, scenarioNamespaces(scenario));
   await bootstrapLoadIdentities(admin);
   const names = await new FlowControlNames().refresh(admin);
-  let status: RunStatus = 'completed';
+  let status: RunStatus;
   let reason: string | undefined;
   const startedAt = new Date();
   const timeline = new TimelineAggregator(intervalMs);
@@ -123,9 +137,16 @@ export async function runScenario(scenario: Scenario, run: RunTarget, opts: RunO
   let workerCount = 0;
   try {
     await createFixtures(admin, scenario, label, say);
-    const shards = shardInstances(scenario, opts.workers ?? scenario.spec.workers ?? defaultWorkers(), run.identities);
+    if (opts.signal?.aborted === true) throw new Interrupted();
+    const shards = shardInstances(
+      scenario,
+      opts.workers ?? scenario.spec.workers ?? defaultWorkers(),
+      run.identities,
+    );
     workerCount = shards.length;
-    say(`run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workerCount} worker thread(s)`);
+    say(
+      `run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workerCount} worker thread(s)`,
+    );
     const outcome = await driveWorkers(shards, {
       init: (workerIndex, instances) => ({
         type: 'init',
@@ -153,7 +174,7 @@ export async function runScenario(scenario: Scenario, run: RunTarget, opts: RunO
     status = outcome.status;
     reason = outcome.reason;
   } catch (err) {
-    status = 'failed';
+    status = err instanceof Interrupted ? 'aborted' : 'failed';
     reason = err instanceof Error ? err.message : String(err);
   }
 
@@ -184,6 +205,12 @@ export async function runScenario(scenario: Scenario, run: RunTarget, opts: RunO
     generator: { ...combineWorkerHealth(health), abandonedRequests: abandoned },
     cleanup,
   };
+}
+
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted before the load started');
+  }
 }
 
 function groupResult(type: string, count: number, t: GroupTotals | undefined): ActorGroupResult {
@@ -230,13 +257,23 @@ interface DriveOutcome {
 }
 
 /** Spawns the workers, holds them at the start barrier, and collects until every one is done. */
-async function driveWorkers(shards: InstanceAssignment[][], o: DriveOptions): Promise<DriveOutcome> {
+async function driveWorkers(
+  shards: InstanceAssignment[][],
+  o: DriveOptions,
+): Promise<DriveOutcome> {
   const workers = shards.map(() => spawnWorker());
   const health: GeneratorHealth[] = [];
   let abandoned = 0;
   let status: RunStatus = 'completed';
   let reason: string | undefined;
-  const live = { sent: 0, completed: 0, errors: 0, throttled: 0, dropped: 0, latency: createAccumulator() };
+  const live = {
+    sent: 0,
+    completed: 0,
+    errors: 0,
+    throttled: 0,
+    dropped: 0,
+    latency: createAccumulator(),
+  };
   const intervalCompletions = new Map<number, number>();
   let startEpoch = 0;
 
@@ -260,7 +297,10 @@ async function driveWorkers(shards: InstanceAssignment[][], o: DriveOptions): Pr
       live.throttled += s.throttled;
       live.dropped += s.dropped;
       mergeEncoded(live.latency, s.latency);
-      intervalCompletions.set(s.intervalIndex, (intervalCompletions.get(s.intervalIndex) ?? 0) + s.completed);
+      intervalCompletions.set(
+        s.intervalIndex,
+        (intervalCompletions.get(s.intervalIndex) ?? 0) + s.completed,
+      );
     }
     if (m.type === 'interval' && o.onProgress !== undefined) {
       const index = m.snapshots[0]?.intervalIndex ?? 0;
@@ -326,11 +366,15 @@ async function driveWorkers(shards: InstanceAssignment[][], o: DriveOptions): Pr
     );
     // Start barrier: every worker starts at the same wall-clock instant.
     startEpoch = performance.timeOrigin + performance.now() + 250;
-    for (const w of workers) w.postMessage({ type: 'start', startAtEpochMs: startEpoch } satisfies ToWorker);
+    for (const w of workers)
+      w.postMessage({ type: 'start', startAtEpochMs: startEpoch } satisfies ToWorker);
     const hardStop = setTimeout(
       () => {
         stopAll('failed', 'workers did not finish in time');
-        setTimeout(() => void Promise.all(workers.map((w) => w.terminate())), o.drainMs + 5000).unref();
+        setTimeout(
+          () => void Promise.all(workers.map((w) => w.terminate())),
+          o.drainMs + 5000,
+        ).unref();
       },
       o.durationMs + 2 * o.drainMs + 30_000,
     );

@@ -3,7 +3,11 @@ import { ok, resources, type KubeClient, type KubeObject } from '../kube/index.j
 import type { Scenario } from '../scenario/index.js';
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
-export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]!);
@@ -16,9 +20,16 @@ export function scenarioNamespaces(scenario: Scenario): string[] {
   return [...new Set([scenario.spec.namespace, ...scenario.spec.fixtures.map((f) => f.namespace)])];
 }
 
-export async function ensureNamespaces(admin: KubeClient, namespaces: readonly string[]): Promise<void> {
+export async function ensureNamespaces(
+  admin: KubeClient,
+  namespaces: readonly string[],
+): Promise<void> {
   for (const name of namespaces) {
-    const res = await admin.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    const res = await admin.create(resources.namespaces, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    });
     if (res.status !== 409) ok(res, `create namespace ${name}`);
   }
 }
@@ -39,7 +50,11 @@ export async function createFixtures(
     const objects = Array.from({ length: f.count }, (_, k): KubeObject => ({
       apiVersion: 'v1',
       kind: f.kind,
-      metadata: { name: `${f.namePrefix}-${k}`, namespace: f.namespace, labels: { ...f.labels, ...label } },
+      metadata: {
+        name: `${f.namePrefix}-${k}`,
+        namespace: f.namespace,
+        labels: { ...f.labels, ...label },
+      },
       data: { payload: f.kind === 'Secret' ? Buffer.from(payload).toString('base64') : payload },
     }));
     onProgress(`creating ${f.count} ${f.kind}s of ${f.size} bytes in ${f.namespace}`);
@@ -48,9 +63,13 @@ export async function createFixtures(
       const res = await admin.create(r, obj, { discardBody: true });
       if (res.status === 409) return;
       if (res.status !== 201) {
-        throw new ApfbenchError('APFBENCH_FIXTURE_FAILED', `creating fixture ${obj.metadata.name} failed: HTTP ${res.status}`, {
-          hint: res.status === 0 ? 'is the API server reachable?' : undefined,
-        });
+        throw new ApfbenchError(
+          'APFBENCH_FIXTURE_FAILED',
+          `creating fixture ${obj.metadata.name} failed: HTTP ${res.status}`,
+          {
+            hint: res.status === 0 ? 'is the API server reachable?' : undefined,
+          },
+        );
       }
       created++;
     });
@@ -68,10 +87,15 @@ export async function deleteRunObjects(
   const errors: string[] = [];
   for (const namespace of scenarioNamespaces(scenario)) {
     for (const r of [resources.configmaps, resources.secrets]) {
-      const count = (await admin.listAll(r, { namespace, labelSelector: selector }).catch(() => ({ items: [] }))).items.length;
+      const count = (
+        await admin.listAll(r, { namespace, labelSelector: selector }).catch(() => ({ items: [] }))
+      ).items.length;
       const res = await admin.deleteCollection(r, { namespace, labelSelector: selector });
       if (res.status === 200) deleted += count;
-      else errors.push(`delete ${r.plural} in ${namespace}: HTTP ${res.status} ${res.error?.message ?? ''}`.trim());
+      else
+        errors.push(
+          `delete ${r.plural} in ${namespace}: HTTP ${res.status} ${res.error?.message ?? ''}`.trim(),
+        );
     }
   }
   return { deleted, errors };

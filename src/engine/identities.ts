@@ -15,7 +15,10 @@ export class IdentityResolver {
     private readonly admin: Identity,
     file?: IdentitiesFile,
   ) {
-    const all = file === undefined ? [] : [...file.nodes, ...file.tenants, ...file.serviceAccounts, ...file.components];
+    const all =
+      file === undefined
+        ? []
+        : [...file.nodes, ...file.tenants, ...file.serviceAccounts, ...file.components];
     this.tokens = new Map(all.map((id) => [id.user, id.token]));
   }
 

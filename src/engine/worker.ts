@@ -33,7 +33,11 @@ port.on('message', (m: ToWorker) => {
     case 'start':
       if (init === undefined) throw new Error('start before init');
       run(init, m.startAtEpochMs).catch((err: unknown) =>
-        post({ type: 'failed', workerIndex: init?.workerIndex ?? -1, message: String((err as Error)?.stack ?? err) }),
+        post({
+          type: 'failed',
+          workerIndex: init?.workerIndex ?? -1,
+          message: String((err as Error)?.stack ?? err),
+        }),
       );
       break;
     case 'stop':
@@ -53,9 +57,12 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const collectors = new Map<string, GroupIntervalCollector>();
   // HTTP/1.1 carries one request per socket: enough sockets for every allowed
   // in-flight request, so that undici never queues a send out of sight.
-  const inFlightCap = (g: ActorGroup | undefined) => (g !== undefined && 'maxInFlight' in g ? g.maxInFlight : 4);
+  const inFlightCap = (g: ActorGroup | undefined) =>
+    g !== undefined && 'maxInFlight' in g ? g.maxInFlight : 4;
   const connections = init.instances.reduce((sum, a) => sum + inFlightCap(groups.get(a.group)), 0);
-  const transport = new Transport(init.target, { connections: Math.max(1, Math.min(1024, connections)) });
+  const transport = new Transport(init.target, {
+    connections: Math.max(1, Math.min(1024, connections)),
+  });
   const runInfo: RunInfo = { id: init.runId, scenario, labelKey: init.labelKey };
   const seed = createRng(scenario.spec.seed);
 
@@ -63,7 +70,8 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
     const group = groups.get(a.group);
     if (group === undefined) throw new Error(`unknown actor group ${a.group}`);
     let collector = collectors.get(a.group);
-    if (collector === undefined) collectors.set(a.group, (collector = new GroupIntervalCollector(a.group)));
+    if (collector === undefined)
+      collectors.set(a.group, (collector = new GroupIntervalCollector(a.group)));
     const ctx: ActorContext = {
       client: new KubeClient(transport, a.identity),
       names,
@@ -76,7 +84,11 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
       run: runInfo,
     };
     // The registry is keyed by type; the cast pairs each group with its own factory.
-    const factory = actors[group.type] as (g: ActorGroup, i: typeof a, c: ActorContext) => { run(): Promise<void> };
+    const factory = actors[group.type] as (
+      g: ActorGroup,
+      i: typeof a,
+      c: ActorContext,
+    ) => { run(): Promise<void> };
     return factory(group, a, ctx);
   });
 
@@ -103,7 +115,12 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
       if (stop.signal.aborted) break;
       const index = Math.round((nextTick - originMs) / intervalMs) - 1;
       nextTick += intervalMs;
-      post({ type: 'interval', workerIndex: init.workerIndex, snapshots: flush(index), loop: loop.interval() });
+      post({
+        type: 'interval',
+        workerIndex: init.workerIndex,
+        snapshots: flush(index),
+        loop: loop.interval(),
+      });
     }
   })();
 

@@ -94,7 +94,10 @@ export class KubeClient {
     let cont: string | undefined;
     let pages = 0;
     for (;;) {
-      const res = ok(await this.list<T>(r, { ...rest, limit: pageSize, continue: cont }), `list ${r.plural}`);
+      const res = ok(
+        await this.list<T>(r, { ...rest, limit: pageSize, continue: cont }),
+        `list ${r.plural}`,
+      );
       pages++;
       items.push(...res.items);
       cont = res.metadata.continue;
@@ -109,7 +112,13 @@ export class KubeClient {
     obj: KubeObject,
     opts: WriteOptions = {},
   ): Promise<KubeResponse<T>> {
-    return this.write<T>('POST', r, { namespace: opts.namespace ?? obj.metadata.namespace, subresource: opts.subresource }, JSON.stringify(obj), opts);
+    return this.write<T>(
+      'POST',
+      r,
+      { namespace: opts.namespace ?? obj.metadata.namespace, subresource: opts.subresource },
+      JSON.stringify(obj),
+      opts,
+    );
   }
 
   /** PUT; the object's metadata.resourceVersion makes it a conditional update (409 when stale). */
@@ -145,7 +154,11 @@ export class KubeClient {
     );
   }
 
-  delete(r: Resource, where: Where & { name: string }, opts: WriteOptions = {}): Promise<KubeResponse<KubeStatus>> {
+  delete(
+    r: Resource,
+    where: Where & { name: string },
+    opts: WriteOptions = {},
+  ): Promise<KubeResponse<KubeStatus>> {
     return this.write<KubeStatus>('DELETE', r, where, undefined, opts);
   }
 
@@ -153,11 +166,16 @@ export class KubeClient {
     r: Resource,
     opts: { namespace?: string; labelSelector: string },
   ): Promise<KubeResponse<KubeStatus>> {
-    const path = withQuery(resourcePath(r, { namespace: opts.namespace }), { labelSelector: opts.labelSelector });
+    const path = withQuery(resourcePath(r, { namespace: opts.namespace }), {
+      labelSelector: opts.labelSelector,
+    });
     return this.request<KubeStatus>({ method: 'DELETE', path });
   }
 
-  watch<T extends KubeObject = KubeObject>(r: Resource, opts: WatchOptions): Promise<WatchStream<T>> {
+  watch<T extends KubeObject = KubeObject>(
+    r: Resource,
+    opts: WatchOptions,
+  ): Promise<WatchStream<T>> {
     return openWatch<T>(this.transport, this.identity, r, opts);
   }
 

@@ -46,5 +46,9 @@ async function namesByUID(
   r: typeof resources.flowschemas | typeof resources.prioritylevelconfigurations,
 ): Promise<Map<string, string>> {
   const { items } = await admin.listAll<KubeObject>(r);
-  return new Map(items.flatMap((o) => (o.metadata.uid && o.metadata.name ? [[o.metadata.uid, o.metadata.name]] : [])));
+  return new Map(
+    items.flatMap((o) =>
+      o.metadata.uid && o.metadata.name ? [[o.metadata.uid, o.metadata.name]] : [],
+    ),
+  );
 }

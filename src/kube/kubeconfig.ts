@@ -21,7 +21,9 @@ interface RawKubeconfig {
 }
 
 const invalid = (file: string, message: string) =>
-  new ApfbenchError('APFBENCH_INVALID_KUBECONFIG', `${file}: ${message}`, { kind: 'invalid-input' });
+  new ApfbenchError('APFBENCH_INVALID_KUBECONFIG', `${file}: ${message}`, {
+    kind: 'invalid-input',
+  });
 
 /**
  * Loads a kubeconfig the way kubectl does for the fields apfbench supports:
@@ -29,7 +31,10 @@ const invalid = (file: string, message: string) =>
  * file), client certificate (data or file), impersonation (`as`, `as-groups`)
  * and exec credential plugins (as EKS and GKE use).
  */
-export async function loadKubeconfig(file: string, contextName?: string): Promise<ResolvedKubeconfig> {
+export async function loadKubeconfig(
+  file: string,
+  contextName?: string,
+): Promise<ResolvedKubeconfig> {
   let raw: RawKubeconfig;
   try {
     raw = parse(await readFile(file, 'utf8')) as RawKubeconfig;
@@ -48,12 +53,15 @@ export async function loadKubeconfig(file: string, contextName?: string): Promis
   const user = raw.users?.find((u) => u.name === ctx.user)?.user ?? {};
   const base = dirname(resolve(file));
 
-  const str = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  const str = (o: Record<string, unknown>, k: string) =>
+    typeof o[k] === 'string' ? (o[k] as string) : undefined;
   const pem = async (o: Record<string, unknown>, dataKey: string, fileKey: string) => {
     const data = str(o, dataKey);
     if (data !== undefined) return Buffer.from(data, 'base64').toString('utf8');
     const path = str(o, fileKey);
-    return path === undefined ? undefined : readFile(isAbsolute(path) ? path : resolve(base, path), 'utf8');
+    return path === undefined
+      ? undefined
+      : readFile(isAbsolute(path) ? path : resolve(base, path), 'utf8');
   };
 
   const server = str(cluster, 'server');
@@ -72,7 +80,8 @@ export async function loadKubeconfig(file: string, contextName?: string): Promis
 
   let token = str(user, 'token');
   const tokenFile = str(user, 'tokenFile');
-  if (token === undefined && tokenFile !== undefined) token = (await readFile(resolve(base, tokenFile), 'utf8')).trim();
+  if (token === undefined && tokenFile !== undefined)
+    token = (await readFile(resolve(base, tokenFile), 'utf8')).trim();
   if (token === undefined && typeof user.exec === 'object' && user.exec !== null) {
     token = await execCredential(user.exec as ExecConfig, file);
   }
@@ -104,21 +113,34 @@ async function execCredential(exec: ExecConfig, file: string): Promise<string> {
   });
   let stdout: string;
   try {
-    ({ stdout } = await promisify(execFile)(exec.command, exec.args ?? [], { env, timeout: 60_000 }));
+    ({ stdout } = await promisify(execFile)(exec.command, exec.args ?? [], {
+      env,
+      timeout: 60_000,
+    }));
   } catch (cause) {
-    throw new ApfbenchError('APFBENCH_EXEC_CREDENTIAL', `${file}: exec plugin ${exec.command} failed`, {
-      kind: 'environment',
-      cause,
-      hint: `run "${[exec.command, ...(exec.args ?? [])].join(' ')}" yourself to see why`,
-    });
+    throw new ApfbenchError(
+      'APFBENCH_EXEC_CREDENTIAL',
+      `${file}: exec plugin ${exec.command} failed`,
+      {
+        kind: 'environment',
+        cause,
+        hint: `run "${[exec.command, ...(exec.args ?? [])].join(' ')}" yourself to see why`,
+      },
+    );
   }
   const token = (JSON.parse(stdout) as { status?: { token?: string } }).status?.token;
-  if (token === undefined) throw invalid(file, `exec plugin ${exec.command} returned no status.token`);
+  if (token === undefined)
+    throw invalid(file, `exec plugin ${exec.command} returned no status.token`);
   return token;
 }
 
 /** A kubeconfig for a bearer token against one server, as `cluster up` writes it. */
-export function renderKubeconfig(opts: { server: string; ca: string; token: string; name?: string }): string {
+export function renderKubeconfig(opts: {
+  server: string;
+  ca: string;
+  token: string;
+  name?: string;
+}): string {
   const name = opts.name ?? 'apfbench';
   return stringify({
     apiVersion: 'v1',
@@ -127,7 +149,10 @@ export function renderKubeconfig(opts: { server: string; ca: string; token: stri
     clusters: [
       {
         name,
-        cluster: { server: opts.server, 'certificate-authority-data': Buffer.from(opts.ca).toString('base64') },
+        cluster: {
+          server: opts.server,
+          'certificate-authority-data': Buffer.from(opts.ca).toString('base64'),
+        },
       },
     ],
     users: [{ name: `${name}-admin`, user: { token: opts.token } }],

@@ -69,10 +69,15 @@ export function apiVersionOf(r: Resource): string {
 /** `/api/v1/namespaces/ns/configmaps/name/status` and friends. */
 export function resourcePath(
   r: Resource,
-  where: { namespace?: string | undefined; name?: string | undefined; subresource?: string | undefined } = {},
+  where: {
+    namespace?: string | undefined;
+    name?: string | undefined;
+    subresource?: string | undefined;
+  } = {},
 ): string {
   let p = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
-  if (r.namespaced && where.namespace !== undefined) p += `/namespaces/${encodeURIComponent(where.namespace)}`;
+  if (r.namespaced && where.namespace !== undefined)
+    p += `/namespaces/${encodeURIComponent(where.namespace)}`;
   p += `/${r.plural}`;
   if (where.name !== undefined) p += `/${encodeURIComponent(where.name)}`;
   if (where.subresource !== undefined) p += `/${where.subresource}`;
@@ -80,7 +85,10 @@ export function resourcePath(
 }
 
 /** Appends a query string, leaving out undefined values. */
-export function withQuery(path: string, query: Record<string, string | number | boolean | undefined>): string {
+export function withQuery(
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
   const s = q.toString();

@@ -89,7 +89,8 @@ export function requestHeaders(spec: {
     if (identity.impersonate.groups !== undefined && identity.impersonate.groups.length > 0) {
       headers['impersonate-group'] = [...identity.impersonate.groups];
     }
-    if (identity.impersonate.uid !== undefined) headers['impersonate-uid'] = identity.impersonate.uid;
+    if (identity.impersonate.uid !== undefined)
+      headers['impersonate-uid'] = identity.impersonate.uid;
   }
   if (spec.body !== undefined) headers['content-type'] = spec.contentType ?? 'application/json';
   return headers;
@@ -180,7 +181,8 @@ class ResponseCollector<T> implements Dispatcher.DispatchHandler {
   private finish(body: T | undefined, error: KubeResponse['error']): void {
     if (this.done) return;
     this.done = true;
-    if (this.abortListener !== undefined) this.signal?.removeEventListener('abort', this.abortListener);
+    if (this.abortListener !== undefined)
+      this.signal?.removeEventListener('abort', this.abortListener);
     this.resolve({
       status: this.status,
       body,

@@ -29,7 +29,9 @@ export interface ReceivedEvent<T extends KubeObject = KubeObject> extends WatchE
  * server refused outright (for example 410 before the stream started) yields
  * a single ERROR event carrying the Status, so callers handle one shape.
  */
-export interface WatchStream<T extends KubeObject = KubeObject> extends AsyncIterable<ReceivedEvent<T>> {
+export interface WatchStream<T extends KubeObject = KubeObject> extends AsyncIterable<
+  ReceivedEvent<T>
+> {
   readonly status: number;
   readonly flowSchemaUID: string | undefined;
   readonly priorityLevelUID: string | undefined;
@@ -69,7 +71,9 @@ export async function openWatch<T extends KubeObject>(
     if (!controller.signal.aborted) controller.abort();
   };
   const events =
-    res.statusCode === 200 ? readEvents<T>(res.body, close) : refusedWatch<T>(res.statusCode, res.body, close);
+    res.statusCode === 200
+      ? readEvents<T>(res.body, close)
+      : refusedWatch<T>(res.statusCode, res.body, close);
   return {
     status: res.statusCode,
     flowSchemaUID: header('x-kubernetes-pf-flowschema-uid'),

@@ -380,7 +380,15 @@ function totals(name: string, g: GroupAccumulator): GroupTotals {
 }
 
 function emptyCounts(): Counts {
-  return { sent: 0, completed: 0, dropped: 0, errors: 0, retries: 0, throttled: 0, byCode: new Map() };
+  return {
+    sent: 0,
+    completed: 0,
+    dropped: 0,
+    errors: 0,
+    retries: 0,
+    throttled: 0,
+    byCode: new Map(),
+  };
 }
 
 function addCounts(into: Counts, s: IntervalSnapshot): void {

@@ -39,7 +39,11 @@ export interface ActorGroupResult {
     /** Actual − intended send time. */
     readonly scheduleLagMs: DurationSummary;
     /** Encoded HDR histograms (µs, compressed base64), to re-render or compare. */
-    readonly histograms: { readonly latency: string; readonly serviceTime: string; readonly scheduleLag: string };
+    readonly histograms: {
+      readonly latency: string;
+      readonly serviceTime: string;
+      readonly scheduleLag: string;
+    };
   };
 }
 
@@ -48,7 +52,11 @@ export interface RunResult {
   readonly tool: { readonly name: 'apfbench'; readonly version: string };
   readonly runId: string;
   readonly scenario: Scenario;
-  readonly target: { readonly server: string; readonly serverVersion: string; readonly local: boolean };
+  readonly target: {
+    readonly server: string;
+    readonly serverVersion: string;
+    readonly local: boolean;
+  };
   readonly startedAt: string;
   readonly endedAt: string;
   readonly status: RunStatus;
@@ -59,9 +67,17 @@ export interface RunResult {
   /** Per-interval rows per actor group, warm-up included (t in seconds since start). */
   readonly timeline: readonly TimelineRow[];
   readonly generator: GeneratorHealth & { readonly abandonedRequests: number };
-  readonly cleanup: { readonly policy: string; readonly deleted: number; readonly errors: readonly string[] };
+  readonly cleanup: {
+    readonly policy: string;
+    readonly deleted: number;
+    readonly errors: readonly string[];
+  };
 }
 
-export function describeTarget(target: KubeTarget, serverVersion: string, local: boolean): RunResult['target'] {
+export function describeTarget(
+  target: KubeTarget,
+  serverVersion: string,
+  local: boolean,
+): RunResult['target'] {
   return { server: target.server, serverVersion, local };
 }

@@ -48,10 +48,14 @@ export class ScenarioError extends ApfbenchError {
 
   constructor(problems: readonly Problem[], hint = DEFAULT_HINT) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super('APFBENCH_INVALID_SCENARIO', `invalid scenario (${count}):\n${problems.map(formatProblem).join('\n')}`, {
-      kind: 'invalid-input',
-      hint,
-    });
+    super(
+      'APFBENCH_INVALID_SCENARIO',
+      `invalid scenario (${count}):\n${problems.map(formatProblem).join('\n')}`,
+      {
+        kind: 'invalid-input',
+        hint,
+      },
+    );
     this.problems = problems;
   }
 }

@@ -14,7 +14,8 @@ const tmp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 describe('apfbench cluster up / status / down', () => {
   let dir: string | undefined;
   afterAll(async () => {
-    if (dir !== undefined && existsSync(join(dir, 'state.json'))) await runCli(['cluster', 'down', '--dir', dir]);
+    if (dir !== undefined && existsSync(join(dir, 'state.json')))
+      await runCli(['cluster', 'down', '--dir', dir]);
   });
 
   it('brings up a real API server, reports it, and leaves nothing behind', async () => {
@@ -27,10 +28,13 @@ describe('apfbench cluster up / status / down', () => {
     const cfg = await loadKubeconfig(join(dir, 'kubeconfig'));
     const admin = new KubeClient(new Transport(cfg.target), cfg.identity);
     try {
-      const version = ok(await admin.request<{ gitVersion: string }>({ method: 'GET', path: '/version' }), 'version');
-      const pinned = (await readFile(new URL('../../hack/control-plane/go.mod', import.meta.url), 'utf8')).match(
-        /k8s\.io\/kubernetes (v\S+)/,
-      )?.[1];
+      const version = ok(
+        await admin.request<{ gitVersion: string }>({ method: 'GET', path: '/version' }),
+        'version',
+      );
+      const pinned = (
+        await readFile(new URL('../../hack/control-plane/go.mod', import.meta.url), 'utf8')
+      ).match(/k8s\.io\/kubernetes (v\S+)/)?.[1];
       expect(version.gitVersion).toBe(pinned);
       const levels = await admin.listAll(resources.prioritylevelconfigurations);
       expect(levels.items.map((l) => l.metadata.name).sort()).toEqual([
@@ -66,9 +70,18 @@ describe('clear errors', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const res = await runCli(['cluster', 'up', '--dir', join(await tmp('apfbench-e2e-'), 'c'), '--port', String(port)]);
+      const res = await runCli([
+        'cluster',
+        'up',
+        '--dir',
+        join(await tmp('apfbench-e2e-'), 'c'),
+        '--port',
+        String(port),
+      ]);
       expect(res.code).toBe(1);
-      expect(res.stderr).toContain(`error [APFBENCH_PORT_IN_USE]: port ${port} for kube-apiserver is already in use`);
+      expect(res.stderr).toContain(
+        `error [APFBENCH_PORT_IN_USE]: port ${port} for kube-apiserver is already in use`,
+      );
     } finally {
       server.close();
     }
@@ -76,9 +89,20 @@ describe('clear errors', () => {
 
   it('shows the last lines of the log of a binary that fails to start', async () => {
     const dir = join(await tmp('apfbench-e2e-'), 'c');
-    const res = await runCli(['cluster', 'up', '--dir', dir, '--apiserver-bin', process.execPath, '--apiserver-arg', 'not-a-node-flag=1']);
+    const res = await runCli([
+      'cluster',
+      'up',
+      '--dir',
+      dir,
+      '--apiserver-bin',
+      process.execPath,
+      '--apiserver-arg',
+      'not-a-node-flag=1',
+    ]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('error [APFBENCH_PROCESS_EXITED]: kube-apiserver exited during start-up');
+    expect(res.stderr).toContain(
+      'error [APFBENCH_PROCESS_EXITED]: kube-apiserver exited during start-up',
+    );
     expect(res.stderr).toContain('bad option: --not-a-node-flag');
   });
 
@@ -92,7 +116,11 @@ describe('clear errors', () => {
 
   it('says what to install when Go is missing', async () => {
     const res = await runCli(['cluster', 'build'], {
-      env: { ...process.env, PATH: '/nonexistent', APFBENCH_CACHE_DIR: await tmp('apfbench-cache-') },
+      env: {
+        ...process.env,
+        PATH: '/nonexistent',
+        APFBENCH_CACHE_DIR: await tmp('apfbench-cache-'),
+      },
     });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('error [APFBENCH_GO_MISSING]');

@@ -18,12 +18,19 @@ describe('apfbench validate', () => {
   it('exits 2 with every problem and its location', async () => {
     const res = await runCli(['validate', 'test/fixtures/invalid/many-problems.yaml']);
     expect(res.code).toBe(2);
-    const expected = (await readFile('test/fixtures/invalid/many-problems.expected.txt', 'utf8')).trim().split('\n');
+    const expected = (await readFile('test/fixtures/invalid/many-problems.expected.txt', 'utf8'))
+      .trim()
+      .split('\n');
     for (const line of expected) expect(res.stderr).toContain(line);
   });
 
   it('exits 2 for a bad --set path', async () => {
-    const res = await runCli(['validate', 'scenarios/tenant-smoke.yaml', '--set', 'spec.actors[3].rate=5/s']);
+    const res = await runCli([
+      'validate',
+      'scenarios/tenant-smoke.yaml',
+      '--set',
+      'spec.actors[3].rate=5/s',
+    ]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--set spec.actors[3].rate');
   });
@@ -69,17 +76,20 @@ spec:
     const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-out-'));
     let pid = 0;
     let interrupted = false;
-    const res = await runCli(['run', scenarioFile, '--kubeconfig', cluster.kubeconfigPath, '--out', out], {
-      onSpawn: (p) => (pid = p),
-      onOutput: (_stdout, stderr) => {
-        // Interrupt once the load is running and has created objects.
-        if (!interrupted && /sent [1-9]\d{2,}/.test(stderr)) {
-          interrupted = true;
-          process.kill(pid, 'SIGINT');
-        }
+    const res = await runCli(
+      ['run', scenarioFile, '--kubeconfig', cluster.kubeconfigPath, '--out', out],
+      {
+        onSpawn: (p) => (pid = p),
+        onOutput: (_stdout, stderr) => {
+          // Interrupt once the load is running and has created objects.
+          if (!interrupted && /sent [1-9]\d{2,}/.test(stderr)) {
+            interrupted = true;
+            process.kill(pid, 'SIGINT');
+          }
+        },
+        timeoutMs: 120_000,
       },
-      timeoutMs: 120_000,
-    });
+    );
     expect(interrupted).toBe(true);
     expect(res.code).toBe(130);
     const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
@@ -99,7 +109,10 @@ spec:
     const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-remote-'));
     const kubeconfig = join(dir, 'kubeconfig');
     const text = await readFile(cluster.kubeconfigPath, 'utf8');
-    await writeFile(kubeconfig, text.replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://10.255.255.1:6443'));
+    await writeFile(
+      kubeconfig,
+      text.replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://10.255.255.1:6443'),
+    );
     const res = await runCli(['run', 'scenarios/tenant-smoke.yaml', '--kubeconfig', kubeconfig]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('APFBENCH_REMOTE_TARGET');

@@ -8,11 +8,17 @@ import { resolveBinaries } from '../../src/cluster/index.js';
  * starts ticking, and compile the CLI that the end-to-end tests spawn.
  */
 export default async function setup(): Promise<void> {
-  const bins = await resolveBinaries({ onProgress: (line) => console.log(`[control-plane] ${line}`) });
+  const bins = await resolveBinaries({
+    onProgress: (line) => console.log(`[control-plane] ${line}`),
+  });
   console.log(`[control-plane] kube-apiserver: ${bins.apiserver} (${bins.source})`);
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
 }

@@ -3,9 +3,10 @@ import type { LocalCluster } from '../../src/cluster/index.js';
 import { issueClientCert } from '../../src/cluster/pki.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type {
+  KubeClient} from '../../src/kube/index.js';
 import {
   FlowControlNames,
-  KubeClient,
   Transport,
   ok,
   resources,
@@ -52,7 +53,10 @@ describe('node identities (Node authorizer + NodeRestriction)', () => {
 
       const foreign = await kubelet.create(resources.leases, lease(other.nodeName, microTime()));
       expect(foreign.status).toBe(403);
-      const foreignGet = await kubelet.get(resources.leases, { namespace: 'kube-node-lease', name: other.nodeName });
+      const foreignGet = await kubelet.get(resources.leases, {
+        namespace: 'kube-node-lease',
+        name: other.nodeName,
+      });
       expect(foreignGet.status).toBe(403);
     } finally {
       await kubelet.transport.close();
@@ -97,11 +101,23 @@ describe('APF classification through the PF response headers', () => {
     const cert = await issueClientCert({ ca }, 'tenant-0', ['apfbench:tenants']);
     const transport = new Transport({ ...cluster.target, clientCert: cert }, { connections: 1 });
     try {
-      const res = await transport.send({ method: 'GET', path: '/api/v1/namespaces/apfbench/configmaps', identity: { name: 'tenant-0' } });
+      const res = await transport.send({
+        method: 'GET',
+        path: '/api/v1/namespaces/apfbench/configmaps',
+        identity: { name: 'tenant-0' },
+      });
       expect(res.status).toBe(200);
-      const denied = await transport.send({ method: 'GET', path: '/api/v1/namespaces/kube-system/secrets?limit=1', identity: { name: 'tenant-0' } });
+      const denied = await transport.send({
+        method: 'GET',
+        path: '/api/v1/namespaces/kube-system/secrets?limit=1',
+        identity: { name: 'tenant-0' },
+      });
       expect(denied.status).toBe(200); // the load ClusterRole allows secrets cluster-wide
-      const nodes = await transport.send({ method: 'GET', path: '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas', identity: { name: 'tenant-0' } });
+      const nodes = await transport.send({
+        method: 'GET',
+        path: '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas',
+        identity: { name: 'tenant-0' },
+      });
       expect(nodes.status).toBe(403);
     } finally {
       await transport.close();
@@ -142,8 +158,14 @@ describe('reads and writes', () => {
         'create',
       );
     }
-    const all = await admin.listAll(resources.configmaps, { namespace: 'apfbench', labelSelector: 'set=paging', pageSize: 3 });
-    expect(all.items.map((o) => o.metadata.name).sort()).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `page-${i}`));
+    const all = await admin.listAll(resources.configmaps, {
+      namespace: 'apfbench',
+      labelSelector: 'set=paging',
+      pageSize: 3,
+    });
+    expect(all.items.map((o) => o.metadata.name).sort()).toEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((i) => `page-${i}`),
+    );
     expect(all.pages).toBe(3);
     expect(Number(all.resourceVersion)).toBeGreaterThan(0);
   });
@@ -153,7 +175,10 @@ describe('watch', () => {
   it('receives the events of writes made after it started, with bookmarks allowed', async () => {
     const tenant = clientFor(cluster, identityOf(cluster.identities.tenants[3]!));
     try {
-      const start = await tenant.list(resources.configmaps, { namespace: 'apfbench', labelSelector: 'set=watched' });
+      const start = await tenant.list(resources.configmaps, {
+        namespace: 'apfbench',
+        labelSelector: 'set=watched',
+      });
       const rv = ok(start, 'list').metadata.resourceVersion;
       const watch = await tenant.watch(resources.configmaps, {
         namespace: 'apfbench',
@@ -180,8 +205,14 @@ describe('watch', () => {
         }),
         'create',
       );
-      const updated = ok(await tenant.update(resources.configmaps, { ...created, data: { v: '1' } }), 'update');
-      ok(await tenant.delete(resources.configmaps, { namespace: 'apfbench', name: 'watched' }), 'delete');
+      const updated = ok(
+        await tenant.update(resources.configmaps, { ...created, data: { v: '1' } }),
+        'update',
+      );
+      ok(
+        await tenant.delete(resources.configmaps, { namespace: 'apfbench', name: 'watched' }),
+        'delete',
+      );
       await reading;
       expect(received.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
       expect(received[0]!.object.metadata.resourceVersion).toBe(created.metadata.resourceVersion);

@@ -60,6 +60,8 @@ spec:
   expect(q.latencyMs.p50).toBeLessThan(500);
   expect(q.byCode['200']).toBe(q.total);
   // The timeline shows the stall: an interval with sends but (almost) no completions.
-  const stalled = result.timeline.filter((r) => r.group === 'reader' && r.sent >= 90 && r.completed <= 10);
+  const stalled = result.timeline.filter(
+    (r) => r.group === 'reader' && r.sent >= 90 && r.completed <= 10,
+  );
   expect(stalled.length).toBeGreaterThanOrEqual(1);
 });

@@ -11,7 +11,9 @@ beforeAll(async () => {
   // Compact etcd every second so that an early resourceVersion is soon gone,
   // and serve watches from etcd: the watch cache would otherwise replay its
   // in-memory window, which is far larger than what this test writes.
-  cluster = await startTestCluster({ apiserverArgs: ['etcd-compaction-interval=1s', 'watch-cache=false'] });
+  cluster = await startTestCluster({
+    apiserverArgs: ['etcd-compaction-interval=1s', 'watch-cache=false'],
+  });
   admin = cluster.admin();
 });
 
@@ -33,14 +35,24 @@ it('gets a 410 ERROR event when watching from a resourceVersion the server no lo
   const oldRV = first.metadata.resourceVersion!;
   let current = first;
   for (let i = 1; i <= 50; i++) {
-    current = ok(await admin.update(resources.configmaps, { ...current, data: { v: String(i) } }), 'update');
+    current = ok(
+      await admin.update(resources.configmaps, { ...current, data: { v: String(i) } }),
+      'update',
+    );
   }
   // Give the compactor (and the watch cache's window) time to move past oldRV.
   let status: KubeStatus | undefined;
   for (let attempt = 0; attempt < 30 && status === undefined; attempt++) {
     await sleep(1000);
-    current = ok(await admin.update(resources.configmaps, { ...current, data: { v: `late-${attempt}` } }), 'update');
-    const watch = await admin.watch(resources.configmaps, { namespace: 'apfbench', resourceVersion: oldRV, timeoutSeconds: 5 });
+    current = ok(
+      await admin.update(resources.configmaps, { ...current, data: { v: `late-${attempt}` } }),
+      'update',
+    );
+    const watch = await admin.watch(resources.configmaps, {
+      namespace: 'apfbench',
+      resourceVersion: oldRV,
+      timeoutSeconds: 5,
+    });
     for await (const ev of watch) {
       if (ev.type === 'ERROR') status = ev.object as unknown as KubeStatus;
       break;

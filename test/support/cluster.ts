@@ -1,12 +1,18 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../../src/cluster/index.js';
+import {
+  startLocalCluster,
+  type LocalCluster,
+  type LocalClusterOptions,
+} from '../../src/cluster/index.js';
 import { KubeClient, Transport, type Identity } from '../../src/kube/index.js';
 import type { TokenIdentity } from '../../src/cluster/identities.js';
 
 /** An ephemeral real control plane with a few identities of each kind. */
-export async function startTestCluster(opts: Partial<LocalClusterOptions> = {}): Promise<LocalCluster> {
+export async function startTestCluster(
+  opts: Partial<LocalClusterOptions> = {},
+): Promise<LocalCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'apfbench-it-'));
   return startLocalCluster({
     dir,

@@ -14,7 +14,10 @@ describe('loadKubeconfig', () => {
   it('round-trips what cluster up writes', async () => {
     const d = await dir();
     const file = join(d, 'kubeconfig');
-    await writeFile(file, renderKubeconfig({ server: 'https://127.0.0.1:6443', ca: 'CA-PEM', token: 't0k' }));
+    await writeFile(
+      file,
+      renderKubeconfig({ server: 'https://127.0.0.1:6443', ca: 'CA-PEM', token: 't0k' }),
+    );
     const cfg = await loadKubeconfig(file);
     expect(cfg.target).toEqual({ server: 'https://127.0.0.1:6443', ca: 'CA-PEM' });
     expect(cfg.identity.token).toBe('t0k');
@@ -46,7 +49,11 @@ users:
 `,
     );
     const a = await loadKubeconfig(file);
-    expect(a.target).toEqual({ server: 'https://127.0.0.1:1', ca: 'CA', tlsServerName: 'kubernetes' });
+    expect(a.target).toEqual({
+      server: 'https://127.0.0.1:1',
+      ca: 'CA',
+      tlsServerName: 'kubernetes',
+    });
     expect(a.identity).toEqual({
       name: 'tenant-7',
       token: 'from-file',

@@ -9,14 +9,20 @@ describe('resourcePath', () => {
     [resources.configmaps, {}, '/api/v1/configmaps'],
     [resources.nodes, { name: 'n1', subresource: 'status' }, '/api/v1/nodes/n1/status'],
     [resources.nodes, { namespace: 'ignored', name: 'n1' }, '/api/v1/nodes/n1'],
-    [resources.leases, { namespace: 'kube-node-lease', name: 'n1' }, '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1'],
+    [
+      resources.leases,
+      { namespace: 'kube-node-lease', name: 'n1' },
+      '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1',
+    ],
     [resources.flowschemas, {}, '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas'],
   ])('%o %o → %s', (r, where, path) => {
     expect(resourcePath(r, where)).toBe(path);
   });
 
   it('leaves out undefined query values and encodes the rest', () => {
-    expect(withQuery('/p', { a: undefined, limit: 5, labelSelector: 'x=y,z' })).toBe('/p?limit=5&labelSelector=x%3Dy%2Cz');
+    expect(withQuery('/p', { a: undefined, limit: 5, labelSelector: 'x=y,z' })).toBe(
+      '/p?limit=5&labelSelector=x%3Dy%2Cz',
+    );
     expect(withQuery('/p', {})).toBe('/p');
   });
 });

@@ -18,9 +18,12 @@ describe('isLoopbackAddress', () => {
 });
 
 describe('assertTargetAllowed', () => {
-  it.each(['https://127.0.0.1:6443', 'https://[::1]:6443', 'https://localhost:6443'])('allows %s', async (url) => {
-    await expect(assertTargetAllowed(url, false)).resolves.toBeUndefined();
-  });
+  it.each(['https://127.0.0.1:6443', 'https://[::1]:6443', 'https://localhost:6443'])(
+    'allows %s',
+    async (url) => {
+      await expect(assertTargetAllowed(url, false)).resolves.toBeUndefined();
+    },
+  );
 
   it.each(['https://10.1.2.3:6443', 'https://192.168.0.5', 'https://[2001:db8::1]:443'])(
     'refuses %s without --allow-remote',

@@ -235,7 +235,13 @@ describe('retried attempts', () => {
   it('count as responses and retries, not as completions', () => {
     const c = new GroupIntervalCollector('tenant');
     c.retried({ verb: 'get', resource: 'configmaps', code: '429' });
-    c.completed({ verb: 'get', resource: 'configmaps', code: '200', latencyUs: 5000, serviceTimeUs: 4000 });
+    c.completed({
+      verb: 'get',
+      resource: 'configmaps',
+      code: '200',
+      latencyUs: 5000,
+      serviceTimeUs: 4000,
+    });
     const s = c.snapshot(0);
     expect(s).toMatchObject({ completed: 1, retries: 1, throttled: 1, errors: 0 });
     expect(s.byCode).toEqual({ '429': 1, '200': 1 });
