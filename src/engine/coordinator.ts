@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { RUN_LABEL } from '../actors/index.js';
+import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
 import { combineWorkerHealth, type GeneratorHealth } from '../metrics/generator-health.js';
@@ -13,7 +13,7 @@ import {
   type RunResult,
   type RunStatus,
 } from '../report/result.js';
-import type { Scenario } from '../scenario/index.js';
+import type { ActorGroup, Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
 import {
   createFixtures,
@@ -199,7 +199,7 @@ export async function runScenario(
     ...(reason === undefined ? {} : { reason }),
     workers: workerCount,
     actors: Object.fromEntries(
-      scenario.spec.actors.map((g) => [g.name, groupResult(g.type, g.count, byGroup.get(g.name))]),
+      scenario.spec.actors.map((g) => [g.name, groupResult(g, byGroup.get(g.name))]),
     ),
     timeline: timeline.result().timeline,
     generator: { ...combineWorkerHealth(health), abandonedRequests: abandoned },
@@ -213,11 +213,16 @@ class Interrupted extends Error {
   }
 }
 
-function groupResult(type: string, count: number, t: GroupTotals | undefined): ActorGroupResult {
+function groupResult(group: ActorGroup, t: GroupTotals | undefined): ActorGroupResult {
   const empty = summarizeMs(createAccumulator());
+  const sections = definitionOf(group).sections?.(
+    { counters: t?.counters ?? {}, measures: t?.measures ?? {} },
+    group,
+  );
   return {
-    type,
-    count,
+    type: group.type,
+    count: group.count,
+    ...sections,
     requests: {
       total: t?.completed ?? 0,
       sent: t?.sent ?? 0,

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
-import { actors, type ActorContext, type RunInfo } from '../actors/index.js';
+import { definitionOf, type ActorContext, type RunInfo } from '../actors/index.js';
 import { FlowControlNames, KubeClient, Transport } from '../kube/index.js';
 import { EventLoopMonitor, generatorHealth } from '../metrics/generator-health.js';
 import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
@@ -83,13 +83,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
       signal: stop.signal,
       run: runInfo,
     };
-    // The registry is keyed by type; the cast pairs each group with its own factory.
-    const factory = actors[group.type] as (
-      g: ActorGroup,
-      i: typeof a,
-      c: ActorContext,
-    ) => { run(): Promise<void> };
-    return factory(group, a, ctx);
+    return definitionOf(group).create(group, a, ctx);
   });
 
   const loop = new EventLoopMonitor();

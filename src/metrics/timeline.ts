@@ -6,6 +6,7 @@
  * every snapshot to a `TimelineAggregator` (or calls `mergeSnapshots` on all of them).
  */
 import {
+  EMPTY_ENCODED,
   IntervalRecorder,
   createAccumulator,
   encode,
@@ -58,6 +59,10 @@ export interface IntervalSnapshot {
   readonly byPriorityLevel: Readonly<Record<string, number>>;
   /** Completed requests by APF flow schema name (when the response said). */
   readonly byFlowSchema: Readonly<Record<string, number>>;
+  /** Actor-specific counters by metric name (see names.ts); summed when merged. */
+  readonly counters: Readonly<Record<string, number>>;
+  /** Actor-specific µs histograms by metric name, encoded; merged when merged. */
+  readonly measures: Readonly<Record<string, string>>;
 }
 
 /** One response (or transport failure) to one attempt. */
@@ -105,8 +110,22 @@ export class GroupIntervalCollector {
   private byKey = new Map<string, number>();
   private byPriorityLevel = new Map<string, number>();
   private byFlowSchema = new Map<string, number>();
+  private counters = new Map<string, number>();
+  private readonly measures = new Map<string, IntervalRecorder>();
 
   constructor(readonly group: string) {}
+
+  /** Adds to an actor-specific counter (heartbeat renewals, watch restarts, ...). */
+  count(metric: string, by = 1): void {
+    increment(this.counters, metric, by);
+  }
+
+  /** Records an actor-specific duration (heartbeat gap, watch latency, ...) in µs. */
+  observe(metric: string, us: number): void {
+    let recorder = this.measures.get(metric);
+    if (recorder === undefined) this.measures.set(metric, (recorder = new IntervalRecorder()));
+    recorder.record(us);
+  }
 
   /** A send started `lagUs` after its intended time. */
   sent(lagUs: number): void {
@@ -152,6 +171,13 @@ export class GroupIntervalCollector {
     const latency = this.latency.flush();
     const serviceTime = this.serviceTime.flush();
     const scheduleLag = this.scheduleLag.flush();
+    const measures: Record<string, string> = {};
+    let measuresClamped = 0;
+    for (const [metric, recorder] of this.measures) {
+      const flushed = recorder.flush();
+      measuresClamped += flushed.clamped;
+      if (flushed.encoded !== EMPTY_ENCODED) measures[metric] = flushed.encoded;
+    }
     const snapshot: IntervalSnapshot = {
       intervalIndex,
       group: this.group,
@@ -165,10 +191,12 @@ export class GroupIntervalCollector {
       latency: latency.encoded,
       serviceTime: serviceTime.encoded,
       scheduleLag: scheduleLag.encoded,
-      clamped: latency.clamped + serviceTime.clamped + scheduleLag.clamped,
+      clamped: latency.clamped + serviceTime.clamped + scheduleLag.clamped + measuresClamped,
       byKey: Object.fromEntries(this.byKey),
       byPriorityLevel: Object.fromEntries(this.byPriorityLevel),
       byFlowSchema: Object.fromEntries(this.byFlowSchema),
+      counters: Object.fromEntries(this.counters),
+      measures,
     };
     this.sentCount = this.completedCount = this.droppedCount = this.errorCount = 0;
     this.retryCount = this.throttledCount = 0;
@@ -176,6 +204,7 @@ export class GroupIntervalCollector {
     this.byKey = new Map();
     this.byPriorityLevel = new Map();
     this.byFlowSchema = new Map();
+    this.counters = new Map();
     return snapshot;
   }
 }
@@ -195,6 +224,8 @@ export interface TimelineRow {
   readonly p99Ms: number | null;
   /** Completions per second. */
   readonly rps: number;
+  /** Actor-specific counters of this interval (only those that moved). */
+  readonly counters?: Readonly<Record<string, number>>;
 }
 
 /** One group over the whole run, merged over workers and intervals. */
@@ -214,6 +245,11 @@ export interface GroupTotals {
   readonly serviceTimeMs: DurationSummary;
   readonly scheduleLagMs: DurationSummary;
   readonly clamped: number;
+  readonly counters: Readonly<Record<string, number>>;
+  /** Actor-specific histograms by metric name: summary (ms) and encoded merge. */
+  readonly measures: Readonly<
+    Record<string, { readonly summaryMs: DurationSummary; readonly encoded: string }>
+  >;
   /** The merged histograms, encoded, so reports can be re-rendered from the result. */
   readonly histograms: {
     readonly latency: string;
@@ -254,6 +290,7 @@ interface Counts {
 interface Cell extends Counts {
   readonly intervalIndex: number;
   readonly group: string;
+  readonly counters: Map<string, number>;
   /** Encoded latency histograms, decoded only when the row is built. */
   readonly latency: string[];
 }
@@ -265,6 +302,8 @@ interface GroupAccumulator extends Counts {
   readonly latency: DurationHistogram;
   readonly serviceTime: DurationHistogram;
   readonly scheduleLag: DurationHistogram;
+  readonly counters: Map<string, number>;
+  readonly measures: Map<string, DurationHistogram>;
   clamped: number;
 }
 
@@ -281,6 +320,7 @@ export class TimelineAggregator {
   add(s: IntervalSnapshot): void {
     const cell = this.cell(s.intervalIndex, s.group);
     addCounts(cell, s);
+    addAll(cell.counters, s.counters);
     cell.latency.push(s.latency);
 
     const group = this.group(s.group);
@@ -291,6 +331,12 @@ export class TimelineAggregator {
     mergeEncoded(group.latency, s.latency);
     mergeEncoded(group.serviceTime, s.serviceTime);
     mergeEncoded(group.scheduleLag, s.scheduleLag);
+    addAll(group.counters, s.counters);
+    for (const [metric, encoded] of Object.entries(s.measures)) {
+      let h = group.measures.get(metric);
+      if (h === undefined) group.measures.set(metric, (h = createAccumulator()));
+      mergeEncoded(h, encoded);
+    }
     group.clamped += s.clamped;
   }
 
@@ -322,6 +368,7 @@ export class TimelineAggregator {
       errorsByCode: Object.fromEntries([...cell.byCode].filter(([code]) => isErrorCode(code))),
       p99Ms: totalCount === 0 ? null : usToMs(scratch.hdr.getValueAtPercentile(99)),
       rps: cell.completed / (this.intervalMs / 1000),
+      ...(cell.counters.size === 0 ? {} : { counters: Object.fromEntries(cell.counters) }),
     };
   }
 
@@ -329,7 +376,7 @@ export class TimelineAggregator {
     const key = `${intervalIndex}\u0000${group}`;
     let cell = this.cells.get(key);
     if (cell === undefined) {
-      cell = { intervalIndex, group, ...emptyCounts(), latency: [] };
+      cell = { intervalIndex, group, ...emptyCounts(), counters: new Map(), latency: [] };
       this.cells.set(key, cell);
     }
     return cell;
@@ -346,6 +393,8 @@ export class TimelineAggregator {
         latency: createAccumulator(),
         serviceTime: createAccumulator(),
         scheduleLag: createAccumulator(),
+        counters: new Map(),
+        measures: new Map(),
         clamped: 0,
       };
       this.groups.set(name, group);
@@ -371,6 +420,13 @@ function totals(name: string, g: GroupAccumulator): GroupTotals {
     serviceTimeMs: summarizeMs(g.serviceTime),
     scheduleLagMs: summarizeMs(g.scheduleLag),
     clamped: g.clamped,
+    counters: Object.fromEntries(g.counters),
+    measures: Object.fromEntries(
+      [...g.measures].map(([metric, h]) => [
+        metric,
+        { summaryMs: summarizeMs(h), encoded: encode(h) },
+      ]),
+    ),
     histograms: {
       latency: encode(g.latency),
       serviceTime: encode(g.serviceTime),

@@ -13,6 +13,8 @@ export type RunStatus = 'completed' | 'aborted' | 'failed';
 export interface ActorGroupResult {
   readonly type: string;
   readonly count: number;
+  /** Sections an actor type adds (`heartbeats`, `watch`, `conflicts`, `podStartup`, ...). */
+  readonly [section: string]: unknown;
   readonly requests: {
     /** Logical requests completed (a retried request counts once). */
     readonly total: number;

@@ -41,6 +41,8 @@ function snapshot(overrides: Partial<IntervalSnapshot>): IntervalSnapshot {
     byKey: {},
     byPriorityLevel: {},
     byFlowSchema: {},
+    counters: {},
+    measures: {},
     ...overrides,
   };
 }
@@ -93,6 +95,8 @@ describe('GroupIntervalCollector', () => {
       byKey: { 'GET pods 200': 1, 'LIST pods 429': 1, 'GET pods error:ECONNRESET': 1 },
       byPriorityLevel: { 'node-high': 2 },
       byFlowSchema: { 'system-nodes': 1 },
+      counters: {},
+      measures: {},
     });
     expect(first.latency).toBe(encoded([4000, 9000, 12_000]));
     expect(first.serviceTime).toBe(encoded([2000, 4500, 6000]));
@@ -249,5 +253,27 @@ describe('retried attempts', () => {
     const merged = mergeSnapshots([s, { ...s, intervalIndex: 1 }]);
     expect(merged.totals[0]).toMatchObject({ retries: 2, throttled: 2, completed: 2 });
     expect(merged.timeline[1]).toMatchObject({ throttled: 1 });
+  });
+});
+
+describe('actor-specific counters and measures', () => {
+  it('sum counters and merge histograms by metric name over workers and intervals', () => {
+    const a = new GroupIntervalCollector('kubelets');
+    const b = new GroupIntervalCollector('kubelets');
+    a.count('heartbeats.renewals', 3);
+    a.observe('heartbeats.gap', 10_000_000);
+    b.count('heartbeats.renewals');
+    b.count('heartbeats.missed');
+    b.observe('heartbeats.gap', 50_000_000);
+    const merged = mergeSnapshots([a.snapshot(0), b.snapshot(0), b.snapshot(1)]);
+    const totals = merged.totals[0]!;
+    expect(totals.counters).toEqual({ 'heartbeats.renewals': 4, 'heartbeats.missed': 1 });
+    expect(totals.measures['heartbeats.gap']!.summaryMs.count).toBe(2);
+    expect(totals.measures['heartbeats.gap']!.summaryMs.max).toBeGreaterThanOrEqual(50_000);
+    expect(merged.timeline[0]!.counters).toEqual({
+      'heartbeats.renewals': 4,
+      'heartbeats.missed': 1,
+    });
+    expect(merged.timeline[1]!.counters).toBeUndefined();
   });
 });
