@@ -89,7 +89,7 @@ export function parsePrometheusText(
         : familyOf(families, sample.name);
     if (wanted(family.name)) family.samples.push(sample);
   }
-  for (const [name, family] of families) {
+  for (const name of families.keys()) {
     if (!wanted(name)) families.delete(name);
   }
   return families;
@@ -115,8 +115,7 @@ function belongsTo(sampleName: string, family: MutableFamily): boolean {
 }
 
 type MetaLine =
-  | { kind: 'TYPE'; name: string; type: MetricType }
-  | { kind: 'HELP'; name: string; help: string };
+  { kind: 'TYPE'; name: string; type: MetricType } | { kind: 'HELP'; name: string; help: string };
 
 function parseMetaLine(line: string, lineNo: number): MetaLine | undefined {
   const match = /^#\s+(HELP|TYPE)\s+(\S+)(?:\s+(.*))?$/.exec(line);
@@ -166,7 +165,9 @@ function parseLabels(
     while (line[pos] === ' ') pos++;
     if (line[pos] === '}') return pos + 1;
     const labelName = LABEL_NAME.exec(line.slice(pos))?.[0];
-    if (labelName === undefined) throw parseError(lineNo, `expected a label name at column ${pos + 1}`);
+    if (labelName === undefined) {
+      throw parseError(lineNo, `expected a label name at column ${pos + 1}`);
+    }
     pos += labelName.length;
     if (line[pos] !== '=' || line[pos + 1] !== '"') {
       throw parseError(lineNo, `expected ="…" after label ${labelName}`);
@@ -177,7 +178,9 @@ function parseLabels(
     pos = end + 1;
     while (line[pos] === ' ') pos++;
     if (line[pos] === ',') pos++;
-    else if (line[pos] !== '}') throw parseError(lineNo, `expected , or } after label ${labelName}`);
+    else if (line[pos] !== '}') {
+      throw parseError(lineNo, `expected , or } after label ${labelName}`);
+    }
   }
 }
 
