@@ -1,5 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { ApfbenchError } from '../errors.js';
 import { KubeClient, Transport, renderKubeconfig, type KubeTarget } from '../kube/index.js';
@@ -61,6 +62,11 @@ export interface LocalCluster {
   readonly state: ClusterState;
   /** A client as the admin (system:masters); for setup, fixtures and metrics only. */
   admin(): KubeClient;
+  /**
+   * Kills kube-apiserver (SIGKILL by default, as a crash) and starts it again
+   * on the same port and data after `downMs`, resolving once it is ready.
+   */
+  restartApiserver(opts?: { downMs?: number; signal?: NodeJS.Signals }): Promise<void>;
   /** Stops both processes and removes DIR. Idempotent. */
   stop(): Promise<void>;
 }
@@ -201,14 +207,9 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   );
 
   const target: KubeTarget = { server, ca: pki.ca.cert };
-  const transport = new Transport(target, { connections: 4 });
-  try {
-    say(`starting etcd on ${etcdUrl}`);
-    const etcd = startProcess('etcd', binaries.etcd, etcdArgs, file('etcd.log'), detached);
-    started.push(etcd);
-    await waitUntilReady(etcd, () => etcdHealthy(etcdUrl), opts.readyTimeoutMs ?? 60_000);
-
-    say(`starting kube-apiserver on ${server}`);
+  const adminIdentity = { name: identities.admin.user, token: identities.admin.token };
+  /** Starts kube-apiserver (on the same port and data each time) and waits for /readyz. */
+  const launchApiserver = async () => {
     const apiserver = startProcess(
       'kube-apiserver',
       binaries.apiserver,
@@ -217,35 +218,54 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       detached,
     );
     started.push(apiserver);
-    const admin = new KubeClient(transport, {
-      name: identities.admin.user,
-      token: identities.admin.token,
-    });
-    await waitUntilReady(
-      apiserver,
-      async () =>
-        (await admin.request({ method: 'GET', path: '/readyz', discardBody: true })).status === 200,
-      opts.readyTimeoutMs ?? 180_000,
-      (ms) => say(`  waiting for /readyz (${Math.round(ms / 1000)}s)`),
+    const probe = new Transport(target, { connections: 1, headersTimeoutMs: 5000 });
+    try {
+      await waitUntilReady(
+        apiserver,
+        async () =>
+          (
+            await probe.send({
+              method: 'GET',
+              path: '/readyz',
+              identity: adminIdentity,
+              discardBody: true,
+            })
+          ).status === 200,
+        opts.readyTimeoutMs ?? 180_000,
+        (ms) => say(`  waiting for /readyz (${Math.round(ms / 1000)}s)`),
+      );
+    } finally {
+      await probe.close();
+    }
+  };
+  try {
+    say(`starting etcd on ${etcdUrl}`);
+    const etcd = startProcess('etcd', binaries.etcd, etcdArgs, file('etcd.log'), detached);
+    started.push(etcd);
+    await waitUntilReady(etcd, () => etcdHealthy(etcdUrl), opts.readyTimeoutMs ?? 60_000);
+
+    say(`starting kube-apiserver on ${server}`);
+    await launchApiserver();
+    const setup = new Transport(target, { connections: 4 });
+    await bootstrapLoadIdentities(new KubeClient(setup, adminIdentity)).finally(() =>
+      setup.close(),
     );
-    await bootstrapLoadIdentities(admin);
   } catch (err) {
-    await transport.close();
     await stopStarted();
     process.removeListener('exit', cleanupOnExit);
     throw err;
   }
-  await transport.close();
 
   const kubeconfigPath = await secret(
     'kubeconfig',
     renderKubeconfig({ server, ca: pki.ca.cert, token: identities.admin.token }),
   );
   const identitiesPath = await secret('identities.json', JSON.stringify(identities, null, 2));
-  const state: ClusterState = {
+  const startedAt = new Date().toISOString();
+  const currentState = (): ClusterState => ({
     version: 1,
     server,
-    startedAt: new Date().toISOString(),
+    startedAt,
     binaries,
     processes: started.map((p) => ({
       name: p.name as 'etcd' | 'kube-apiserver',
@@ -255,8 +275,9 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     })),
     ports,
     apiserverArgs,
-  };
-  await writeFile(stateFile(dir), JSON.stringify(state, null, 2));
+  });
+  const saveState = () => writeFile(stateFile(dir), JSON.stringify(currentState(), null, 2));
+  await saveState();
 
   let stopped = false;
   return {
@@ -265,7 +286,20 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     kubeconfigPath,
     identitiesPath,
     identities,
-    state,
+    get state() {
+      return currentState();
+    },
+    restartApiserver: async ({ downMs = 0, signal = 'SIGKILL' } = {}) => {
+      const old = started.findIndex((p) => p.name === 'kube-apiserver');
+      if (old >= 0) {
+        const [proc] = started.splice(old, 1);
+        process.kill(proc!.pid, signal);
+        await proc!.exited;
+      }
+      await sleep(downMs);
+      await launchApiserver();
+      await saveState();
+    },
     admin: () =>
       new KubeClient(new Transport(target, { connections: 8 }), {
         name: 'admin',

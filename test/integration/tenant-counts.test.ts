@@ -3,7 +3,10 @@ import type { LocalCluster } from '../../src/cluster/index.js';
 import { runScenario } from '../../src/engine/coordinator.js';
 import { localRunTarget, type OpenTarget } from '../../src/engine/target.js';
 import { resources } from '../../src/kube/index.js';
-import { requestCountsByVerbResourceCode, scrapeMetrics } from '../../src/metrics/server-metrics.js';
+import {
+  requestCountsByVerbResourceCode,
+  scrapeMetrics,
+} from '../../src/metrics/server-metrics.js';
 import { startTestCluster } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
@@ -77,9 +80,9 @@ spec:
     client[k] = (client[k] ?? 0) + n;
   }
   const server = Object.fromEntries(
-    Object.entries(requestCountsByVerbResourceCode(before, after, { resource: 'configmaps' })).filter(
-      ([, n]) => n > 0,
-    ),
+    Object.entries(
+      requestCountsByVerbResourceCode(before, after, { resource: 'configmaps' }),
+    ).filter(([, n]) => n > 0),
   );
   expect(server).toEqual(client);
   expect(Object.keys(client).length).toBeGreaterThanOrEqual(6);
