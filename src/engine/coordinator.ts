@@ -5,7 +5,7 @@ import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
 import { combineWorkerHealth, type GeneratorHealth } from '../metrics/generator-health.js';
-import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
+import { createAccumulator, summarizeMs } from '../metrics/histogram.js';
 import { DEFAULT_INTERVAL_MS, TimelineAggregator, type GroupTotals } from '../metrics/timeline.js';
 import {
   RESULT_SCHEMA_VERSION,
@@ -271,15 +271,6 @@ async function driveWorkers(
   let abandoned = 0;
   let status: RunStatus = 'completed';
   let reason: string | undefined;
-  const live = {
-    sent: 0,
-    completed: 0,
-    errors: 0,
-    throttled: 0,
-    dropped: 0,
-    latency: createAccumulator(),
-  };
-  const intervalCompletions = new Map<number, number>();
   let startEpoch = 0;
 
   const stopAll = (why: RunStatus, message: string) => {
@@ -296,29 +287,14 @@ async function driveWorkers(
     for (const s of m.snapshots) {
       o.timeline.add(s);
       if (s.intervalIndex >= o.warmupIntervals) o.measured.add(s);
-      live.sent += s.sent;
-      live.completed += s.completed;
-      live.errors += s.errors;
-      live.throttled += s.throttled;
-      live.dropped += s.dropped;
-      mergeEncoded(live.latency, s.latency);
-      intervalCompletions.set(
-        s.intervalIndex,
-        (intervalCompletions.get(s.intervalIndex) ?? 0) + s.completed,
-      );
     }
     if (m.type === 'interval' && o.onProgress !== undefined) {
       const index = m.snapshots[0]?.intervalIndex ?? 0;
       o.onProgress({
+        ...o.timeline.progress(),
         elapsedMs: Math.min(o.durationMs, performance.timeOrigin + performance.now() - startEpoch),
         durationMs: o.durationMs,
-        sent: live.sent,
-        completed: live.completed,
-        errors: live.errors,
-        throttled: live.throttled,
-        dropped: live.dropped,
-        rps: (intervalCompletions.get(index) ?? 0) / (o.intervalMs / 1000),
-        p99Ms: summarizeMs(live.latency).p99,
+        rps: o.timeline.completedIn(index) / (o.intervalMs / 1000),
       });
     }
   };

@@ -10,6 +10,7 @@ import {
   IntervalRecorder,
   createAccumulator,
   encode,
+  merge,
   mergeEncoded,
   reset,
   summarizeMs,
@@ -340,6 +341,32 @@ export class TimelineAggregator {
     group.clamped += s.clamped;
   }
 
+  /** Totals over every group so far, for live progress: counts and the latency p99 (ms). */
+  progress(): {
+    sent: number;
+    completed: number;
+    errors: number;
+    throttled: number;
+    dropped: number;
+    p99Ms: number;
+  } {
+    const all = { ...emptyCounts(), latency: createAccumulator() };
+    for (const group of this.groups.values()) {
+      addTotals(all, group);
+      merge(all.latency, group.latency);
+    }
+    const { sent, completed, errors, throttled, dropped } = all;
+    return { sent, completed, errors, throttled, dropped, p99Ms: summarizeMs(all.latency).p99 };
+  }
+
+  /** Completions in one interval over every group. */
+  completedIn(intervalIndex: number): number {
+    let n = 0;
+    for (const cell of this.cells.values())
+      if (cell.intervalIndex === intervalIndex) n += cell.completed;
+    return n;
+  }
+
   result(): MergedRun {
     const scratch = createAccumulator();
     const cells = [...this.cells.values()].sort(
@@ -448,13 +475,17 @@ function emptyCounts(): Counts {
 }
 
 function addCounts(into: Counts, s: IntervalSnapshot): void {
+  addTotals(into, s);
+  addAll(into.byCode, s.byCode);
+}
+
+function addTotals(into: Counts, s: Omit<Counts, 'byCode'>): void {
   into.sent += s.sent;
   into.completed += s.completed;
   into.dropped += s.dropped;
   into.errors += s.errors;
   into.retries += s.retries;
   into.throttled += s.throttled;
-  addAll(into.byCode, s.byCode);
 }
 
 function increment(counts: Map<string, number>, key: string, by = 1): void {

@@ -1,23 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LocalCluster } from '../../src/cluster/index.js';
+import { expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/coordinator.js';
-import { localRunTarget, type OpenTarget } from '../../src/engine/target.js';
-import { startTestCluster } from '../support/cluster.js';
+import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
-let cluster: LocalCluster;
-let target: OpenTarget;
-
-beforeAll(async () => {
-  cluster = await startTestCluster();
-  target = await localRunTarget(cluster);
-});
-
-afterAll(async () => {
-  await target?.close();
-  await cluster?.stop();
-});
+const env = useLocalTarget();
 
 it('keeps sending on schedule while the API server is paused, and the stall shows in latency', async () => {
   const scenario = scenarioFromYaml(`
@@ -37,14 +24,14 @@ spec:
       maxInFlight: 1000
       mix: [{ verb: get, resource: configmaps, weight: 1 }]
 `);
-  const apiserver = cluster.state.processes.find((p) => p.name === 'kube-apiserver')!;
+  const apiserver = env.cluster.state.processes.find((p) => p.name === 'kube-apiserver')!;
   const pause = (async () => {
     await sleep(4000);
     process.kill(apiserver.pid, 'SIGSTOP');
     await sleep(2000);
     process.kill(apiserver.pid, 'SIGCONT');
   })();
-  const result = await runScenario(scenario, target.run, { drainMs: 15_000 });
+  const result = await runScenario(scenario, env.target.run, { drainMs: 15_000 });
   await pause;
 
   expect(result.reason).toBeUndefined();

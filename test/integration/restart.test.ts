@@ -1,23 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LocalCluster } from '../../src/cluster/index.js';
+import { expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/coordinator.js';
-import { localRunTarget, type OpenTarget } from '../../src/engine/target.js';
-import { startTestCluster } from '../support/cluster.js';
+import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
-let cluster: LocalCluster;
-let target: OpenTarget;
-
-beforeAll(async () => {
-  cluster = await startTestCluster();
-  target = await localRunTarget(cluster);
-});
-
-afterAll(async () => {
-  await target?.close();
-  await cluster?.stop();
-});
+const env = useLocalTarget();
 
 it('keeps going through an API server restart and records the outage in the timeline', async () => {
   const scenario = scenarioFromYaml(`
@@ -36,15 +23,17 @@ spec:
       maxInFlight: 500
       mix: [{ verb: get, resource: configmaps, weight: 1 }]
 `);
-  const pidBefore = cluster.state.processes.find((p) => p.name === 'kube-apiserver')!.pid;
+  const pidBefore = env.cluster.state.processes.find((p) => p.name === 'kube-apiserver')!.pid;
   const restart = (async () => {
     await sleep(4000);
-    await cluster.restartApiserver({ downMs: 2000 });
+    await env.cluster.restartApiserver({ downMs: 2000 });
   })();
-  const result = await runScenario(scenario, target.run, { drainMs: 10_000 });
+  const result = await runScenario(scenario, env.target.run, { drainMs: 10_000 });
   await restart;
 
-  expect(cluster.state.processes.find((p) => p.name === 'kube-apiserver')!.pid).not.toBe(pidBefore);
+  expect(env.cluster.state.processes.find((p) => p.name === 'kube-apiserver')!.pid).not.toBe(
+    pidBefore,
+  );
   expect(result.status).toBe('completed');
   const q = result.actors.reader!.requests;
   expect(q.sent).toBeGreaterThanOrEqual(790);

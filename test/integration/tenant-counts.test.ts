@@ -1,27 +1,14 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LocalCluster } from '../../src/cluster/index.js';
+import { expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/coordinator.js';
-import { localRunTarget, type OpenTarget } from '../../src/engine/target.js';
 import { resources } from '../../src/kube/index.js';
 import {
   requestCountsByVerbResourceCode,
   scrapeMetrics,
 } from '../../src/metrics/server-metrics.js';
-import { startTestCluster } from '../support/cluster.js';
+import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
-let cluster: LocalCluster;
-let target: OpenTarget;
-
-beforeAll(async () => {
-  cluster = await startTestCluster();
-  target = await localRunTarget(cluster);
-});
-
-afterAll(async () => {
-  await target?.close();
-  await cluster?.stop();
-});
+const env = useLocalTarget();
 
 /** Scenario verbs as the API server's apiserver_request_total names them. */
 const serverVerb: Record<string, string> = {
@@ -58,10 +45,10 @@ spec:
         - { verb: patch, resource: configmaps, weight: 10 }
         - { verb: delete, resource: configmaps, weight: 5 }
 `);
-  const before = await scrapeMetrics(target.run.admin);
-  const result = await runScenario(scenario, target.run);
-  const after = await scrapeMetrics(target.run.admin);
-  await target.run.admin.deleteCollection(resources.configmaps, {
+  const before = await scrapeMetrics(env.target.run.admin);
+  const result = await runScenario(scenario, env.target.run);
+  const after = await scrapeMetrics(env.target.run.admin);
+  await env.target.run.admin.deleteCollection(resources.configmaps, {
     namespace: 'apfbench',
     labelSelector: `apfbench.dev/run=${result.runId}`,
   });

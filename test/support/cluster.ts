@@ -1,3 +1,5 @@
+import { afterAll, beforeAll } from 'vitest';
+import { localRunTarget, type OpenTarget } from '../../src/engine/target.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,4 +30,24 @@ export function identityOf(id: TokenIdentity): Identity {
 /** A client over its own transport; close the transport when done. */
 export function clientFor(cluster: LocalCluster, identity: Identity): KubeClient {
   return new KubeClient(new Transport(cluster.target, { connections: 4 }), identity);
+}
+
+/**
+ * A real control plane and a run target on it for the tests of one file:
+ * started before all, stopped after all. Read the fields inside tests.
+ */
+export function useLocalTarget(opts: Partial<LocalClusterOptions> = {}): {
+  cluster: LocalCluster;
+  target: OpenTarget;
+} {
+  const ctx = {} as { cluster: LocalCluster; target: OpenTarget };
+  beforeAll(async () => {
+    ctx.cluster = await startTestCluster(opts);
+    ctx.target = await localRunTarget(ctx.cluster);
+  });
+  afterAll(async () => {
+    await ctx.target?.close();
+    await ctx.cluster?.stop();
+  });
+  return ctx;
 }

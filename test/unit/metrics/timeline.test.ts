@@ -277,3 +277,42 @@ describe('actor-specific counters and measures', () => {
     expect(merged.timeline[1]!.counters).toBeUndefined();
   });
 });
+
+describe('TimelineAggregator live progress', () => {
+  it('sums every group and reports completions per interval', () => {
+    const agg = new TimelineAggregator();
+    const a = new GroupIntervalCollector('a');
+    const b = new GroupIntervalCollector('b');
+    a.sent(0);
+    a.completed({
+      verb: 'get',
+      resource: 'configmaps',
+      code: '429',
+      latencyUs: 1000,
+      serviceTimeUs: 900,
+    });
+    b.sent(0);
+    b.sent(0);
+    b.dropped();
+    b.completed({
+      verb: 'get',
+      resource: 'configmaps',
+      code: '200',
+      latencyUs: 50_000,
+      serviceTimeUs: 900,
+    });
+    agg.add(a.snapshot(0));
+    agg.add(b.snapshot(0));
+    agg.add(b.snapshot(1));
+    expect(agg.progress()).toMatchObject({
+      sent: 3,
+      completed: 2,
+      errors: 1,
+      throttled: 1,
+      dropped: 1,
+    });
+    expect(agg.progress().p99Ms).toBeGreaterThanOrEqual(49.9);
+    expect(agg.completedIn(0)).toBe(2);
+    expect(agg.completedIn(1)).toBe(0);
+  });
+});
