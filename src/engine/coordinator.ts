@@ -5,8 +5,12 @@ import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
 import { combineWorkerHealth, type GeneratorHealth } from '../metrics/generator-health.js';
-import { createAccumulator, summarizeMs } from '../metrics/histogram.js';
-import { DEFAULT_INTERVAL_MS, TimelineAggregator, type GroupTotals } from '../metrics/timeline.js';
+import {
+  DEFAULT_INTERVAL_MS,
+  TimelineAggregator,
+  emptyGroupTotals,
+  type GroupTotals,
+} from '../metrics/timeline.js';
 import {
   RESULT_SCHEMA_VERSION,
   type ActorGroupResult,
@@ -214,31 +218,14 @@ class Interrupted extends Error {
 }
 
 function groupResult(group: ActorGroup, t: GroupTotals | undefined): ActorGroupResult {
-  const empty = summarizeMs(createAccumulator());
-  const sections = definitionOf(group).sections?.(
-    { counters: t?.counters ?? {}, measures: t?.measures ?? {} },
-    group,
-  );
+  const totals = t ?? emptyGroupTotals(group.name);
+  const { completed, counters, measures, group: _name, clamped: _clamped, ...requests } = totals;
+  const sections = definitionOf(group).sections?.({ counters, measures }, group);
   return {
     type: group.type,
     count: group.count,
     ...sections,
-    requests: {
-      total: t?.completed ?? 0,
-      sent: t?.sent ?? 0,
-      dropped: t?.dropped ?? 0,
-      errors: t?.errors ?? 0,
-      retries: t?.retries ?? 0,
-      throttled: t?.throttled ?? 0,
-      byCode: t?.byCode ?? {},
-      byKey: t?.byKey ?? {},
-      byPriorityLevel: t?.byPriorityLevel ?? {},
-      byFlowSchema: t?.byFlowSchema ?? {},
-      latencyMs: t?.latencyMs ?? empty,
-      serviceTimeMs: t?.serviceTimeMs ?? empty,
-      scheduleLagMs: t?.scheduleLagMs ?? empty,
-      histograms: t?.histograms ?? { latency: '', serviceTime: '', scheduleLag: '' },
-    },
+    requests: { ...requests, total: completed },
   };
 }
 

@@ -232,18 +232,29 @@ export interface TimelineRow {
 /** One group over the whole run, merged over workers and intervals. */
 export interface GroupTotals {
   readonly group: string;
+  /** Sends started on schedule. */
   readonly sent: number;
+  /** Logical requests completed (a retried request counts once). */
   readonly completed: number;
+  /** Sends due while the in-flight cap was reached: not sent, counted here. */
   readonly dropped: number;
+  /** Completed logical requests whose last response was not 2xx, or a transport error. */
   readonly errors: number;
+  /** Extra attempts made by client-go-like retries. */
   readonly retries: number;
+  /** 429 responses, retried or final. */
   readonly throttled: number;
+  /** Responses (every attempt) by status code; `error:<code>` for transport errors. */
   readonly byCode: Readonly<Record<string, number>>;
+  /** Responses by `"<verb> <resource> <code>"`. */
   readonly byKey: Readonly<Record<string, number>>;
   readonly byPriorityLevel: Readonly<Record<string, number>>;
   readonly byFlowSchema: Readonly<Record<string, number>>;
+  /** Completion − intended send time of the first attempt. */
   readonly latencyMs: DurationSummary;
+  /** Completion − actual send time of the first attempt. */
   readonly serviceTimeMs: DurationSummary;
+  /** Actual − intended send time. */
   readonly scheduleLagMs: DurationSummary;
   readonly clamped: number;
   readonly counters: Readonly<Record<string, number>>;
@@ -251,7 +262,7 @@ export interface GroupTotals {
   readonly measures: Readonly<
     Record<string, { readonly summaryMs: DurationSummary; readonly encoded: string }>
   >;
-  /** The merged histograms, encoded, so reports can be re-rendered from the result. */
+  /** Encoded HDR histograms (µs, compressed base64), to re-render or compare. */
   readonly histograms: {
     readonly latency: string;
     readonly serviceTime: string;
@@ -412,22 +423,31 @@ export class TimelineAggregator {
   private group(name: string): GroupAccumulator {
     let group = this.groups.get(name);
     if (group === undefined) {
-      group = {
-        ...emptyCounts(),
-        byKey: new Map(),
-        byPriorityLevel: new Map(),
-        byFlowSchema: new Map(),
-        latency: createAccumulator(),
-        serviceTime: createAccumulator(),
-        scheduleLag: createAccumulator(),
-        counters: new Map(),
-        measures: new Map(),
-        clamped: 0,
-      };
+      group = newGroupAccumulator();
       this.groups.set(name, group);
     }
     return group;
   }
+}
+
+function newGroupAccumulator(): GroupAccumulator {
+  return {
+    ...emptyCounts(),
+    byKey: new Map(),
+    byPriorityLevel: new Map(),
+    byFlowSchema: new Map(),
+    latency: createAccumulator(),
+    serviceTime: createAccumulator(),
+    scheduleLag: createAccumulator(),
+    counters: new Map(),
+    measures: new Map(),
+    clamped: 0,
+  };
+}
+
+/** Totals of a group that reported nothing. */
+export function emptyGroupTotals(group: string): GroupTotals {
+  return totals(group, newGroupAccumulator());
 }
 
 function totals(name: string, g: GroupAccumulator): GroupTotals {
