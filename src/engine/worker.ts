@@ -10,6 +10,7 @@ import { FlowControlNames, KubeClient, Transport } from '../kube/index.js';
 import { EventLoopMonitor, generatorHealth } from '../metrics/generator-health.js';
 import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
 import { GroupIntervalCollector, type IntervalSnapshot } from '../metrics/timeline.js';
+import { WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroup } from '../scenario/index.js';
 import { createRealClock } from './clock.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -58,12 +59,25 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   // HTTP/1.1 carries one request per socket: enough sockets for every allowed
   // in-flight request, so that undici never queues a send out of sight.
   const inFlightCap = (g: ActorGroup | undefined) =>
-    g !== undefined && 'maxInFlight' in g ? g.maxInFlight : 4;
+    g === undefined
+      ? 4
+      : (definitionOf(g).connections?.(g) ?? ('maxInFlight' in g ? g.maxInFlight : 4));
   const connections = init.instances.reduce((sum, a) => sum + inFlightCap(groups.get(a.group)), 0);
+  // A held socket (a watch) never serves another request: those come on top of the cap.
+  const held = init.instances.reduce((sum, a) => {
+    const g = groups.get(a.group);
+    return sum + (g === undefined ? 0 : (definitionOf(g).heldConnections?.(g) ?? 0));
+  }, 0);
   const transport = new Transport(init.target, {
-    connections: Math.max(1, Math.min(1024, connections)),
+    connections: Math.max(1, Math.min(1024, connections)) + held,
   });
-  const runInfo: RunInfo = { id: init.runId, scenario, labelKey: init.labelKey };
+  const runInfo: RunInfo = {
+    id: init.runId,
+    scenario,
+    labelKey: init.labelKey,
+    ...(init.serverVersion === undefined ? {} : { serverVersion: init.serverVersion }),
+  };
+  const ledger = WriteLedger.attach(init.ledger);
   const seed = createRng(scenario.spec.seed);
 
   const instances = init.instances.map((a) => {
@@ -82,6 +96,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
       deadlineMs,
       signal: stop.signal,
       run: runInfo,
+      ledger,
     };
     return definitionOf(group).create(group, a, ctx);
   });
@@ -89,7 +104,6 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const loop = new EventLoopMonitor();
   const lag = createAccumulator();
   let dropped = 0;
-  const intervalOf = () => Math.max(0, Math.floor((clock.now() - originMs) / intervalMs));
   const flush = (index: number): IntervalSnapshot[] => {
     const snapshots = [...collectors.values()].map((c) => c.snapshot(index));
     for (const s of snapshots) {
@@ -102,12 +116,16 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   await clock.sleepUntil(originMs);
   loop.interval();
   // Each tick closes the interval that just ended, aligned to the run's start.
+  // It keeps ticking through the drain after the deadline or a stop, so that
+  // every interval gets its row; the last, partial one is flushed at the end.
   let nextTick = originMs + intervalMs;
+  const openInterval = () => Math.round((nextTick - originMs) / intervalMs) - 1;
+  const tickerStop = new AbortController();
   const ticker = (async () => {
-    while (!stop.signal.aborted && nextTick <= originMs + deadlineMs) {
-      await clock.sleepUntil(nextTick, stop.signal);
-      if (stop.signal.aborted) break;
-      const index = Math.round((nextTick - originMs) / intervalMs) - 1;
+    for (;;) {
+      await clock.sleepUntil(nextTick, tickerStop.signal);
+      if (tickerStop.signal.aborted) break;
+      const index = openInterval();
       nextTick += intervalMs;
       post({
         type: 'interval',
@@ -140,8 +158,9 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
     await transport.close();
   }
   stop.abort();
+  tickerStop.abort();
   await ticker;
-  const snapshots = flush(intervalOf());
+  const snapshots = flush(openInterval());
   const health = generatorHealth(loop.total(), summarizeMs(lag).p99, dropped);
   loop.stop();
   post({ type: 'done', workerIndex: init.workerIndex, snapshots, health, abandoned });
