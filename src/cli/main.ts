@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { clusterCommand } from './cluster.js';
 import { printError } from './output.js';
+import { reportCommand, reportHandler } from './report.js';
 import { runCommand, runHandler } from './run.js';
 import { validateCommand, validateHandler } from './validate.js';
 
@@ -37,6 +38,7 @@ export async function main(args: string[]): Promise<number> {
           code = await runHandler(argv);
         },
       )
+      .command('report <file>', 'render report.html, PNG charts and summary.md from a result.json', reportCommand, reportHandler)
       .demandCommand(1, 'say which command; see --help')
       .strict()
       .recommendCommands()

@@ -1,0 +1,483 @@
+/**
+ * The generator's own efficiency, side by side in one run: apfbench's engine path, autocannon and
+ * wrk against the same nginx on 127.0.0.1 with the same number of connections. nginx is pinned to
+ * CPU 1 and every generator to CPU 0, one generator at a time, each in its own process, so that
+ * the CPU each one burns can be read apart. It prints figures; it is not a test and exits 0
+ * whatever they are.
+ *
+ * Usage: npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000]
+ *        [--max-rate 30000] [--warmup 1] [--profile DIR]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startNginx, type Nginx } from './nginx.js';
+import { parseRunnerOutput, REQUEST_PATH, type RunnerResult } from './runner-protocol.js';
+
+const GENERATOR_CPU = 0;
+const SERVER_CPU = 1;
+/** A runner gets this long beyond its warm-up and duration before it is killed. */
+const RUNNER_GRACE_MS = 60_000;
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    rates: { type: 'string', default: '2000,10000' },
+    'max-rate': { type: 'string', default: '30000' },
+    warmup: { type: 'string', default: '1' },
+    profile: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+interface Options {
+  readonly durationS: number;
+  readonly connections: number;
+  readonly rates: readonly number[];
+  readonly maxRate: number;
+  readonly warmupS: number;
+  readonly profileDir: string | undefined;
+}
+
+function options(): Options {
+  const problems: string[] = [];
+  const num = (flag: string, text: string, integer = false): number => {
+    const n = Number(text);
+    if (!(Number.isFinite(n) && n > 0 && (!integer || Number.isInteger(n)))) {
+      problems.push(`--${flag} must be ${integer ? 'an integer' : 'a number'} > 0 (got ${text})`);
+    }
+    return n;
+  };
+  const warmupS = Number(values.warmup);
+  if (!(warmupS >= 0)) problems.push(`--warmup must be a number >= 0 (got ${values.warmup})`);
+  const opts: Options = {
+    durationS: num('duration', values.duration, true),
+    connections: num('connections', values.connections, true),
+    rates: values.rates.split(',').map((r) => num('rates', r.trim())),
+    maxRate: num('max-rate', values['max-rate']),
+    warmupS,
+    profileDir: values.profile,
+  };
+  if (problems.length > 0) {
+    process.stderr.write(`bench/generator.ts: invalid arguments\n  ${problems.join('\n  ')}\n`);
+    process.exit(2);
+  }
+  return opts;
+}
+
+/** One generator run, plus the CPU of its whole process (startup included) from the kernel. */
+interface Measured extends RunnerResult {
+  readonly processCpuMs: number | undefined;
+  /** The run could not produce figures; why. */
+  readonly failure?: string;
+}
+
+let current: { pid: number } | undefined;
+let nginx: Nginx | undefined;
+
+/**
+ * Runs `argv` pinned to the generator CPU inside a small shell that, once the generator has
+ * exited and been waited for, copies its own /proc stat: its cutime + cstime are then the
+ * generator's whole-process CPU time (wrk reports none of its own). The shell leads its own
+ * process group so that a stop can end the generator with it.
+ */
+async function runPinned(
+  argv: readonly string[],
+  timeoutMs: number,
+): Promise<{
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  processCpuMs: number | undefined;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), 'apfbench-gen-'));
+  const statFile = join(dir, 'stat');
+  // $0 is the stat file, $1 the CPU, the rest the command.
+  const script = 'cpu=$1; shift; taskset -c "$cpu" "$@"; rc=$?; cat /proc/$$/stat > "$0"; exit $rc';
+  const child = spawn('sh', ['-c', script, statFile, String(GENERATOR_CPU), ...argv], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid !== undefined) current = { pid };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => killGroup(pid), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('close', (c) => resolve(c));
+  });
+  clearTimeout(timer);
+  current = undefined;
+  let processCpuMs: number | undefined;
+  try {
+    const stat = await readFile(statFile, 'utf8');
+    // Fields after "pid (comm) ": index 13 and 14 are cutime and cstime, in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    processCpuMs = ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
+  } catch {
+    processCpuMs = undefined;
+  }
+  await rm(dir, { recursive: true, force: true });
+  return { stdout, stderr, code, processCpuMs };
+}
+
+/** USER_HZ; 100 on every Linux ABI Node runs on. */
+const CLOCK_TICKS = 100;
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
+
+async function runNode(
+  opts: Options,
+  runner: string,
+  args: readonly string[],
+  profile = false,
+): Promise<Measured> {
+  const nodeArgs = ['--import', 'tsx'];
+  if (profile && opts.profileDir !== undefined)
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`);
+  const argv = [
+    process.execPath,
+    ...nodeArgs,
+    join(import.meta.dirname, runner),
+    '--duration',
+    String(opts.durationS),
+    '--connections',
+    String(opts.connections),
+    '--warmup',
+    String(opts.warmupS),
+    ...args,
+  ];
+  const out = await runPinned(argv, (opts.durationS + opts.warmupS) * 1000 + RUNNER_GRACE_MS);
+  const result = parseRunnerOutput(out.stdout);
+  if (result === undefined || out.code !== 0) {
+    return failed(
+      runner,
+      args,
+      `exit ${out.code}: ${out.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
+  }
+  return { ...result, processCpuMs: out.processCpuMs };
+}
+
+function failed(generator: string, args: readonly string[], why: string): Measured {
+  return {
+    generator: generator.startsWith('apfbench')
+      ? 'apfbench'
+      : generator.startsWith('autocannon')
+        ? 'autocannon'
+        : 'wrk',
+    mode: args.join(' '),
+    requests: 0,
+    errors: 0,
+    cpuMs: NaN,
+    cpuSystemMs: NaN,
+    wallMs: NaN,
+    processCpuMs: undefined,
+    failure: why,
+  };
+}
+
+/** wrk, one thread, closed loop at full speed; its CPU from the kernel. */
+async function runWrk(opts: Options, url: string): Promise<Measured> {
+  const argv = [
+    'wrk',
+    '-t1',
+    `-c${opts.connections}`,
+    `-d${opts.durationS}s`,
+    '-H',
+    'Accept: application/json',
+    `${url}${REQUEST_PATH}`,
+  ];
+  const out = await runPinned(argv, opts.durationS * 1000 + RUNNER_GRACE_MS);
+  const total = /(\d+) requests in ([\d.]+)(m?s)/.exec(out.stdout);
+  if (out.code !== 0 || total === null || out.processCpuMs === undefined) {
+    return failed(
+      'wrk',
+      ['max'],
+      `exit ${out.code}: ${(out.stderr || out.stdout).trim().split('\n').slice(-2).join(' | ')}`,
+    );
+  }
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out.stdout);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+    out.stdout,
+  );
+  const errors =
+    Number(non2xx?.[1] ?? 0) + (socketErrors?.slice(1).reduce((sum, n) => sum + Number(n), 0) ?? 0);
+  const seconds = Number(total[2]) / (total[3] === 'ms' ? 1000 : 1);
+  return {
+    generator: 'wrk',
+    mode: 'max',
+    requests: Number(total[1]) - Number(non2xx?.[1] ?? 0),
+    errors,
+    // The whole process: wrk's start-up is a few ms.
+    cpuMs: out.processCpuMs,
+    cpuSystemMs: NaN,
+    wallMs: seconds * 1000,
+    processCpuMs: out.processCpuMs,
+  };
+}
+
+async function hasCommand(name: string): Promise<boolean> {
+  const out = await new Promise<number | null>((resolve) => {
+    const c = spawn('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    c.once('error', () => resolve(null));
+    c.once('close', resolve);
+  });
+  return out === 0;
+}
+
+async function commandOutput(cmd: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    c.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    c.once('error', () => resolve(''));
+    c.once('close', () => resolve(text.trim()));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const reqPerCpuS = (r: Measured): number => (r.cpuMs > 0 ? r.requests / (r.cpuMs / 1000) : NaN);
+
+function fmt(n: number, digits = 0): string {
+  if (!Number.isFinite(n)) return '-';
+  return n.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: ReadonlySet<number>,
+): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function efficiencyTable(results: readonly Measured[]): string {
+  const autocannonFor = (mode: string) =>
+    results.find((r) => r.generator === 'autocannon' && r.mode === mode && r.failure === undefined);
+  const rows = results.map((r) => {
+    const base = autocannonFor(r.mode);
+    const ratio = base === undefined ? NaN : reqPerCpuS(r) / reqPerCpuS(base);
+    const label =
+      r.generator === 'wrk'
+        ? 'wrk (native ceiling)'
+        : r.generator === 'undici'
+          ? 'undici floor (diagnostic)'
+          : r.generator;
+    return [
+      label,
+      r.mode,
+      fmt(r.requests),
+      fmt(r.requests / (r.wallMs / 1000)),
+      fmt(r.cpuMs / 1000, 2),
+      fmt(r.cpuSystemMs / 1000, 2),
+      fmt(reqPerCpuS(r)),
+      Number.isFinite(ratio) ? `${fmt(ratio, 2)}x` : '-',
+      r.processCpuMs === undefined ? '-' : fmt(r.processCpuMs / 1000, 2),
+      r.failure ?? (r.errors > 0 ? `${fmt(r.errors)} errors` : ''),
+    ];
+  });
+  return table(
+    [
+      'generator',
+      'mode',
+      'requests',
+      'req/s',
+      'CPU-s',
+      'sys-s',
+      'req/CPU-s',
+      'vs autocannon',
+      'proc CPU-s',
+      'note',
+    ],
+    rows,
+    new Set([2, 3, 4, 5, 6, 7, 8]),
+  );
+}
+
+function scheduleTable(results: readonly Measured[]): string {
+  const rows = results.flatMap((r) => {
+    const s = r.schedule;
+    if (r.generator !== 'apfbench' || s === undefined) return [];
+    const keptUp = s.sent === s.scheduled && s.dropped === 0;
+    const verdict = r.mode === 'max' ? 'overdriven on purpose' : keptUp ? 'yes' : 'no';
+    return [
+      [
+        r.mode,
+        fmt(s.scheduled),
+        fmt(s.sent),
+        fmt(s.dropped),
+        fmt(r.requests + r.errors),
+        fmt(s.lagMs.p50, 3),
+        fmt(s.lagMs.p99, 3),
+        fmt(s.lagMs.max, 3),
+        fmt(s.latencyP99Ms, 3),
+        fmt(s.eventLoopUtilization, 2),
+        verdict,
+        s.saturated ? `saturated: ${s.reasons.join('; ')}` : '',
+      ],
+    ];
+  });
+  return table(
+    [
+      'apfbench',
+      'scheduled',
+      'sent',
+      'dropped',
+      'completed',
+      'lag p50 ms',
+      'lag p99 ms',
+      'lag max ms',
+      'latency p99 ms',
+      'ELU',
+      'kept up',
+      'engine says',
+    ],
+    rows,
+    new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (values.help) {
+    process.stdout.write(
+      'npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000] [--max-rate 30000] [--warmup 1] [--profile DIR]\n',
+    );
+    return;
+  }
+  const opts = options();
+  for (const cmd of ['taskset', 'nginx']) {
+    if (!(await hasCommand(cmd))) {
+      process.stderr.write(
+        `bench/generator.ts: ${cmd} not found; apt-get install -y nginx-light wrk util-linux\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+  }
+  const haveWrk = await hasCommand('wrk');
+  const cpuModel = cpus()[0]?.model ?? 'unknown';
+  const versions = {
+    nginx: (await commandOutput('nginx', ['-v'])).replace('nginx version: ', ''),
+    wrk: haveWrk
+      ? ((await commandOutput('wrk', ['-v'])).split('\n')[0]?.split(' ')[1] ?? '?')
+      : 'not installed',
+    autocannon: (
+      JSON.parse(
+        await readFile(
+          join(import.meta.dirname, '../node_modules/autocannon/package.json'),
+          'utf8',
+        ),
+      ) as { version: string }
+    ).version,
+    undici: (
+      JSON.parse(
+        await readFile(join(import.meta.dirname, '../node_modules/undici/package.json'), 'utf8'),
+      ) as { version: string }
+    ).version,
+  };
+
+  nginx = await startNginx(SERVER_CPU);
+  process.stdout.write(
+    `machine: ${cpus().length} CPUs (${cpuModel}), node ${process.version}, nginx ${versions.nginx}, ` +
+      `wrk ${versions.wrk}, autocannon ${versions.autocannon}, undici ${versions.undici}\n` +
+      `server: nginx (1 worker) on CPU ${SERVER_CPU} at ${nginx.url}; generators on CPU ${GENERATOR_CPU}, one at a time\n` +
+      `each run: ${opts.connections} connections, ${opts.durationS}s measured after ${opts.warmupS}s warm-up\n\n`,
+  );
+
+  const results: Measured[] = [];
+  const record = (r: Measured) => {
+    results.push(r);
+    const rate = reqPerCpuS(r);
+    process.stdout.write(
+      `  ${r.generator.padEnd(10)} ${r.mode.padEnd(14)} ${r.failure ?? `${fmt(r.requests)} requests, ${fmt(r.cpuMs / 1000, 2)} CPU-s, ${fmt(rate)} req/CPU-s`}\n`,
+    );
+  };
+  const url = nginx.url;
+  for (const rate of opts.rates) {
+    record(await runNode(opts, 'apfbench-runner.ts', ['--url', url, '--rate', String(rate)], true));
+    record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--rate', String(rate)]));
+  }
+  record(
+    await runNode(
+      opts,
+      'apfbench-runner.ts',
+      ['--url', url, '--rate', String(opts.maxRate), '--mode', 'max'],
+      true,
+    ),
+  );
+  record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--mode', 'max']));
+  record(await runNode(opts, 'undici-runner.ts', ['--url', url]));
+  if (haveWrk) record(await runWrk(opts, url));
+
+  process.stdout.write(
+    `\nRequests per generator CPU-second (${opts.connections} connections, ${opts.durationS}s each)\n`,
+  );
+  process.stdout.write(`${efficiencyTable(results)}\n`);
+  process.stdout.write(
+    '  CPU-s: user+sys of the whole generator process (all threads) over the measured window (wrk: whole process).\n' +
+      '  proc CPU-s: the same from the kernel for the whole process, start-up and warm-up included.\n' +
+      `  apfbench "max" is open loop at ${fmt(opts.maxRate)}/s offered with maxInFlight ${opts.connections}; sends over the cap are dropped.\n` +
+      '  autocannon "rate" (overallRate) is a per-second quota per connection, sent back to back at each second\n' +
+      '  start, not paced; apfbench "rate" is paced open loop, one send per intended time.\n' +
+      '  wrk2 (paced, open loop) is not packaged in Debian: wrk, closed loop, is the native ceiling only.\n',
+  );
+  process.stdout.write(
+    `\napfbench open-loop schedule (one tenant, GET-only, ${opts.connections} in flight at most)\n`,
+  );
+  process.stdout.write(`${scheduleTable(results)}\n`);
+  if (opts.profileDir !== undefined)
+    process.stdout.write(`\nCPU profiles of the apfbench runs: ${opts.profileDir}\n`);
+}
+
+async function shutdown(): Promise<void> {
+  if (current !== undefined) killGroup(current.pid);
+  const n = nginx;
+  nginx = undefined;
+  await n?.stop();
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    process.stderr.write(`\n${signal}: stopping the generator and nginx\n`);
+    void shutdown().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`bench/generator.ts: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    if (!interrupted) void shutdown();
+  });

@@ -1,0 +1,62 @@
+/**
+ * What a generator runner (a child process of `bench/generator.ts`) reports: one JSON line on
+ * stdout, prefixed with `RESULT_PREFIX`, after its load window. CPU is measured inside the child
+ * with `process.cpuUsage()` around the load window only, so module loading and (for apfbench)
+ * the tsx transpilation are not charged to the generator.
+ */
+export const RESULT_PREFIX = 'BENCH_RESULT ';
+
+/** The path every generator requests; nginx answers any path the same way. */
+export const REQUEST_PATH = '/api/v1/namespaces/apfbench/configmaps/apfbench-none';
+
+export interface RunnerResult {
+  readonly generator: 'apfbench' | 'autocannon' | 'wrk' | 'undici';
+  /** `rate N/s` (open loop or paced) or `max` (throughput ceiling). */
+  readonly mode: string;
+  /** Requests that completed with a 2xx response. */
+  readonly requests: number;
+  /** Completed requests with another status or a transport error. */
+  readonly errors: number;
+  /** User + system CPU of the whole generator process (all its threads) over the load window, ms. */
+  readonly cpuMs: number;
+  /** The system (kernel) part of `cpuMs`. */
+  readonly cpuSystemMs: number;
+  /** Wall time of the load window, ms. */
+  readonly wallMs: number;
+  /** apfbench only: how the open-loop schedule was kept. */
+  readonly schedule?: ScheduleReport;
+}
+
+export interface ScheduleReport {
+  /** Sends the schedule intended before the deadline. */
+  readonly scheduled: number;
+  readonly sent: number;
+  /** Sends that found the in-flight cap reached. */
+  readonly dropped: number;
+  /** From the collector's scheduleLag histogram (actual − intended send time). */
+  readonly lagMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** Latency from the intended send time. */
+  readonly latencyP99Ms: number;
+  readonly eventLoopUtilization: number;
+  /** The engine's own judgement (generator-health.ts), with its reasons. */
+  readonly saturated: boolean;
+  readonly reasons: readonly string[];
+}
+
+/** Finds the result line in a runner's stdout. */
+export function parseRunnerOutput(stdout: string): RunnerResult | undefined {
+  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  return line === undefined
+    ? undefined
+    : (JSON.parse(line.slice(RESULT_PREFIX.length)) as RunnerResult);
+}
+
+export function emitResult(result: RunnerResult): void {
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+/** CPU since `start`, in ms: user + system, and system alone. */
+export function cpuMsSince(start: NodeJS.CpuUsage): { cpuMs: number; cpuSystemMs: number } {
+  const d = process.cpuUsage(start);
+  return { cpuMs: (d.user + d.system) / 1000, cpuSystemMs: d.system / 1000 };
+}

@@ -1,0 +1,32 @@
+import { dirname } from 'node:path';
+import type { Argv } from 'yargs';
+import { readReportInput, writeReport } from '../report/index.js';
+
+export function reportCommand(y: Argv) {
+  return y
+    .positional('file', {
+      type: 'string',
+      demandOption: true,
+      describe: 'result.json written by apfbench run',
+    })
+    .options({
+      out: { type: 'string', describe: 'output directory (default: the directory of FILE)' },
+      png: {
+        type: 'boolean',
+        default: true,
+        describe:
+          'also write one PNG per chart (needs the optional canvas dependency; --no-png skips)',
+      },
+    });
+}
+
+type ReportArgs = Awaited<ReturnType<ReturnType<typeof reportCommand>['parseAsync']>>;
+
+/** `apfbench report`: report.html, summary.md and PNG charts, each path printed as written. */
+export async function reportHandler(argv: ReportArgs): Promise<void> {
+  const model = await readReportInput(argv.file);
+  await writeReport(model, argv.out ?? dirname(argv.file), {
+    png: argv.png,
+    onFile: (path) => process.stdout.write(`${path}\n`),
+  });
+}

@@ -1,0 +1,233 @@
+/**
+ * report.html: one self-contained file (Chart.js, data, styles and scripts inlined; a Content
+ * Security Policy forbids every fetch), readable by someone who did not run the benchmark.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { chartConfig } from './charts.js';
+import type { GroupRow, ReportModel, RunOverview } from './model.js';
+import { reportRuntime, runtime } from './runtime.js';
+
+/** Prefix of the one line that differs between two renderings of the same model. */
+export const GENERATED_LINE_PREFIX = '<p class="generated">';
+
+/** Chart.js's UMD build, read from the installed package, without its source-map comment. */
+export async function loadChartJsSource(): Promise<string> {
+  const entry = createRequire(import.meta.url).resolve('chart.js');
+  const source = await readFile(join(dirname(entry), 'chart.umd.min.js'), 'utf8');
+  return source.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+}
+
+export interface HtmlOptions {
+  /** Shown in the one generation line; everything else depends on the model only. */
+  readonly generatedAt: Date;
+  /** `loadChartJsSource()` */
+  readonly chartJs: string;
+}
+
+const { formatCount, formatMs, formatRate, formatPercent } = runtime;
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+/** Text safe inside an inline <script>: no `</script` and no `<!--` can end or confuse it. */
+const scriptSafe = (s: string) => s.replace(/<(\/script|!--)/gi, '<\\$1');
+const jsonForScript = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+
+const BADGES = { ok: 'OK', warn: 'WARN', bad: 'FAIL' } as const;
+
+export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
+  const configs = model.charts.map(chartConfig);
+  const multi = model.runs.length > 1;
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>apfbench report: ${escapeHtml(model.title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<main>',
+    `<header><p class="kicker">apfbench report</p><h1>${escapeHtml(model.title)}</h1>${model.runs
+      .map((r) =>
+        r.scenario.description === undefined
+          ? ''
+          : `<p class="description">${escapeHtml(r.scenario.description)}</p>`,
+      )
+      .join('')}</header>`,
+    '<section id="verdicts"><h2>Verdict</h2><ul class="verdicts">',
+    ...model.verdicts.map(
+      (v) =>
+        `<li class="${v.level}"><span class="badge">${BADGES[v.level]}</span> ${escapeHtml(v.text)}</li>`,
+    ),
+    '</ul></section>',
+    '<section id="run"><h2>What was run</h2>',
+    ...model.runs.map(runSection),
+    '</section>',
+    '<section id="groups"><h2>Actor groups</h2>',
+    groupTable(model.groups, multi),
+    '<p class="note">Latency is measured from the <em>intended</em> send time of the first attempt to the end of the response, retries included, so it is free of coordinated omission. Dropped: sends due while the group was at its in-flight cap (not sent).</p>',
+    '</section>',
+    ...(model.fairness.length === 0 ? [] : [fairnessTable(model)]),
+    '<section id="charts"><h2>Charts</h2>',
+    ...model.charts.map(
+      (c, i) =>
+        `<figure><div class="chart"><canvas id="chart-${i}" data-chart-id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div><figcaption>${escapeHtml(c.description)}</figcaption></figure>`,
+    ),
+    '</section>',
+    '<footer>',
+    `${GENERATED_LINE_PREFIX}Generated ${escapeHtml(opts.generatedAt.toISOString())} by ${escapeHtml(model.runs[0]?.tool ?? 'apfbench')}.</p>`,
+    '</footer>',
+    '</main>',
+    `<script type="application/json" id="apfbench-charts">${jsonForScript(configs)}</script>`,
+    `<script>${scriptSafe(opts.chartJs)}</script>`,
+    `<script>${scriptSafe(bootstrap())}</script>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** Creates every chart from the embedded configurations with the shared runtime. */
+function bootstrap(): string {
+  return `'use strict';
+(() => {
+  const rt = (${reportRuntime.toString()})();
+  const configs = JSON.parse(document.getElementById('apfbench-charts').textContent);
+  Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
+  configs.forEach((config, i) => new Chart(document.getElementById('chart-' + i), rt.hydrate(config)));
+})();`;
+}
+
+function runSection(r: RunOverview): string {
+  const rows: [string, string][] = [
+    ['Scenario', r.scenario.name],
+    ['Status', r.reason === undefined ? r.status : `${r.status}: ${r.reason}`],
+    [
+      'Target',
+      `Kubernetes ${r.target.serverVersion}, ${r.target.local ? 'local control plane started by apfbench' : 'remote cluster'} (${r.target.server})`,
+    ],
+    ['Duration', `${formatMs(r.durationSeconds * 1000)} (${r.startedAt} → ${r.endedAt})`],
+    ['Load generator', `${r.tool}, ${formatCount(r.workers)} worker thread(s)`],
+    ['Run id', r.runId],
+  ];
+  return [
+    `<dl class="run">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`,
+    `<details><summary>Resolved scenario</summary><pre>${escapeHtml(r.scenarioJson)}</pre></details>`,
+  ].join('\n');
+}
+
+const codesText = (g: GroupRow) =>
+  g.codes.map(([c, n]) => `${c}: ${formatCount(n)}`).join(', ') || 'none';
+
+function table(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  numericFrom: number,
+): string {
+  const cell = (tag: string, v: string, i: number) =>
+    `<${tag}${i >= numericFrom ? ' class="num"' : ''}>${escapeHtml(v)}</${tag}>`;
+  return [
+    '<div class="table"><table>',
+    `<thead><tr>${head.map((h, i) => cell('th', h, i)).join('')}</tr></thead>`,
+    '<tbody>',
+    ...rows.map((r) => `<tr>${r.map((v, i) => cell('td', v, i)).join('')}</tr>`),
+    '</tbody></table></div>',
+  ].join('\n');
+}
+
+function groupTable(groups: readonly GroupRow[], multi: boolean): string {
+  const head = [
+    ...(multi ? ['Run'] : []),
+    'Group',
+    'Response codes',
+    'Requests',
+    'Rate',
+    'p50',
+    'p90',
+    'p99',
+    'p99.9',
+    'max',
+    'Dropped',
+    'Retries',
+    '429s',
+    '409s',
+  ];
+  const rows = groups.map((g) => [
+    ...(multi ? [g.run] : []),
+    `${g.group} (${g.instances} × ${g.type})`,
+    codesText(g),
+    formatCount(g.requests),
+    formatRate(g.ratePerSecond),
+    formatMs(g.latencyMs.p50),
+    formatMs(g.latencyMs.p90),
+    formatMs(g.latencyMs.p99),
+    formatMs(g.latencyMs.p999),
+    formatMs(g.latencyMs.max),
+    formatCount(g.dropped),
+    formatCount(g.retries),
+    formatCount(g.throttled),
+    formatCount(g.conflicts),
+  ]);
+  return table(head, rows, head.indexOf('Requests'));
+}
+
+function fairnessTable(model: ReportModel): string {
+  const multi = model.runs.length > 1;
+  const head = [
+    ...(multi ? ['Run'] : []),
+    'Priority level',
+    'Flows',
+    "Jain's index",
+    'Seat share',
+    'Nominal share',
+  ];
+  const share = (v: number | undefined) => (v === undefined ? '–' : formatPercent(v));
+  const rows = model.fairness.map((f) => [
+    ...(multi ? [f.run] : []),
+    f.priorityLevel,
+    formatCount(f.flows),
+    f.jainIndex.toFixed(3),
+    share(f.seatShare),
+    share(f.nominalShare),
+  ]);
+  return [
+    '<section id="fairness"><h2>Fairness</h2>',
+    table(head, rows, head.indexOf('Flows')),
+    '<p class="note">Jain\'s index J = (Σx)² / (n·Σx²) over each flow\'s achieved ÷ demanded throughput within a priority level: 1 is perfectly fair, 1/n is one flow taking everything.</p>',
+    '</section>',
+  ].join('\n');
+}
+
+const STYLE = `
+:root { color-scheme: light; --text: #1f2328; --muted: #59636e; --line: #d8dee4; --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--text); background: #fff; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px; }
+h1 { margin: 0 0 4px; font-size: 28px; } h2 { margin: 32px 0 12px; font-size: 20px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+.kicker { margin: 0; color: var(--muted); text-transform: uppercase; letter-spacing: .06em; font-size: 12px; }
+.description { margin: 4px 0 0; color: var(--muted); }
+.verdicts { list-style: none; padding: 0; margin: 0; }
+.verdicts li { padding: 8px 12px; margin: 6px 0; border-left: 4px solid; background: #f6f8fa; }
+.verdicts li.ok { border-color: var(--ok); } .verdicts li.warn { border-color: var(--warn); } .verdicts li.bad { border-color: var(--bad); }
+.badge { display: inline-block; min-width: 48px; text-align: center; font-weight: 700; font-size: 12px; color: #fff; border-radius: 4px; padding: 1px 6px; margin-right: 6px; }
+.ok .badge { background: var(--ok); } .warn .badge { background: var(--warn); } .bad .badge { background: var(--bad); }
+dl.run { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
+dt { color: var(--muted); } dd { margin: 0; }
+details { margin-top: 12px; } pre { background: #f6f8fa; padding: 12px; overflow: auto; font-size: 12px; }
+.table { overflow-x: auto; } table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
+th { background: #f6f8fa; } .num { text-align: right; font-variant-numeric: tabular-nums; }
+.note, figcaption { color: var(--muted); font-size: 13px; }
+figure { margin: 0 0 28px; } .chart { position: relative; width: 100%; }
+footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
+`;

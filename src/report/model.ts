@@ -1,0 +1,513 @@
+/**
+ * The report model: everything a report shows, built from results by pure functions, and read by
+ * the renderers (HTML, PNG, Markdown), which only lay it out. Every list is ordered so that the
+ * same input gives the same model.
+ *
+ * The model holds N runs so that a comparison (issue 5's comparison.json) can be rendered by the
+ * same renderers: rows carry their run's label and chart series are labelled with it when there
+ * is more than one run. Only `buildRunReport` (one result) exists so far.
+ */
+import type { DurationSummary } from '../metrics/histogram.js';
+import type { RunStatus } from './result.js';
+import type { AxisFormats } from './runtime.js';
+import { runtime } from './runtime.js';
+import type { ReportableResult } from './sections.js';
+import { percentileSpectrum, type Point } from './spectrum.js';
+
+export interface ReportModel {
+  readonly title: string;
+  readonly runs: readonly RunOverview[];
+  /** Shown first: one line per question a reader asks (healthy heartbeats? 429s? …). */
+  readonly verdicts: readonly Verdict[];
+  readonly groups: readonly GroupRow[];
+  readonly fairness: readonly FairnessRow[];
+  readonly charts: readonly ChartModel[];
+}
+
+/** What was run. */
+export interface RunOverview {
+  /** How tables and chart series name this run (the scenario name for a single run). */
+  readonly label: string;
+  readonly runId: string;
+  readonly scenario: { readonly name: string; readonly description: string | undefined };
+  readonly target: {
+    readonly server: string;
+    readonly serverVersion: string;
+    readonly local: boolean;
+  };
+  readonly tool: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly durationSeconds: number;
+  readonly status: RunStatus;
+  readonly reason: string | undefined;
+  readonly workers: number;
+  /** The resolved scenario, as pretty-printed JSON. */
+  readonly scenarioJson: string;
+}
+
+export type VerdictLevel = 'ok' | 'warn' | 'bad';
+
+export interface Verdict {
+  readonly level: VerdictLevel;
+  readonly topic:
+    | 'status'
+    | 'heartbeats'
+    | 'throttling'
+    | 'conflicts'
+    | 'errors'
+    | 'dropped'
+    | 'watch'
+    | 'fairness'
+    | 'generator';
+  /** One sentence with its figures, already formatted for people. */
+  readonly text: string;
+}
+
+export interface GroupRow {
+  readonly run: string;
+  readonly group: string;
+  readonly type: string;
+  readonly instances: number;
+  readonly requests: number;
+  readonly sent: number;
+  /** Completed logical requests per second of the measured part (warm-up excluded). */
+  readonly ratePerSecond: number;
+  /** Responses by status code, ascending. */
+  readonly codes: readonly (readonly [code: string, count: number])[];
+  readonly latencyMs: DurationSummary;
+  readonly dropped: number;
+  readonly retries: number;
+  readonly throttled: number;
+  readonly conflicts: number;
+  readonly errors: number;
+}
+
+export interface FairnessRow {
+  readonly run: string;
+  readonly priorityLevel: string;
+  readonly flows: number;
+  readonly jainIndex: number;
+  readonly seatShare: number | undefined;
+  readonly nominalShare: number | undefined;
+}
+
+export interface ChartSeries {
+  readonly label: string;
+  readonly points: readonly Point[];
+  /** Index into the palette; the same actor group keeps its colour on every chart. */
+  readonly colour: number;
+  /** Dashed for the secondary series of a pair (sent beside completed, 409 beside 429). */
+  readonly dashed: boolean;
+}
+
+export interface ChartModel {
+  /** Stable, file-name safe: PNG files are `<id>.png`. */
+  readonly id: string;
+  readonly title: string;
+  /** One or two sentences saying what is plotted and how to read it. */
+  readonly description: string;
+  readonly formats: AxisFormats;
+  readonly xTitle: string;
+  readonly yTitle: string;
+  readonly series: readonly ChartSeries[];
+}
+
+/** Share of a run's 429 responses above which throttling is a problem, not a blip. */
+export const THROTTLING_BAD_SHARE = 0.01;
+
+/** The report of one run. */
+export function buildRunReport(result: ReportableResult): ReportModel {
+  const run = overview(result);
+  const groups = groupRows(run.label, result);
+  const label = (group: string) => group;
+  return {
+    title: result.scenario.metadata.name,
+    runs: [run],
+    verdicts: verdicts(result, groups),
+    groups,
+    fairness: fairnessRows(run.label, result),
+    charts: charts(result, label),
+  };
+}
+
+function overview(r: ReportableResult): RunOverview {
+  return {
+    label: r.scenario.metadata.name,
+    runId: r.runId,
+    scenario: { name: r.scenario.metadata.name, description: r.scenario.metadata.description },
+    target: r.target,
+    tool: `${r.tool.name} ${r.tool.version}`,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    durationSeconds: runSeconds(r),
+    status: r.status,
+    reason: r.reason,
+    workers: r.workers,
+    scenarioJson: JSON.stringify(r.scenario, null, 2),
+  };
+}
+
+function runSeconds(r: ReportableResult): number {
+  return Math.max(0, (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
+}
+
+const CONFLICT = '409';
+
+/** The measured part of the run in seconds: the scenario's duration less warm-up, or less if it ended early. */
+function measuredSeconds(r: ReportableResult): number {
+  const { duration, warmup } = r.scenario.spec;
+  return Math.min(runSeconds(r), Math.max(0, duration - warmup) / 1000);
+}
+
+function groupRows(run: string, r: ReportableResult): GroupRow[] {
+  const seconds = measuredSeconds(r);
+  return Object.entries(r.actors).map(([group, g]) => {
+    const q = g.requests;
+    return {
+      run,
+      group,
+      type: g.type,
+      instances: g.count,
+      requests: q.total,
+      sent: q.sent,
+      ratePerSecond: seconds > 0 ? q.total / seconds : 0,
+      codes: Object.entries(q.byCode).sort(([a], [b]) => a.localeCompare(b)),
+      latencyMs: q.latencyMs,
+      dropped: q.dropped,
+      retries: q.retries,
+      throttled: q.throttled,
+      conflicts: q.byCode[CONFLICT] ?? 0,
+      errors: q.errors,
+    };
+  });
+}
+
+function fairnessRows(run: string, r: ReportableResult): FairnessRow[] {
+  return Object.entries(r.fairness?.priorityLevels ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([priorityLevel, pl]) => ({
+      run,
+      priorityLevel,
+      flows: pl.flows,
+      jainIndex: pl.jainIndex,
+      seatShare: pl.seatShare,
+      nominalShare: pl.nominalShare,
+    }));
+}
+
+const { formatCount, formatMs, formatPercent } = runtime;
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+/** "tenant: 12, noisy: 3", for the groups with a non-zero figure. */
+const byGroup = (rows: readonly GroupRow[], pick: (g: GroupRow) => number) =>
+  rows
+    .filter((g) => pick(g) > 0)
+    .map((g) => `${g.group}: ${formatCount(pick(g))}`)
+    .join(', ');
+
+/** Jain's index below which a priority level's flows were not served fairly. */
+export const JAIN_WARN_BELOW = 0.9;
+
+function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verdict[] {
+  const out: Verdict[] = [];
+  if (r.status !== 'completed') {
+    out.push({
+      level: 'bad',
+      topic: 'status',
+      text: `The run ${r.status === 'aborted' ? 'was aborted' : 'failed'}${r.reason === undefined ? '' : `: ${r.reason}`}. Figures cover only the part that ran.`,
+    });
+  }
+  const hb = r.heartbeats;
+  if (hb !== undefined) {
+    const gap = `longest gap between renewals ${formatMs(hb.gapMs.max)}`;
+    out.push(
+      hb.missed > 0
+        ? {
+            level: 'bad',
+            topic: 'heartbeats',
+            text: `Heartbeats missed: ${formatCount(hb.missed)} lease gap(s) exceeded the lease duration (nodes would go NotReady); ${gap}.`,
+          }
+        : hb.late > 0
+          ? {
+              level: 'warn',
+              topic: 'heartbeats',
+              text: `Heartbeats late: ${formatCount(hb.late)} gap(s) exceeded 1.5 × the renew interval, none missed; ${gap}.`,
+            }
+          : {
+              level: 'ok',
+              topic: 'heartbeats',
+              text: `Heartbeats healthy: ${formatCount(hb.nodes)} node(s) renewed ${formatCount(hb.renewals)} times, none late; ${gap}.`,
+            },
+    );
+  }
+  const responses = sum(groups.map((g) => sum(g.codes.map(([, n]) => n))));
+  const throttled = sum(groups.map((g) => g.throttled));
+  const share = responses > 0 ? throttled / responses : 0;
+  out.push(
+    throttled === 0
+      ? {
+          level: 'ok',
+          topic: 'throttling',
+          text: 'No 429s: API Priority and Fairness rejected nothing.',
+        }
+      : {
+          level: share > THROTTLING_BAD_SHARE ? 'bad' : 'warn',
+          topic: 'throttling',
+          text: `${formatCount(throttled)} responses were 429 (${formatPercent(share)} of all) — ${byGroup(groups, (g) => g.throttled)}.`,
+        },
+  );
+  const conflicts = sum(groups.map((g) => g.conflicts));
+  out.push(
+    conflicts === 0
+      ? { level: 'ok', topic: 'conflicts', text: 'No 409 conflicts.' }
+      : {
+          level: 'warn',
+          topic: 'conflicts',
+          text: `${formatCount(conflicts)} responses were 409 Conflict — ${byGroup(groups, (g) => g.conflicts)}.`,
+        },
+  );
+  const otherErrors = sum(
+    groups.map((g) =>
+      sum(
+        g.codes
+          .filter(([c]) => !/^[23]/.test(c) && c !== '429' && c !== CONFLICT)
+          .map(([, n]) => n),
+      ),
+    ),
+  );
+  if (otherErrors > 0) {
+    out.push({
+      level: 'bad',
+      topic: 'errors',
+      text: `${formatCount(otherErrors)} other error responses or transport errors (not 429 or 409); see the codes in the table.`,
+    });
+  }
+  const dropped = sum(groups.map((g) => g.dropped));
+  if (dropped > 0) {
+    out.push({
+      level: 'warn',
+      topic: 'dropped',
+      text: `${formatCount(dropped)} sends were dropped because their group's in-flight cap was reached — ${byGroup(groups, (g) => g.dropped)}.`,
+    });
+  }
+  const w = r.watch;
+  if (w !== undefined) {
+    const figures = `watch latency p99 ${formatMs(w.latencyMs.p99)}, ${formatCount(w.restarts)} restart(s), ${formatCount(w.relists)} relist(s)`;
+    out.push(
+      w.lost > 0
+        ? {
+            level: 'bad',
+            topic: 'watch',
+            text: `${formatCount(w.lost)} watch event(s) expected but never seen; ${figures}.`,
+          }
+        : {
+            level: 'ok',
+            topic: 'watch',
+            text: `Watches saw every expected event (${formatCount(w.events)}); ${figures}.`,
+          },
+    );
+  }
+  const levels = Object.entries(r.fairness?.priorityLevels ?? {});
+  if (levels.length > 0) {
+    const unfair = levels
+      .filter(([, pl]) => pl.jainIndex < JAIN_WARN_BELOW)
+      .map(([name, pl]) => `${name} (J = ${pl.jainIndex.toFixed(2)})`);
+    out.push(
+      unfair.length === 0
+        ? {
+            level: 'ok',
+            topic: 'fairness',
+            text: `Fair within every priority level (Jain's index ≥ ${JAIN_WARN_BELOW}).`,
+          }
+        : {
+            level: 'warn',
+            topic: 'fairness',
+            text: `Unfair within ${unfair.join(', ')}: Jain's index below ${JAIN_WARN_BELOW}.`,
+          },
+    );
+  }
+  const gen = r.generator;
+  out.push(
+    gen.saturated
+      ? {
+          level: 'bad',
+          topic: 'generator',
+          text: `The load generator was saturated (${gen.reasons.join('; ')}): latencies include its own delay.`,
+        }
+      : {
+          level: 'ok',
+          topic: 'generator',
+          text: `The load generator kept up: event-loop delay p99 ${formatMs(gen.eventLoopDelayMs.p99)}, utilisation ${formatPercent(gen.utilization)}, schedule lag p99 ${formatMs(gen.scheduleLagMs.p99)}.`,
+        },
+  );
+  return out;
+}
+
+/** The timeline's interval in seconds: the smallest step between two rows' start times (1 if none). */
+function intervalSeconds(r: ReportableResult): number {
+  const ts = [...new Set(r.timeline.map((row) => row.t))].sort((a, b) => a - b);
+  let step = Infinity;
+  for (let i = 1; i < ts.length; i++) step = Math.min(step, ts[i]! - ts[i - 1]!);
+  return Number.isFinite(step) ? step : 1;
+}
+
+const LATENCY_AXIS = 'Latency (ms)';
+const TIME_AXIS = 'Time since start (s)';
+const PERCENTILE_AXIS = 'Percentile (log scale of 1 / (1 − p))';
+
+function spectrumChart(
+  id: string,
+  title: string,
+  description: string,
+  series: readonly { label: string; encoded: string; colour: number }[],
+  yTitle = LATENCY_AXIS,
+): ChartModel {
+  return {
+    id,
+    title,
+    description,
+    formats: { x: 'percentile', y: 'ms' },
+    xTitle: PERCENTILE_AXIS,
+    yTitle,
+    series: series.map((s) => ({
+      label: s.label,
+      points: percentileSpectrum(s.encoded),
+      colour: s.colour,
+      dashed: false,
+    })),
+  };
+}
+
+function charts(r: ReportableResult, label: (group: string) => string): ChartModel[] {
+  const groups = Object.keys(r.actors);
+  const rows = (group: string) =>
+    r.timeline.filter((row) => row.group === group).sort((a, b) => a.t - b.t);
+  const step = intervalSeconds(r);
+  const timeSeries = (
+    name: string,
+    colour: number,
+    rowsOf: ReturnType<typeof rows>,
+    y: (row: ReturnType<typeof rows>[number]) => number | null,
+    dashed = false,
+  ): ChartSeries => ({
+    label: name,
+    colour,
+    dashed,
+    points: rowsOf.flatMap((row) => {
+      const v = y(row);
+      return v === null ? [] : [{ x: row.t, y: v }];
+    }),
+  });
+  const out: ChartModel[] = [
+    spectrumChart(
+      'latency-spectrum',
+      'Latency by percentile',
+      'Latency of each actor group (response read − intended send time, so a slow server or generator shows up) at every percentile. Right is rarer: 99% means 1 request in 100 was slower.',
+      groups.map((g, i) => ({
+        label: label(g),
+        encoded: r.actors[g]!.requests.histograms.latency,
+        colour: i,
+      })),
+    ),
+    {
+      id: 'throughput',
+      title: 'Throughput over time',
+      description:
+        'Requests completed per second (solid) and sends started per second (dashed), per interval. Completed below sent means the server fell behind.',
+      formats: { x: 'seconds', y: 'per-second' },
+      xTitle: TIME_AXIS,
+      yTitle: 'Throughput (requests/s)',
+      series: groups.flatMap((g, i) => [
+        timeSeries(`${label(g)} completed`, i, rows(g), (row) => row.rps),
+        timeSeries(`${label(g)} sent`, i, rows(g), (row) => row.sent / step, true),
+      ]),
+    },
+    {
+      id: 'throttling-conflicts',
+      title: '429 (throttled) and 409 (conflict) responses over time',
+      description:
+        '429 responses per second (solid: APF rejected the request) and 409 responses per second (dashed: a write lost an optimistic-concurrency race), per interval.',
+      formats: { x: 'seconds', y: 'per-second' },
+      xTitle: TIME_AXIS,
+      yTitle: 'Rate (responses/s)',
+      series: groups.flatMap((g, i) => [
+        timeSeries(`${label(g)} 429`, i, rows(g), (row) => row.throttled / step),
+        timeSeries(
+          `${label(g)} 409`,
+          i,
+          rows(g),
+          (row) => (row.errorsByCode[CONFLICT] ?? 0) / step,
+          true,
+        ),
+      ]),
+    },
+    {
+      id: 'latency-p99',
+      title: 'Latency p99 per interval',
+      description: 'The 99th percentile of latency among the requests completed in each interval.',
+      formats: { x: 'seconds', y: 'ms' },
+      xTitle: TIME_AXIS,
+      yTitle: LATENCY_AXIS,
+      series: groups.map((g, i) => timeSeries(label(g), i, rows(g), (row) => row.p99Ms)),
+    },
+  ];
+  if (r.watch?.latencyHistogram !== undefined) {
+    out.push(
+      spectrumChart(
+        'watch-latency',
+        'Watch latency by percentile',
+        "Time from the writer's acknowledgement of a write to the watch event for it, at every percentile.",
+        [{ label: label('watch'), encoded: r.watch.latencyHistogram, colour: 0 }],
+      ),
+    );
+  }
+  if (r.heartbeats?.gapHistogram !== undefined) {
+    out.push(
+      spectrumChart(
+        'heartbeat-gaps',
+        'Gap between heartbeats by percentile',
+        'Time between successful Lease renewals of each simulated node, at every percentile. Late above 1.5 × the renew interval, missed above the lease duration.',
+        [{ label: label('heartbeats'), encoded: r.heartbeats.gapHistogram, colour: 0 }],
+        'Gap between renewals (ms)',
+      ),
+    );
+  }
+  const series = r.server?.series ?? [];
+  if (series.length > 0) {
+    const start = Date.parse(r.startedAt);
+    const levels = [...new Set(series.flatMap((p) => Object.keys(p.priorityLevels)))].sort();
+    const perLevel = (pick: (v: { executingSeats: number; inqueueRequests: number }) => number) =>
+      levels.map((pl, i) => ({
+        label: label(pl),
+        colour: i,
+        dashed: false,
+        points: series.flatMap((p) => {
+          const v = p.priorityLevels[pl];
+          return v === undefined ? [] : [{ x: Math.round(p.t - start) / 1000, y: pick(v) }];
+        }),
+      }));
+    out.push(
+      {
+        id: 'server-executing-seats',
+        title: 'Executing seats per priority level (server)',
+        description:
+          "Seats occupied by executing requests, per APF priority level, from the API server's /metrics.",
+        formats: { x: 'seconds', y: 'seats' },
+        xTitle: TIME_AXIS,
+        yTitle: 'Executing seats',
+        series: perLevel((v) => v.executingSeats),
+      },
+      {
+        id: 'server-inqueue-requests',
+        title: 'Requests waiting in queues per priority level (server)',
+        description:
+          "Requests waiting in APF queues, per priority level, from the API server's /metrics.",
+        formats: { x: 'seconds', y: 'requests' },
+        xTitle: TIME_AXIS,
+        yTitle: 'Requests in queue',
+        series: perLevel((v) => v.inqueueRequests),
+      },
+    );
+  }
+  return out;
+}

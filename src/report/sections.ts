@@ -1,0 +1,68 @@
+/**
+ * Optional result sections that later issues add to result.json (kubelet heartbeats, controller
+ * watches, fairness, server-side APF series). The report renders each only when it is present.
+ * These shapes are what the report reads; the issue that produces a section either writes it in
+ * this shape or adjusts it here (and in model.ts), keeping every field optional for old results.
+ */
+import type { DurationSummary } from '../metrics/histogram.js';
+import type { RunResult } from './result.js';
+
+export interface HeartbeatSection {
+  readonly nodes: number;
+  readonly renewals: number;
+  /** Gaps between successful Lease renewals above 1.5 × the renew interval. */
+  readonly late: number;
+  /** Gaps above the lease duration: the node would have been marked NotReady. */
+  readonly missed: number;
+  readonly gapMs: DurationSummary;
+  /** Encoded µs histogram of the gaps (see metrics/histogram.ts). */
+  readonly gapHistogram?: string;
+}
+
+export interface WatchSection {
+  readonly events: number;
+  /** Events expected (caused by apfbench's own writes) but never seen. */
+  readonly lost: number;
+  readonly restarts: number;
+  readonly relists: number;
+  /** Event received − the writer's acknowledgement of the write. */
+  readonly latencyMs: DurationSummary;
+  /** Encoded µs histogram of `latencyMs`. */
+  readonly latencyHistogram?: string;
+}
+
+export interface FairnessSection {
+  readonly priorityLevels: Readonly<
+    Record<
+      string,
+      {
+        /** Jain's index over per-flow normalised throughput, in (0, 1]. */
+        readonly jainIndex: number;
+        readonly flows: number;
+        /** Share of the server's executing seats this level held, in [0, 1]. */
+        readonly seatShare?: number;
+        /** Its nominal share of the server's seats, in [0, 1]. */
+        readonly nominalShare?: number;
+      }
+    >
+  >;
+}
+
+/** APF gauges per priority level from periodic `/metrics` scrapes (metrics/server-metrics.ts). */
+export interface ServerSection {
+  readonly series: readonly {
+    /** Scrape time, ms since the epoch. */
+    readonly t: number;
+    readonly priorityLevels: Readonly<
+      Record<string, { readonly executingSeats: number; readonly inqueueRequests: number }>
+    >;
+  }[];
+}
+
+/** A result as the report reads it: today's `RunResult` plus the sections still to come. */
+export type ReportableResult = RunResult & {
+  readonly heartbeats?: HeartbeatSection;
+  readonly watch?: WatchSection;
+  readonly fairness?: FairnessSection;
+  readonly server?: ServerSection;
+};

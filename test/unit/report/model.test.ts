@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { createAccumulator, encode, record } from '../../../src/metrics/histogram.js';
+import { buildRunReport } from '../../../src/report/model.js';
+import type { ReportableResult } from '../../../src/report/sections.js';
+import { percentileSpectrum } from '../../../src/report/spectrum.js';
+import { loadFixture } from './fixture.js';
+
+const fixture = loadFixture();
+
+/** The fixture with its only group's counters changed. */
+function withTenant(
+  requests: Partial<ReportableResult['actors'][string]['requests']>,
+): ReportableResult {
+  const tenant = fixture.actors.tenant!;
+  return {
+    ...fixture,
+    actors: { tenant: { ...tenant, requests: { ...tenant.requests, ...requests } } },
+  };
+}
+
+describe('buildRunReport', () => {
+  const model = buildRunReport(fixture);
+
+  it('says what was run', () => {
+    expect(model.title).toBe('tenant-smoke');
+    expect(model.runs).toHaveLength(1);
+    const run = model.runs[0]!;
+    expect(run).toMatchObject({
+      label: 'tenant-smoke',
+      status: 'completed',
+      tool: 'apfbench 0.1.0',
+      target: { serverVersion: 'v1.37.2', local: true },
+      workers: 1,
+    });
+    expect(run.durationSeconds).toBeCloseTo(5.713, 3);
+  });
+
+  it('puts the verdicts of a clean run first, with the generator last', () => {
+    expect(model.verdicts.map((v) => [v.topic, v.level])).toEqual([
+      ['throttling', 'ok'],
+      ['conflicts', 'ok'],
+      ['generator', 'ok'],
+    ]);
+    expect(model.verdicts[2]!.text).toContain('event-loop delay p99 5.72 ms');
+  });
+
+  it.each([
+    [
+      '429s above 1 % are bad',
+      { throttled: 50, byCode: { '200': 950, '429': 50 } },
+      'throttling',
+      'bad',
+      '50 responses were 429 (5% of all) — tenant: 50',
+    ],
+    [
+      'a few 429s warn',
+      { throttled: 5, byCode: { '200': 995, '429': 5 } },
+      'throttling',
+      'warn',
+      '(0.5% of all)',
+    ],
+    [
+      '409s warn',
+      { byCode: { '200': 990, '409': 10 } },
+      'conflicts',
+      'warn',
+      '10 responses were 409 Conflict — tenant: 10',
+    ],
+    [
+      'other errors are bad',
+      { byCode: { '200': 990, '500': 3, 'error:ECONNRESET': 7 } },
+      'errors',
+      'bad',
+      '10 other error responses',
+    ],
+    ['drops warn', { dropped: 1234 }, 'dropped', 'warn', '1,234 sends were dropped'],
+  ] as const)('%s', (_, requests, topic, level, text) => {
+    const v = buildRunReport(withTenant(requests)).verdicts.find((x) => x.topic === topic);
+    expect(v?.level).toBe(level);
+    expect(v?.text).toContain(text);
+  });
+
+  it('renders heartbeat, watch and fairness verdicts only when the result has them', () => {
+    const topics = (r: ReportableResult) => buildRunReport(r).verdicts.map((v) => v.topic);
+    expect(topics(fixture)).not.toContain('heartbeats');
+    const summary = { count: 10, p50: 1, p90: 2, p99: 3, p999: 4, max: 15_000, mean: 1 };
+    const full: ReportableResult = {
+      ...fixture,
+      status: 'aborted',
+      reason: 'interrupted',
+      heartbeats: { nodes: 10, renewals: 50, late: 2, missed: 0, gapMs: summary },
+      watch: { events: 100, lost: 1, restarts: 0, relists: 1, latencyMs: summary },
+      fairness: { priorityLevels: { 'global-default': { jainIndex: 0.5, flows: 2 } } },
+    };
+    expect(buildRunReport(full).verdicts.map((v) => [v.topic, v.level])).toEqual([
+      ['status', 'bad'],
+      ['heartbeats', 'warn'],
+      ['throttling', 'ok'],
+      ['conflicts', 'ok'],
+      ['watch', 'bad'],
+      ['fairness', 'warn'],
+      ['generator', 'ok'],
+    ]);
+    expect(buildRunReport(full).fairness).toEqual([
+      {
+        run: 'tenant-smoke',
+        priorityLevel: 'global-default',
+        flows: 2,
+        jainIndex: 0.5,
+        seatShare: undefined,
+        nominalShare: undefined,
+      },
+    ]);
+  });
+
+  it('has one table row per group with its codes and latency percentiles', () => {
+    expect(model.groups).toEqual([
+      {
+        run: 'tenant-smoke',
+        group: 'tenant',
+        type: 'tenant',
+        instances: 1,
+        requests: 1000,
+        sent: 1000,
+        ratePerSecond: 200,
+        codes: [
+          ['200', 919],
+          ['201', 81],
+        ],
+        latencyMs: fixture.actors.tenant!.requests.latencyMs,
+        dropped: 0,
+        retries: 0,
+        throttled: 0,
+        conflicts: 0,
+        errors: 0,
+      },
+    ]);
+    expect(model.fairness).toEqual([]);
+  });
+
+  it('has the four client-side charts, and server charts only with server data', () => {
+    expect(model.charts.map((c) => c.id)).toEqual([
+      'latency-spectrum',
+      'throughput',
+      'throttling-conflicts',
+      'latency-p99',
+    ]);
+    for (const c of model.charts) {
+      expect(c.title).not.toBe('');
+      expect(c.xTitle).toMatch(/\(.+\)/);
+      expect(c.yTitle).toMatch(/\(.+\)/);
+    }
+    const throughput = model.charts[1]!;
+    expect(throughput.series.map((s) => [s.label, s.dashed])).toEqual([
+      ['tenant completed', false],
+      ['tenant sent', true],
+    ]);
+    expect(throughput.series[0]!.points).toEqual(
+      fixture.timeline.map((row) => ({ x: row.t, y: row.rps })),
+    );
+
+    const t0 = Date.parse(fixture.startedAt);
+    const level = (executingSeats: number) => ({ executingSeats, inqueueRequests: 0 });
+    const withServer = buildRunReport({
+      ...fixture,
+      server: {
+        series: [
+          { t: t0 + 500, priorityLevels: { 'workload-low': level(3), 'global-default': level(1) } },
+          { t: t0 + 1500, priorityLevels: { 'global-default': level(2) } },
+        ],
+      },
+    });
+    const seats = withServer.charts.find((c) => c.id === 'server-executing-seats');
+    expect(seats?.series.map((s) => [s.label, s.points])).toEqual([
+      [
+        'global-default',
+        [
+          { x: 0.5, y: 1 },
+          { x: 1.5, y: 2 },
+        ],
+      ],
+      ['workload-low', [{ x: 0.5, y: 3 }]],
+    ]);
+  });
+
+  it('plots the latency spectrum from the encoded histogram, ending at the p(1 − 1/n) value', () => {
+    const spectrum = model.charts[0]!.series[0]!.points;
+    expect(spectrum[0]).toEqual({ x: 1, y: expect.any(Number) });
+    expect(spectrum.find((p) => p.x === 10)?.y).toBeCloseTo(
+      fixture.actors.tenant!.requests.latencyMs.p90,
+      0,
+    );
+    expect(spectrum.find((p) => p.x === 100)?.y).toBeCloseTo(
+      fixture.actors.tenant!.requests.latencyMs.p99,
+      0,
+    );
+    expect(spectrum.at(-1)).toEqual({ x: 1000, y: fixture.actors.tenant!.requests.latencyMs.p999 });
+    for (let i = 1; i < spectrum.length; i++) {
+      expect(spectrum[i]!.x).toBeGreaterThan(spectrum[i - 1]!.x);
+      expect(spectrum[i]!.y).toBeGreaterThanOrEqual(spectrum[i - 1]!.y);
+    }
+  });
+});
+
+describe('percentileSpectrum', () => {
+  it('walks ten points per decade of 1/(1 − p) up to the count', () => {
+    const h = createAccumulator();
+    for (let v = 1; v <= 100; v++) record(h, v * 1000);
+    const points = percentileSpectrum(encode(h));
+    expect(points.map((p) => p.x)).toEqual([
+      1, 1.259, 1.585, 1.995, 2.512, 3.162, 3.981, 5.012, 6.31, 7.943, 10, 12.59, 15.85, 19.95,
+      25.12, 31.62, 39.81, 50.12, 63.1, 79.43, 100,
+    ]);
+    // Values are HDR's highest equivalent value (3 significant digits).
+    expect(points.find((p) => p.x === 10)?.y).toBeCloseTo(90, 0);
+    expect(points.at(-1)?.y).toBeCloseTo(99, 0);
+  });
+
+  it('is empty for an empty histogram', () => {
+    expect(percentileSpectrum('')).toEqual([]);
+  });
+});
