@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 /** A monotonic millisecond clock that schedulers wait on. Injected, so tests can drive time. */
 export interface Clock {
@@ -30,22 +30,50 @@ export function createRealClock(options: RealClockOptions = {}): Clock {
   const now = (): number => performance.now();
   return {
     now,
-    async sleepUntil(t, signal) {
-      for (let left = t - now(); left > 0 && signal?.aborted !== true; left = t - now()) {
-        if (left > window) {
-          await sleep(left - window, undefined, signal && { signal }).catch(ignoreAbort);
-        } else {
-          await yieldToLoop();
-        }
-      }
+    sleepUntil(t, signal) {
+      return new Promise<void>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        const wake = () => {
+          clearTimeout(timer);
+          unsubscribe?.();
+          resolve();
+        };
+        const unsubscribe = signal === undefined ? undefined : onAbort(signal, wake);
+        const step = (): void => {
+          const left = t - now();
+          if (left <= 0 || signal?.aborted === true) wake();
+          else if (left > window) timer = setTimeout(step, left - window);
+          else setImmediate(step);
+        };
+        step();
+      });
     },
   };
 }
 
-function ignoreAbort(error: unknown): void {
-  if (!(error instanceof Error && error.name === 'AbortError')) {
-    throw error;
+/**
+ * Wakers per abort signal, with a single 'abort' listener per signal: the hot
+ * path sleeps thousands of times a second, and adding and removing a listener
+ * on every sleep costs more than the timer itself.
+ */
+const wakers = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbort(signal: AbortSignal, wake: () => void): () => void {
+  let set = wakers.get(signal);
+  if (set === undefined) {
+    const all = (set = new Set());
+    wakers.set(signal, all);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const w of all) w();
+        all.clear();
+      },
+      { once: true },
+    );
   }
+  set.add(wake);
+  return () => set.delete(wake);
 }
 
 interface Waiter {

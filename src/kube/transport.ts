@@ -76,24 +76,33 @@ export class Transport {
   }
 }
 
+/** Headers that depend only on the identity, built once per identity object. */
+const identityHeaders = new WeakMap<Identity, Readonly<Record<string, string | string[]>>>();
+
+/** Request headers; shared and never mutated (undici only reads them), so callers must not mutate them either. */
 export function requestHeaders(spec: {
   identity: Identity;
   body?: string;
   contentType?: string;
-}): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = { accept: 'application/json' };
-  const { identity } = spec;
-  if (identity.token !== undefined) headers.authorization = `Bearer ${identity.token}`;
-  if (identity.impersonate !== undefined) {
-    headers['impersonate-user'] = identity.impersonate.user;
-    if (identity.impersonate.groups !== undefined && identity.impersonate.groups.length > 0) {
-      headers['impersonate-group'] = [...identity.impersonate.groups];
+}): Readonly<Record<string, string | string[]>> {
+  let base = identityHeaders.get(spec.identity);
+  if (base === undefined) {
+    const { identity } = spec;
+    const headers: Record<string, string | string[]> = { accept: 'application/json' };
+    if (identity.token !== undefined) headers.authorization = `Bearer ${identity.token}`;
+    if (identity.impersonate !== undefined) {
+      headers['impersonate-user'] = identity.impersonate.user;
+      if (identity.impersonate.groups !== undefined && identity.impersonate.groups.length > 0) {
+        headers['impersonate-group'] = [...identity.impersonate.groups];
+      }
+      if (identity.impersonate.uid !== undefined)
+        headers['impersonate-uid'] = identity.impersonate.uid;
     }
-    if (identity.impersonate.uid !== undefined)
-      headers['impersonate-uid'] = identity.impersonate.uid;
+    identityHeaders.set(identity, (base = headers));
   }
-  if (spec.body !== undefined) headers['content-type'] = spec.contentType ?? 'application/json';
-  return headers;
+  return spec.body === undefined
+    ? base
+    : { ...base, 'content-type': spec.contentType ?? 'application/json' };
 }
 
 function headerValue(headers: Record<string, string | string[] | undefined>, name: string) {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
 import { FakeClock, createRealClock } from '../../../src/engine/clock.js';
@@ -60,5 +61,26 @@ describe('createRealClock', () => {
     controller.abort();
     await waiting;
     expect(clock.now() - start).toBeLessThan(60_000);
+  });
+});
+
+describe('createRealClock aborts', () => {
+  it('wakes every sleeper of a signal at once, with a single listener on the signal', async () => {
+    const clock = createRealClock();
+    const stop = new AbortController();
+    const sleepers = Array.from({ length: 50 }, () =>
+      clock.sleepUntil(clock.now() + 60_000, stop.signal),
+    );
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(1);
+    const before = clock.now();
+    stop.abort();
+    await Promise.all(sleepers);
+    expect(clock.now() - before).toBeLessThan(1000);
+  });
+
+  it('returns at once for a time already past or a signal already aborted', async () => {
+    const clock = createRealClock();
+    await clock.sleepUntil(clock.now() - 5);
+    await clock.sleepUntil(clock.now() + 60_000, AbortSignal.abort());
   });
 });
