@@ -2,6 +2,7 @@ import type { Clock } from '../engine/clock.js';
 import type { Rng } from '../engine/random.js';
 import type { FlowControlNames, KubeClient } from '../kube/index.js';
 import type { GroupIntervalCollector } from '../metrics/timeline.js';
+import type { WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroup, Scenario } from '../scenario/index.js';
 
 /** Facts about the run every actor needs: where objects go and how they are labelled. */
@@ -10,6 +11,8 @@ export interface RunInfo {
   readonly scenario: Scenario;
   /** Every object apfbench creates carries `labelKey: id`, so cleanup can find it. */
   readonly labelKey: string;
+  /** The API server's gitVersion, when known (kubelets report it as their version). */
+  readonly serverVersion?: string;
 }
 
 /** Label on everything a run creates; its value is the run id. */
@@ -32,6 +35,11 @@ export interface ActorContext {
   /** Aborted on Ctrl-C or when the coordinator stops the run early. */
   readonly signal: AbortSignal;
   readonly run: RunInfo;
+  /**
+   * The run's write ledger, shared by every worker: writers record acknowledged writes, watchers
+   * match their events (watch latency, lost events). Absent outside the engine (unit tests).
+   */
+  readonly ledger?: WriteLedger;
 }
 
 export interface ActorInstance {

@@ -14,8 +14,30 @@ export interface RecordedSend<T> {
   readonly retry?: RetryPolicy | undefined;
 }
 
+/** Status codes as strings, without a number-to-string conversion per response. */
+const statusText: string[] = Array.from({ length: 600 }, (_, i) => String(i));
+
 function codeOf(res: KubeResponse): string {
-  return res.status === 0 ? transportErrorCode(res.error?.code ?? 'UNKNOWN') : String(res.status);
+  if (res.status === 0) return transportErrorCode(res.error?.code ?? 'UNKNOWN');
+  return statusText[res.status] ?? String(res.status);
+}
+
+/** Records the last attempt of a logical request. */
+function complete<T>(
+  ctx: ActorContext,
+  s: RecordedSend<T>,
+  res: KubeResponse<T>,
+  sentAt: number,
+): void {
+  ctx.collector.completed({
+    verb: s.verb,
+    resource: s.resource,
+    code: codeOf(res),
+    priorityLevel: ctx.names.priorityLevel(res.priorityLevelUID),
+    flowSchema: ctx.names.flowSchema(res.flowSchemaUID),
+    latencyUs: (res.doneAt - ctx.originMs - s.intendedMs) * 1000,
+    serviceTimeUs: (res.doneAt - sentAt) * 1000,
+  });
 }
 
 /**
@@ -23,34 +45,40 @@ function codeOf(res: KubeResponse): string {
  * Retry-After, capped by the policy's maxBackoff), and records it: every
  * attempt as a response, the logical request once with latency measured from
  * its intended send time, so that retries and queueing count against it.
+ * Without a retry policy it takes a shorter path: one attempt, one record.
  */
-export async function sendRecorded<T>(
+export function sendRecorded<T>(ctx: ActorContext, s: RecordedSend<T>): Promise<KubeResponse<T>> {
+  if (s.retry === undefined || s.retry.maxRetries === 0) {
+    return s.attempt().then((res) => {
+      complete(ctx, s, res, res.sentAt);
+      return res;
+    });
+  }
+  return sendRetrying(ctx, s, s.retry);
+}
+
+async function sendRetrying<T>(
   ctx: ActorContext,
   s: RecordedSend<T>,
+  retry: RetryPolicy,
 ): Promise<KubeResponse<T>> {
-  const attempts = (s.retry?.maxRetries ?? 0) + 1;
-  let first: KubeResponse<T> | undefined;
-  for (let i = 1; ; i++) {
+  let sentAt: number | undefined;
+  for (let attempt = 0; ; attempt++) {
     const res = await s.attempt();
-    first ??= res;
-    const outcome = {
-      verb: s.verb,
-      resource: s.resource,
-      code: codeOf(res),
-      priorityLevel: ctx.names.priorityLevel(res.priorityLevelUID),
-      flowSchema: ctx.names.flowSchema(res.flowSchemaUID),
-    };
-    if (res.status === 429 && i < attempts && s.retry !== undefined && !ctx.signal.aborted) {
-      ctx.collector.retried(outcome);
-      const waitMs = Math.min((res.retryAfterSeconds ?? 1) * 1000, s.retry.maxBackoff);
+    sentAt ??= res.sentAt;
+    if (res.status === 429 && attempt < retry.maxRetries && !ctx.signal.aborted) {
+      ctx.collector.retried({
+        verb: s.verb,
+        resource: s.resource,
+        code: '429',
+        priorityLevel: ctx.names.priorityLevel(res.priorityLevelUID),
+        flowSchema: ctx.names.flowSchema(res.flowSchemaUID),
+      });
+      const waitMs = Math.min((res.retryAfterSeconds ?? 1) * 1000, retry.maxBackoff);
       await sleep(waitMs, undefined, { signal: ctx.signal }).catch(() => undefined);
       if (!ctx.signal.aborted) continue;
     }
-    ctx.collector.completed({
-      ...outcome,
-      latencyUs: (res.doneAt - ctx.originMs - s.intendedMs) * 1000,
-      serviceTimeUs: (res.doneAt - first.sentAt) * 1000,
-    });
+    complete(ctx, s, res, sentAt);
     return res;
   }
 }

@@ -1,13 +1,8 @@
-import {
-  createSchedule,
-  dispatch,
-  InFlightLimiter,
-  spreadPhase,
-  type ScheduleSpec,
-} from '../engine/schedule.js';
+import { createSchedule, spreadPhase, type ScheduleSpec } from '../engine/schedule.js';
 import { resources, type KubeObject, type KubeResponse } from '../kube/index.js';
 import type { MixEntry, Scenario, TenantActorGroup } from '../scenario/index.js';
 import type { ActorFactory, ActorInstance } from './actor.js';
+import { runOpenLoop, steadySchedule } from './open-loop.js';
 import { sendRecorded } from './send.js';
 
 /** Objects one tenant instance keeps track of for update/patch/delete. */
@@ -30,14 +25,7 @@ export function tenantSchedule(
           phase: spreadPhase(instance.index, instance.count),
         };
   }
-  return group.arrival === 'poisson'
-    ? { kind: 'poisson', ratePerSec: group.rate, durationMs }
-    : {
-        kind: 'constant',
-        ratePerSec: group.rate,
-        durationMs,
-        phaseMs: (spreadPhase(instance.index, instance.count) * 1000) / group.rate,
-      };
+  return steadySchedule(group.rate, group.arrival, instance, durationMs);
 }
 
 /** Picks mix entries by weight with the instance's random stream. */
@@ -69,13 +57,11 @@ export function fixtureNames(scenario: Scenario, kind: 'ConfigMap' | 'Secret'): 
 export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ctx) => {
   const namespace = ctx.run.scenario.spec.namespace;
   const pick = mixPicker(group.mix, () => ctx.rng.next());
-  const limiter = new InFlightLimiter(group.maxInFlight);
   const own = { configmaps: [] as KubeObject[], secrets: [] as KubeObject[] };
   const fixtures = {
     configmaps: fixtureNames(ctx.run.scenario, 'ConfigMap'),
     secrets: fixtureNames(ctx.run.scenario, 'Secret'),
   };
-  const inFlight = new Set<Promise<unknown>>();
   let seq = 0;
 
   const target = (
@@ -188,31 +174,15 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
   };
 
   return {
-    async run() {
-      const schedule = createSchedule(
-        tenantSchedule(group, instance, ctx.run.scenario.spec.duration),
-        ctx.rng.fork('schedule'),
-      );
-      await dispatch({
-        schedule,
-        clock: ctx.clock,
-        originMs: ctx.originMs,
-        deadlineMs: ctx.deadlineMs,
-        signal: ctx.signal,
-        onSend: (intendedMs, actualMs) => {
-          if (!limiter.tryAcquire()) {
-            ctx.collector.dropped();
-            return;
-          }
-          ctx.collector.sent((actualMs - intendedMs) * 1000);
-          const p = start(pick(), intendedMs).finally(() => {
-            limiter.release();
-            inFlight.delete(p);
-          });
-          inFlight.add(p);
-        },
-      });
-      await Promise.allSettled([...inFlight]);
-    },
+    run: () =>
+      runOpenLoop(
+        ctx,
+        createSchedule(
+          tenantSchedule(group, instance, ctx.run.scenario.spec.duration),
+          ctx.rng.fork('schedule'),
+        ),
+        group.maxInFlight,
+        (intendedMs) => start(pick(), intendedMs),
+      ),
   };
 };

@@ -42,6 +42,16 @@ export function nodeName(i: number): string {
 
 const token = () => randomBytes(24).toString('base64url');
 
+/** `system:serviceaccount:<namespace>:<name>`. */
+const serviceAccountUser = /^system:serviceaccount:([^:]+):([^:]+)$/;
+/** `system:node:<node name>`: the Node authorizer's and NodeRestriction's users. */
+const nodeUser = /^system:node:(.+)$/;
+/** Control-plane components with default RBAC and flow schemas of their own. */
+const componentUsers: readonly string[] = [
+  'system:kube-scheduler',
+  'system:kube-controller-manager',
+];
+
 /** `extraTenants` adds tenant users by name (those a scenario's identity templates produce). */
 export function generateIdentities(
   counts: IdentityCounts,
@@ -51,30 +61,49 @@ export function generateIdentities(
   return {
     version: 1,
     admin: { user: 'apfbench-admin', groups: ['system:masters'], token: token() },
-    nodes: range(counts.nodes).map((i) => ({
-      nodeName: nodeName(i),
-      user: `system:node:${nodeName(i)}`,
+    // Node users a scenario names (kubelets) are nodes too, in system:nodes.
+    nodes: [
+      ...new Set([
+        ...range(counts.nodes).map(nodeName),
+        ...extraTenants.flatMap((u) => nodeUser.exec(u)?.[1] ?? []),
+      ]),
+    ].map((name) => ({
+      nodeName: name,
+      user: `system:node:${name}`,
       groups: ['system:nodes'],
       token: token(),
     })),
     tenants: [
-      ...new Set([...range(counts.tenants).map((i) => `tenant-${i}`), ...extraTenants]),
+      ...new Set([
+        ...range(counts.tenants).map((i) => `tenant-${i}`),
+        ...extraTenants.filter(
+          (u) => !serviceAccountUser.test(u) && !componentUsers.includes(u) && !nodeUser.test(u),
+        ),
+      ]),
     ].map((user) => ({
       user,
       groups: [tenantGroup],
       token: token(),
     })),
-    serviceAccounts: range(counts.serviceAccounts).map((i) => ({
-      namespace: loadNamespace,
-      name: `controller-${i}`,
-      user: `system:serviceaccount:${loadNamespace}:controller-${i}`,
-      groups: ['system:serviceaccounts', `system:serviceaccounts:${loadNamespace}`],
-      token: token(),
-    })),
-    components: [
-      { user: 'system:kube-scheduler', groups: [], token: token() },
-      { user: 'system:kube-controller-manager', groups: [], token: token() },
-    ],
+    // Service-account users a scenario names get the groups the API server gives service accounts.
+    serviceAccounts: [
+      ...new Set([
+        ...range(counts.serviceAccounts).map(
+          (i) => `system:serviceaccount:${loadNamespace}:controller-${i}`,
+        ),
+        ...extraTenants.filter((u) => serviceAccountUser.test(u)),
+      ]),
+    ].map((user) => {
+      const [, namespace = '', name = ''] = serviceAccountUser.exec(user) ?? [];
+      return {
+        namespace,
+        name,
+        user,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+        token: token(),
+      };
+    }),
+    components: componentUsers.map((user) => ({ user, groups: [], token: token() })),
   };
 }
 

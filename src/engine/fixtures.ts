@@ -1,5 +1,12 @@
 import { ApfbenchError } from '../errors.js';
-import { ok, resources, type KubeClient, type KubeObject } from '../kube/index.js';
+import {
+  ok,
+  resourcePath,
+  resources,
+  withQuery,
+  type KubeClient,
+  type KubeObject,
+} from '../kube/index.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
@@ -77,7 +84,7 @@ export async function createFixtures(
   return created;
 }
 
-/** Deletes everything labelled with the run in the scenario's namespaces. */
+/** Deletes everything labelled with the run in the scenario's namespaces, and its Nodes and node Leases. */
 export async function deleteRunObjects(
   admin: KubeClient,
   scenario: Scenario,
@@ -97,6 +104,41 @@ export async function deleteRunObjects(
           `delete ${r.plural} in ${namespace}: HTTP ${res.status} ${res.error?.message ?? ''}`.trim(),
         );
     }
+  }
+  // Churned pods, with grace period 0: no real kubelet would confirm a graceful deletion.
+  for (const namespace of scenarioNamespaces(scenario)) {
+    const r = resources.pods;
+    const count = (
+      await admin.listAll(r, { namespace, labelSelector: selector }).catch(() => ({ items: [] }))
+    ).items.length;
+    if (count === 0) continue;
+    const res = await admin.request({
+      method: 'DELETE',
+      path: withQuery(resourcePath(r, { namespace }), {
+        labelSelector: selector,
+        gracePeriodSeconds: 0,
+      }),
+    });
+    if (res.status === 200) deleted += count;
+    else
+      errors.push(
+        `delete pods in ${namespace}: HTTP ${res.status} ${res.error?.message ?? ''}`.trim(),
+      );
+  }
+  // Kubelets' Nodes are cluster-scoped and their Leases live in kube-node-lease; no garbage
+  // collector follows the Leases' owner references on a control plane without controllers.
+  const nodeObjects = [
+    { r: resources.leases, where: { namespace: 'kube-node-lease' } },
+    { r: resources.nodes, where: {} },
+  ];
+  for (const { r, where } of nodeObjects) {
+    const count = (
+      await admin.listAll(r, { ...where, labelSelector: selector }).catch(() => ({ items: [] }))
+    ).items.length;
+    if (count === 0) continue;
+    const res = await admin.deleteCollection(r, { ...where, labelSelector: selector });
+    if (res.status === 200) deleted += count;
+    else errors.push(`delete ${r.plural}: HTTP ${res.status} ${res.error?.message ?? ''}`.trim());
   }
   return { deleted, errors };
 }

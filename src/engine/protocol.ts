@@ -1,6 +1,7 @@
 import type { FlowControlNames, Identity, KubeTarget } from '../kube/index.js';
 import type { GeneratorHealth, LoopSample } from '../metrics/generator-health.js';
 import type { IntervalSnapshot } from '../metrics/timeline.js';
+import type { WriteLedgerShared } from '../metrics/write-ledger.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** One actor instance placed on a worker. */
@@ -25,6 +26,10 @@ export type ToWorker =
       readonly intervalMs: number;
       /** Milliseconds in-flight requests may take to finish after the deadline or a stop. */
       readonly drainMs: number;
+      /** The API server's gitVersion (RunInfo.serverVersion). */
+      readonly serverVersion?: string;
+      /** The run's write ledger: one SharedArrayBuffer, shared (not copied) by postMessage. */
+      readonly ledger: WriteLedgerShared;
     }
   /** Start barrier: every worker begins at the same wall-clock instant. */
   | { readonly type: 'start'; readonly startAtEpochMs: number }

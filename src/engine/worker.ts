@@ -3,6 +3,7 @@
  * start barrier, runs them, and posts encoded histograms and counters once per
  * interval. Everything here runs on the worker's own event loop.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { definitionOf, type ActorContext, type RunInfo } from '../actors/index.js';
@@ -24,6 +25,8 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 let init: Init | undefined;
 const stop = new AbortController();
+// Every actor instance may listen for the stop: thousands of listeners are expected here.
+setMaxListeners(0, stop.signal);
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {

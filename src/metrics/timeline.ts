@@ -158,13 +158,26 @@ export class GroupIntervalCollector {
   private response(c: Attempt): void {
     if (c.code === '429') this.throttledCount++;
     increment(this.byCode, c.code);
-    increment(this.byKey, `${c.verb} ${c.resource} ${c.code}`);
+    increment(this.byKey, this.keyOf(c));
     if (c.priorityLevel !== undefined) {
       increment(this.byPriorityLevel, c.priorityLevel);
     }
     if (c.flowSchema !== undefined) {
       increment(this.byFlowSchema, c.flowSchema);
     }
+  }
+
+  /** Interned `"<verb> <resource> <code>"`: the same few keys recur on every response. */
+  private readonly keys = new Map<string, Map<string, Map<string, string>>>();
+
+  private keyOf(c: Attempt): string {
+    let byResource = this.keys.get(c.verb);
+    if (byResource === undefined) this.keys.set(c.verb, (byResource = new Map()));
+    let byCode = byResource.get(c.resource);
+    if (byCode === undefined) byResource.set(c.resource, (byCode = new Map()));
+    let key = byCode.get(c.code);
+    if (key === undefined) byCode.set(c.code, (key = `${c.verb} ${c.resource} ${c.code}`));
+    return key;
   }
 
   /** Everything since the previous snapshot; starts a new interval. */

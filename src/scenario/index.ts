@@ -13,7 +13,12 @@ export {
   type ScenarioSpec,
   type Stage,
   type TenantActorGroup,
+  type KubeletActorGroup,
+  type ControllerActorGroup,
+  type SchedulerActorGroup,
+  type PodChurnActorGroup,
   type Verb,
 } from './schema.js';
 export { formatDuration, parseDuration, parseRate, parseSize, type UnitResult } from './units.js';
+export { NODE_USER_PREFIX, nodeNameOf } from './actors/kubelet.js';
 export { validateYaml, type Validated } from './validate.js';

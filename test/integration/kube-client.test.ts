@@ -3,8 +3,7 @@ import type { LocalCluster } from '../../src/cluster/index.js';
 import { issueClientCert } from '../../src/cluster/pki.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type {
-  KubeClient} from '../../src/kube/index.js';
+import type { KubeClient } from '../../src/kube/index.js';
 import {
   FlowControlNames,
   Transport,

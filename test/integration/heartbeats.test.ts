@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { LocalCluster } from '../../src/cluster/index.js';
+import { runScenario } from '../../src/engine/coordinator.js';
+import { localRunTarget, type OpenTarget } from '../../src/engine/target.js';
+import { resources } from '../../src/kube/index.js';
+import {
+  ServerMetric,
+  counterDelta,
+  requestCountsByVerbResourceCode,
+  scrapeMetrics,
+} from '../../src/metrics/server-metrics.js';
+import { startTestCluster } from '../support/cluster.js';
+import { scenarioFromYaml } from '../support/scenario.js';
+
+const KUBELETS = 200;
+const DURATION_S = 20;
+const RENEW_S = 2;
+
+let cluster: LocalCluster;
+let target: OpenTarget;
+
+beforeAll(async () => {
+  // Every kubelet authenticates as its own node (system:node:node-<i>, group system:nodes), so
+  // the Node authorizer and NodeRestriction check each of its requests.
+  cluster = await startTestCluster({
+    extraTenants: Array.from({ length: KUBELETS }, (_, i) => `system:node:node-${i}`),
+  });
+  target = await localRunTarget(cluster);
+});
+
+afterAll(async () => {
+  await target?.close();
+  await cluster?.stop();
+});
+
+/** Kubelet verbs as apiserver_request_total names them. */
+const serverVerb: Record<string, string> = {
+  get: 'GET',
+  list: 'LIST',
+  create: 'POST',
+  update: 'PUT',
+  patch: 'PATCH',
+};
+
+it(`${KUBELETS} kubelets renew every ${RENEW_S} s for ${DURATION_S} s: on time, counted by the server, cleaned up`, async () => {
+  const scenario = scenarioFromYaml(`
+apiVersion: apfbench.dev/v1alpha1
+kind: Scenario
+metadata: { name: heartbeats }
+spec:
+  duration: ${DURATION_S}s
+  seed: 3
+  actors:
+    - name: kubelets
+      type: kubelet
+      count: ${KUBELETS}
+      renewInterval: ${RENEW_S}s
+      leaseDuration: 40s
+`);
+  const before = await scrapeMetrics(target.run.admin);
+  const result = await runScenario(scenario, target.run);
+  const after = await scrapeMetrics(target.run.admin);
+
+  expect(result.reason).toBeUndefined();
+  expect(result.status).toBe('completed');
+  const kubelets = result.actors.kubelets!;
+  const heartbeats = kubelets.heartbeats as {
+    renewals: number;
+    failed: number;
+    late: number;
+    missed: number;
+    notReadyNodes: string[];
+    gapMs: { count: number; max: number };
+  };
+  const expected = (KUBELETS * DURATION_S) / RENEW_S;
+  expect(heartbeats.renewals).toBeGreaterThanOrEqual(expected * 0.97);
+  expect(heartbeats.renewals).toBeLessThanOrEqual(expected * 1.03);
+  expect(heartbeats).toMatchObject({ failed: 0, late: 0, missed: 0, notReadyNodes: [] });
+  expect(heartbeats.gapMs.count).toBe(heartbeats.renewals - KUBELETS);
+  expect(heartbeats.gapMs.max).toBeLessThan(1.5 * RENEW_S * 1000);
+  expect(kubelets.nodes).toMatchObject({ registered: KUBELETS });
+  expect(kubelets.watch).toMatchObject({ opened: KUBELETS, restarts: 0, errors: 0 });
+  expect(result.generator.saturated).toBe(false);
+  expect(kubelets.requests.dropped).toBe(0);
+
+  // Every lease request the kubelets made is one the server counted. The API server keeps its
+  // own identity Lease in kube-system through its loopback client, which apiserver_request_total
+  // counts with ours: a PUT every 10 s, and a LIST and DELETE when it collects expired ones.
+  // Nodes may not LIST leases at all (Node authorizer), so those are never the kubelets'.
+  const client: Record<string, number> = {};
+  for (const [key, n] of Object.entries(kubelets.requests.byKey)) {
+    const [verb, resource, code] = key.split(' ');
+    if (resource !== 'leases') continue;
+    const k = `${serverVerb[verb!]} leases ${code}`;
+    client[k] = (client[k] ?? 0) + n;
+  }
+  expect(client).toEqual({
+    'GET leases 404': KUBELETS,
+    'POST leases 201': KUBELETS,
+    'PUT leases 200': heartbeats.renewals - KUBELETS,
+  });
+  const server = requestCountsByVerbResourceCode(before, after, { resource: 'leases' });
+  const apiserverOwn = { ...server };
+  for (const [k, n] of Object.entries(client)) apiserverOwn[k] = (apiserverOwn[k] ?? 0) - n;
+  const own = Object.fromEntries(Object.entries(apiserverOwn).filter(([, n]) => n !== 0));
+  expect(Object.keys(own).every((k) => /^(PUT|LIST|DELETE) leases 200$/.test(k))).toBe(true);
+  expect(own['PUT leases 200'] ?? 0).toBeLessThanOrEqual(DURATION_S / 10 + 2);
+  expect(Object.values(own).every((n) => n > 0)).toBe(true);
+
+  // Only the kubelets are in group system:nodes, so APF dispatched exactly their requests (every
+  // attempt) and their watches, in the node flow schemas.
+  const dispatched = counterDelta(before, after, ServerMetric.dispatched, ['flow_schema']);
+  const nodeFlows = (dispatched['system-node-high'] ?? 0) + (dispatched['system-nodes'] ?? 0);
+  const attempts = Object.values(kubelets.requests.byCode).reduce((a, b) => a + b, 0);
+  expect(nodeFlows).toBe(attempts + (kubelets.watch as { opened: number }).opened);
+
+  // Nodes are cluster-scoped and leases live in kube-node-lease: both are deleted after the run.
+  const selector = `apfbench.dev/run=${result.runId}`;
+  const nodes = await target.run.admin.listAll(resources.nodes, { labelSelector: selector });
+  const leases = await target.run.admin.listAll(resources.leases, {
+    namespace: 'kube-node-lease',
+    labelSelector: selector,
+  });
+  expect(nodes.items).toHaveLength(0);
+  expect(leases.items).toHaveLength(0);
+  expect(result.cleanup.errors).toEqual([]);
+  expect(result.cleanup.deleted).toBeGreaterThanOrEqual(2 * KUBELETS);
+});
