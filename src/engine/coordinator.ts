@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { ControllerMetric, ledgerCounterSlots } from '../actors/controller.js';
 import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
@@ -14,11 +15,19 @@ import {
 import {
   RESULT_SCHEMA_VERSION,
   type ActorGroupResult,
+  type RunProfile,
   type RunResult,
   type RunStatus,
 } from '../report/result.js';
+import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
 import type { ActorGroup, Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
+import {
+  serverSections,
+  startServerMeasurement,
+  type ServerMeasurement,
+  type ServerSideOptions,
+} from './server-side.js';
 import {
   createFixtures,
   deleteRunObjects,
@@ -53,7 +62,9 @@ export interface Progress {
   readonly p99Ms: number;
 }
 
-export interface RunOptions {
+export interface RunOptions extends ServerSideOptions {
+  /** Recorded in the result as the profile the run was made under (applied by the caller). */
+  readonly profile?: RunProfile;
   /** Abort = Ctrl-C: stop sending, drain, clean up, return an "aborted" result. */
   readonly signal?: AbortSignal;
   readonly workers?: number | undefined;
@@ -83,7 +94,10 @@ export function shardInstances(
   let next = 0;
   for (const group of scenario.spec.actors) {
     for (let index = 0; index < group.count; index++) {
-      const identity = identities.resolve(expandIdentity(group.identity, index));
+      const identity = identities.resolve(
+        expandIdentity(group.identity, index),
+        definitionOf(group).identityGroups,
+      );
       shards[next++ % workers]!.push({ group: group.name, index, count: group.count, identity });
     }
   }
@@ -131,6 +145,7 @@ export async function runScenario(
   await ensureNamespaces(admin, scenarioNamespaces(scenario));
   await bootstrapLoadIdentities(admin);
   const names = await new FlowControlNames().refresh(admin);
+  const ledger = createRunLedger(scenario);
   let status: RunStatus;
   let reason: string | undefined;
   const startedAt = new Date();
@@ -139,9 +154,11 @@ export async function runScenario(
   const health: GeneratorHealth[] = [];
   let abandoned = 0;
   let workerCount = 0;
+  let serverSide: ServerMeasurement | undefined;
   try {
     await createFixtures(admin, scenario, label, say);
     if (opts.signal?.aborted === true) throw new Interrupted();
+    serverSide = await startServerMeasurement(admin, { intervalMs: opts.serverIntervalMs });
     const shards = shardInstances(
       scenario,
       opts.workers ?? scenario.spec.workers ?? defaultWorkers(),
@@ -163,6 +180,8 @@ export async function runScenario(
         instances,
         intervalMs,
         drainMs,
+        ledger: ledger.shared,
+        serverVersion: run.serverVersion,
       }),
       durationMs: scenario.spec.duration,
       warmupIntervals: Math.ceil(scenario.spec.warmup / intervalMs),
@@ -181,6 +200,7 @@ export async function runScenario(
     status = err instanceof Interrupted ? 'aborted' : 'failed';
     reason = err instanceof Error ? err.message : String(err);
   }
+  const serverOutcome = await serverSide?.finish();
 
   const policy = scenario.spec.cleanup;
   let cleanup: RunResult['cleanup'] = { policy, deleted: 0, errors: [] };
@@ -191,7 +211,9 @@ export async function runScenario(
 
   const totals = measured.result().totals;
   const byGroup = new Map(totals.map((t) => [t.group, t]));
-  return {
+  // Every worker is done (watchers included, after their grace): what the ledger holds is final.
+  const fromLedger = ledgerCounters(scenario, ledger.scan());
+  const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'apfbench', version: toolVersion },
     runId,
@@ -203,11 +225,19 @@ export async function runScenario(
     ...(reason === undefined ? {} : { reason }),
     workers: workerCount,
     actors: Object.fromEntries(
-      scenario.spec.actors.map((g) => [g.name, groupResult(g, byGroup.get(g.name))]),
+      scenario.spec.actors.map((g) => [
+        g.name,
+        groupResult(g, byGroup.get(g.name), fromLedger.get(g.name)),
+      ]),
     ),
     timeline: timeline.result().timeline,
     generator: { ...combineWorkerHealth(health), abandonedRequests: abandoned },
     cleanup,
+  };
+  return {
+    ...result,
+    ...(opts.profile === undefined ? {} : { profile: opts.profile }),
+    ...serverSections(result, serverOutcome, opts),
   };
 }
 
@@ -217,9 +247,51 @@ class Interrupted extends Error {
   }
 }
 
-function groupResult(group: ActorGroup, t: GroupTotals | undefined): ActorGroupResult {
+/**
+ * The run's write ledger, sized for the writes the scenario's groups expect (see
+ * ActorDefinition.expectedWrites, Poisson schedules included by a margin).
+ */
+export function createRunLedger(scenario: Scenario): WriteLedger {
+  const writes = scenario.spec.actors.reduce(
+    (n, g) => n + (definitionOf(g).expectedWrites?.(g, scenario.spec.duration) ?? 0),
+    0,
+  );
+  return WriteLedger.create(ledgerCapacityFor(writes * 1.2 + 1000), ledgerCounterSlots(scenario));
+}
+
+/**
+ * The ledger's verdict as counters of the writing groups (`watch.lost`, ...). It covers the
+ * whole run, warm-up included: a write in the warm-up whose event never came is still lost.
+ */
+function ledgerCounters(scenario: Scenario, scan: LedgerScan): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const [tag, t] of scan.byTag) {
+    const group = scenario.spec.actors[tag];
+    if (group === undefined) continue;
+    out.set(group.name, {
+      [ControllerMetric.lost]: t.lost,
+      [ControllerMetric.acknowledged]: t.acknowledged,
+      [ControllerMetric.expectedDeliveries]: t.expectedDeliveries,
+    });
+  }
+  return out;
+}
+
+function groupResult(
+  group: ActorGroup,
+  t: GroupTotals | undefined,
+  extraCounters: Readonly<Record<string, number>> = {},
+): ActorGroupResult {
   const totals = t ?? emptyGroupTotals(group.name);
-  const { completed, counters, measures, group: _name, clamped: _clamped, ...requests } = totals;
+  const {
+    completed,
+    counters: measuredCounters,
+    measures,
+    group: _name,
+    clamped: _clamped,
+    ...requests
+  } = totals;
+  const counters = { ...measuredCounters, ...extraCounters };
   const sections = definitionOf(group).sections?.({ counters, measures }, group);
   return {
     type: group.type,

@@ -1,5 +1,7 @@
 import type { KubeTarget } from '../kube/index.js';
+import type { FairnessSection } from '../metrics/fairness.js';
 import type { GeneratorHealth } from '../metrics/generator-health.js';
+import type { ServerSection } from '../metrics/server-section.js';
 import type { GroupTotals, TimelineRow } from '../metrics/timeline.js';
 import type { Scenario } from '../scenario/index.js';
 
@@ -54,6 +56,23 @@ export interface RunResult {
     readonly deleted: number;
     readonly errors: readonly string[];
   };
+  /** The APF profile applied for the run (compare, run --profile); absent: none was. */
+  readonly profile?: RunProfile;
+  /** kube-apiserver's own figures for the run (docs/result-format.md, `server`). */
+  readonly server?: ServerSection;
+  /** Why `server` is missing, when /metrics could not be read. */
+  readonly serverError?: string;
+  /** Jain's index, shares and latency ratios (docs/result-format.md, `fairness`). */
+  readonly fairness?: FairnessSection;
+}
+
+/** The profile as applied: its resolved form, where it came from and what it changed. */
+export interface RunProfile {
+  readonly name: string;
+  readonly file?: string;
+  readonly spec: unknown;
+  /** `<op> <Kind> <name>` for every object created, updated or deleted. */
+  readonly changes: readonly string[];
 }
 
 export function describeTarget(

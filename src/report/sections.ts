@@ -60,7 +60,7 @@ export interface ServerSection {
 }
 
 /** A result as the report reads it: today's `RunResult` plus the sections still to come. */
-export type ReportableResult = RunResult & {
+export type ReportableResult = Omit<RunResult, 'fairness' | 'server'> & {
   readonly heartbeats?: HeartbeatSection;
   readonly watch?: WatchSection;
   readonly fairness?: FairnessSection;

@@ -1,0 +1,171 @@
+import { join } from 'node:path';
+import type { Argv } from 'yargs';
+import { compareProfiles, type Comparison } from '../engine/compare.js';
+import { ApfbenchError } from '../errors.js';
+import { loadProfileFile } from '../profile/index.js';
+import { loadScenarioFile } from '../scenario/index.js';
+import { interruptible } from './interrupt.js';
+import { progressPrinter } from './progress.js';
+import { defaultOutDir, scenarioOverrideOptions } from './run.js';
+
+export function compareCommand(y: Argv) {
+  return y
+    .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file' })
+    .options({
+      ...scenarioOverrideOptions,
+      profile: {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'profile file (repeat the option; the first is the baseline)',
+      },
+      repeat: {
+        type: 'number',
+        default: 1,
+        describe: 'runs per profile, interleaved (A B B A ...)',
+      },
+      victim: {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe:
+          'actor group whose latency is compared with the --noisy one given at the same position',
+      },
+      noisy: { type: 'string', array: true, default: [] as string[], describe: 'see --victim' },
+      kubeconfig: {
+        type: 'string',
+        describe: 'cluster to load; default: an ephemeral local control plane per flag set',
+      },
+      context: { type: 'string', describe: 'kubeconfig context' },
+      identities: { type: 'string', describe: 'identities file with per-user tokens' },
+      'allow-remote': { type: 'boolean', default: false, describe: 'allow a non-loopback target' },
+      out: {
+        type: 'string',
+        describe: 'output directory (default results/<timestamp>-<scenario>-compare)',
+      },
+      workers: { type: 'number', describe: 'worker threads' },
+      quiet: { type: 'boolean', default: false, describe: 'no progress output' },
+      'apiserver-bin': {
+        type: 'string',
+        describe: 'kube-apiserver binary for the local control plane',
+      },
+      'etcd-bin': { type: 'string', describe: 'etcd binary for the local control plane' },
+    });
+}
+
+type CompareArgs = Awaited<ReturnType<ReturnType<typeof compareCommand>['parseAsync']>>;
+
+/**
+ * `apfbench compare`: Ctrl-C stops the current run, which still drains, cleans up and restores
+ * the flowcontrol objects; comparison.json then holds the runs finished so far. Exit 130.
+ */
+export async function compareHandler(argv: CompareArgs): Promise<number> {
+  const scenario = await loadScenarioFile(argv.scenario, {
+    ...(argv.duration === undefined ? {} : { duration: argv.duration }),
+    set: argv.set,
+  });
+  const profiles = await Promise.all(
+    argv.profile.map(async (file) => ({ file, profile: await loadProfileFile(file) })),
+  );
+  if (argv.victim.length !== argv.noisy.length) {
+    throw new ApfbenchError('APFBENCH_BAD_PAIRS', 'give as many --noisy as --victim options', {
+      kind: 'invalid-input',
+    });
+  }
+  const groups = new Set(scenario.spec.actors.map((g) => g.name));
+  const unknown = [...argv.victim, ...argv.noisy].filter((g) => !groups.has(g));
+  if (unknown.length > 0) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_PAIRS',
+      `--victim/--noisy name actor groups the scenario does not have: ${unknown.join(', ')}`,
+      { kind: 'invalid-input', hint: `its groups: ${[...groups].join(', ')}` },
+    );
+  }
+  const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
+  const printer = progressPrinter({ quiet: argv.quiet });
+  const abort = interruptible(
+    printer.onPhase,
+    'stopping the load, draining, cleaning up and restoring the flowcontrol objects',
+  );
+  let comparison: Comparison;
+  try {
+    comparison = await compareProfiles(scenario, profiles, {
+      out,
+      repeat: argv.repeat,
+      target: {
+        kubeconfig: argv.kubeconfig,
+        context: argv.context,
+        identitiesFile: argv.identities,
+        allowRemote: argv['allow-remote'],
+        apiserverBin: argv['apiserver-bin'],
+        etcdBin: argv['etcd-bin'],
+        onProgress: printer.onPhase,
+      },
+      signal: abort.signal,
+      workers: argv.workers,
+      latencyPairs: argv.victim.map((victim, i) => ({ victim, noisy: argv.noisy[i]! })),
+      onPhase: printer.onPhase,
+      onProgress: printer.onProgress,
+    });
+  } finally {
+    printer.done();
+    abort.dispose();
+  }
+  process.stdout.write(
+    `${comparisonTable(comparison).join('\n')}\ncomparison: ${join(out, 'comparison.json')}\n`,
+  );
+  if (comparison.status === 'aborted') return 130;
+  if (comparison.status === 'failed') {
+    throw new ApfbenchError(
+      'APFBENCH_COMPARE_FAILED',
+      `compare did not finish: ${comparison.reason ?? 'unknown reason'} (partial comparison in ${out})`,
+    );
+  }
+  return 0;
+}
+
+const fmt = (x: number) =>
+  Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2);
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${fmt(x)}`;
+
+/**
+ * The side-by-side table: one row per figure, the baseline's mean, then each other profile's
+ * mean with its difference; with repeats, the 95 % interval and `*` when it excludes 0.
+ * Figures equal in every run are left out.
+ */
+export function comparisonTable(c: Comparison): string[] {
+  const names = c.profiles.map((p) => p.name);
+  const rows = c.summary.figures
+    .filter((f) => {
+      const all = Object.values(f.byProfile).flatMap((s) => s.values);
+      return all.some((v) => v !== all[0]);
+    })
+    .map((f) => [
+      f.figure,
+      ...names.map((name, i) => {
+        const s = f.byProfile[name];
+        if (s === undefined) return '-';
+        const mean = s.n > 1 ? `${fmt(s.mean)} ±${fmt(s.sd)}` : fmt(s.mean);
+        const d = i === 0 ? undefined : f.differences[name];
+        if (d === undefined) return mean;
+        const ci =
+          d.ci95 === undefined
+            ? ''
+            : ` [${signed(d.ci95[0])}, ${signed(d.ci95[1])}]${d.significant === true ? '*' : ''}`;
+        return `${mean} (${signed(d.diff)}${ci})`;
+      }),
+    ]);
+  const header = ['figure', ...names.map((n, i) => (i === 0 ? `${n} (baseline)` : n))];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const runs = `${c.runs.length} run(s), order ${c.order.join(' ')}`;
+  const note =
+    c.repeat > 1
+      ? 'mean ±sd over repeats; (difference from the baseline [95% Welch interval], * = interval excludes 0)'
+      : 'one run per profile: differences have no interval; use --repeat 3 or more to tell signal from noise';
+  return [`${c.scenario}: ${c.status}, ${runs}`, line(header), ...rows.map(line), note];
+}

@@ -1,0 +1,314 @@
+// `apfbench compare`: one scenario under several APF profiles, each applied and restored around
+// its run, with repeats interleaved; the runs' results and a side-by-side summary.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApfbenchError } from '../errors.js';
+import {
+  describe,
+  interleavedOrder,
+  welchDifference,
+  type Difference,
+  type Sample,
+} from '../metrics/compare-stats.js';
+import {
+  apiserverArgsOf,
+  assertFlagsApplicable,
+  formatActions,
+  sameFlags,
+  withProfile,
+  type Profile,
+} from '../profile/index.js';
+import type { RunResult } from '../report/result.js';
+import type { Scenario } from '../scenario/index.js';
+import { toolVersion } from '../version.js';
+import { runScenario, type Progress } from './coordinator.js';
+import { openTarget, type OpenTarget, type TargetOptions } from './target.js';
+
+export const COMPARISON_SCHEMA_VERSION = 1;
+
+export interface ProfileEntry {
+  readonly profile: Profile;
+  readonly file: string;
+}
+
+export interface CompareOptions {
+  readonly out: string;
+  readonly repeat?: number;
+  /** Without `kubeconfig`, an ephemeral local control plane per flag set. */
+  readonly target: Omit<TargetOptions, 'apiserverArgs'>;
+  readonly signal?: AbortSignal;
+  readonly workers?: number | undefined;
+  readonly latencyPairs?: readonly { victim: string; noisy: string }[];
+  readonly onPhase?: (line: string) => void;
+  readonly onProgress?: (p: Progress) => void;
+  /** Called after each run, with where its result was written. */
+  readonly onRun?: (run: ComparisonRun, result: RunResult) => void;
+}
+
+export interface ComparisonRun {
+  readonly index: number;
+  readonly profile: string;
+  /** 0-based repeat of this profile. */
+  readonly repeat: number;
+  readonly status: RunResult['status'];
+  /** result.json of the run, relative to comparison.json. */
+  readonly result: string;
+  /** The figures the summary compares (see `runFigures`). */
+  readonly figures: Readonly<Record<string, number>>;
+}
+
+export interface FigureSummary {
+  readonly figure: string;
+  readonly byProfile: Readonly<Record<string, Sample>>;
+  /** Each profile but the baseline against the baseline. */
+  readonly differences: Readonly<Record<string, Difference>>;
+}
+
+export interface Comparison {
+  readonly schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
+  readonly tool: { readonly name: 'apfbench'; readonly version: string };
+  readonly scenario: string;
+  readonly createdAt: string;
+  readonly status: 'completed' | 'aborted' | 'failed';
+  readonly reason?: string;
+  readonly repeat: number;
+  readonly profiles: readonly { name: string; file: string; apiserverArgs: readonly string[] }[];
+  /** The profile of each run, in the order they ran. */
+  readonly order: readonly string[];
+  readonly runs: readonly ComparisonRun[];
+  readonly summary: { readonly baseline: string; readonly figures: readonly FigureSummary[] };
+}
+
+/**
+ * The figures compared between profiles, by name: per actor group its 429s, errors, dropped
+ * sends, achieved throughput (2xx per second of measured time) and latency percentiles, plus
+ * every number one level inside an actor section (`kubelet.heartbeats.late`); for the run,
+ * the client's 429s and the server's APF rejections and fairness per priority level.
+ */
+export function runFigures(r: RunResult): Record<string, number> {
+  const figures: Record<string, number> = {};
+  const measuredSeconds = Math.max(
+    0.001,
+    (r.scenario.spec.duration - r.scenario.spec.warmup) / 1000,
+  );
+  let throttled = 0;
+  for (const [name, g] of Object.entries(r.actors)) {
+    const q = g.requests;
+    throttled += q.throttled;
+    figures[`${name}.429s`] = q.throttled;
+    figures[`${name}.errors`] = q.errors;
+    figures[`${name}.dropped`] = q.dropped;
+    figures[`${name}.ok/s`] = round((q.total - q.errors) / measuredSeconds);
+    figures[`${name}.p50 ms`] = q.latencyMs.p50;
+    figures[`${name}.p99 ms`] = q.latencyMs.p99;
+    for (const [section, value] of Object.entries(g)) {
+      if (section === 'requests' || typeof value !== 'object' || value === null) continue;
+      for (const [field, n] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof n === 'number') figures[`${name}.${section}.${field}`] = n;
+      }
+    }
+  }
+  figures['all.429s'] = throttled;
+  if (r.server !== undefined) {
+    figures['server.rejected'] = r.server.crossCheck.serverRejected;
+    figures['server.429s'] = r.server.crossCheck.server429;
+  }
+  for (const [level, f] of Object.entries(r.fairness?.priorityLevels ?? {})) {
+    figures[`fairness.${level}.jain`] = f.jainIndex;
+  }
+  return figures;
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Pure: the side-by-side summary of finished runs. */
+export function summarise(
+  profiles: readonly string[],
+  runs: readonly Pick<ComparisonRun, 'profile' | 'figures'>[],
+): Comparison['summary'] {
+  const baseline = profiles[0] ?? '';
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.figures)))];
+  const figures = names.map((figure) => {
+    const byProfile: Record<string, Sample> = {};
+    for (const p of profiles) {
+      const values = runs
+        .filter((r) => r.profile === p)
+        .flatMap((r) => (r.figures[figure] === undefined ? [] : [r.figures[figure]]));
+      if (values.length > 0) byProfile[p] = describe(values);
+    }
+    const differences: Record<string, Difference> = {};
+    const base = byProfile[baseline];
+    for (const p of profiles.slice(1)) {
+      const other = byProfile[p];
+      if (base !== undefined && other !== undefined) differences[p] = welchDifference(base, other);
+    }
+    return { figure, byProfile, differences };
+  });
+  return { baseline, figures };
+}
+
+/** Refuses before anything runs: duplicate names, or flags on a cluster apfbench does not start. */
+function checkProfiles(profiles: readonly ProfileEntry[], local: boolean): void {
+  const seen = new Set<string>();
+  for (const { profile, file } of profiles) {
+    if (seen.has(profile.metadata.name)) {
+      throw new ApfbenchError(
+        'APFBENCH_DUPLICATE_PROFILE',
+        `profile ${profile.metadata.name} is given twice (${file})`,
+        { kind: 'invalid-input', hint: 'use --repeat to run a profile several times' },
+      );
+    }
+    seen.add(profile.metadata.name);
+    assertFlagsApplicable(profile, local, file);
+  }
+}
+
+/**
+ * Runs `scenario` under each profile (`repeat` times, interleaved), applying the profile before
+ * its run and restoring the flowcontrol objects after it, also after a failure or an abort. On
+ * a local target the control plane is restarted whenever the next profile needs other flags.
+ * Writes each run's result.json and comparison.json under `opts.out`.
+ */
+export async function compareProfiles(
+  scenario: Scenario,
+  profiles: readonly ProfileEntry[],
+  opts: CompareOptions,
+): Promise<Comparison> {
+  if (profiles.length < 1) {
+    throw new ApfbenchError('APFBENCH_NO_PROFILES', 'compare needs at least one --profile', {
+      kind: 'invalid-input',
+    });
+  }
+  const local = opts.target.kubeconfig === undefined;
+  checkProfiles(profiles, local);
+  const say = opts.onPhase ?? (() => {});
+  const repeat = Math.max(1, opts.repeat ?? 1);
+  const order = interleavedOrder(profiles.length, repeat);
+  await mkdir(opts.out, { recursive: true });
+
+  let open: { args: readonly string[]; target: OpenTarget } | undefined;
+  const runs: ComparisonRun[] = [];
+  const repeats = new Map<string, number>();
+  let status: Comparison['status'] = 'completed';
+  let reason: string | undefined;
+  try {
+    for (const [index, which] of order.entries()) {
+      if (opts.signal?.aborted === true) {
+        status = 'aborted';
+        reason = 'interrupted';
+        break;
+      }
+      const { profile, file } = profiles[which]!;
+      const name = profile.metadata.name;
+      const args = apiserverArgsOf(profile);
+      if (open === undefined || (local && !sameFlags(open.args, args))) {
+        if (open !== undefined) {
+          say('stopping the control plane: the next profile needs other API-server flags');
+          await open.target.close();
+          open = undefined;
+        }
+        if (local)
+          say(
+            `starting a local control plane${args.length > 0 ? ` with --${args.join(' --')}` : ''}`,
+          );
+        open = {
+          args,
+          target: await openTarget(scenario, { ...opts.target, apiserverArgs: args }),
+        };
+      }
+      const run = open.target.run;
+      const repeatIndex = repeats.get(name) ?? 0;
+      repeats.set(name, repeatIndex + 1);
+      say(
+        `run ${index + 1}/${order.length}: profile ${name}${repeat > 1 ? ` (repeat ${repeatIndex + 1})` : ''}`,
+      );
+      const dir = join('runs', `${String(index + 1).padStart(2, '0')}-${name}`);
+      await mkdir(join(opts.out, dir), { recursive: true });
+      const result = await withProfile(
+        run.admin,
+        profile,
+        (applied) =>
+          runScenario(scenario, run, {
+            ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+            workers: opts.workers,
+            ...(opts.latencyPairs === undefined ? {} : { latencyPairs: opts.latencyPairs }),
+            ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+            onPhase: say,
+            profile: {
+              name,
+              file,
+              spec: profile.spec,
+              changes: formatActions(applied.actions.filter((a) => a.op !== 'unchanged')).filter(
+                (line) => !line.startsWith(' '),
+              ),
+            },
+          }),
+        { onPhase: say, snapshotFile: join(opts.out, 'profile-snapshot.json') },
+      );
+      const resultFile = join(dir, 'result.json');
+      await writeFile(join(opts.out, resultFile), `${JSON.stringify(result, null, 2)}\n`);
+      const entry: ComparisonRun = {
+        index,
+        profile: name,
+        repeat: repeatIndex,
+        status: result.status,
+        result: resultFile,
+        figures: runFigures(result),
+      };
+      runs.push(entry);
+      opts.onRun?.(entry, result);
+      if (result.status !== 'completed') {
+        status = result.status;
+        reason = `run ${index + 1} (${name}) ${result.status}${result.reason === undefined ? '' : `: ${result.reason}`}`;
+        break;
+      }
+    }
+  } catch (err) {
+    status = 'failed';
+    reason = err instanceof Error ? err.message : String(err);
+    await open?.target.close();
+    // comparison.json also when a run throws: the runs before it are still worth having.
+    await writeComparison(
+      opts.out,
+      comparisonOf(scenario, profiles, order, runs, repeat, status, reason),
+    );
+    throw err;
+  }
+  await open?.target.close();
+  const comparison = comparisonOf(scenario, profiles, order, runs, repeat, status, reason);
+  await writeComparison(opts.out, comparison);
+  return comparison;
+}
+
+function comparisonOf(
+  scenario: Scenario,
+  profiles: readonly ProfileEntry[],
+  order: readonly number[],
+  runs: readonly ComparisonRun[],
+  repeat: number,
+  status: Comparison['status'],
+  reason: string | undefined,
+): Comparison {
+  const names = profiles.map((p) => p.profile.metadata.name);
+  return {
+    schemaVersion: COMPARISON_SCHEMA_VERSION,
+    tool: { name: 'apfbench', version: toolVersion },
+    scenario: scenario.metadata.name,
+    createdAt: new Date().toISOString(),
+    status,
+    ...(reason === undefined ? {} : { reason }),
+    repeat,
+    profiles: profiles.map((p) => ({
+      name: p.profile.metadata.name,
+      file: p.file,
+      apiserverArgs: apiserverArgsOf(p.profile),
+    })),
+    order: order.map((i) => names[i]!),
+    runs,
+    summary: summarise(names, runs),
+  };
+}
+
+async function writeComparison(out: string, comparison: Comparison): Promise<void> {
+  await writeFile(join(out, 'comparison.json'), `${JSON.stringify(comparison, null, 2)}\n`);
+}

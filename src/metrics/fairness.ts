@@ -1,0 +1,201 @@
+/**
+ * Fairness figures for result.json (`fairness`): who got served in proportion to what they asked
+ * for, within each priority level, and how much the victims' latency suffered next to the noisy.
+ * Pure: everything comes in as arguments.
+ *
+ * Approximation: APF's flows within a level are (flow schema, distinguisher) pairs, with
+ * `ByUser` one flow per user. apfbench records per actor group, not per instance, so each
+ * instance of a group counts as one flow whose normalised throughput is the group's:
+ * achieved ÷ demanded over the measured part of the run. Within a group that is fair by
+ * construction; the index measures fairness between groups, weighted by their instance counts.
+ */
+import type { DurationSummary } from './histogram.js';
+import type { PriorityLevelSummary } from './server-metrics.js';
+
+/** One server sample, as far as fairness reads it. */
+export interface ServerSeriesPointLike {
+  readonly priorityLevels: Readonly<Record<string, { readonly executingSeats: number }>>;
+}
+
+/** Jain's index J = (Σx)² / (n·Σx²): 1 when all are equal, 1/n when one gets everything. */
+export function jainIndex(xs: readonly number[]): number | null {
+  return weightedJainIndex(xs.map((x) => ({ x, weight: 1 })));
+}
+
+/**
+ * Jain's index over flows that come in groups of equal values: `weight` flows with value `x`
+ * each. null when there is no flow or every value is 0 (nothing to be fair about).
+ */
+export function weightedJainIndex(
+  flows: readonly { readonly x: number; readonly weight: number }[],
+): number | null {
+  let n = 0;
+  let sum = 0;
+  let squares = 0;
+  for (const { x, weight } of flows) {
+    n += weight;
+    sum += weight * x;
+    squares += weight * x * x;
+  }
+  if (n === 0 || squares === 0) return null;
+  return (sum * sum) / (n * squares);
+}
+
+/** What fairness needs of one actor group's result. */
+export interface GroupFigures {
+  readonly count: number;
+  readonly requests: {
+    readonly total: number;
+    readonly sent: number;
+    readonly dropped: number;
+    readonly errors: number;
+    readonly byPriorityLevel: Readonly<Record<string, number>>;
+    readonly latencyMs: DurationSummary;
+  };
+}
+
+export interface FlowFairness {
+  /** Instances of the group: flows of the level under a ByUser distinguisher. */
+  readonly instances: number;
+  /** Sends the schedule asked for: sent + dropped. */
+  readonly demanded: number;
+  /** Successful (2xx) completions. */
+  readonly achieved: number;
+  /** achieved ÷ demanded. */
+  readonly normalisedThroughput: number;
+  /** This group's part of everything the level served for apfbench, 0..1. */
+  readonly share: number;
+}
+
+export interface PriorityLevelFairness {
+  /** Over the instances of the groups served in this level, in (0, 1]. */
+  readonly jainIndex: number;
+  /** Flows counted: the instances of the groups below. */
+  readonly flows: number;
+  /** Per actor group served in this level. */
+  readonly groups: Readonly<Record<string, FlowFairness>>;
+  /** Mean executing seats of this level ÷ those of all levels, over the server's samples. */
+  readonly seatShare?: number;
+  /** Nominal seats of this level ÷ those of all levels. */
+  readonly nominalShare?: number;
+}
+
+export interface LatencyRatio {
+  readonly victim: string;
+  readonly noisy: string;
+  /** victim p50 ÷ noisy p50 (null when the noisy group has no latency). */
+  readonly p50: number | null;
+  readonly p99: number | null;
+}
+
+export interface FairnessSection {
+  readonly method: string;
+  readonly priorityLevels: Readonly<Record<string, PriorityLevelFairness>>;
+  readonly latencyRatios: readonly LatencyRatio[];
+}
+
+export const FAIRNESS_METHOD =
+  'per actor group: each instance is one flow with the group normalised throughput (achieved 2xx ÷ demanded sends); a group belongs to the priority level that served most of its responses';
+
+/** The priority level that answered most of a group's requests. */
+export function mainPriorityLevel(
+  byPriorityLevel: Readonly<Record<string, number>>,
+): string | undefined {
+  let best: string | undefined;
+  let most = 0;
+  for (const [level, n] of Object.entries(byPriorityLevel)) {
+    if (n > most) {
+      best = level;
+      most = n;
+    }
+  }
+  return best;
+}
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+const ratio = (a: number, b: number) => (b > 0 ? round(a / b) : null);
+
+/**
+ * Seat shares from the server: per level, the mean of its executing seats over the samples ÷
+ * the sum of those means; nominal shares from the nominal seats. The exempt level (which the
+ * admin's own scrapes run in) is left out of both.
+ */
+export function seatShares(
+  series: readonly ServerSeriesPointLike[],
+  flowControl: Readonly<Record<string, PriorityLevelSummary>>,
+): { seat: Record<string, number>; nominal: Record<string, number> } {
+  const means: Record<string, number> = {};
+  for (const point of series) {
+    for (const [level, p] of Object.entries(point.priorityLevels)) {
+      if (level === 'exempt') continue;
+      means[level] = (means[level] ?? 0) + p.executingSeats / series.length;
+    }
+  }
+  const normalise = (values: Record<string, number>) => {
+    const total = Object.values(values).reduce((a, b) => a + b, 0);
+    return Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, total > 0 ? round(v / total) : 0]),
+    );
+  };
+  const nominal: Record<string, number> = {};
+  for (const [level, s] of Object.entries(flowControl)) {
+    if (level !== 'exempt' && s.nominalLimitSeats !== undefined)
+      nominal[level] = s.nominalLimitSeats;
+  }
+  return { seat: normalise(means), nominal: normalise(nominal) };
+}
+
+export function fairnessSection(
+  groups: Readonly<Record<string, GroupFigures>>,
+  opts: {
+    server?: {
+      readonly series: readonly ServerSeriesPointLike[];
+      readonly flowControl: Readonly<Record<string, PriorityLevelSummary>>;
+    };
+    pairs?: readonly { readonly victim: string; readonly noisy: string }[];
+  } = {},
+): FairnessSection {
+  const byLevel = new Map<string, [string, GroupFigures][]>();
+  for (const [name, g] of Object.entries(groups)) {
+    const level = mainPriorityLevel(g.requests.byPriorityLevel);
+    if (level === undefined) continue;
+    byLevel.set(level, [...(byLevel.get(level) ?? []), [name, g]]);
+  }
+  const shares = opts.server && seatShares(opts.server.series, opts.server.flowControl);
+  const priorityLevels: Record<string, PriorityLevelFairness> = {};
+  for (const [level, members] of [...byLevel].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const achievedTotal = members.reduce((n, [, g]) => n + g.requests.total - g.requests.errors, 0);
+    const flows: Record<string, FlowFairness> = {};
+    const weighted: { x: number; weight: number }[] = [];
+    for (const [name, g] of members) {
+      const demanded = g.requests.sent + g.requests.dropped;
+      const achieved = g.requests.total - g.requests.errors;
+      const x = demanded > 0 ? achieved / demanded : 0;
+      if (demanded > 0) weighted.push({ x, weight: g.count });
+      flows[name] = {
+        instances: g.count,
+        demanded,
+        achieved,
+        normalisedThroughput: round(x),
+        share: achievedTotal > 0 ? round(achieved / achievedTotal) : 0,
+      };
+    }
+    const index = weightedJainIndex(weighted);
+    // A level where apfbench asked for nothing, or got nothing at all, has no fairness to tell.
+    if (index === null) continue;
+    priorityLevels[level] = {
+      jainIndex: round(index),
+      flows: weighted.reduce((n, f) => n + f.weight, 0),
+      groups: flows,
+      ...(shares?.seat[level] === undefined ? {} : { seatShare: shares.seat[level] }),
+      ...(shares?.nominal[level] === undefined ? {} : { nominalShare: shares.nominal[level] }),
+    };
+  }
+  const latencyRatios = (opts.pairs ?? []).flatMap(({ victim, noisy }) => {
+    const v = groups[victim]?.requests.latencyMs;
+    const n = groups[noisy]?.requests.latencyMs;
+    if (v === undefined || n === undefined) return [];
+    return [{ victim, noisy, p50: ratio(v.p50, n.p50), p99: ratio(v.p99, n.p99) }];
+  });
+  return { method: FAIRNESS_METHOD, priorityLevels, latencyRatios };
+}

@@ -1,0 +1,140 @@
+/**
+ * The `server` section of result.json: what kube-apiserver's own metrics say about a run, and
+ * how they compare with apfbench's counts. Pure: it takes the sampler's snapshots and the
+ * client-side figures as arguments.
+ */
+import {
+  flowControlSummary,
+  requestCountsByVerbResourceCode,
+  type FlowControlPoint,
+  type PriorityLevelSummary,
+  type SamplerResult,
+} from './server-metrics.js';
+
+/** Per priority level at one scrape; `t` is the scrape time in ms since the epoch. */
+export interface ServerSeriesPoint {
+  readonly t: number;
+  readonly priorityLevels: FlowControlPoint['priorityLevels'];
+}
+
+/** Client 429s against the server's APF rejections for the flow schemas apfbench's requests used. */
+export interface RejectionCrossCheck {
+  /** Flow schemas apfbench's requests were classified into (from the PF response headers). */
+  readonly flowSchemas: readonly string[];
+  /** 429 responses apfbench received over the whole run, warm-up included. */
+  readonly client429: number;
+  /** `apiserver_flowcontrol_rejected_requests_total` increase for those flow schemas. */
+  readonly serverRejected: number;
+  /** `apiserver_request_total{code="429"}` increase (all users, resource requests). */
+  readonly server429: number;
+  /** Whether the client and server counts agree (see `agrees`). */
+  readonly agree: boolean;
+  /**
+   * Per flow schema, where the client's 429s can be attributed: every group whose responses all
+   * came from that one flow schema.
+   */
+  readonly byFlowSchema: Readonly<Record<string, { client429: number; serverRejected: number }>>;
+}
+
+export interface ServerSection {
+  /** Time between periodic scrapes, ms. */
+  readonly intervalMs: number;
+  readonly scrapes: { readonly ok: number; readonly failed: number };
+  /** APF per priority level (and flow schema within it), deltas over the whole run. */
+  readonly flowControl: Readonly<Record<string, PriorityLevelSummary>>;
+  /** Executing seats, in-queue requests, limits and cumulative counters per scrape. */
+  readonly series: readonly ServerSeriesPoint[];
+  /** `apiserver_request_total` increase by code (resource requests). */
+  readonly requestsByCode: Readonly<Record<string, number>>;
+  /** The same by `"<VERB> <resource> <code>"`. */
+  readonly requestsByVerbResourceCode: Readonly<Record<string, number>>;
+  /** `/debug/api_priority_and_fairness/dump_priority_levels` at the end of the run. */
+  readonly dumpPriorityLevels?: string;
+  readonly crossCheck: RejectionCrossCheck;
+}
+
+/** What the client side contributes: per group, the flow schemas seen and 429s counted. */
+export interface ClientSide {
+  readonly groups: Readonly<
+    Record<string, { readonly byFlowSchema: Readonly<Record<string, number>> }>
+  >;
+  /** Per group 429s over the whole run (timeline rows, warm-up included). */
+  readonly throttledByGroup: Readonly<Record<string, number>>;
+}
+
+/**
+ * Client and server counts agree when they differ by at most 2 or 1 %: a 429 the server
+ * counted just before the final scrape may reach the client just after, and the other way round.
+ */
+export function agrees(client: number, server: number): boolean {
+  return Math.abs(client - server) <= Math.max(2, 0.01 * Math.max(client, server));
+}
+
+export function buildServerSection(
+  sampled: SamplerResult,
+  client: ClientSide,
+  opts: { intervalMs: number; dump?: string | undefined },
+): ServerSection {
+  const { before, after } = sampled;
+  const flowControl = flowControlSummary(before, after);
+  const byVerb = requestCountsByVerbResourceCode(before, after);
+  const requestsByCode: Record<string, number> = {};
+  for (const [key, n] of Object.entries(byVerb)) {
+    const code = key.slice(key.lastIndexOf(' ') + 1);
+    requestsByCode[code] = (requestsByCode[code] ?? 0) + n;
+  }
+  return {
+    intervalMs: opts.intervalMs,
+    scrapes: { ok: sampled.series.length, failed: sampled.failedScrapes },
+    flowControl,
+    series: sampled.series,
+    requestsByCode,
+    requestsByVerbResourceCode: byVerb,
+    ...(opts.dump === undefined ? {} : { dumpPriorityLevels: opts.dump }),
+    crossCheck: crossCheck(flowControl, client, requestsByCode['429'] ?? 0),
+  };
+}
+
+export function crossCheck(
+  flowControl: Readonly<Record<string, PriorityLevelSummary>>,
+  client: ClientSide,
+  server429: number,
+): RejectionCrossCheck {
+  const rejectedIn = (fs: string) => {
+    let n = 0;
+    for (const pl of Object.values(flowControl)) {
+      const stats = pl.flowSchemas[fs];
+      if (stats !== undefined) n += Object.values(stats.rejected).reduce((a, b) => a + b, 0);
+    }
+    return n;
+  };
+  const flowSchemas = [
+    ...new Set(Object.values(client.groups).flatMap((g) => Object.keys(g.byFlowSchema))),
+  ].sort();
+  const client429 = Object.values(client.throttledByGroup).reduce((a, b) => a + b, 0);
+  const serverRejected = flowSchemas.reduce((n, fs) => n + rejectedIn(fs), 0);
+  // A flow schema's client count is only known when every group that used it used only it.
+  const attributable = new Map<string, number>();
+  const shared = new Set<string>();
+  for (const [name, g] of Object.entries(client.groups)) {
+    const schemas = Object.keys(g.byFlowSchema);
+    if (schemas.length === 1) {
+      const fs = schemas[0]!;
+      attributable.set(fs, (attributable.get(fs) ?? 0) + (client.throttledByGroup[name] ?? 0));
+    } else {
+      for (const fs of schemas) shared.add(fs);
+    }
+  }
+  const byFlowSchema: Record<string, { client429: number; serverRejected: number }> = {};
+  for (const [fs, n] of attributable) {
+    if (!shared.has(fs)) byFlowSchema[fs] = { client429: n, serverRejected: rejectedIn(fs) };
+  }
+  return {
+    flowSchemas,
+    client429,
+    serverRejected,
+    server429,
+    agree: agrees(client429, serverRejected),
+    byFlowSchema,
+  };
+}

@@ -1,0 +1,26 @@
+export {
+  applyProfile,
+  planProfile,
+  planRestoreNow,
+  readFlowControl,
+  readSnapshotFile,
+  removeSnapshotFile,
+  restoreSnapshot,
+  withProfile,
+  writeSnapshotFile,
+  type AppliedProfile,
+  type ApplyOptions,
+  type ProfilePlan,
+} from './apply.js';
+export { apiserverArgsOf, assertFlagsApplicable, sameFlags } from './flags.js';
+export { profileJsonSchema } from './json-schema.js';
+export { loadProfileFile, parseProfile, ProfileError, type ParseProfileResult } from './load.js';
+export {
+  AUTOUPDATE_ANNOTATION,
+  formatActions,
+  planApply,
+  planRestore,
+  type Action,
+  type Snapshot,
+} from './plan.js';
+export { MANDATORY_NAMES, SUGGESTED, type Profile, type ProfileInput } from './schema.js';

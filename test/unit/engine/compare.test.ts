@@ -1,0 +1,34 @@
+import { expect, it } from 'vitest';
+import { comparisonTable } from '../../../src/cli/compare.js';
+import { summarise, type Comparison } from '../../../src/engine/compare.js';
+
+it('summarises repeated runs per profile against the baseline and prints them side by side', () => {
+  const runs = [
+    { profile: 'a', figures: { 't.429s': 0, 't.p99 ms': 10, same: 1 } },
+    { profile: 'b', figures: { 't.429s': 100, 't.p99 ms': 30, same: 1 } },
+    { profile: 'b', figures: { 't.429s': 120, 't.p99 ms': 20, same: 1 } },
+    { profile: 'a', figures: { 't.429s': 0, 't.p99 ms': 12, same: 1 } },
+  ];
+  const summary = summarise(['a', 'b'], runs);
+  expect(summary.baseline).toBe('a');
+  const throttled = summary.figures.find((f) => f.figure === 't.429s')!;
+  expect(throttled.byProfile.b).toMatchObject({ n: 2, mean: 110 });
+  // Two runs a side with no spread in a: one degree of freedom, t = 12.7: not significant.
+  expect(throttled.differences.b).toMatchObject({ diff: 110, relative: null, significant: false });
+  const comparison = {
+    scenario: 's',
+    status: 'completed',
+    repeat: 2,
+    order: ['a', 'b', 'b', 'a'],
+    runs,
+    profiles: [{ name: 'a' }, { name: 'b' }],
+    summary,
+  } as unknown as Comparison;
+  const table = comparisonTable(comparison);
+  expect(table[0]).toBe('s: completed, 4 run(s), order a b b a');
+  expect(table[1]).toMatch(/^figure\s+a \(baseline\)\s+b$/);
+  expect(table.some((l) => l.startsWith('same'))).toBe(false);
+  expect(table.find((l) => l.startsWith('t.429s'))).toBe(
+    't.429s    0 ±0          110 ±14.14 (+110 [-17.06, +237])',
+  );
+});
