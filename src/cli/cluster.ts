@@ -5,6 +5,7 @@ import {
   startLocalCluster,
   stopLocalCluster,
 } from '../cluster/index.js';
+import { kindOptions, kindUpHandler } from './kind.js';
 import { progress } from './output.js';
 
 const dirOption = {
@@ -63,8 +64,10 @@ export function clusterCommand(yargs: Argv): Argv {
             default: 180,
             describe: 'seconds to wait for /readyz',
           },
+          ...kindOptions,
         }),
       async (argv) => {
+        if (argv.provider === 'kind') return kindUpHandler(argv);
         const started = Date.now();
         const cluster = await startLocalCluster({
           dir: argv.dir,

@@ -1,6 +1,9 @@
 import yargs from 'yargs';
+import { checkCommand, checkHandler } from './check.js';
 import { clusterCommand } from './cluster.js';
+import { compareCommand, compareHandler } from './compare.js';
 import { printError } from './output.js';
+import { profileCommand } from './profile.js';
 import { reportCommand, reportHandler } from './report.js';
 import { runCommand, runHandler } from './run.js';
 import { validateCommand, validateHandler } from './validate.js';
@@ -24,6 +27,7 @@ export async function main(args: string[]): Promise<number> {
         'start, stop and inspect a local control plane (etcd + kube-apiserver)',
         clusterCommand,
       )
+      .command('profile', 'validate, diff, apply and restore APF profiles by hand', profileCommand)
       .command(
         'validate <file>',
         'check a scenario file and report every problem with its location',
@@ -38,7 +42,28 @@ export async function main(args: string[]): Promise<number> {
           code = await runHandler(argv);
         },
       )
-      .command('report <file>', 'render report.html, PNG charts and summary.md from a result.json', reportCommand, reportHandler)
+      .command(
+        'report <file>',
+        'render report.html, PNG charts and summary.md from a result.json',
+        reportCommand,
+        reportHandler,
+      )
+      .command(
+        'check',
+        'check results against budgets and a baseline; exit 3 when one is broken',
+        checkCommand,
+        async (argv) => {
+          code = await checkHandler(argv);
+        },
+      )
+      .command(
+        'compare <scenario>',
+        'run a scenario under several APF profiles and compare them side by side',
+        compareCommand,
+        async (argv) => {
+          code = await compareHandler(argv);
+        },
+      )
       .demandCommand(1, 'say which command; see --help')
       .strict()
       .recommendCommands()

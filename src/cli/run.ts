@@ -6,6 +6,8 @@ import { openTarget } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import type { RunResult } from '../report/result.js';
 import { loadScenarioFile } from '../scenario/index.js';
+import { checkOutputOptions, prepareRunCheck } from './check.js';
+import { interruptible } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { summaryLines } from './summary.js';
 
@@ -52,6 +54,13 @@ export function runCommand(y: Argv) {
         describe: 'kube-apiserver binary for the local control plane',
       },
       'etcd-bin': { type: 'string', describe: 'etcd binary for the local control plane' },
+      check: {
+        type: 'boolean',
+        default: false,
+        describe:
+          'after the run, check budgets (spec.budgets or --budget); exit 3 if one is broken',
+      },
+      ...checkOutputOptions,
     });
 }
 
@@ -72,18 +81,16 @@ export async function runHandler(argv: RunArgs): Promise<number> {
     set: argv.set,
   });
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
+  const check = argv.check
+    ? await prepareRunCheck(scenario, {
+        baselines: argv.baseline,
+        budget: argv.budget,
+        junit: argv.junit,
+        summary: argv.summary,
+      })
+    : undefined;
   const printer = progressPrinter({ quiet: argv.quiet });
-  const abort = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (abort.signal.aborted) {
-      process.stderr.write(`\n${signal} again: exiting without cleanup\n`);
-      process.exit(130);
-    }
-    printer.onPhase(`\n${signal}: stopping the load, draining and cleaning up (again to force)`);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const abort = interruptible(printer.onPhase);
   let result: RunResult;
   try {
     if (argv.kubeconfig === undefined) printer.onPhase('starting an ephemeral local control plane');
@@ -108,8 +115,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       await target.close();
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    abort.dispose();
   }
   await mkdir(out, { recursive: true });
   const file = join(out, 'result.json');
@@ -122,5 +128,5 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       `run failed: ${result.reason ?? 'unknown reason'} (partial result in ${file})`,
     );
   }
-  return 0;
+  return check === undefined ? 0 : check(file);
 }

@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ApfbenchError } from '../errors.js';
+import { dnsLabel } from '../scenario/fields.js';
+import { formatProblem, type Problem } from '../scenario/problems.js';
+import { API_VERSION } from '../scenario/schema.js';
+import { loadScenarioFile, validateYaml } from '../scenario/index.js';
+import { budgetsSchema, type Budget } from './budget-schema.js';
+
+export const budgetFileSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('Budget'),
+    metadata: z.strictObject({ name: dnsLabel, description: z.string().optional() }),
+    spec: z.strictObject({ budgets: budgetsSchema.min(1) }),
+  })
+  .meta({ title: 'apfbench Budget', description: 'Budgets for `apfbench check`.' });
+
+export type BudgetFile = z.output<typeof budgetFileSchema>;
+
+export class BudgetError extends ApfbenchError {
+  override readonly name = 'BudgetError';
+  readonly problems: readonly Problem[];
+
+  constructor(problems: readonly Problem[]) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(
+      'APFBENCH_INVALID_BUDGET',
+      `invalid budget file (${count}):\n${problems.map(formatProblem).join('\n')}`,
+      {
+        kind: 'invalid-input',
+        hint: 'A budget is "<path> <op> <value>" or { metric, maxIncrease | maxDecrease }; the grammar is in docs/ci.md.',
+      },
+    );
+    this.problems = problems;
+  }
+}
+
+/** Pure: validates a Budget file's text; `file` is only used in problems. */
+export function parseBudgetFile(
+  text: string,
+  file: string,
+): { ok: true; budgets: Budget[] } | { ok: false; problems: Problem[] } {
+  const result = validateYaml(budgetFileSchema, text, file);
+  return result.ok ? { ok: true, budgets: result.value.spec.budgets } : result;
+}
+
+/**
+ * The budgets of a file: a `kind: Budget` file, or a scenario's `spec.budgets`. Throws
+ * BudgetError (or ScenarioError) listing every problem with its location.
+ */
+export async function loadBudgets(file: string): Promise<Budget[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new BudgetError([
+      { file, line: 0, column: 0, path: '', message: `cannot read the file (${reason})` },
+    ]);
+  }
+  let kind: unknown;
+  try {
+    kind = (parse(text) as { kind?: unknown } | null)?.kind;
+  } catch {
+    // validateYaml reports the syntax error with its location.
+  }
+  if (kind === 'Scenario') {
+    const scenario = await loadScenarioFile(file);
+    const budgets = scenario.spec.budgets ?? [];
+    if (budgets.length === 0) {
+      throw new BudgetError([
+        { file, line: 0, column: 0, path: 'spec.budgets', message: 'the scenario has no budgets' },
+      ]);
+    }
+    return budgets;
+  }
+  const parsed = parseBudgetFile(text, file);
+  if (!parsed.ok) throw new BudgetError(parsed.problems);
+  return parsed.budgets;
+}

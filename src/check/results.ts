@@ -1,0 +1,118 @@
+// Reading the runs a check compares: result.json files, and comparison.json files (from
+// `apfbench compare`) that hold several runs, possibly under several profiles and with repeats.
+import { readFile } from 'node:fs/promises';
+import { ApfbenchError } from '../errors.js';
+import { RESULT_SCHEMA_VERSION, type RunResult } from '../report/result.js';
+
+export interface LoadedRun {
+  /** Where it came from: the file, and the run's index and profile when it was one of several. */
+  readonly source: string;
+  readonly profile: string | undefined;
+  readonly result: RunResult;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const looksLikeResult = (v: unknown): v is Record<string, unknown> =>
+  isRecord(v) && 'schemaVersion' in v && isRecord(v.actors) && 'scenario' in v;
+
+function profileName(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (!isRecord(v)) return undefined;
+  if (typeof v.name === 'string') return v.name;
+  if (isRecord(v.metadata) && typeof v.metadata.name === 'string') return v.metadata.name;
+  return undefined;
+}
+
+/**
+ * Every run in a parsed JSON document: the document itself when it is a result, else results
+ * found in it (a comparison's runs), each with the profile it ran under when the result or the
+ * entry wrapping it says so.
+ */
+export function runsIn(doc: unknown): { result: Record<string, unknown>; profile?: string }[] {
+  if (looksLikeResult(doc)) {
+    const profile = profileName(doc.profile);
+    return [profile === undefined ? { result: doc } : { result: doc, profile }];
+  }
+  const found: { result: Record<string, unknown>; profile?: string }[] = [];
+  const walk = (node: unknown, depth: number, inherited: string | undefined) => {
+    if (depth > 5) return;
+    if (looksLikeResult(node)) {
+      const profile = profileName(node.profile) ?? inherited;
+      found.push(profile === undefined ? { result: node } : { result: node, profile });
+      return;
+    }
+    if (Array.isArray(node)) node.forEach((n) => walk(n, depth + 1, inherited));
+    else if (isRecord(node)) {
+      const here = profileName(node.profile) ?? inherited;
+      for (const value of Object.values(node)) walk(value, depth + 1, here);
+    }
+  };
+  walk(doc, 0, undefined);
+  return found;
+}
+
+const invalid = (message: string, hint?: string) =>
+  new ApfbenchError('APFBENCH_INVALID_RESULT', message, { kind: 'invalid-input', hint });
+
+/**
+ * Loads `FILE` or `FILE#PROFILE` (only the runs of that profile in a comparison). Refuses a
+ * result whose schemaVersion this apfbench does not read.
+ */
+export async function loadRuns(spec: string): Promise<LoadedRun[]> {
+  const hash = spec.lastIndexOf('#');
+  const file = hash > 0 ? spec.slice(0, hash) : spec;
+  const wanted = hash > 0 ? spec.slice(hash + 1) : undefined;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw invalid(
+      `${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw invalid(
+      `${file}: not JSON (${(error as Error).message})`,
+      'Give a result.json or a comparison.json.',
+    );
+  }
+  let runs = runsIn(doc);
+  if (runs.length === 0) {
+    throw invalid(
+      `${file}: holds no apfbench result (no object with schemaVersion, scenario and actors)`,
+      'Give a result.json written by `apfbench run` or a comparison.json written by `apfbench compare`.',
+    );
+  }
+  const profiles = [...new Set(runs.map((r) => r.profile ?? '(none)'))];
+  if (wanted !== undefined) {
+    runs = runs.filter((r) => r.profile === wanted);
+    if (runs.length === 0) {
+      throw invalid(`${file}: no run under profile "${wanted}" (profiles: ${profiles.join(', ')})`);
+    }
+  } else if (profiles.length > 1) {
+    throw invalid(
+      `${file}: holds runs under several profiles (${profiles.join(', ')}); say which one to check`,
+      `Name it after the file, e.g. ${file}#${profiles[0] ?? 'PROFILE'}.`,
+    );
+  }
+  return runs.map((run, i) => {
+    const version = run.result.schemaVersion;
+    const where = runs.length > 1 ? `${file}[${i}]` : file;
+    if (version !== RESULT_SCHEMA_VERSION) {
+      throw invalid(
+        `${where}: result schemaVersion ${JSON.stringify(version)} is not one this apfbench reads (${RESULT_SCHEMA_VERSION})`,
+        'Check results with the apfbench version that wrote them, or re-run the baseline with this one.',
+      );
+    }
+    return {
+      source: where,
+      profile: run.profile,
+      result: run.result as unknown as RunResult,
+    };
+  });
+}
