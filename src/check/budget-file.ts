@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ApfbenchError } from '../errors.js';
 import { dnsLabel } from '../scenario/fields.js';
-import { formatProblem, type Problem } from '../scenario/problems.js';
+import { InvalidFileError, readInputFile, type Problem } from '../scenario/problems.js';
 import { API_VERSION } from '../scenario/schema.js';
 import { loadScenarioFile, validateYaml } from '../scenario/index.js';
 import { budgetsSchema, type Budget } from './budget-schema.js';
@@ -19,21 +17,16 @@ export const budgetFileSchema = z
 
 export type BudgetFile = z.output<typeof budgetFileSchema>;
 
-export class BudgetError extends ApfbenchError {
+export class BudgetError extends InvalidFileError {
   override readonly name = 'BudgetError';
-  readonly problems: readonly Problem[];
 
   constructor(problems: readonly Problem[]) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     super(
       'APFBENCH_INVALID_BUDGET',
-      `invalid budget file (${count}):\n${problems.map(formatProblem).join('\n')}`,
-      {
-        kind: 'invalid-input',
-        hint: 'A budget is "<path> <op> <value>" or { metric, maxIncrease | maxDecrease }; the grammar is in docs/ci.md.',
-      },
+      'budget file',
+      problems,
+      'A budget is "<path> <op> <value>" or { metric, maxIncrease | maxDecrease }; the grammar is in docs/ci.md.',
     );
-    this.problems = problems;
   }
 }
 
@@ -51,15 +44,9 @@ export function parseBudgetFile(
  * BudgetError (or ScenarioError) listing every problem with its location.
  */
 export async function loadBudgets(file: string): Promise<Budget[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new BudgetError([
-      { file, line: 0, column: 0, path: '', message: `cannot read the file (${reason})` },
-    ]);
-  }
+  const read = await readInputFile(file);
+  if (!read.ok) throw new BudgetError(read.problems);
+  const { text } = read;
   let kind: unknown;
   try {
     kind = (parse(text) as { kind?: unknown } | null)?.kind;

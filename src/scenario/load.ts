@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Overrides } from './overrides.js';
-import { ScenarioError, type Problem } from './problems.js';
+import { readInputFile, ScenarioError, type Problem } from './problems.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { validateYaml } from './validate.js';
 
@@ -19,16 +18,9 @@ export function parseScenario(
 
 /** Reads and validates a scenario file; throws ScenarioError listing every problem. */
 export async function loadScenarioFile(path: string, overrides: Overrides = {}): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ScenarioError([
-      { file: path, line: 0, column: 0, path: '', message: `cannot read the file (${reason})` },
-    ]);
-  }
-  const result = parseScenario(text, path, overrides);
+  const read = await readInputFile(path);
+  if (!read.ok) throw new ScenarioError(read.problems);
+  const result = parseScenario(read.text, path, overrides);
   if (!result.ok) throw new ScenarioError(result.problems);
   return result.scenario;
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { ApfbenchError } from '../errors.js';
 
@@ -41,22 +42,45 @@ const DEFAULT_HINT =
   'Each line names the file, line and column, the field and what is wrong with it. ' +
   'Editors can check scenario files as you type with schema/scenario.schema.json.';
 
-/** Invalid scenario input: the command layer reports it with exit code 2. */
-export class ScenarioError extends ApfbenchError {
-  override readonly name = 'ScenarioError';
+/**
+ * An input file (scenario, profile, budget) with problems: the message lists every one with its
+ * location. The command layer reports it with exit code 2.
+ */
+export class InvalidFileError extends ApfbenchError {
   readonly problems: readonly Problem[];
 
-  constructor(problems: readonly Problem[], hint = DEFAULT_HINT) {
+  constructor(code: string, what: string, problems: readonly Problem[], hint: string) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(
-      'APFBENCH_INVALID_SCENARIO',
-      `invalid scenario (${count}):\n${problems.map(formatProblem).join('\n')}`,
-      {
-        kind: 'invalid-input',
-        hint,
-      },
-    );
+    super(code, `invalid ${what} (${count}):\n${problems.map(formatProblem).join('\n')}`, {
+      kind: 'invalid-input',
+      hint,
+    });
     this.problems = problems;
+  }
+}
+
+export class ScenarioError extends InvalidFileError {
+  override readonly name = 'ScenarioError';
+
+  constructor(problems: readonly Problem[], hint = DEFAULT_HINT) {
+    super('APFBENCH_INVALID_SCENARIO', 'scenario', problems, hint);
+  }
+}
+
+/** Reads an input file as text; a file that cannot be read is a problem like any other. */
+export async function readInputFile(
+  path: string,
+): Promise<{ ok: true; text: string } | { ok: false; problems: Problem[] }> {
+  try {
+    return { ok: true, text: await readFile(path, 'utf8') };
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    return {
+      ok: false,
+      problems: [
+        { file: path, line: 0, column: 0, path: '', message: `cannot read the file (${reason})` },
+      ],
+    };
   }
 }
 
