@@ -31,8 +31,8 @@ spec:
       type: controller
       identity: system:serviceaccount:apfbench:ctrl-{i}
       count: 6
-      rate: 10/s
-      objects: 3
+      rate: 20/s
+      objects: 1
       objectSize: 1Ki
 `);
   const before = await scrapeMetrics(env.target.run.admin);
@@ -50,7 +50,8 @@ spec:
       ` p99 ${conflicts.retriesPerWrite.p99} max ${conflicts.retriesPerWrite.max}; server PUT 409 ${server['PUT configmaps 409']}` +
       `; watch p50 ${watch.latencyMs.p50} ms p99 ${watch.latencyMs.p99} ms, lost ${watch.lost}`,
   );
-  expect(conflicts.count409).toBeGreaterThan(10);
+  // Six writers on one object: how many collide depends on timing, that some do does not.
+  expect(conflicts.count409).toBeGreaterThan(0);
   expect(group.requests.byKey['update configmaps 409']).toBe(conflicts.count409);
   expect(server['PUT configmaps 409']).toBe(conflicts.count409);
   expect(server['PUT configmaps 200']).toBe(conflicts.writes);
