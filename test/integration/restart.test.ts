@@ -1,10 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
+import type { ControllerSections } from '../../src/actors/controller.js';
 import { runScenario } from '../../src/engine/coordinator.js';
+import type { HeartbeatsSection } from '../../src/metrics/heartbeats.js';
 import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
-const env = useLocalTarget();
+const env = useLocalTarget({
+  extraTenants: [
+    'system:serviceaccount:apfbench:restart-ctrl-0',
+    'system:serviceaccount:apfbench:restart-ctrl-1',
+  ],
+});
 
 it('keeps going through an API server restart and records the outage in the timeline', async () => {
   const scenario = scenarioFromYaml(`
@@ -54,4 +61,54 @@ spec:
   expect(last.length).toBeGreaterThan(0);
   for (const r of last) expect(r.errorsByCode).toEqual({});
   expect(result.cleanup.errors).toEqual([]);
+});
+
+it('kubelets resume their heartbeats and controllers their watches after a restart', async () => {
+  const scenario = scenarioFromYaml(`
+apiVersion: apfbench.dev/v1alpha1
+kind: Scenario
+metadata: { name: restart-actors }
+spec:
+  duration: 20s
+  actors:
+    - name: kubelets
+      type: kubelet
+      identity: system:node:node-{i}
+      count: 4
+      renewInterval: 2s
+      leaseDuration: 20s
+    - name: ctrl
+      type: controller
+      identity: system:serviceaccount:apfbench:restart-ctrl-{i}
+      count: 2
+      rate: 5/s
+      objects: 2
+      writersPerObject: 1
+`);
+  const restart = (async () => {
+    await sleep(7000);
+    await env.cluster.restartApiserver({ downMs: 2000 });
+  })();
+  const result = await runScenario(scenario, env.target.run, { drainMs: 10_000 });
+  await restart;
+
+  expect(result.status).toBe('completed');
+  const heartbeats = (result.actors.kubelets as unknown as { heartbeats: HeartbeatsSection })
+    .heartbeats;
+  // The outage shows as late renewals (gap > 1.5 × 2 s) but no node went past its 20 s lease.
+  expect(heartbeats.late).toBeGreaterThanOrEqual(4);
+  expect(heartbeats.missed).toBe(0);
+  expect(heartbeats.gapMs.max).toBeGreaterThan(3000);
+  // Renewals resumed: most of the 4 × 10 intended renewals happened.
+  expect(heartbeats.renewals).toBeGreaterThanOrEqual(28);
+  const watch = (result.actors.ctrl as unknown as ControllerSections).watch;
+  expect(watch.restarts + watch.relists).toBeGreaterThanOrEqual(1);
+  // Writes after the restart reached the watchers again.
+  const rows = result.timeline.filter((r) => r.group === 'ctrl' && r.t >= 14);
+  expect(rows.reduce((n, r) => n + r.completed, 0)).toBeGreaterThan(20);
+  for (const r of rows) expect(r.errorsByCode).toEqual({});
+  const kubeletRows = result.timeline.filter((r) => r.group === 'kubelets');
+  expect(
+    kubeletRows.some((r) => Object.keys(r.errorsByCode).some((c) => c.startsWith('error:'))),
+  ).toBe(true);
 });
