@@ -456,3 +456,35 @@ export async function startMetricsSampler(
     stop: () => (result ??= finish()),
   };
 }
+
+/** apfbench's verbs as `apiserver_request_total` names them. */
+const SERVER_VERBS: Readonly<Record<string, string>> = {
+  get: 'GET',
+  list: 'LIST',
+  watch: 'WATCH',
+  create: 'POST',
+  update: 'PUT',
+  patch: 'PATCH',
+  apply: 'APPLY',
+  delete: 'DELETE',
+  deletecollection: 'DELETECOLLECTION',
+};
+
+/**
+ * A result's `byKey` (`"<verb> <resource> <code>"`, apfbench's verbs) in the form of
+ * `requestCountsByVerbResourceCode`, so that client and server counts compare key by key.
+ * `resource` keeps only that resource's keys.
+ */
+export function clientCountsAsServer(
+  byKey: Readonly<Record<string, number>>,
+  resource?: string,
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [key, n] of Object.entries(byKey)) {
+    const [verb = '', res = '', code = ''] = key.split(' ');
+    if (resource !== undefined && res !== resource) continue;
+    const k = `${SERVER_VERBS[verb] ?? verb.toUpperCase()} ${res} ${code}`;
+    counts[k] = (counts[k] ?? 0) + n;
+  }
+  return counts;
+}

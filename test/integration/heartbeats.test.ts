@@ -5,6 +5,7 @@ import { localRunTarget, type OpenTarget } from '../../src/engine/target.js';
 import { resources } from '../../src/kube/index.js';
 import {
   ServerMetric,
+  clientCountsAsServer,
   counterDelta,
   requestCountsByVerbResourceCode,
   scrapeMetrics,
@@ -32,15 +33,6 @@ afterAll(async () => {
   await target?.close();
   await cluster?.stop();
 });
-
-/** Kubelet verbs as apiserver_request_total names them. */
-const serverVerb: Record<string, string> = {
-  get: 'GET',
-  list: 'LIST',
-  create: 'POST',
-  update: 'PUT',
-  patch: 'PATCH',
-};
 
 it(`${KUBELETS} kubelets renew every ${RENEW_S} s for ${DURATION_S} s: on time, counted by the server, cleaned up`, async () => {
   const scenario = scenarioFromYaml(`
@@ -87,13 +79,7 @@ spec:
   // own identity Lease in kube-system through its loopback client, which apiserver_request_total
   // counts with ours: a PUT every 10 s, and a LIST and DELETE when it collects expired ones.
   // Nodes may not LIST leases at all (Node authorizer), so those are never the kubelets'.
-  const client: Record<string, number> = {};
-  for (const [key, n] of Object.entries(kubelets.requests.byKey)) {
-    const [verb, resource, code] = key.split(' ');
-    if (resource !== 'leases') continue;
-    const k = `${serverVerb[verb!]} leases ${code}`;
-    client[k] = (client[k] ?? 0) + n;
-  }
+  const client = clientCountsAsServer(kubelets.requests.byKey, 'leases');
   expect(client).toEqual({
     'GET leases 404': KUBELETS,
     'POST leases 201': KUBELETS,

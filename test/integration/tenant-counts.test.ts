@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/coordinator.js';
 import { resources } from '../../src/kube/index.js';
 import {
+  clientCountsAsServer,
   requestCountsByVerbResourceCode,
   scrapeMetrics,
 } from '../../src/metrics/server-metrics.js';
@@ -9,16 +10,6 @@ import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
 const env = useLocalTarget();
-
-/** Scenario verbs as the API server's apiserver_request_total names them. */
-const serverVerb: Record<string, string> = {
-  get: 'GET',
-  list: 'LIST',
-  create: 'POST',
-  update: 'PUT',
-  patch: 'PATCH',
-  delete: 'DELETE',
-};
 
 it('sends 200/s for 20 s on schedule, and every request is one the server counted', async () => {
   // No fixtures and no cleanup inside the run: only the tenant touches ConfigMaps
@@ -60,12 +51,7 @@ spec:
   expect(q.dropped).toBe(0);
   expect(q.total).toBe(q.sent);
 
-  const client: Record<string, number> = {};
-  for (const [key, n] of Object.entries(q.byKey)) {
-    const [verb, resource, code] = key.split(' ');
-    const k = `${serverVerb[verb!]} ${resource} ${code}`;
-    client[k] = (client[k] ?? 0) + n;
-  }
+  const client = clientCountsAsServer(q.byKey);
   const server = Object.fromEntries(
     Object.entries(
       requestCountsByVerbResourceCode(before, after, { resource: 'configmaps' }),

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePrometheusText } from '../../../src/metrics/prometheus.js';
 import {
   ServerMetric,
+  clientCountsAsServer,
   counterDelta,
   flowControlPoint,
   flowControlSummary,
@@ -337,5 +338,27 @@ describe('flowControlPoint', () => {
       dispatchedTotal: 192,
       rejectedTotal: 208,
     });
+  });
+});
+
+describe('clientCountsAsServer', () => {
+  it('renames verbs as apiserver_request_total does and sums by key', () => {
+    const byKey = {
+      'get configmaps 200': 5,
+      'list configmaps 200': 2,
+      'create configmaps 201': 3,
+      'update configmaps 409': 1,
+      'patch leases 200': 4,
+      'delete configmaps 404': 1,
+    };
+    expect(clientCountsAsServer(byKey)).toEqual({
+      'GET configmaps 200': 5,
+      'LIST configmaps 200': 2,
+      'POST configmaps 201': 3,
+      'PUT configmaps 409': 1,
+      'PATCH leases 200': 4,
+      'DELETE configmaps 404': 1,
+    });
+    expect(clientCountsAsServer(byKey, 'leases')).toEqual({ 'PATCH leases 200': 4 });
   });
 });
