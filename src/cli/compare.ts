@@ -3,10 +3,17 @@ import type { Argv } from 'yargs';
 import { compareProfiles, type Comparison } from '../engine/compare.js';
 import { ApfbenchError } from '../errors.js';
 import { loadProfileFile } from '../profile/index.js';
+import { readReportInput } from '../report/index.js';
 import { loadScenarioFile } from '../scenario/index.js';
 import { interruptible } from './interrupt.js';
 import { progressPrinter } from './progress.js';
-import { defaultOutDir, scenarioOverrideOptions } from './run.js';
+import {
+  defaultOutDir,
+  scenarioOverrideOptions,
+  targetOptions,
+  targetOptionsOf,
+  writeReportQuietly,
+} from './options.js';
 
 export function compareCommand(y: Argv) {
   return y
@@ -32,24 +39,7 @@ export function compareCommand(y: Argv) {
           'actor group whose latency is compared with the --noisy one given at the same position',
       },
       noisy: { type: 'string', array: true, default: [] as string[], describe: 'see --victim' },
-      kubeconfig: {
-        type: 'string',
-        describe: 'cluster to load; default: an ephemeral local control plane per flag set',
-      },
-      context: { type: 'string', describe: 'kubeconfig context' },
-      identities: { type: 'string', describe: 'identities file with per-user tokens' },
-      'allow-remote': { type: 'boolean', default: false, describe: 'allow a non-loopback target' },
-      out: {
-        type: 'string',
-        describe: 'output directory (default results/<timestamp>-<scenario>-compare)',
-      },
-      workers: { type: 'number', describe: 'worker threads' },
-      quiet: { type: 'boolean', default: false, describe: 'no progress output' },
-      'apiserver-bin': {
-        type: 'string',
-        describe: 'kube-apiserver binary for the local control plane',
-      },
-      'etcd-bin': { type: 'string', describe: 'etcd binary for the local control plane' },
+      ...targetOptions,
     });
 }
 
@@ -92,15 +82,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     comparison = await compareProfiles(scenario, profiles, {
       out,
       repeat: argv.repeat,
-      target: {
-        kubeconfig: argv.kubeconfig,
-        context: argv.context,
-        identitiesFile: argv.identities,
-        allowRemote: argv['allow-remote'],
-        apiserverBin: argv['apiserver-bin'],
-        etcdBin: argv['etcd-bin'],
-        onProgress: printer.onPhase,
-      },
+      target: targetOptionsOf(argv, printer.onPhase),
       signal: abort.signal,
       workers: argv.workers,
       latencyPairs: argv.victim.map((victim, i) => ({ victim, noisy: argv.noisy[i]! })),
@@ -111,9 +93,12 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     printer.done();
     abort.dispose();
   }
-  process.stdout.write(
-    `${comparisonTable(comparison).join('\n')}\ncomparison: ${join(out, 'comparison.json')}\n`,
-  );
+  const file = join(out, 'comparison.json');
+  process.stdout.write(`${comparisonTable(comparison).join('\n')}\ncomparison: ${file}\n`);
+  // From the files just written, as `apfbench report comparison.json` would: one code path.
+  if (argv.report && comparison.runs.length > 0) {
+    await writeReportQuietly(() => readReportInput(file), out, file);
+  }
   if (comparison.status === 'aborted') return 130;
   if (comparison.status === 'failed') {
     throw new ApfbenchError(

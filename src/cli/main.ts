@@ -36,7 +36,7 @@ export async function main(args: string[]): Promise<number> {
       )
       .command(
         'run <scenario>',
-        'run a scenario and write result.json',
+        'run a scenario (optionally under an APF --profile) and write result.json and its report',
         runCommand,
         async (argv) => {
           code = await runHandler(argv);
@@ -44,7 +44,7 @@ export async function main(args: string[]): Promise<number> {
       )
       .command(
         'report <file>',
-        'render report.html, PNG charts and summary.md from a result.json',
+        'render report.html, PNG charts and summary.md from a result.json or comparison.json',
         reportCommand,
         reportHandler,
       )

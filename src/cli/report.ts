@@ -7,7 +7,8 @@ export function reportCommand(y: Argv) {
     .positional('file', {
       type: 'string',
       demandOption: true,
-      describe: 'result.json written by apfbench run',
+      describe:
+        'result.json written by apfbench run, or comparison.json written by apfbench compare',
     })
     .options({
       out: { type: 'string', describe: 'output directory (default: the directory of FILE)' },
@@ -22,7 +23,10 @@ export function reportCommand(y: Argv) {
 
 type ReportArgs = Awaited<ReturnType<ReturnType<typeof reportCommand>['parseAsync']>>;
 
-/** `apfbench report`: report.html, summary.md and PNG charts, each path printed as written. */
+/**
+ * `apfbench report`: report.html, summary.md and PNG charts of a run or a comparison (the
+ * profiles side by side), each path printed as written.
+ */
 export async function reportHandler(argv: ReportArgs): Promise<void> {
   const model = await readReportInput(argv.file);
   await writeReport(model, argv.out ?? dirname(argv.file), {

@@ -1,59 +1,37 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import { runScenarioUnderProfile } from '../engine/compare.js';
 import { runScenario } from '../engine/coordinator.js';
 import { openTarget } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
+import { apiserverArgsOf, assertFlagsApplicable, loadProfileFile } from '../profile/index.js';
+import { buildRunReport } from '../report/index.js';
 import type { RunResult } from '../report/result.js';
 import { loadScenarioFile } from '../scenario/index.js';
 import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
+import {
+  defaultOutDir,
+  scenarioOverrideOptions,
+  targetOptions,
+  targetOptionsOf,
+  writeReportQuietly,
+} from './options.js';
 import { progressPrinter } from './progress.js';
 import { summaryLines } from './summary.js';
-
-export const scenarioOverrideOptions = {
-  duration: { type: 'string', describe: 'override spec.duration, e.g. 10s' },
-  set: {
-    type: 'string',
-    array: true,
-    default: [] as string[],
-    describe: 'override a field: path=value, e.g. spec.actors[0].rate=50/s',
-  },
-} as const;
 
 export function runCommand(y: Argv) {
   return y
     .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file' })
     .options({
       ...scenarioOverrideOptions,
-      kubeconfig: {
+      profile: {
         type: 'string',
-        describe: 'cluster to load; default: an ephemeral local control plane',
+        describe:
+          'APF profile file to apply for the run and restore after it (API-server flags only on the local control plane)',
       },
-      context: { type: 'string', describe: 'kubeconfig context' },
-      identities: {
-        type: 'string',
-        describe: 'identities file with per-user tokens (default: next to the kubeconfig)',
-      },
-      'allow-remote': {
-        type: 'boolean',
-        default: false,
-        describe: 'allow load on a target that is not loopback',
-      },
-      out: {
-        type: 'string',
-        describe: 'output directory (default results/<timestamp>-<scenario>)',
-      },
-      workers: {
-        type: 'number',
-        describe: 'worker threads (default: scenario, else half the cores, at most 4)',
-      },
-      quiet: { type: 'boolean', default: false, describe: 'no progress output' },
-      'apiserver-bin': {
-        type: 'string',
-        describe: 'kube-apiserver binary for the local control plane',
-      },
-      'etcd-bin': { type: 'string', describe: 'etcd binary for the local control plane' },
+      ...targetOptions,
       check: {
         type: 'boolean',
         default: false,
@@ -66,20 +44,24 @@ export function runCommand(y: Argv) {
 
 type RunArgs = Awaited<ReturnType<ReturnType<typeof runCommand>['parseAsync']>>;
 
-export function defaultOutDir(scenarioName: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return join('results', `${stamp}-${scenarioName}`);
-}
-
 /**
- * `apfbench run`: Ctrl-C (SIGINT) or SIGTERM stops the load, drains, deletes
- * the run's objects and still writes result.json, then exits 130.
+ * `apfbench run`: Ctrl-C (SIGINT) or SIGTERM stops the load, drains, deletes the run's objects,
+ * restores the flowcontrol objects a --profile changed, and still writes result.json (and the
+ * report), then exits 130.
  */
 export async function runHandler(argv: RunArgs): Promise<number> {
   const scenario = await loadScenarioFile(argv.scenario, {
     ...(argv.duration === undefined ? {} : { duration: argv.duration }),
     set: argv.set,
   });
+  const profile =
+    argv.profile === undefined
+      ? undefined
+      : { file: argv.profile, profile: await loadProfileFile(argv.profile) };
+  // Before anything starts: flags cannot be set on a cluster apfbench did not start.
+  if (profile !== undefined) {
+    assertFlagsApplicable(profile.profile, argv.kubeconfig === undefined, profile.file);
+  }
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
   const check = argv.check
     ? await prepareRunCheck(scenario, {
@@ -90,26 +72,42 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       })
     : undefined;
   const printer = progressPrinter({ quiet: argv.quiet });
-  const abort = interruptible(printer.onPhase);
+  const abort = interruptible(
+    printer.onPhase,
+    profile === undefined
+      ? undefined
+      : 'stopping the load, draining, cleaning up and restoring the flowcontrol objects',
+  );
   let result: RunResult;
   try {
-    if (argv.kubeconfig === undefined) printer.onPhase('starting an ephemeral local control plane');
+    const apiserverArgs = profile === undefined ? [] : apiserverArgsOf(profile.profile);
+    if (argv.kubeconfig === undefined) {
+      printer.onPhase(
+        `starting an ephemeral local control plane${apiserverArgs.length > 0 ? ` with --${apiserverArgs.join(' --')}` : ''}`,
+      );
+    }
     const target = await openTarget(scenario, {
-      kubeconfig: argv.kubeconfig,
-      context: argv.context,
-      identitiesFile: argv.identities,
-      allowRemote: argv['allow-remote'],
-      apiserverBin: argv['apiserver-bin'],
-      etcdBin: argv['etcd-bin'],
-      onProgress: printer.onPhase,
+      ...targetOptionsOf(argv, printer.onPhase),
+      apiserverArgs,
     });
     try {
-      result = await runScenario(scenario, target.run, {
+      const runOpts = {
         signal: abort.signal,
         workers: argv.workers,
         onProgress: printer.onProgress,
         onPhase: printer.onPhase,
-      });
+      };
+      if (profile === undefined) {
+        result = await runScenario(scenario, target.run, runOpts);
+      } else {
+        // The snapshot is written before anything changes: after a second Ctrl-C,
+        // `apfbench profile restore --snapshot <out>/profile-snapshot.json` undoes the profile.
+        await mkdir(out, { recursive: true });
+        result = await runScenarioUnderProfile(scenario, target.run, profile, {
+          ...runOpts,
+          snapshotFile: join(out, 'profile-snapshot.json'),
+        });
+      }
     } finally {
       printer.done();
       await target.close();
@@ -121,6 +119,8 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   const file = join(out, 'result.json');
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${summaryLines(result).join('\n')}\nresult: ${file}\n`);
+  if (argv.report)
+    await writeReportQuietly(() => Promise.resolve(buildRunReport(result)), out, file);
   if (result.status === 'aborted') return 130;
   if (result.status === 'failed') {
     throw new ApfbenchError(

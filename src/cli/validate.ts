@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { loadScenarioFile } from '../scenario/index.js';
-import { scenarioOverrideOptions } from './run.js';
+import { scenarioOverrideOptions } from './options.js';
 
 export function validateCommand(y: Argv) {
   return y

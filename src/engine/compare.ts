@@ -18,13 +18,24 @@ import {
   withProfile,
   type Profile,
 } from '../profile/index.js';
-import type { RunResult } from '../report/result.js';
+import {
+  COMPARISON_SCHEMA_VERSION,
+  type Comparison,
+  type ComparisonRun,
+  type RunResult,
+} from '../report/result.js';
 import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
-import { runScenario, type Progress } from './coordinator.js';
+import { runScenario, type Progress, type RunOptions, type RunTarget } from './coordinator.js';
 import { openTarget, type OpenTarget, type TargetOptions } from './target.js';
 
-export const COMPARISON_SCHEMA_VERSION = 1;
+// The format lives with RunResult, which reports read; re-exported for the engine's callers.
+export {
+  COMPARISON_SCHEMA_VERSION,
+  type Comparison,
+  type ComparisonRun,
+  type FigureSummary,
+} from '../report/result.js';
 
 export interface ProfileEntry {
   readonly profile: Profile;
@@ -43,40 +54,6 @@ export interface CompareOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Called after each run, with where its result was written. */
   readonly onRun?: (run: ComparisonRun, result: RunResult) => void;
-}
-
-export interface ComparisonRun {
-  readonly index: number;
-  readonly profile: string;
-  /** 0-based repeat of this profile. */
-  readonly repeat: number;
-  readonly status: RunResult['status'];
-  /** result.json of the run, relative to comparison.json. */
-  readonly result: string;
-  /** The figures the summary compares (see `runFigures`). */
-  readonly figures: Readonly<Record<string, number>>;
-}
-
-export interface FigureSummary {
-  readonly figure: string;
-  readonly byProfile: Readonly<Record<string, Sample>>;
-  /** Each profile but the baseline against the baseline. */
-  readonly differences: Readonly<Record<string, Difference>>;
-}
-
-export interface Comparison {
-  readonly schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
-  readonly tool: { readonly name: 'apfbench'; readonly version: string };
-  readonly scenario: string;
-  readonly createdAt: string;
-  readonly status: 'completed' | 'aborted' | 'failed';
-  readonly reason?: string;
-  readonly repeat: number;
-  readonly profiles: readonly { name: string; file: string; apiserverArgs: readonly string[] }[];
-  /** The profile of each run, in the order they ran. */
-  readonly order: readonly string[];
-  readonly runs: readonly ComparisonRun[];
-  readonly summary: { readonly baseline: string; readonly figures: readonly FigureSummary[] };
 }
 
 /**
@@ -147,6 +124,42 @@ export function summarise(
   return { baseline, figures };
 }
 
+/**
+ * One run of `scenario` under a profile: applies it (snapshot first, written to `snapshotFile`
+ * when given), runs, and restores the snapshot after the run, also after a failure or an abort
+ * (`opts.signal`). The result records the profile and what applying it changed. The caller
+ * checks beforehand that the target can take the profile's flags (`assertFlagsApplicable`) and
+ * opens the target with them. Used by `compare` for each of its runs and by `run --profile`.
+ */
+export async function runScenarioUnderProfile(
+  scenario: Scenario,
+  run: RunTarget,
+  { profile, file }: ProfileEntry,
+  opts: Omit<RunOptions, 'profile'> & { readonly snapshotFile?: string },
+): Promise<RunResult> {
+  const { snapshotFile, ...runOpts } = opts;
+  return withProfile(
+    run.admin,
+    profile,
+    (applied) =>
+      runScenario(scenario, run, {
+        ...runOpts,
+        profile: {
+          name: profile.metadata.name,
+          file,
+          spec: profile.spec,
+          changes: formatActions(applied.actions.filter((a) => a.op !== 'unchanged')).filter(
+            (line) => !line.startsWith(' '),
+          ),
+        },
+      }),
+    {
+      ...(opts.onPhase === undefined ? {} : { onPhase: opts.onPhase }),
+      ...(snapshotFile === undefined ? {} : { snapshotFile }),
+    },
+  );
+}
+
 /** Refuses before anything runs: duplicate names, or flags on a cluster apfbench does not start. */
 function checkProfiles(profiles: readonly ProfileEntry[], local: boolean): void {
   const seen = new Set<string>();
@@ -198,7 +211,7 @@ export async function compareProfiles(
         reason = 'interrupted';
         break;
       }
-      const { profile, file } = profiles[which]!;
+      const { profile } = profiles[which]!;
       const name = profile.metadata.name;
       const args = apiserverArgsOf(profile);
       if (open === undefined || (local && !sameFlags(open.args, args))) {
@@ -224,27 +237,14 @@ export async function compareProfiles(
       );
       const dir = join('runs', `${String(index + 1).padStart(2, '0')}-${name}`);
       await mkdir(join(opts.out, dir), { recursive: true });
-      const result = await withProfile(
-        run.admin,
-        profile,
-        (applied) =>
-          runScenario(scenario, run, {
-            ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-            workers: opts.workers,
-            ...(opts.latencyPairs === undefined ? {} : { latencyPairs: opts.latencyPairs }),
-            ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
-            onPhase: say,
-            profile: {
-              name,
-              file,
-              spec: profile.spec,
-              changes: formatActions(applied.actions.filter((a) => a.op !== 'unchanged')).filter(
-                (line) => !line.startsWith(' '),
-              ),
-            },
-          }),
-        { onPhase: say, snapshotFile: join(opts.out, 'profile-snapshot.json') },
-      );
+      const result = await runScenarioUnderProfile(scenario, run, profiles[which]!, {
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+        workers: opts.workers,
+        ...(opts.latencyPairs === undefined ? {} : { latencyPairs: opts.latencyPairs }),
+        ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+        onPhase: say,
+        snapshotFile: join(opts.out, 'profile-snapshot.json'),
+      });
       const resultFile = join(dir, 'result.json');
       await writeFile(join(opts.out, resultFile), `${JSON.stringify(result, null, 2)}\n`);
       const entry: ComparisonRun = {

@@ -29,6 +29,8 @@ const GRID = '#d8dee4';
  */
 export function chartConfig(chart: ChartModel): LineChartConfig {
   const percentile = chart.formats.x === 'percentile';
+  // The charts of a panel reach the same maxima, so they share their axes.
+  const shared = chart.suggestedMax;
   const axisTitle = (text: string) => ({
     display: true,
     text,
@@ -67,6 +69,7 @@ export function chartConfig(chart: ChartModel): LineChartConfig {
         x: {
           type: percentile ? 'logarithmic' : 'linear',
           ...(percentile ? { min: 1 } : {}),
+          ...(shared === undefined ? {} : { min: percentile ? 1 : 0, suggestedMax: shared.x }),
           title: axisTitle(chart.xTitle),
           grid: { color: GRID },
           ticks: { color: TEXT },
@@ -75,6 +78,7 @@ export function chartConfig(chart: ChartModel): LineChartConfig {
           type: 'linear',
           beginAtZero: true,
           grace: '5%',
+          ...(shared === undefined ? {} : { suggestedMax: shared.y }),
           title: axisTitle(chart.yTitle),
           grid: { color: GRID },
           ticks: { color: TEXT },

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { chartConfig } from './charts.js';
-import type { GroupRow, ReportModel, RunOverview } from './model.js';
+import { formatFigure, formatInterval, formatRelative, formatSigned } from './comparison.js';
+import type { ChartModel, ComparisonSection, GroupRow, ReportModel, RunOverview } from './model.js';
 import { reportRuntime, runtime } from './runtime.js';
 
 /** Prefix of the one line that differs between two renderings of the same model. */
@@ -57,12 +58,10 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     '</head>',
     '<body>',
     '<main>',
-    `<header><p class="kicker">apfbench report</p><h1>${escapeHtml(model.title)}</h1>${model.runs
-      .map((r) =>
-        r.scenario.description === undefined
-          ? ''
-          : `<p class="description">${escapeHtml(r.scenario.description)}</p>`,
-      )
+    `<header><p class="kicker">apfbench ${model.comparison === undefined ? 'report' : 'comparison'}</p><h1>${escapeHtml(model.title)}</h1>${[
+      ...new Set(model.runs.flatMap((r) => r.scenario.description ?? [])),
+    ]
+      .map((d) => `<p class="description">${escapeHtml(d)}</p>`)
       .join('')}</header>`,
     '<section id="verdicts"><h2>Verdict</h2><ul class="verdicts">',
     ...model.verdicts.map(
@@ -70,8 +69,9 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
         `<li class="${v.level}"><span class="badge">${BADGES[v.level]}</span> ${escapeHtml(v.text)}</li>`,
     ),
     '</ul></section>',
+    ...(model.comparison === undefined ? [] : [differencesSection(model.comparison)]),
     '<section id="run"><h2>What was run</h2>',
-    ...model.runs.map(runSection),
+    ...(multi ? [runsTable(model.runs)] : model.runs.map(runSection)),
     '</section>',
     '<section id="groups"><h2>Actor groups</h2>',
     groupTable(model.groups, multi),
@@ -79,10 +79,7 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     '</section>',
     ...(model.fairness.length === 0 ? [] : [fairnessTable(model)]),
     '<section id="charts"><h2>Charts</h2>',
-    ...model.charts.map(
-      (c, i) =>
-        `<figure><div class="chart"><canvas id="chart-${i}" data-chart-id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div><figcaption>${escapeHtml(c.description)}</figcaption></figure>`,
-    ),
+    ...chartFigures(model.charts),
     '</section>',
     '<footer>',
     `${GENERATED_LINE_PREFIX}Generated ${escapeHtml(opts.generatedAt.toISOString())} by ${escapeHtml(model.runs[0]?.tool ?? 'apfbench')}.</p>`,
@@ -108,9 +105,130 @@ function bootstrap(): string {
 })();`;
 }
 
+const canvas = (c: ChartModel, i: number) =>
+  `<div class="chart"><canvas id="chart-${i}" data-chart-id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div>`;
+
+/**
+ * One figure per chart; the consecutive charts of a panel (a comparison's per-run charts of one
+ * kind, on shared axes) in one figure side by side, with their caption once.
+ */
+function chartFigures(charts: readonly ChartModel[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < charts.length;) {
+    const first = charts[i]!;
+    let end = i + 1;
+    while (first.panel !== undefined && charts[end]?.panel === first.panel) end++;
+    const members = charts.slice(i, end);
+    out.push(
+      members.length === 1
+        ? `<figure>${canvas(first, i)}<figcaption>${escapeHtml(first.description)}</figcaption></figure>`
+        : `<figure class="panel"><div class="grid">${members.map((c, k) => canvas(c, i + k)).join('')}</div><figcaption>${escapeHtml(first.description)} One chart per run, on the same axes.</figcaption></figure>`,
+    );
+    i = end;
+  }
+  return out;
+}
+
+/** The comparison's profiles, then each figure that differs: baseline, profile, difference. */
+function differencesSection(c: ComparisonSection): string {
+  const profiles = table(
+    ['Profile', 'File', 'API-server flags', 'Role'],
+    c.profiles.map((p) => [
+      p.name,
+      p.file,
+      p.apiserverArgs.length === 0 ? 'defaults' : p.apiserverArgs.map((a) => `--${a}`).join(' '),
+      p.name === c.baseline ? 'baseline' : 'compared with the baseline',
+    ]),
+    99,
+  );
+  const repeats = c.repeat > 1;
+  const head = [
+    'Figure',
+    `${c.baseline} (baseline)`,
+    ...c.differences[0]!.others.flatMap((o) => [
+      o.profile,
+      'Difference',
+      'Relative',
+      ...(repeats ? ['95% interval'] : []),
+    ]),
+  ];
+  const value = (
+    unit: Parameters<typeof formatFigure>[0],
+    s: { mean: number; sd: number; n: number } | undefined,
+  ) =>
+    s === undefined
+      ? '–'
+      : `${formatFigure(unit, s.mean)}${s.n > 1 ? ` ± ${formatFigure(unit, s.sd)}` : ''}`;
+  const rows = c.differences.map((row) => [
+    row.figure,
+    value(row.unit, row.baseline),
+    ...row.others.flatMap((o) => {
+      const d = o.difference;
+      return [
+        value(row.unit, o.sample),
+        d === undefined ? '–' : formatSigned(row.unit, d.diff),
+        d === undefined ? '–' : formatRelative(d),
+        ...(repeats
+          ? [
+              d === undefined
+                ? '–'
+                : `${formatInterval(row.unit, d) ?? '–'}${d.significant === true ? ' *' : ''}`,
+            ]
+          : []),
+      ];
+    }),
+  ]);
+  const note = repeats
+    ? `Mean ± standard deviation over ${c.repeat} runs per profile. Difference = profile − baseline; the 95% interval is Welch's (unequal variances); * marks an interval that excludes 0, a difference unlikely to be noise.`
+    : 'One run per profile: the differences have no interval, so they cannot be told from run-to-run noise; use compare --repeat 3 or more.';
+  return [
+    '<section id="differences"><h2>Profiles and differences</h2>',
+    profiles,
+    c.differences.length === 0
+      ? '<p class="note">Every compared figure was equal in every run.</p>'
+      : table(head, rows, 1),
+    `<p class="note">${escapeHtml(note)} Figures equal in every run are left out.</p>`,
+    '</section>',
+  ].join('\n');
+}
+
+/** A comparison's runs, one row each; the scenario, the same for all, once. */
+function runsTable(runs: readonly RunOverview[]): string {
+  const first = runs[0];
+  const rows = runs.map((r) => [
+    r.label,
+    r.profile === undefined
+      ? 'none'
+      : `${r.profile.name}: ${r.profile.changes.length === 0 ? 'no change' : r.profile.changes.map((c) => c.replace(/\s+/g, ' ')).join(', ')}`,
+    r.reason === undefined ? r.status : `${r.status}: ${r.reason}`,
+    `Kubernetes ${r.target.serverVersion}, ${r.target.local ? 'local' : 'remote'}`,
+    formatMs(r.durationSeconds * 1000),
+    r.startedAt,
+    r.runId,
+  ]);
+  return [
+    table(
+      ['Run', 'Profile (changes)', 'Status', 'Target', 'Duration', 'Started', 'Run id'],
+      rows,
+      99,
+    ),
+    first === undefined
+      ? ''
+      : `<p class="note">Scenario ${escapeHtml(first.scenario.name)}, load from ${escapeHtml(first.tool)} with ${formatCount(first.workers)} worker thread(s).</p><details><summary>Resolved scenario</summary><pre>${escapeHtml(first.scenarioJson)}</pre></details>`,
+  ].join('\n');
+}
+
 function runSection(r: RunOverview): string {
   const rows: [string, string][] = [
     ['Scenario', r.scenario.name],
+    ...(r.profile === undefined
+      ? []
+      : [
+          [
+            'Profile',
+            `${r.profile.name}${r.profile.file === undefined ? '' : ` (${r.profile.file})`}: ${r.profile.changes.length === 0 ? 'changed nothing' : r.profile.changes.map((c) => c.replace(/\s+/g, ' ')).join(', ')}`,
+          ] as [string, string],
+        ]),
     ['Status', r.reason === undefined ? r.status : `${r.status}: ${r.reason}`],
     [
       'Target',
@@ -228,6 +346,7 @@ details { margin-top: 12px; } pre { background: #f6f8fa; padding: 12px; overflow
 th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
 th { background: #f6f8fa; } .num { text-align: right; font-variant-numeric: tabular-nums; }
 .note, figcaption { color: var(--muted); font-size: 13px; }
-figure { margin: 0 0 28px; } .chart { position: relative; width: 100%; }
+figure { margin: 0 0 28px; } .chart { position: relative; width: 100%; min-width: 0; }
+.panel .grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 12px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 `;

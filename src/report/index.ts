@@ -1,19 +1,21 @@
 /**
- * Reports from a result file: a model (model.ts) rendered as report.html, one PNG per chart and
- * summary.md. Callers (the `report` command, later `run` and `compare`) use `readReportInput`,
- * then `writeReport`.
+ * Reports from a result.json or a comparison.json: a model (model.ts, comparison.ts) rendered as
+ * report.html, one PNG per chart and summary.md. Callers (`report`, `run`, `compare`) build the
+ * model (`readReportInput`, or `buildRunReport` from a result in memory), then `writeReport`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ApfbenchError } from '../errors.js';
 import { loadChartJsSource, renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { buildRunReport, type ReportModel } from './model.js';
 import { renderPngs, type ModuleImporter } from './png.js';
-import { RESULT_SCHEMA_VERSION } from './result.js';
+import { buildComparisonReport, type ComparisonInput } from './comparison.js';
+import { COMPARISON_SCHEMA_VERSION, RESULT_SCHEMA_VERSION } from './result.js';
 import type { ReportableResult } from './sections.js';
 
 export { buildRunReport, type ReportModel } from './model.js';
+export { buildComparisonReport, type ComparisonInput } from './comparison.js';
 export { renderHtml, loadChartJsSource, GENERATED_LINE_PREFIX } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export {
@@ -24,34 +26,86 @@ export {
   PNG_HEIGHT,
 } from './png.js';
 
-/** Reads a result.json and builds its report model; refuses other files and schema versions. */
-export async function readReportInput(file: string): Promise<ReportModel> {
-  let parsed: unknown;
+const INPUT_HINT = 'pass the result.json written by apfbench run or the comparison.json of compare';
+
+async function readJson(file: string, hint = INPUT_HINT): Promise<unknown> {
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    return JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     const notFound = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new ApfbenchError(
       notFound ? 'APFBENCH_REPORT_INPUT_NOT_FOUND' : 'APFBENCH_REPORT_INPUT_INVALID',
       notFound ? `${file}: no such file` : `${file}: not a JSON file (${(err as Error).message})`,
-      { kind: 'invalid-input', cause: err, hint: 'pass the result.json written by apfbench run' },
+      { kind: 'invalid-input', cause: err, hint },
     );
   }
-  return buildRunReport(asRunResult(file, parsed));
 }
 
-function asRunResult(file: string, v: unknown): ReportableResult {
-  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-  if (o.kind === 'Comparison' || Array.isArray(o.results)) {
+/**
+ * Reads a result.json, or a comparison.json and the result.json of each of its runs (paths
+ * relative to it), and builds the report model; refuses other files and schema versions.
+ */
+export async function readReportInput(file: string): Promise<ReportModel> {
+  const o = asObject(await readJson(file));
+  if (!isComparison(o)) return buildRunReport(asRunResult(file, o));
+  const comparison = asComparison(file, o);
+  const results = await Promise.all(
+    comparison.runs.map(async (run) => {
+      const path = resolve(dirname(file), run.result);
+      return asRunResult(
+        path,
+        asObject(
+          await readJson(path, `keep the runs/ directory next to ${file}, as compare wrote it`),
+        ),
+      );
+    }),
+  );
+  return buildComparisonReport(comparison, results);
+}
+
+const asObject = (v: unknown) =>
+  (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+
+/** comparison.json has runs and a summary; a result.json has neither. */
+const isComparison = (o: Record<string, unknown>) =>
+  Array.isArray(o.runs) && typeof o.summary === 'object' && o.summary !== null;
+
+function asComparison(file: string, o: Record<string, unknown>): ComparisonInput {
+  if (o.schemaVersion !== COMPARISON_SCHEMA_VERSION) {
     throw new ApfbenchError(
-      'APFBENCH_REPORT_COMPARISON_UNSUPPORTED',
-      `${file}: reports of comparisons are not supported yet`,
+      'APFBENCH_COMPARISON_SCHEMA_VERSION',
+      `${file}: comparison schemaVersion ${JSON.stringify(o.schemaVersion)} is not supported (this apfbench reads ${COMPARISON_SCHEMA_VERSION})`,
+      { kind: 'invalid-input', hint: 'render it with the apfbench version that wrote it' },
+    );
+  }
+  const missing = ['scenario', 'status', 'repeat', 'profiles', 'runs', 'summary'].filter(
+    (k) => o[k] === undefined,
+  );
+  const runs = Array.isArray(o.runs) ? (o.runs as unknown[]) : [];
+  if (
+    missing.length > 0 ||
+    !runs.every((r) => typeof (r as { result?: unknown })?.result === 'string')
+  ) {
+    throw new ApfbenchError(
+      'APFBENCH_REPORT_INPUT_INVALID',
+      `${file}: not an apfbench comparison (${missing.length > 0 ? `missing ${missing.join(', ')}` : 'a run without its result path'})`,
+      { kind: 'invalid-input', hint: 'pass the comparison.json written by apfbench compare' },
+    );
+  }
+  if (runs.length === 0) {
+    throw new ApfbenchError(
+      'APFBENCH_REPORT_INPUT_INVALID',
+      `${file}: the comparison has no runs`,
       {
         kind: 'invalid-input',
-        hint: 'render each result.json of the comparison on its own',
+        hint: 'it was interrupted before its first run finished; run compare again',
       },
     );
   }
+  return o as unknown as ComparisonInput;
+}
+
+function asRunResult(file: string, o: Record<string, unknown>): ReportableResult {
   if (o.schemaVersion !== RESULT_SCHEMA_VERSION) {
     throw new ApfbenchError(
       'APFBENCH_RESULT_SCHEMA_VERSION',
@@ -72,10 +126,7 @@ function asRunResult(file: string, v: unknown): ReportableResult {
     throw new ApfbenchError(
       'APFBENCH_REPORT_INPUT_INVALID',
       `${file}: not an apfbench result (missing ${missing.join(', ')})`,
-      {
-        kind: 'invalid-input',
-        hint: 'pass the result.json written by apfbench run',
-      },
+      { kind: 'invalid-input', hint: INPUT_HINT },
     );
   }
   return o as unknown as ReportableResult;

@@ -3,15 +3,22 @@
  * the renderers (HTML, PNG, Markdown), which only lay it out. Every list is ordered so that the
  * same input gives the same model.
  *
- * The model holds N runs so that a comparison (issue 5's comparison.json) can be rendered by the
- * same renderers: rows carry their run's label and chart series are labelled with it when there
- * is more than one run. Only `buildRunReport` (one result) exists so far.
+ * The model holds N runs so that a comparison (comparison.json) is rendered by the same
+ * renderers: rows carry their run's label, and a comparison adds its `comparison` section and
+ * charts of its own (comparison.ts builds them from the helpers exported here).
  */
-import type { DurationSummary } from '../metrics/histogram.js';
+import type { Difference, Sample } from '../metrics/compare-stats.js';
+import {
+  createAccumulator,
+  encode,
+  mergeEncoded,
+  summarizeMs,
+  type DurationSummary,
+} from '../metrics/histogram.js';
 import type { RunStatus } from './result.js';
 import type { AxisFormats } from './runtime.js';
 import { runtime } from './runtime.js';
-import type { ReportableResult } from './sections.js';
+import type { HeartbeatSection, ReportableResult } from './sections.js';
 import { percentileSpectrum, type Point } from './spectrum.js';
 
 export interface ReportModel {
@@ -22,6 +29,41 @@ export interface ReportModel {
   readonly groups: readonly GroupRow[];
   readonly fairness: readonly FairnessRow[];
   readonly charts: readonly ChartModel[];
+  /** Present for a comparison: its profiles and the differences between them. */
+  readonly comparison?: ComparisonSection;
+}
+
+/** A comparison's profiles and figures side by side (built by comparison.ts). */
+export interface ComparisonSection {
+  readonly baseline: string;
+  readonly status: RunStatus;
+  readonly reason: string | undefined;
+  /** Runs per profile. */
+  readonly repeat: number;
+  readonly profiles: readonly {
+    readonly name: string;
+    readonly file: string;
+    readonly apiserverArgs: readonly string[];
+    /** Palette index of the profile's series on the comparison's overlaid charts. */
+    readonly colour: number;
+  }[];
+  /** Figures that differ between runs, in comparison.json's order. */
+  readonly differences: readonly DifferenceRow[];
+}
+
+/** How a compared figure reads: its unit follows from its name (`p99 ms`, `ok/s`, `jain`). */
+export type FigureUnit = 'ms' | 'per-second' | 'index' | 'count';
+
+export interface DifferenceRow {
+  readonly figure: string;
+  readonly unit: FigureUnit;
+  readonly baseline: Sample | undefined;
+  /** Each profile but the baseline, in the comparison's order. */
+  readonly others: readonly {
+    readonly profile: string;
+    readonly sample: Sample | undefined;
+    readonly difference: Difference | undefined;
+  }[];
 }
 
 /** What was run. */
@@ -42,8 +84,17 @@ export interface RunOverview {
   readonly status: RunStatus;
   readonly reason: string | undefined;
   readonly workers: number;
+  /** The APF profile the run was made under (compare, run --profile). */
+  readonly profile: RunProfileOverview | undefined;
   /** The resolved scenario, as pretty-printed JSON. */
   readonly scenarioJson: string;
+}
+
+export interface RunProfileOverview {
+  readonly name: string;
+  readonly file: string | undefined;
+  /** `<op> <Kind> <name>` per flowcontrol object the profile changed. */
+  readonly changes: readonly string[];
 }
 
 export type VerdictLevel = 'ok' | 'warn' | 'bad';
@@ -111,6 +162,12 @@ export interface ChartModel {
   readonly xTitle: string;
   readonly yTitle: string;
   readonly series: readonly ChartSeries[];
+  /**
+   * Charts of one panel (a comparison's per-run charts of one kind) sit side by side and share
+   * their axes: each axis reaches at least `suggestedMax`, the largest value in the panel.
+   */
+  readonly panel?: string;
+  readonly suggestedMax?: { readonly x: number; readonly y: number };
 }
 
 /** Share of a run's 429 responses above which throttling is a problem, not a blip. */
@@ -131,9 +188,9 @@ export function buildRunReport(result: ReportableResult): ReportModel {
   };
 }
 
-function overview(r: ReportableResult): RunOverview {
+export function overview(r: ReportableResult, label = r.scenario.metadata.name): RunOverview {
   return {
-    label: r.scenario.metadata.name,
+    label,
     runId: r.runId,
     scenario: { name: r.scenario.metadata.name, description: r.scenario.metadata.description },
     target: r.target,
@@ -144,6 +201,10 @@ function overview(r: ReportableResult): RunOverview {
     status: r.status,
     reason: r.reason,
     workers: r.workers,
+    profile:
+      r.profile === undefined
+        ? undefined
+        : { name: r.profile.name, file: r.profile.file, changes: r.profile.changes },
     scenarioJson: JSON.stringify(r.scenario, null, 2),
   };
 }
@@ -160,7 +221,7 @@ function measuredSeconds(r: ReportableResult): number {
   return Math.min(runSeconds(r), Math.max(0, duration - warmup) / 1000);
 }
 
-function groupRows(run: string, r: ReportableResult): GroupRow[] {
+export function groupRows(run: string, r: ReportableResult): GroupRow[] {
   const seconds = measuredSeconds(r);
   return Object.entries(r.actors).map(([group, g]) => {
     const q = g.requests;
@@ -183,7 +244,7 @@ function groupRows(run: string, r: ReportableResult): GroupRow[] {
   });
 }
 
-function fairnessRows(run: string, r: ReportableResult): FairnessRow[] {
+export function fairnessRows(run: string, r: ReportableResult): FairnessRow[] {
   return Object.entries(r.fairness?.priorityLevels ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([priorityLevel, pl]) => ({
@@ -208,7 +269,7 @@ const byGroup = (rows: readonly GroupRow[], pick: (g: GroupRow) => number) =>
 /** Jain's index below which a priority level's flows were not served fairly. */
 export const JAIN_WARN_BELOW = 0.9;
 
-function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verdict[] {
+export function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verdict[] {
   const out: Verdict[] = [];
   if (r.status !== 'completed') {
     out.push({
@@ -217,7 +278,7 @@ function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verdict[] {
       text: `The run ${r.status === 'aborted' ? 'was aborted' : 'failed'}${r.reason === undefined ? '' : `: ${r.reason}`}. Figures cover only the part that ran.`,
     });
   }
-  const hb = r.heartbeats;
+  const hb = heartbeatsOf(r);
   if (hb !== undefined) {
     const gap = `longest gap between renewals ${formatMs(hb.gapMs.max)}`;
     out.push(
@@ -343,6 +404,40 @@ function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verdict[] {
   return out;
 }
 
+/** The priority levels of a result's server series, sorted. */
+export function serverLevels(r: ReportableResult): string[] {
+  const series = r.server?.series ?? [];
+  return [...new Set(series.flatMap((p) => Object.keys(p.priorityLevels)))].sort();
+}
+
+/**
+ * The run's heartbeats: the result's `heartbeats` section, else the kubelet groups' own
+ * `heartbeats` sections (actors.<group>.heartbeats) added up, gap histograms merged.
+ */
+export function heartbeatsOf(r: ReportableResult): HeartbeatSection | undefined {
+  if (r.heartbeats !== undefined) return r.heartbeats;
+  const groups = Object.values(r.actors).flatMap((g) => {
+    const hb = g.heartbeats as Partial<Record<string, unknown>> | undefined;
+    return typeof hb === 'object' && hb !== null && typeof hb.renewals === 'number'
+      ? [{ count: g.count, hb }]
+      : [];
+  });
+  if (groups.length === 0) return undefined;
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const gaps = createAccumulator();
+  for (const { hb } of groups) {
+    if (typeof hb.histogram === 'string' && hb.histogram !== '') mergeEncoded(gaps, hb.histogram);
+  }
+  return {
+    nodes: groups.reduce((n, g) => n + g.count, 0),
+    renewals: groups.reduce((n, g) => n + num(g.hb.renewals), 0),
+    late: groups.reduce((n, g) => n + num(g.hb.late), 0),
+    missed: groups.reduce((n, g) => n + num(g.hb.missed), 0),
+    gapMs: summarizeMs(gaps),
+    ...(gaps.hdr.totalCount > 0 ? { gapHistogram: encode(gaps) } : {}),
+  };
+}
+
 /** The timeline's interval in seconds: the smallest step between two rows' start times (1 if none). */
 function intervalSeconds(r: ReportableResult): number {
   const ts = [...new Set(r.timeline.map((row) => row.t))].sort((a, b) => a - b);
@@ -351,11 +446,11 @@ function intervalSeconds(r: ReportableResult): number {
   return Number.isFinite(step) ? step : 1;
 }
 
-const LATENCY_AXIS = 'Latency (ms)';
+export const LATENCY_AXIS = 'Latency (ms)';
 const TIME_AXIS = 'Time since start (s)';
 const PERCENTILE_AXIS = 'Percentile (log scale of 1 / (1 − p))';
 
-function spectrumChart(
+export function spectrumChart(
   id: string,
   title: string,
   description: string,
@@ -378,7 +473,16 @@ function spectrumChart(
   };
 }
 
-function charts(r: ReportableResult, label: (group: string) => string): ChartModel[] {
+/**
+ * The charts of one run. `label` names a series from its group or priority level; `levels`
+ * fixes the colour of each priority level (a comparison passes every run's levels, so that a
+ * level keeps its colour when a profile adds one).
+ */
+export function charts(
+  r: ReportableResult,
+  label: (group: string) => string,
+  levels?: readonly string[],
+): ChartModel[] {
   const groups = Object.keys(r.actors);
   const rows = (group: string) =>
     r.timeline.filter((row) => row.group === group).sort((a, b) => a.t - b.t);
@@ -461,13 +565,14 @@ function charts(r: ReportableResult, label: (group: string) => string): ChartMod
       ),
     );
   }
-  if (r.heartbeats?.gapHistogram !== undefined) {
+  const heartbeats = heartbeatsOf(r);
+  if (heartbeats?.gapHistogram !== undefined) {
     out.push(
       spectrumChart(
         'heartbeat-gaps',
         'Gap between heartbeats by percentile',
         'Time between successful Lease renewals of each simulated node, at every percentile. Late above 1.5 × the renew interval, missed above the lease duration.',
-        [{ label: label('heartbeats'), encoded: r.heartbeats.gapHistogram, colour: 0 }],
+        [{ label: label('heartbeats'), encoded: heartbeats.gapHistogram, colour: 0 }],
         'Gap between renewals (ms)',
       ),
     );
@@ -475,11 +580,12 @@ function charts(r: ReportableResult, label: (group: string) => string): ChartMod
   const series = r.server?.series ?? [];
   if (series.length > 0) {
     const start = Date.parse(r.startedAt);
-    const levels = [...new Set(series.flatMap((p) => Object.keys(p.priorityLevels)))].sort();
+    const own = serverLevels(r);
+    const colours = levels ?? own;
     const perLevel = (pick: (v: { executingSeats: number; inqueueRequests: number }) => number) =>
-      levels.map((pl, i) => ({
+      own.map((pl) => ({
         label: label(pl),
-        colour: i,
+        colour: Math.max(0, colours.indexOf(pl)),
         dashed: false,
         points: series.flatMap((p) => {
           const v = p.priorityLevels[pl];

@@ -1,4 +1,5 @@
 import type { KubeTarget } from '../kube/index.js';
+import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { FairnessSection } from '../metrics/fairness.js';
 import type { GeneratorHealth } from '../metrics/generator-health.js';
 import type { ServerSection } from '../metrics/server-section.js';
@@ -81,4 +82,42 @@ export function describeTarget(
   local: boolean,
 ): RunResult['target'] {
   return { server: target.server, serverVersion, local };
+}
+
+/** Bump when a field of comparison.json changes meaning or is removed; readers refuse others. */
+export const COMPARISON_SCHEMA_VERSION = 1;
+
+/** comparison.json, written by `apfbench compare` (docs/profiles.md). */
+export interface ComparisonRun {
+  readonly index: number;
+  readonly profile: string;
+  /** 0-based repeat of this profile. */
+  readonly repeat: number;
+  readonly status: RunResult['status'];
+  /** result.json of the run, relative to comparison.json. */
+  readonly result: string;
+  /** The figures the summary compares (see `runFigures`). */
+  readonly figures: Readonly<Record<string, number>>;
+}
+
+export interface FigureSummary {
+  readonly figure: string;
+  readonly byProfile: Readonly<Record<string, Sample>>;
+  /** Each profile but the baseline against the baseline. */
+  readonly differences: Readonly<Record<string, Difference>>;
+}
+
+export interface Comparison {
+  readonly schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
+  readonly tool: { readonly name: 'apfbench'; readonly version: string };
+  readonly scenario: string;
+  readonly createdAt: string;
+  readonly status: 'completed' | 'aborted' | 'failed';
+  readonly reason?: string;
+  readonly repeat: number;
+  readonly profiles: readonly { name: string; file: string; apiserverArgs: readonly string[] }[];
+  /** The profile of each run, in the order they ran. */
+  readonly order: readonly string[];
+  readonly runs: readonly ComparisonRun[];
+  readonly summary: { readonly baseline: string; readonly figures: readonly FigureSummary[] };
 }

@@ -1,50 +1,14 @@
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PNG_HEIGHT, PNG_WIDTH } from '../../src/report/png.js';
+import { openReport } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/results/tenant-smoke.json', import.meta.url));
 const CHART_IDS = ['latency-spectrum', 'throughput', 'throttling-conflicts', 'latency-p99'];
-
-/** Debian's Chromium, never a downloaded browser; flags keep it from reaching any network. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Runs in the page: what each chart canvas holds. */
-const INSPECT_CHARTS = `[...document.querySelectorAll('canvas')].map((canvas) => {
-  const chart = Chart.getChart(canvas);
-  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-  let painted = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
-  return {
-    id: canvas.dataset.chartId,
-    width: canvas.width,
-    height: canvas.height,
-    painted,
-    points: chart ? chart.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0,
-  };
-})`;
-
-interface CanvasState {
-  id: string;
-  width: number;
-  height: number;
-  painted: number;
-  points: number;
-}
 
 /** canvas is an optional dependency: imported by a variable specifier, typed by the part used. */
 const CANVAS = 'canvas';
@@ -87,45 +51,18 @@ describe('apfbench report', () => {
   });
 
   it('writes a report.html that renders every chart offline in Chromium, without errors', async () => {
-    const profile = await mkdtemp(join(tmpdir(), 'apfbench-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1200, height: 900 },
-    });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') errors.push(msg.text());
-      });
-      page.on('pageerror', (err) => errors.push(err.message));
-      context.on('request', (req) => requests.push(req.url()));
-      const url = pathToFileURL(join(out, 'report.html')).href;
-      await page.goto(url, { waitUntil: 'load' });
-
-      const canvases = (await page.evaluate(INSPECT_CHARTS)) as CanvasState[];
-      expect(canvases.map((c) => c.id)).toEqual(CHART_IDS);
-      for (const c of canvases) {
-        expect(c.width, c.id).toBeGreaterThan(300);
-        expect(c.points, c.id).toBeGreaterThan(0);
-        // Axes, labels and lines: a blank canvas paints nothing.
-        expect(c.painted, c.id).toBeGreaterThan(5000);
-      }
-      expect(await page.locator('#verdicts li').allTextContents()).toContain(
-        'OK No 429s: API Priority and Fairness rejected nothing.',
-      );
-      const screenshot = join(out, 'report.png');
-      await page.screenshot({ path: screenshot, fullPage: true });
-      console.log(`report screenshot: ${screenshot}`);
-
-      expect(errors).toEqual([]);
-      expect(requests).toEqual([url]);
-    } finally {
-      await context.close();
+    const screenshot = join(out, 'report.png');
+    const page = await openReport(join(out, 'report.html'), screenshot);
+    console.log(`report screenshot: ${screenshot}`);
+    expect(page.canvases.map((c) => c.id)).toEqual(CHART_IDS);
+    for (const c of page.canvases) {
+      expect(c.width, c.id).toBeGreaterThan(300);
+      expect(c.points, c.id).toBeGreaterThan(0);
+      expect(c.painted, c.id).toBeGreaterThan(5000);
     }
+    expect(page.verdicts).toContain('OK No 429s: API Priority and Fairness rejected nothing.');
+    expect(page.errors).toEqual([]);
+    expect(page.requests).toEqual([page.url]);
   });
 
   it('writes one real, non-blank PNG per chart', async () => {
@@ -156,5 +93,68 @@ describe('apfbench report', () => {
     });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('error [APFBENCH_REPORT_INPUT_INVALID]');
+  });
+});
+
+const comparisonFixture = fileURLToPath(
+  new URL('../fixtures/comparisons/listers/comparison.json', import.meta.url),
+);
+const RUNS = ['k8s-defaults-1', 'tight-1', 'tight-2', 'k8s-defaults-2'];
+const PANELS = [
+  'throughput',
+  'throttling-conflicts',
+  'latency-p99',
+  'server-executing-seats',
+  'server-inqueue-requests',
+];
+const COMPARISON_CHART_IDS = [
+  'latency-spectrum-lister',
+  'latency-spectrum-reader',
+  ...PANELS.flatMap((panel) => RUNS.map((run) => `${panel}-${run}`)),
+];
+
+describe('apfbench report comparison.json', () => {
+  let out: string;
+  let stdout: string;
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'apfbench-report-comparison-'));
+    const res = await runCli(['report', comparisonFixture, '--out', out], { timeoutMs: 120_000 });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    stdout = res.stdout;
+  });
+
+  it('writes report.html, summary.md and one PNG per chart', async () => {
+    const expected = [
+      'report.html',
+      'summary.md',
+      ...COMPARISON_CHART_IDS.map((id) => `${id}.png`),
+    ];
+    expect(stdout.trim().split('\n')).toEqual(expected.map((f) => join(out, f)));
+    const png = await readFile(join(out, 'throughput-tight-1.png'));
+    expect(pngSize(png)).toEqual({ width: PNG_WIDTH, height: PNG_HEIGHT });
+  });
+
+  it('renders the profiles side by side in Chromium, offline, without errors', async () => {
+    const screenshot = join(out, 'comparison.png');
+    const page = await openReport(join(out, 'report.html'), screenshot);
+    console.log(`comparison screenshot: ${screenshot}`);
+    expect(page.canvases.map((c) => c.id)).toEqual(COMPARISON_CHART_IDS);
+    for (const c of page.canvases) {
+      expect(c.width, c.id).toBeGreaterThan(250);
+      expect(c.points, c.id).toBeGreaterThan(0);
+      expect(c.painted, c.id).toBeGreaterThan(5000);
+    }
+    // The runs of a panel share their axes.
+    for (const panel of PANELS) {
+      const maxima = page.canvases.filter((c) => c.id.startsWith(`${panel}-`)).map((c) => c.yMax);
+      expect(new Set(maxima).size, panel).toBe(1);
+    }
+    expect(page.verdicts[0]).toMatch(
+      /^FAIL 429s \(mean of 2 runs each\): tight: 558 429s vs 0 under k8s-defaults/,
+    );
+    expect(page.errors).toEqual([]);
+    expect(page.requests).toEqual([page.url]);
   });
 });

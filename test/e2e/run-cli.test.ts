@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../src/cluster/index.js';
 import type { RunResult } from '../../src/report/result.js';
 import { resources, type KubeClient } from '../../src/kube/index.js';
+import { readFlowControl } from '../../src/profile/index.js';
 import { runCli } from '../support/cli.js';
 import { startTestCluster } from '../support/cluster.js';
 
@@ -103,6 +104,94 @@ spec:
       labelSelector: `apfbench.dev/run=${result.runId}`,
     });
     expect(left.items).toEqual([]);
+  });
+
+  it('run --profile applies the profile for the run, restores it, records it and writes the report', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-profile-'));
+    const scenario = join(dir, 'short.yaml');
+    await writeFile(
+      scenario,
+      `apiVersion: apfbench.dev/v1alpha1
+kind: Scenario
+metadata: { name: short }
+spec:
+  duration: 3s
+  warmup: 0s
+  workers: 1
+  actors:
+    - name: noisy
+      type: tenant
+      identity: noisy-{i}
+      count: 1
+      rate: 20/s
+      mix: [{ verb: list, resource: configmaps, weight: 1 }]
+`,
+    );
+    const comparable = (m: Awaited<ReturnType<typeof readFlowControl>>) =>
+      Object.fromEntries(
+        [...m].map(([k, o]) => [k, { spec: o.spec, annotations: o.metadata.annotations }]),
+      );
+    const before = comparable(await readFlowControl(admin));
+    const out = join(dir, 'out');
+    const res = await runCli(
+      [
+        'run',
+        scenario,
+        '--kubeconfig',
+        cluster.kubeconfigPath,
+        '--profile',
+        'profiles/isolate-tenants.yaml',
+        '--out',
+        out,
+        '--quiet',
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`report: ${join(out, 'report.html')}`);
+    const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
+    expect(result.profile?.name).toBe('isolate-tenants');
+    expect(result.profile?.file).toBe('profiles/isolate-tenants.yaml');
+    expect(result.profile?.changes.length).toBeGreaterThan(0);
+    // The noisy user ran in the profile's own priority level while it was applied.
+    expect(Object.keys(result.fairness?.priorityLevels ?? {})).toContain('noisy-tenants');
+    expect(comparable(await readFlowControl(admin))).toEqual(before);
+    const files = await readdir(out);
+    expect(files).toEqual(expect.arrayContaining(['result.json', 'report.html', 'summary.md']));
+    expect(files).not.toContain('profile-snapshot.json');
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('isolate-tenants');
+
+    const quiet = join(dir, 'no-report');
+    const again = await runCli(
+      [
+        'run',
+        scenario,
+        '--kubeconfig',
+        cluster.kubeconfigPath,
+        '--out',
+        quiet,
+        '--quiet',
+        '--no-report',
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('report:');
+    expect(await readdir(quiet)).toEqual(['result.json']);
+  });
+
+  it('refuses a profile with API-server flags on a cluster apfbench did not start', async () => {
+    const res = await runCli([
+      'run',
+      'scenarios/tenant-smoke.yaml',
+      '--kubeconfig',
+      cluster.kubeconfigPath,
+      '--profile',
+      'profiles/tight.yaml',
+    ]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('APFBENCH_PROFILE_NEEDS_FLAGS');
   });
 
   it('refuses a kubeconfig that points away from loopback', async () => {

@@ -1,0 +1,113 @@
+/** Options that `run` and `compare` share, declared once, and what they turn into. */
+import { join } from 'node:path';
+import type { TargetOptions } from '../engine/target.js';
+import { ApfbenchError } from '../errors.js';
+import { CANVAS_BUILD_PACKAGES, writeReport, type ReportModel } from '../report/index.js';
+
+export const scenarioOverrideOptions = {
+  duration: { type: 'string', describe: 'override spec.duration, e.g. 10s' },
+  set: {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe: 'override a field: path=value, e.g. spec.actors[0].rate=50/s',
+  },
+} as const;
+
+/** Where the load goes, how it is generated and where its files are written. */
+export const targetOptions = {
+  kubeconfig: {
+    type: 'string',
+    describe:
+      'cluster to load; default: an ephemeral local control plane (compare: one per set of API-server flags)',
+  },
+  context: { type: 'string', describe: 'kubeconfig context' },
+  identities: {
+    type: 'string',
+    describe: 'identities file with per-user tokens (default: next to the kubeconfig)',
+  },
+  'allow-remote': {
+    type: 'boolean',
+    default: false,
+    describe: 'allow load on a target that is not loopback',
+  },
+  workers: {
+    type: 'number',
+    describe: 'worker threads (default: scenario, else half the cores, at most 4)',
+  },
+  quiet: { type: 'boolean', default: false, describe: 'no progress output' },
+  'apiserver-bin': {
+    type: 'string',
+    describe: 'kube-apiserver binary for the local control plane',
+  },
+  'etcd-bin': { type: 'string', describe: 'etcd binary for the local control plane' },
+  out: {
+    type: 'string',
+    describe: 'output directory (default results/<timestamp>-<scenario>, compare: …-compare)',
+  },
+  report: {
+    type: 'boolean',
+    default: true,
+    describe:
+      'write report.html, summary.md and PNG charts into the output directory (--no-report skips)',
+  },
+} as const;
+
+/** The parsed `targetOptions` (yargs adds the camel-case twins, unused here). */
+export interface TargetArgs {
+  readonly kubeconfig: string | undefined;
+  readonly context: string | undefined;
+  readonly identities: string | undefined;
+  readonly 'allow-remote': boolean;
+  readonly 'apiserver-bin': string | undefined;
+  readonly 'etcd-bin': string | undefined;
+}
+
+export function targetOptionsOf(
+  argv: TargetArgs,
+  onProgress: (line: string) => void,
+): Omit<TargetOptions, 'apiserverArgs'> {
+  return {
+    kubeconfig: argv.kubeconfig,
+    context: argv.context,
+    identitiesFile: argv.identities,
+    allowRemote: argv['allow-remote'],
+    apiserverBin: argv['apiserver-bin'],
+    etcdBin: argv['etcd-bin'],
+    onProgress,
+  };
+}
+
+export function defaultOutDir(scenarioName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return join('results', `${stamp}-${scenarioName}`);
+}
+
+/**
+ * Writes the report of a run or comparison into `out` and prints its path. Without canvas the
+ * PNGs are skipped with a one-line note; any other failure to render is a warning, not a failed
+ * run: the result is already written and `apfbench report` can render it again.
+ */
+export async function writeReportQuietly(
+  model: ReportModel | (() => Promise<ReportModel>),
+  out: string,
+  input: string,
+): Promise<void> {
+  const html = join(out, 'report.html');
+  try {
+    const built = typeof model === 'function' ? await model() : model;
+    try {
+      await writeReport(built, out, { png: true });
+    } catch (err) {
+      if (!(err instanceof ApfbenchError && err.code === 'APFBENCH_PNG_UNAVAILABLE')) throw err;
+      process.stderr.write(
+        `note: PNG charts skipped: canvas is not installed or did not build (Debian/Ubuntu: apt-get install -y ${CANVAS_BUILD_PACKAGES.join(' ')}, then npm rebuild canvas)\n`,
+      );
+    }
+    process.stdout.write(`report: ${html}\n`);
+  } catch (err) {
+    process.stderr.write(
+      `warning: the report was not written (${err instanceof Error ? err.message : String(err)}); try: apfbench report ${input}\n`,
+    );
+  }
+}

@@ -1,0 +1,492 @@
+/**
+ * The report model of a comparison (comparison.json and its runs' results): the same
+ * `ReportModel` as a single run, with one row per run in every table, verdict lines that set
+ * each profile against the baseline, the differences table, and charts that put the profiles on
+ * the same axes. Pure, and ordered like comparison.json, so the same input gives the same model.
+ */
+import type { Difference } from '../metrics/compare-stats.js';
+import {
+  JAIN_WARN_BELOW,
+  LATENCY_AXIS,
+  charts,
+  fairnessRows,
+  groupRows,
+  heartbeatsOf,
+  overview,
+  serverLevels,
+  spectrumChart,
+  verdicts as runVerdicts,
+  type ChartModel,
+  type ComparisonSection,
+  type DifferenceRow,
+  type FigureUnit,
+  type GroupRow,
+  type ReportModel,
+  type Verdict,
+  type VerdictLevel,
+} from './model.js';
+import type { Comparison, ComparisonRun } from './result.js';
+import { runtime } from './runtime.js';
+import type { ReportableResult } from './sections.js';
+
+/** The part of comparison.json a report reads. */
+export type ComparisonInput = Pick<
+  Comparison,
+  'scenario' | 'status' | 'reason' | 'repeat' | 'profiles' | 'runs' | 'summary'
+>;
+
+/** How tables and series name a run: its profile, and which repeat when there are several. */
+export function runLabel(run: Pick<ComparisonRun, 'profile' | 'repeat'>, repeat: number): string {
+  return repeat > 1 ? `${run.profile} #${run.repeat + 1}` : run.profile;
+}
+
+/** `results[i]` is the result of `comparison.runs[i]`. */
+export function buildComparisonReport(
+  comparison: ComparisonInput,
+  results: readonly ReportableResult[],
+): ReportModel {
+  const runs = comparison.runs.map((run, i) => ({
+    run,
+    result: results[i]!,
+    label: runLabel(run, comparison.repeat),
+  }));
+  const profiles = comparison.profiles.map((p, colour) => ({
+    name: p.name,
+    file: p.file,
+    apiserverArgs: p.apiserverArgs,
+    colour,
+  }));
+  const section: ComparisonSection = {
+    baseline: comparison.summary.baseline,
+    status: comparison.status,
+    reason: comparison.reason,
+    repeat: comparison.repeat,
+    profiles,
+    differences: differenceRows(comparison),
+  };
+  const groups = runs.flatMap(({ result, label }) => groupRows(label, result));
+  return {
+    title: `${comparison.scenario}: ${profiles.map((p) => p.name).join(' vs ')}`,
+    runs: runs.map(({ result, label }) => overview(result, label)),
+    verdicts: comparisonVerdicts(comparison, runs),
+    groups,
+    fairness: runs.flatMap(({ result, label }) => fairnessRows(label, result)),
+    charts: comparisonCharts(
+      runs.map(({ run, result, label }) => ({
+        result,
+        label,
+        colour: Math.max(
+          0,
+          comparison.profiles.findIndex((p) => p.name === run.profile),
+        ),
+        dashed: run.repeat % 2 === 1,
+      })),
+    ),
+    comparison: section,
+  };
+}
+
+/** The unit of a figure of comparison.json, from its name (see engine/compare.ts `runFigures`). */
+export function figureUnit(figure: string): FigureUnit {
+  if (/ ms$|Ms$/.test(figure)) return 'ms';
+  if (figure.endsWith('/s')) return 'per-second';
+  if (figure.endsWith('.jain')) return 'index';
+  return 'count';
+}
+
+/** The figures that differ between runs (those equal everywhere say nothing), in file order. */
+function differenceRows(c: ComparisonInput): DifferenceRow[] {
+  const baseline = c.summary.baseline;
+  const others = c.profiles.map((p) => p.name).filter((p) => p !== baseline);
+  return c.summary.figures
+    .filter((f) => {
+      const all = Object.values(f.byProfile).flatMap((s) => s.values);
+      return all.some((v) => v !== all[0]);
+    })
+    .map((f) => ({
+      figure: f.figure,
+      unit: figureUnit(f.figure),
+      baseline: f.byProfile[baseline],
+      others: others.map((profile) => ({
+        profile,
+        sample: f.byProfile[profile],
+        difference: f.differences[profile],
+      })),
+    }));
+}
+
+const sig3 = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
+const { formatCount, formatMs, formatRate, formatPercent } = runtime;
+
+/** A figure's value for people: counts as counts (a mean of repeats to 3 digits), ms, rates. */
+export function formatFigure(unit: FigureUnit, v: number): string {
+  switch (unit) {
+    case 'ms':
+      return formatMs(v);
+    case 'per-second':
+      return formatRate(v);
+    case 'index':
+      return v.toFixed(3);
+    case 'count':
+      return Number.isInteger(v) ? formatCount(v) : sig3.format(v);
+  }
+}
+
+/** A difference with its sign: +251, −5.68 ms, +0.010. */
+export function formatSigned(unit: FigureUnit, v: number): string {
+  if (v === 0) return unit === 'index' ? '0.000' : '0';
+  return `${v > 0 ? '+' : '−'}${formatFigure(unit, Math.abs(v))}`;
+}
+
+/** A relative change: +12.3 %, or "new" when the baseline is 0. */
+export function formatRelative(d: Difference): string {
+  if (d.relative === null) return d.diff === 0 ? '0%' : 'from 0';
+  if (d.relative === 0) return '0%';
+  return `${d.relative > 0 ? '+' : '−'}${formatPercent(Math.abs(d.relative))}`;
+}
+
+/** The 95 % interval as `[−1.2, +3.4]`, or undefined without repeats. */
+export function formatInterval(unit: FigureUnit, d: Difference): string | undefined {
+  if (d.ci95 === undefined) return undefined;
+  return `[${formatSigned(unit, d.ci95[0])}, ${formatSigned(unit, d.ci95[1])}]`;
+}
+
+interface ComparedRun {
+  readonly run: ComparisonRun;
+  readonly result: ReportableResult;
+  readonly label: string;
+}
+
+/** The facts about one run that the comparison's verdicts set side by side. */
+interface RunFacts {
+  readonly throttled: number;
+  readonly conflicts: number;
+  readonly otherErrors: number;
+  readonly dropped: number;
+  readonly heartbeats: { readonly late: number; readonly missed: number } | undefined;
+  readonly watchLost: number | undefined;
+  /** The least fair priority level. */
+  readonly leastFair: { readonly level: string; readonly jain: number } | undefined;
+  /** Each topic's level in the run's own verdicts. */
+  readonly levels: ReadonlyMap<Verdict['topic'], VerdictLevel>;
+}
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+const isOtherError = (code: string) => !/^[23]/.test(code) && code !== '429' && code !== '409';
+
+function factsOf(result: ReportableResult, groups: readonly GroupRow[]): RunFacts {
+  const hb = heartbeatsOf(result);
+  const levels = Object.entries(result.fairness?.priorityLevels ?? {}).sort(
+    ([a, x], [b, y]) => x.jainIndex - y.jainIndex || a.localeCompare(b),
+  );
+  const least = levels[0];
+  return {
+    throttled: sum(groups.map((g) => g.throttled)),
+    conflicts: sum(groups.map((g) => g.conflicts)),
+    otherErrors: sum(
+      groups.map((g) => sum(g.codes.filter(([c]) => isOtherError(c)).map(([, n]) => n))),
+    ),
+    dropped: sum(groups.map((g) => g.dropped)),
+    heartbeats: hb === undefined ? undefined : { late: hb.late, missed: hb.missed },
+    watchLost: result.watch?.lost,
+    leastFair: least === undefined ? undefined : { level: least[0], jain: least[1].jainIndex },
+    levels: new Map(runVerdicts(result, groups).map((v) => [v.topic, v.level])),
+  };
+}
+
+const RANK: Record<VerdictLevel, number> = { ok: 0, warn: 1, bad: 2 };
+const worst = (levels: readonly VerdictLevel[]): VerdictLevel =>
+  levels.reduce<VerdictLevel>((w, l) => (RANK[l] > RANK[w] ? l : w), 'ok');
+const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : sum(xs) / xs.length);
+
+/**
+ * Verdict lines for a comparison: per topic, each profile against the baseline ("tight: 251
+ * 429s vs 0 under k8s-defaults"), a mean over its runs when repeated, and the level of the
+ * worst run. A topic that is fine under every profile takes one OK line.
+ */
+function comparisonVerdicts(c: ComparisonInput, runs: readonly ComparedRun[]): Verdict[] {
+  const facts = runs.map(({ run, result, label }) => ({
+    profile: run.profile,
+    label,
+    run,
+    result,
+    facts: factsOf(result, groupRows(label, result)),
+  }));
+  const baseline = c.summary.baseline;
+  const names = c.profiles.map((p) => p.name).filter((p) => facts.some((f) => f.profile === p));
+  const others = names.filter((p) => p !== baseline);
+  const ofProfile = (p: string) => facts.filter((f) => f.profile === p);
+  const level = (topic: Verdict['topic']) =>
+    worst(facts.map((f) => f.facts.levels.get(topic) ?? 'ok'));
+  const repeated = c.repeat > 1 ? ` (mean of ${c.repeat} runs each)` : '';
+  /** "tight: 251 429s vs 0 under k8s-defaults; isolate: …", or the baseline alone. */
+  const contrast = (describe: (p: string) => string, short: (p: string) => string) =>
+    others.length === 0 || !names.includes(baseline)
+      ? names.map((p) => `${p}: ${describe(p)}`).join('; ')
+      : others
+          .map((p) => `${p}: ${describe(p)} vs ${short(baseline)} under ${baseline}`)
+          .join('; ');
+  const meanOf = (p: string, pick: (f: RunFacts) => number) =>
+    mean(ofProfile(p).map((f) => pick(f.facts)));
+  const count = (n: number) => formatFigure('count', n);
+  const significance = (figure: string) => {
+    const f = c.summary.figures.find((x) => x.figure === figure);
+    const parts = others.flatMap((p) => {
+      const d = f?.differences[p];
+      const interval = d === undefined ? undefined : formatInterval('count', d);
+      return interval === undefined || d === undefined
+        ? []
+        : [
+            `${p} ${formatSigned('count', d.diff)} ${interval}${d.significant === true ? ', significant' : ', within noise'}`,
+          ];
+    });
+    return parts.length === 0 ? '' : `; 95% interval of the difference: ${parts.join('; ')}`;
+  };
+
+  const out: Verdict[] = [];
+  const unfinished = facts.filter((f) => f.run.status !== 'completed');
+  if (c.status !== 'completed' || unfinished.length > 0) {
+    const why = c.reason === undefined ? '' : `: ${c.reason}`;
+    out.push({
+      level: 'bad',
+      topic: 'status',
+      text: `The comparison ${c.status === 'completed' ? 'completed' : c.status === 'aborted' ? 'was aborted' : 'failed'}${why}; ${formatCount(runs.length)} run(s) recorded${unfinished.length > 0 ? `, not completed: ${unfinished.map((f) => `${f.label} (${f.run.status})`).join(', ')}` : ''}. Figures cover only what ran.`,
+    });
+  }
+
+  if (facts.some((f) => f.facts.heartbeats !== undefined)) {
+    const late = (p: string) => meanOf(p, (f) => f.heartbeats?.late ?? 0);
+    const missed = (p: string) => meanOf(p, (f) => f.heartbeats?.missed ?? 0);
+    const hurt = names.some((p) => late(p) > 0 || missed(p) > 0);
+    out.push({
+      level: level('heartbeats'),
+      topic: 'heartbeats',
+      text: hurt
+        ? `Heartbeats${repeated}: ${contrast(
+            (p) => `${count(late(p))} late and ${count(missed(p))} missed renewal gap(s)`,
+            (p) => `${count(late(p))} and ${count(missed(p))}`,
+          )}.`
+        : 'Heartbeats healthy under every profile: no renewal gap late or missed.',
+    });
+  }
+
+  const throttled = (p: string) => meanOf(p, (f) => f.throttled);
+  out.push(
+    names.every((p) => throttled(p) === 0)
+      ? {
+          level: 'ok',
+          topic: 'throttling',
+          text: 'No 429s under any profile: API Priority and Fairness rejected nothing.',
+        }
+      : {
+          level: level('throttling'),
+          topic: 'throttling',
+          text: `429s${repeated}: ${contrast(
+            (p) => `${count(throttled(p))} 429s`,
+            (p) => count(throttled(p)),
+          )}${significance('all.429s')}.`,
+        },
+  );
+
+  const conflicts = (p: string) => meanOf(p, (f) => f.conflicts);
+  out.push(
+    names.every((p) => conflicts(p) === 0)
+      ? { level: 'ok', topic: 'conflicts', text: 'No 409 conflicts under any profile.' }
+      : {
+          level: level('conflicts'),
+          topic: 'conflicts',
+          text: `409 conflicts${repeated}: ${contrast(
+            (p) => `${count(conflicts(p))} 409s`,
+            (p) => count(conflicts(p)),
+          )}.`,
+        },
+  );
+
+  const errors = (p: string) => meanOf(p, (f) => f.otherErrors);
+  if (names.some((p) => errors(p) > 0)) {
+    out.push({
+      level: level('errors'),
+      topic: 'errors',
+      text: `Other error responses and transport errors${repeated}: ${contrast(
+        (p) => `${count(errors(p))} errors`,
+        (p) => count(errors(p)),
+      )}; see the codes in the table.`,
+    });
+  }
+
+  const dropped = (p: string) => meanOf(p, (f) => f.dropped);
+  if (names.some((p) => dropped(p) > 0)) {
+    out.push({
+      level: level('dropped'),
+      topic: 'dropped',
+      text: `Sends dropped at an in-flight cap${repeated}: ${contrast(
+        (p) => `${count(dropped(p))} dropped`,
+        (p) => count(dropped(p)),
+      )}.`,
+    });
+  }
+
+  if (facts.some((f) => f.facts.watchLost !== undefined)) {
+    const lost = (p: string) => meanOf(p, (f) => f.watchLost ?? 0);
+    out.push(
+      names.every((p) => lost(p) === 0)
+        ? {
+            level: level('watch'),
+            topic: 'watch',
+            text: 'Watches saw every expected event under every profile.',
+          }
+        : {
+            level: level('watch'),
+            topic: 'watch',
+            text: `Watch events expected but never seen${repeated}: ${contrast(
+              (p) => `${count(lost(p))} lost`,
+              (p) => count(lost(p)),
+            )}.`,
+          },
+    );
+  }
+
+  if (facts.some((f) => f.facts.leastFair !== undefined)) {
+    /** The least fair level over a profile's runs. */
+    const least = (p: string) =>
+      ofProfile(p)
+        .flatMap((f) => (f.facts.leastFair === undefined ? [] : [f.facts.leastFair]))
+        .sort((a, b) => a.jain - b.jain)[0];
+    const text = (p: string) => {
+      const l = least(p);
+      return l === undefined ? 'no fairness figures' : `J = ${l.jain.toFixed(2)} (${l.level})`;
+    };
+    const fair = names.every((p) => (least(p)?.jain ?? 1) >= JAIN_WARN_BELOW);
+    out.push({
+      level: level('fairness'),
+      topic: 'fairness',
+      text: fair
+        ? `Fair within every priority level under every profile (Jain's index ≥ ${JAIN_WARN_BELOW}).`
+        : `Least fair priority level (Jain's index; below ${JAIN_WARN_BELOW} is unfair): ${contrast(text, text)}.`,
+    });
+  }
+
+  const saturated = facts.filter((f) => f.result.generator.saturated);
+  out.push(
+    saturated.length === 0
+      ? {
+          level: 'ok',
+          topic: 'generator',
+          text: 'The load generator kept up in every run.',
+        }
+      : {
+          level: 'bad',
+          topic: 'generator',
+          text: `The load generator was saturated in ${formatCount(saturated.length)} of ${formatCount(facts.length)} run(s) (${saturated.map((f) => `${f.label}: schedule lag p99 ${formatMs(f.result.generator.scheduleLagMs.p99)}`).join(', ')}): their latencies include its own delay; each run's reasons are in its result.json.`,
+        },
+  );
+  return out;
+}
+
+/** File-name safe: lower-case letters, digits and dashes. */
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+/** Charts whose series are runs of every profile overlaid, then per-run panels of these. */
+const PANELS = [
+  'throughput',
+  'throttling-conflicts',
+  'latency-p99',
+  'server-executing-seats',
+  'server-inqueue-requests',
+] as const;
+
+interface ChartRun {
+  readonly result: ReportableResult;
+  readonly label: string;
+  /** The profile's palette index. */
+  readonly colour: number;
+  /** A second repeat of a profile is dashed, so that repeats can be told apart. */
+  readonly dashed: boolean;
+}
+
+/**
+ * The comparison's charts. Latency spectra (one per actor group), watch latency and heartbeat
+ * gaps overlay every run, coloured by profile, on one axis. Time series (throughput, 429/409,
+ * p99 per interval, server seats and queues) are one chart per run, side by side in a panel
+ * whose charts share their axes, so that a taller line is a larger value.
+ */
+function comparisonCharts(runs: readonly ChartRun[]): ChartModel[] {
+  const out: ChartModel[] = [];
+  const groups = [...new Set(runs.flatMap((r) => Object.keys(r.result.actors)))];
+  const overlay = (
+    id: string,
+    title: string,
+    description: string,
+    yTitle: string,
+    encodedOf: (r: ReportableResult) => string | undefined,
+  ) => {
+    const present = runs.flatMap((r) => {
+      const encoded = encodedOf(r.result);
+      return encoded === undefined ? [] : [{ run: r, encoded }];
+    });
+    if (present.length === 0) return;
+    const chart = spectrumChart(
+      id,
+      title,
+      description,
+      present.map(({ run, encoded }) => ({ label: run.label, encoded, colour: run.colour })),
+      yTitle,
+    );
+    out.push({
+      ...chart,
+      series: chart.series.map((s, i) => ({ ...s, dashed: present[i]!.run.dashed })),
+    });
+  };
+  for (const group of groups) {
+    overlay(
+      `latency-spectrum-${slug(group)}`,
+      `Latency by percentile: ${group}`,
+      `Latency of the ${group} group under each profile (response read − intended send time) at every percentile. Right is rarer: 99% means 1 request in 100 was slower.`,
+      LATENCY_AXIS,
+      (r) => r.actors[group]?.requests.histograms.latency,
+    );
+  }
+  overlay(
+    'watch-latency',
+    'Watch latency by percentile',
+    "Time from the writer's acknowledgement of a write to the watch event for it, under each profile.",
+    LATENCY_AXIS,
+    (r) => r.watch?.latencyHistogram,
+  );
+  overlay(
+    'heartbeat-gaps',
+    'Gap between heartbeats by percentile',
+    'Time between successful Lease renewals of the simulated nodes under each profile. Late above 1.5 × the renew interval, missed above the lease duration.',
+    'Gap between renewals (ms)',
+    (r) => heartbeatsOf(r)?.gapHistogram,
+  );
+
+  const levels = [...new Set(runs.flatMap((r) => serverLevels(r.result)))].sort();
+  const perRun = runs.map((r) => charts(r.result, (name) => name, levels));
+  for (const id of PANELS) {
+    const panel = runs.flatMap((r, i) => {
+      const chart = perRun[i]!.find((c) => c.id === id);
+      return chart === undefined ? [] : [{ run: r, chart }];
+    });
+    if (panel.length === 0) continue;
+    const points = panel.flatMap(({ chart }) => chart.series.flatMap((s) => s.points));
+    const suggestedMax = {
+      x: Math.max(0, ...points.map((p) => p.x)),
+      y: Math.max(0, ...points.map((p) => p.y)),
+    };
+    for (const { run, chart } of panel) {
+      out.push({
+        ...chart,
+        id: `${id}-${slug(run.label)}`,
+        title: `${chart.title}: ${run.label}`,
+        panel: id,
+        suggestedMax,
+      });
+    }
+  }
+  return out;
+}

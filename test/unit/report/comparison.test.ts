@@ -1,0 +1,183 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ApfbenchError } from '../../../src/errors.js';
+import { figureUnit, formatRelative, formatSigned } from '../../../src/report/comparison.js';
+import { GENERATED_LINE_PREFIX, loadChartJsSource, renderHtml } from '../../../src/report/html.js';
+import { readReportInput } from '../../../src/report/index.js';
+import { renderMarkdown } from '../../../src/report/markdown.js';
+import { fixturePath } from './fixture.js';
+
+/** A real `apfbench compare listers.yaml --profile k8s-defaults --profile tight --repeat 2`. */
+const comparisonFile = fileURLToPath(
+  new URL('../../fixtures/comparisons/listers/comparison.json', import.meta.url),
+);
+const model = await readReportInput(comparisonFile);
+
+describe('the report model of a comparison', () => {
+  it('labels each run by profile and repeat, in the order they ran', () => {
+    expect(model.title).toBe('listers: k8s-defaults vs tight');
+    expect(model.runs.map((r) => [r.label, r.profile?.name])).toEqual([
+      ['k8s-defaults #1', 'k8s-defaults'],
+      ['tight #1', 'tight'],
+      ['tight #2', 'tight'],
+      ['k8s-defaults #2', 'k8s-defaults'],
+    ]);
+    expect(model.groups.map((g) => `${g.run}/${g.group}`)).toEqual([
+      'k8s-defaults #1/lister',
+      'k8s-defaults #1/reader',
+      'tight #1/lister',
+      'tight #1/reader',
+      'tight #2/lister',
+      'tight #2/reader',
+      'k8s-defaults #2/lister',
+      'k8s-defaults #2/reader',
+    ]);
+    expect(model.fairness.map((f) => [f.run, f.priorityLevel])).toHaveLength(4);
+  });
+
+  it('sets each profile against the baseline in its verdicts, with the interval over repeats', () => {
+    expect(model.verdicts.map((v) => [v.level, v.topic])).toEqual([
+      ['bad', 'throttling'],
+      ['ok', 'conflicts'],
+      ['warn', 'dropped'],
+      ['warn', 'fairness'],
+      ['bad', 'generator'],
+    ]);
+    expect(model.verdicts[0]!.text).toBe(
+      '429s (mean of 2 runs each): tight: 558 429s vs 0 under k8s-defaults; 95% interval of the difference: tight +558 [−148, +1,260], within noise.',
+    );
+    expect(model.verdicts[1]!.text).toBe('No 409 conflicts under any profile.');
+    expect(model.verdicts[3]!.text).toBe(
+      "Least fair priority level (Jain's index; below 0.9 is unfair): tight: J = 0.87 (global-default) vs J = 1.00 (global-default) under k8s-defaults.",
+    );
+  });
+
+  it('has a differences row per figure that differs, with the baseline, means and interval', () => {
+    const c = model.comparison!;
+    expect(c.baseline).toBe('k8s-defaults');
+    expect(c.repeat).toBe(2);
+    expect(c.profiles.map((p) => [p.name, p.apiserverArgs.length])).toEqual([
+      ['k8s-defaults', 0],
+      ['tight', 2],
+    ]);
+    const figures = c.differences.map((d) => d.figure);
+    expect(figures).toContain('all.429s');
+    expect(figures).not.toContain('lister.dropped'); // 0 in every run
+    const lister429 = c.differences.find((d) => d.figure === 'lister.429s')!;
+    expect(lister429.unit).toBe('count');
+    expect(lister429.baseline?.mean).toBe(0);
+    expect(lister429.others).toHaveLength(1);
+    const [tight] = lister429.others;
+    expect(tight!.profile).toBe('tight');
+    expect(tight!.sample?.mean).toBe(532);
+    expect(tight!.difference?.significant).toBe(true);
+    expect(tight!.difference?.ci95?.[0]).toBeGreaterThan(0);
+  });
+
+  it('puts the profiles on the same axes: spectra overlaid, time series in panels with shared maxima', () => {
+    const ids = model.charts.map((c) => c.id);
+    expect(ids.slice(0, 2)).toEqual(['latency-spectrum-lister', 'latency-spectrum-reader']);
+    const spectrum = model.charts[0]!;
+    expect(spectrum.series.map((s) => [s.label, s.colour, s.dashed])).toEqual([
+      ['k8s-defaults #1', 0, false],
+      ['tight #1', 1, false],
+      ['tight #2', 1, true],
+      ['k8s-defaults #2', 0, true],
+    ]);
+    const throughput = model.charts.filter((c) => c.panel === 'throughput');
+    expect(throughput.map((c) => c.id)).toEqual([
+      'throughput-k8s-defaults-1',
+      'throughput-tight-1',
+      'throughput-tight-2',
+      'throughput-k8s-defaults-2',
+    ]);
+    const maxima = new Set(throughput.map((c) => JSON.stringify(c.suggestedMax)));
+    expect(maxima.size).toBe(1);
+    const highest = Math.max(
+      ...throughput.flatMap((c) => c.series.flatMap((s) => s.points.map((p) => p.y))),
+    );
+    expect(throughput[0]!.suggestedMax?.y).toBe(highest);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('renders the same HTML apart from the generation line, with the differences before the runs', async () => {
+    const chartJs = await loadChartJsSource();
+    const again = await readReportInput(comparisonFile);
+    const a = renderHtml(model, { generatedAt: new Date('2026-01-01T00:00:00Z'), chartJs });
+    const b = renderHtml(again, { generatedAt: new Date('2026-06-30T00:00:00Z'), chartJs });
+    const strip = (html: string) =>
+      html
+        .split('\n')
+        .filter((line) => !line.startsWith(GENERATED_LINE_PREFIX))
+        .join('\n');
+    expect(a).not.toBe(b);
+    expect(strip(a)).toBe(strip(b));
+    expect(a.indexOf('id="verdicts"')).toBeLessThan(a.indexOf('id="differences"'));
+    expect(a.indexOf('id="differences"')).toBeLessThan(a.indexOf('id="run"'));
+    expect(a.match(/<canvas /g)).toHaveLength(model.charts.length);
+    expect(a).toContain('--max-mutating-requests-inflight=3 --max-requests-inflight=6');
+  });
+
+  it('summarises the comparison in Markdown: verdicts, differences, then the groups per run', () => {
+    const md = renderMarkdown(model);
+    expect(md).toBe(renderMarkdown(model));
+    const lines = md.split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      '### apfbench: listers: k8s-defaults vs tight',
+      '',
+      'completed · 4 run(s), 2 per profile · baseline k8s-defaults · Kubernetes v1.37.2 (local) · apfbench 0.1.0',
+      '',
+    ]);
+    expect(lines[4]).toMatch(
+      /^- ❌ 429s \(mean of 2 runs each\): tight: 558 429s vs 0 under k8s-defaults/,
+    );
+    expect(lines).toContain('| figure | k8s-defaults (baseline) | tight | Δ | Δ% | 95% interval |');
+    expect(lines).toContain('| lister.429s | 0 | 532 | +532 | from 0 | [+74.6, +989] \\* |');
+    expect(lines).toContain(
+      '| lister.ok/s | 200/s | 67/s | −133/s | −66.5% | [−247/s, −18.6/s] \\* |',
+    );
+    expect(lines).toContain(
+      '| tight #1 | lister | 800 | 200/s | 836 ms | 3.01 s | 3.28 s | 3.28 s | 0 | 568 | 0 | 568 |',
+    );
+    expect(md.length).toBeLessThan(8000);
+  });
+});
+
+describe('figure formatting', () => {
+  it.each([
+    ['lister.p99 ms', 'ms'],
+    ['lister.ok/s', 'per-second'],
+    ['fairness.global-default.jain', 'index'],
+    ['all.429s', 'count'],
+    ['kubelet.heartbeats.late', 'count'],
+  ] as const)('%s reads as %s', (figure, unit) => {
+    expect(figureUnit(figure)).toBe(unit);
+  });
+
+  it('signs differences and relative changes for people', () => {
+    expect(formatSigned('ms', -5.68)).toBe('−5.68 ms');
+    expect(formatSigned('count', 251)).toBe('+251');
+    expect(formatRelative({ diff: 251, relative: null })).toBe('from 0');
+    expect(formatRelative({ diff: -1, relative: -0.25 })).toBe('−25%');
+  });
+});
+
+describe('readReportInput', () => {
+  it('still reads a single result', async () => {
+    const single = await readReportInput(fileURLToPath(fixturePath));
+    expect(single.comparison).toBeUndefined();
+    expect(single.runs).toHaveLength(1);
+  });
+
+  it('refuses a comparison of another schema version', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-cmp-'));
+    const file = join(dir, 'comparison.json');
+    await writeFile(file, JSON.stringify({ schemaVersion: 2, runs: [], summary: {} }));
+    await expect(readReportInput(file)).rejects.toSatisfy(
+      (e) => e instanceof ApfbenchError && e.code === 'APFBENCH_COMPARISON_SCHEMA_VERSION',
+    );
+  });
+});
