@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { checkCommand, checkHandler } from './check.js';
 import { clusterCommand } from './cluster.js';
+import { demoCommand, demoHandler } from './demo.js';
 import { compareCommand, compareHandler } from './compare.js';
 import { printError } from './output.js';
 import { profileCommand } from './profile.js';
@@ -62,6 +63,14 @@ export async function main(args: string[]): Promise<number> {
         compareCommand,
         async (argv) => {
           code = await compareHandler(argv);
+        },
+      )
+      .command(
+        'demo',
+        'compare the default APF configuration with isolate-tenants on noisy-neighbor, locally, and write the report',
+        demoCommand,
+        async (argv) => {
+          code = await demoHandler(argv);
         },
       )
       .demandCommand(1, 'say which command; see --help')
