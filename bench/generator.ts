@@ -424,6 +424,7 @@ async function main(): Promise<void> {
   for (const rate of opts.rates) {
     record(await runNode(opts, 'apfbench-runner.ts', ['--url', url, '--rate', String(rate)], true));
     record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--rate', String(rate)]));
+    record(await runNode(opts, 'undici-runner.ts', ['--url', url, '--rate', String(rate)]));
   }
   record(
     await runNode(
@@ -447,6 +448,8 @@ async function main(): Promise<void> {
       `  apfbench "max" is open loop at ${fmt(opts.maxRate)}/s offered with maxInFlight ${opts.connections}; sends over the cap are dropped.\n` +
       '  autocannon "rate" (overallRate) is a per-second quota per connection, sent back to back at each second\n' +
       '  start, not paced; apfbench "rate" is paced open loop, one send per intended time.\n' +
+      '  undici floor "rate": plain Pool.dispatch paced open loop (one timer per wake-up), nothing recorded:\n' +
+      '  the least CPU any paced Node sender spends on this machine.\n' +
       '  wrk2 (paced, open loop) is not packaged in Debian: wrk, closed loop, is the native ceiling only.\n',
   );
   process.stdout.write(

@@ -1,3 +1,4 @@
+import { dispatcherFor } from '../engine/dispatcher.js';
 import {
   dispatch,
   InFlightLimiter,
@@ -17,10 +18,27 @@ import type { ActorContext } from './actor.js';
 export class InFlight {
   private readonly limiter: InFlightLimiter;
   private wakeWhenIdle: (() => void) | undefined;
+  private readonly release = (): void => {
+    const wasFull = !this.hasRoom();
+    this.limiter.release();
+    if (this.limiter.inFlight === 0 && this.wakeWhenIdle !== undefined) {
+      const wake = this.wakeWhenIdle;
+      this.wakeWhenIdle = undefined;
+      wake();
+    }
+    if (wasFull) this.onRelease?.();
+  };
 
+  /**
+   * `onRelease` runs when a request finishes and frees a slot while the cap was reached
+   * (runOpenLoop pokes the dispatcher with it, so that a send already due takes the slot now
+   * instead of being dropped at the next timer wake-up). Only then: below the cap, due sends
+   * wait for the timer and go out together, one wake-up for several.
+   */
   constructor(
     private readonly collector: GroupIntervalCollector,
     max: number,
+    private readonly onRelease?: () => void,
   ) {
     this.limiter = new InFlightLimiter(max);
   }
@@ -39,9 +57,7 @@ export class InFlight {
       return false;
     }
     this.collector.sent((actualMs - intendedMs) * 1000);
-    send(intendedMs)
-      .catch(() => undefined)
-      .finally(() => this.release());
+    send(intendedMs).then(this.release, this.release);
     return true;
   }
 
@@ -55,15 +71,6 @@ export class InFlight {
     if (this.limiter.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => (this.wakeWhenIdle = resolve));
   }
-
-  private release(): void {
-    this.limiter.release();
-    if (this.limiter.inFlight === 0 && this.wakeWhenIdle !== undefined) {
-      const wake = this.wakeWhenIdle;
-      this.wakeWhenIdle = undefined;
-      wake();
-    }
-  }
 }
 
 /**
@@ -76,7 +83,8 @@ export async function runOpenLoop(
   maxInFlight: number,
   send: (intendedMs: number) => Promise<unknown>,
 ): Promise<void> {
-  const inFlight = new InFlight(ctx.collector, maxInFlight);
+  const dispatcher = dispatcherFor(ctx.clock);
+  const inFlight = new InFlight(ctx.collector, maxInFlight, () => dispatcher.poke());
   await dispatch({
     schedule,
     clock: ctx.clock,

@@ -33,10 +33,11 @@ export function mixPicker(mix: readonly MixEntry[], next: () => number): () => M
   const total = mix.reduce((s, e) => s + e.weight, 0);
   let acc = 0;
   const cumulative = mix.map((e) => (acc += e.weight / total));
+  const last = mix[mix.length - 1]!;
   return () => {
     const x = next();
-    const i = cumulative.findIndex((c) => x < c);
-    return mix[i === -1 ? mix.length - 1 : i]!;
+    for (let i = 0; i < cumulative.length; i++) if (x < cumulative[i]!) return mix[i]!;
+    return last;
   };
 }
 
@@ -105,32 +106,59 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
     own[resource] = own[resource].filter((o) => o.metadata.name !== name);
   };
 
+  const send = (
+    verb: string,
+    resource: 'configmaps' | 'secrets',
+    intendedMs: number,
+    attempt: () => Promise<KubeResponse>,
+  ) => sendRecorded(ctx, { verb, resource, intendedMs, attempt, retry: group.retry });
+
+  const create = (entry: MixEntry, intendedMs: number) => {
+    const obj = newObject(entry.resource, entry.size);
+    return send('create', entry.resource, intendedMs, () =>
+      ctx.client.create(resources[entry.resource], obj),
+    ).then((res) => {
+      if (res.status === 201) remember(entry.resource, res.body as KubeObject);
+      return res;
+    });
+  };
+
+  /**
+   * One attempt function per object read, kept: a GET goes to the same few names again and
+   * again, so its path, request and closure are built once, not per request. Bounded: cleared
+   * when it grows past what the tenant can track.
+   */
+  const gets: Record<'configmaps' | 'secrets', Map<string, () => Promise<KubeResponse>>> = {
+    configmaps: new Map(),
+    secrets: new Map(),
+  };
+  const getAttempt = (resource: 'configmaps' | 'secrets', name: string) => {
+    const cache = gets[resource];
+    let attempt = cache.get(name);
+    if (attempt === undefined) {
+      if (cache.size >= 2 * MAX_TRACKED + fixtures[resource].length) cache.clear();
+      const spec = ctx.client.getSpec(
+        resources[resource],
+        { namespace, name },
+        { discardBody: true },
+      );
+      attempt = () => ctx.client.send(spec);
+      cache.set(name, attempt);
+    }
+    return attempt;
+  };
+
   /** Starts one logical request for a mix entry; returns its promise. */
   const start = (entry: MixEntry, intendedMs: number): Promise<KubeResponse> => {
     const r = resources[entry.resource];
     const { client } = ctx;
-    const send = (verb: string, attempt: () => Promise<KubeResponse>) =>
-      sendRecorded(ctx, {
-        verb,
-        resource: entry.resource,
-        intendedMs,
-        attempt,
-        retry: group.retry,
-      });
-    const create = () => {
-      const obj = newObject(entry.resource, entry.size);
-      return send('create', () => client.create(r, obj)).then((res) => {
-        if (res.status === 201) remember(entry.resource, res.body as KubeObject);
-        return res;
-      });
-    };
     switch (entry.verb) {
       case 'get': {
         const name = target(entry.resource, true) ?? 'apfbench-none';
-        return send('get', () => client.get(r, { namespace, name }, { discardBody: true }));
+        return send('get', entry.resource, intendedMs, getAttempt(entry.resource, name));
       }
       case 'list':
-        return send('list', () =>
+        return send('list', entry.resource, intendedMs, () =>
           client.list(r, {
             namespace,
             limit: entry.limit,
@@ -139,39 +167,45 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
           }),
         );
       case 'create':
-        return create();
+        return create(entry, intendedMs);
       case 'update': {
         const mine = own[entry.resource];
-        if (mine.length === 0) return create();
+        if (mine.length === 0) return create(entry, intendedMs);
         const current = mine[ctx.rng.int(mine.length)]!;
         const next = { ...current, data: newObject(entry.resource, entry.size).data };
-        return send('update', () => client.update(r, next)).then((res) => {
-          if (res.status === 200) remember(entry.resource, res.body as KubeObject);
-          return res;
-        });
-      }
-      case 'patch': {
-        const name = target(entry.resource, true);
-        if (name === undefined) return create();
-        const patch = { metadata: { annotations: { 'apfbench.dev/patched': String(seq++) } } };
-        // Keep the patched object when it is ours, so that a later update carries its new resourceVersion.
-        return send('patch', () => client.patch(r, name, patch, 'merge', { namespace })).then(
+        return send('update', entry.resource, intendedMs, () => client.update(r, next)).then(
           (res) => {
-            if (res.status === 200 && own[entry.resource].some((o) => o.metadata.name === name)) {
-              remember(entry.resource, res.body as KubeObject);
-            }
+            if (res.status === 200) remember(entry.resource, res.body as KubeObject);
             return res;
           },
         );
       }
+      case 'patch': {
+        const name = target(entry.resource, true);
+        if (name === undefined) return create(entry, intendedMs);
+        const patch = { metadata: { annotations: { 'apfbench.dev/patched': String(seq++) } } };
+        // Keep the patched object when it is ours, so that a later update carries its new resourceVersion.
+        return send('patch', entry.resource, intendedMs, () =>
+          client.patch(r, name, patch, 'merge', { namespace }),
+        ).then((res) => {
+          if (res.status === 200 && own[entry.resource].some((o) => o.metadata.name === name)) {
+            remember(entry.resource, res.body as KubeObject);
+          }
+          return res;
+        });
+      }
       case 'delete': {
         const name = target(entry.resource, false);
-        if (name === undefined) return create();
+        if (name === undefined) return create(entry, intendedMs);
         forget(entry.resource, name);
-        return send('delete', () => client.delete(r, { namespace, name }, { discardBody: true }));
+        return send('delete', entry.resource, intendedMs, () =>
+          client.delete(r, { namespace, name }, { discardBody: true }),
+        );
       }
     }
   };
+
+  const startNext = (intendedMs: number) => start(pick(), intendedMs);
 
   return {
     run: () =>
@@ -182,7 +216,7 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
           ctx.rng.fork('schedule'),
         ),
         group.maxInFlight,
-        (intendedMs) => start(pick(), intendedMs),
+        startNext,
       ),
   };
 };

@@ -5,6 +5,7 @@
  * the previous send, so a late send never shifts the ones after it.
  */
 import type { Clock } from './clock.js';
+import { dispatcherFor } from './dispatcher.js';
 import type { Rng } from './random.js';
 
 /** The intended send times of one actor instance, in increasing order. */
@@ -303,34 +304,16 @@ export interface DispatchOptions {
 }
 
 /**
- * Drives a schedule: sleeps until the next intended time, then fires every send that is due.
- * After a stall, all overdue sends fire at once with their original intended times, so their lag
- * is recorded and later sends keep their times. Holds at most one pending wait. Resolves with the
+ * Drives a schedule: fires each send once its intended time has come, with run-relative
+ * intended and actual times. After a stall, all overdue sends fire at once with their original
+ * intended times, so their lag is recorded and later sends keep their times. Resolves with the
  * number of sends fired, when the schedule ends, the deadline passes, or `signal` aborts.
+ *
+ * Every schedule on one clock shares that clock's `SendDispatcher` (dispatcher.ts): one
+ * pending timer per clock, however many schedules run on it.
  */
-export async function dispatch(options: DispatchOptions): Promise<number> {
-  const { schedule, clock, originMs, signal, onSend } = options;
-  const deadline = options.deadlineMs ?? Infinity;
-  let fired = 0;
-  let t = schedule.next();
-  while (t !== undefined && t < deadline && !isAborted(signal)) {
-    await clock.sleepUntil(originMs + t, signal);
-    for (
-      let now = clock.now() - originMs;
-      t !== undefined && t <= now && t < deadline && !isAborted(signal);
-      now = clock.now() - originMs
-    ) {
-      onSend(t, now);
-      fired++;
-      t = schedule.next();
-    }
-  }
-  return fired;
-}
-
-/** A function, not an inline check, because `onSend` may abort the signal. */
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
+export function dispatch(options: DispatchOptions): Promise<number> {
+  return dispatcherFor(options.clock).add(options);
 }
 
 /**

@@ -59,12 +59,35 @@ export class KubeClient {
     return this.transport.send<T>({ ...spec, identity: this.identity });
   }
 
+  /**
+   * The GET of one object as a ready request, for a caller that sends it again and again (a
+   * tenant reading the same fixtures): `send` it with no per-request path or object building.
+   */
+  getSpec(
+    r: Resource,
+    where: Where & { name: string },
+    opts: { discardBody?: boolean; signal?: AbortSignal } = {},
+  ): RequestSpec {
+    return {
+      method: 'GET',
+      path: resourcePath(r, where),
+      identity: this.identity,
+      discardBody: opts.discardBody,
+      signal: opts.signal,
+    };
+  }
+
+  /** Sends a request built by this client (`getSpec`), unchanged. */
+  send<T = unknown>(spec: RequestSpec): Promise<KubeResponse<T>> {
+    return this.transport.send<T>(spec);
+  }
+
   get<T extends KubeObject = KubeObject>(
     r: Resource,
     where: Where & { name: string },
     opts: { discardBody?: boolean; signal?: AbortSignal } = {},
   ): Promise<KubeResponse<T>> {
-    return this.request<T>({ method: 'GET', path: resourcePath(r, where), ...opts });
+    return this.transport.send<T>(this.getSpec(r, where, opts));
   }
 
   list<T extends KubeObject = KubeObject>(

@@ -55,7 +55,7 @@ export async function openWatch<T extends KubeObject>(
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const res = await transport.pool.request({
+  const res = await transport.watchPool.request({
     method: 'GET',
     path,
     headers: requestHeaders({ identity }),

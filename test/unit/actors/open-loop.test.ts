@@ -42,6 +42,26 @@ describe('InFlight', () => {
     await inFlight.drained();
     expect(inFlight.hasRoom()).toBe(true);
   });
+
+  it('calls onRelease only for a slot freed while the cap was reached', async () => {
+    let released = 0;
+    const inFlight = new InFlight(new GroupIntervalCollector('g'), 2, () => released++);
+    const pending = [deferred(), deferred(), deferred()];
+    let i = 0;
+    const send = () => pending[i++]!.promise;
+    inFlight.start(0, 0, send);
+    inFlight.start(1, 1, send); // cap reached
+    pending[0]!.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(released).toBe(1); // freed from a full limiter: a due send may take it now
+    inFlight.start(2, 2, send); // full again
+    pending[1]!.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(released).toBe(2);
+    pending[2]!.resolve();
+    await inFlight.drained();
+    expect(released).toBe(2); // freed below the cap: the timer's next batch will do
+  });
 });
 
 describe('steadySchedule', () => {

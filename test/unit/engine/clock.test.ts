@@ -42,6 +42,35 @@ describe('FakeClock', () => {
   });
 });
 
+describe('setTimer', () => {
+  it('FakeClock: fires at the due time, never synchronously, and not once cancelled', async () => {
+    const clock = new FakeClock(10);
+    const fired: number[] = [];
+    clock.setTimer(5, () => fired.push(clock.now()));
+    expect(fired).toEqual([]);
+    const cancel = clock.setTimer(30, () => fired.push(-1));
+    clock.setTimer(20, () => fired.push(clock.now()));
+    cancel();
+    await clock.advance(100);
+    expect(fired).toEqual([10, 20]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('real clock: never fires before the time, and not once cancelled', async () => {
+    const clock = createRealClock();
+    const target = clock.now() + 7.3;
+    const firedAt = await new Promise<number>((resolve) =>
+      clock.setTimer(target, () => resolve(clock.now())),
+    );
+    expect(firedAt).toBeGreaterThanOrEqual(target);
+    let fired = false;
+    const cancel = clock.setTimer(clock.now() + 2, () => (fired = true));
+    cancel();
+    await clock.sleepUntil(clock.now() + 10);
+    expect(fired).toBe(false);
+  });
+});
+
 describe('createRealClock', () => {
   it.each([0, 1])(
     'does not resolve before the requested time (yield window %d ms)',
