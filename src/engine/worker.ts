@@ -104,15 +104,21 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
     return definitionOf(group).create(group, a, ctx);
   });
 
+  // The generator's health, like every measurement, covers the part of the run after the
+  // warm-up: start-up bursts (registrations, first LISTs, TLS handshakes) are judged there.
   const loop = new EventLoopMonitor();
   const lag = createAccumulator();
+  const warmupIntervals = Math.ceil(scenario.spec.warmup / intervalMs);
   let dropped = 0;
   const flush = (index: number): IntervalSnapshot[] => {
     const snapshots = [...collectors.values()].map((c) => c.snapshot(index));
-    for (const s of snapshots) {
-      mergeEncoded(lag, s.scheduleLag);
-      dropped += s.dropped;
+    if (index >= warmupIntervals) {
+      for (const s of snapshots) {
+        mergeEncoded(lag, s.scheduleLag);
+        dropped += s.dropped;
+      }
     }
+    if (index === warmupIntervals - 1) loop.restartTotal();
     return snapshots;
   };
 

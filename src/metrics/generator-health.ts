@@ -25,7 +25,7 @@ export interface LoopSample {
 export class EventLoopMonitor {
   private readonly perInterval: IntervalHistogram;
   private readonly wholeRun: IntervalHistogram;
-  private readonly startElu: EventLoopUtilization;
+  private startElu: EventLoopUtilization;
   private intervalElu: EventLoopUtilization;
 
   constructor(private readonly resolutionMs = 10) {
@@ -48,7 +48,13 @@ export class EventLoopMonitor {
     return sample;
   }
 
-  /** Figures since construction. */
+  /** Starts the whole-run figures afresh (at the end of a warm-up). */
+  restartTotal(): void {
+    this.wholeRun.reset();
+    this.startElu = performance.eventLoopUtilization();
+  }
+
+  /** Figures since construction or the last `restartTotal`. */
   total(): LoopSample {
     return this.sample(this.wholeRun, performance.eventLoopUtilization(this.startElu));
   }
