@@ -41,6 +41,13 @@ export const targetOptions = {
     describe: 'kube-apiserver binary for the local control plane',
   },
   'etcd-bin': { type: 'string', describe: 'etcd binary for the local control plane' },
+  'apiserver-arg': {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe:
+      "kube-apiserver flag key=value for the local control plane (repeatable); a profile's flags win",
+  },
   out: {
     type: 'string',
     describe: 'output directory (default results/<timestamp>-<scenario>, compare: …-compare)',
@@ -61,6 +68,7 @@ export interface TargetArgs {
   readonly 'allow-remote': boolean;
   readonly 'apiserver-bin': string | undefined;
   readonly 'etcd-bin': string | undefined;
+  readonly 'apiserver-arg': readonly string[];
 }
 
 export function targetOptionsOf(
@@ -74,6 +82,7 @@ export function targetOptionsOf(
     allowRemote: argv['allow-remote'],
     apiserverBin: argv['apiserver-bin'],
     etcdBin: argv['etcd-bin'],
+    serverArgs: argv['apiserver-arg'],
     onProgress,
   };
 }

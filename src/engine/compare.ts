@@ -270,12 +270,30 @@ export async function compareProfiles(
     // comparison.json also when a run throws: the runs before it are still worth having.
     await writeComparison(
       opts.out,
-      comparisonOf(scenario, profiles, order, runs, repeat, status, reason),
+      comparisonOf(
+        scenario,
+        profiles,
+        order,
+        runs,
+        repeat,
+        status,
+        reason,
+        opts.target.serverArgs ?? [],
+      ),
     );
     throw err;
   }
   await open?.target.close();
-  const comparison = comparisonOf(scenario, profiles, order, runs, repeat, status, reason);
+  const comparison = comparisonOf(
+    scenario,
+    profiles,
+    order,
+    runs,
+    repeat,
+    status,
+    reason,
+    opts.target.serverArgs ?? [],
+  );
   await writeComparison(opts.out, comparison);
   return comparison;
 }
@@ -288,6 +306,7 @@ function comparisonOf(
   repeat: number,
   status: Comparison['status'],
   reason: string | undefined,
+  serverArgs: readonly string[],
 ): Comparison {
   const names = profiles.map((p) => p.profile.metadata.name);
   return {
@@ -298,6 +317,7 @@ function comparisonOf(
     status,
     ...(reason === undefined ? {} : { reason }),
     repeat,
+    ...(serverArgs.length > 0 ? { serverArgs: [...serverArgs] } : {}),
     profiles: profiles.map((p) => ({
       name: p.profile.metadata.name,
       file: p.file,

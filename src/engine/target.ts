@@ -7,6 +7,7 @@ import {
   type IdentitiesFile,
   type LocalCluster,
 } from '../cluster/index.js';
+import { ApfbenchError } from '../errors.js';
 import { KubeClient, Transport, assertTargetAllowed, loadKubeconfig, ok } from '../kube/index.js';
 import type { Scenario } from '../scenario/index.js';
 import type { RunTarget } from './coordinator.js';
@@ -19,8 +20,13 @@ export interface TargetOptions extends BinaryOptions {
   /** Identities file (from `cluster up`) next to the kubeconfig, for per-user tokens. */
   readonly identitiesFile?: string | undefined;
   readonly allowRemote?: boolean;
-  /** kube-apiserver flags for a control plane apfbench starts itself. */
+  /** kube-apiserver flags for a control plane apfbench starts itself (a profile's). */
   readonly apiserverArgs?: readonly string[];
+  /**
+   * kube-apiserver flags from the command line that size every local control plane of a run
+   * or comparison; the profile's own flags come after them and win.
+   */
+  readonly serverArgs?: readonly string[];
 }
 
 export interface OpenTarget {
@@ -50,6 +56,16 @@ async function serverVersion(admin: KubeClient): Promise<string> {
  */
 export async function openTarget(scenario: Scenario, opts: TargetOptions): Promise<OpenTarget> {
   if (opts.kubeconfig !== undefined) {
+    if ((opts.serverArgs ?? []).length > 0) {
+      throw new ApfbenchError(
+        'APFBENCH_FLAGS_NEED_LOCAL',
+        `--apiserver-arg sets flags of a control plane apfbench starts; ${opts.kubeconfig} is a cluster it did not start`,
+        {
+          kind: 'invalid-input',
+          hint: 'set those flags on your cluster yourself, or leave out --kubeconfig',
+        },
+      );
+    }
     const cfg = await loadKubeconfig(opts.kubeconfig, opts.context);
     await assertTargetAllowed(cfg.target.server, opts.allowRemote ?? false);
     const idsPath = opts.identitiesFile ?? join(dirname(opts.kubeconfig), 'identities.json');
@@ -74,7 +90,7 @@ export async function openTarget(scenario: Scenario, opts: TargetOptions): Promi
     dir: await mkdtemp(join(tmpdir(), 'apfbench-run-')),
     identities: { nodes: 0, tenants: 0, serviceAccounts: 0 },
     extraTenants: scenarioUsers(scenario),
-    apiserverArgs: opts.apiserverArgs ?? [],
+    apiserverArgs: [...(opts.serverArgs ?? []), ...(opts.apiserverArgs ?? [])],
   });
   try {
     const target = await localRunTarget(cluster);

@@ -115,6 +115,8 @@ export interface Comparison {
   readonly status: 'completed' | 'aborted' | 'failed';
   readonly reason?: string;
   readonly repeat: number;
+  /** `--apiserver-arg` flags every local control plane of the comparison started with. */
+  readonly serverArgs?: readonly string[];
   readonly profiles: readonly { name: string; file: string; apiserverArgs: readonly string[] }[];
   /** The profile of each run, in the order they ran. */
   readonly order: readonly string[];

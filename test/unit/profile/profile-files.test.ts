@@ -42,11 +42,12 @@ describe('invalid profile files', () => {
 describe('bundled profiles', () => {
   const names = readdirSync('profiles').filter((name) => name.endsWith('.yaml'));
 
-  it('has the five the documentation names', () => {
+  it('has the six the documentation names', () => {
     expect(names.sort()).toEqual([
       'isolate-tenants.yaml',
       'k8s-defaults.yaml',
       'nodes-in-global-default.yaml',
+      'priority-level-isolation.yaml',
       'protect-heartbeats.yaml',
       'tight.yaml',
     ]);
