@@ -266,36 +266,20 @@ export async function compareProfiles(
   } catch (err) {
     status = 'failed';
     reason = err instanceof Error ? err.message : String(err);
-    await open?.target.close();
     // comparison.json also when a run throws: the runs before it are still worth having.
-    await writeComparison(
-      opts.out,
-      comparisonOf(
-        scenario,
-        profiles,
-        order,
-        runs,
-        repeat,
-        status,
-        reason,
-        opts.target.serverArgs ?? [],
-      ),
-    );
+    await finish();
     throw err;
   }
-  await open?.target.close();
-  const comparison = comparisonOf(
-    scenario,
-    profiles,
-    order,
-    runs,
-    repeat,
-    status,
-    reason,
-    opts.target.serverArgs ?? [],
-  );
-  await writeComparison(opts.out, comparison);
-  return comparison;
+  return finish();
+
+  async function finish(): Promise<Comparison> {
+    await open?.target.close();
+    const comparison = comparisonOf(scenario, profiles, order, runs, repeat, status, reason, [
+      ...(opts.target.serverArgs ?? []),
+    ]);
+    await writeComparison(opts.out, comparison);
+    return comparison;
+  }
 }
 
 function comparisonOf(
