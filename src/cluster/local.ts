@@ -253,6 +253,10 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   } catch (err) {
     await stopStarted();
     process.removeListener('exit', cleanupOnExit);
+    // Keep only the logs the error points at: no keys, tokens or etcd data left behind.
+    for (const name of ['pki', 'tokens.csv', 'etcd-data']) {
+      await rm(file(name), { recursive: true, force: true });
+    }
     throw err;
   }
 

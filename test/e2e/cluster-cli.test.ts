@@ -104,6 +104,10 @@ describe('clear errors', () => {
       'error [APFBENCH_PROCESS_EXITED]: kube-apiserver exited during start-up',
     );
     expect(res.stderr).toContain('bad option: --not-a-node-flag');
+    // The logs stay for the user to read; keys, tokens and etcd data do not.
+    expect(existsSync(join(dir, 'kube-apiserver.log'))).toBe(true);
+    for (const name of ['pki', 'tokens.csv', 'etcd-data'])
+      expect(existsSync(join(dir, name))).toBe(false);
   });
 
   it('times out readiness with a clear message', async () => {
