@@ -1,19 +1,15 @@
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { dnsLabel } from '../scenario/fields.js';
+import { dnsLabel, documentSchema } from '../scenario/fields.js';
 import { InvalidFileError, readInputFile, type Problem } from '../scenario/problems.js';
-import { API_VERSION } from '../scenario/schema.js';
 import { loadScenarioFile, validateYaml } from '../scenario/index.js';
 import { budgetsSchema, type Budget } from './budget-schema.js';
 
-export const budgetFileSchema = z
-  .strictObject({
-    apiVersion: z.literal(API_VERSION),
-    kind: z.literal('Budget'),
-    metadata: z.strictObject({ name: dnsLabel, description: z.string().optional() }),
-    spec: z.strictObject({ budgets: budgetsSchema.min(1) }),
-  })
-  .meta({ title: 'apfbench Budget', description: 'Budgets for `apfbench check`.' });
+export const budgetFileSchema = documentSchema(
+  'Budget',
+  dnsLabel,
+  z.strictObject({ budgets: budgetsSchema.min(1) }),
+).meta({ title: 'apfbench Budget', description: 'Budgets for `apfbench check`.' });
 
 export type BudgetFile = z.output<typeof budgetFileSchema>;
 

@@ -3,8 +3,7 @@
 // schemas are the single source of truth; the server's own validation runs too, as a dry-run
 // before anything is changed (see apply.ts), so the rules here are the ones worth a location.
 import { z } from 'zod';
-import { integer, withRule } from '../scenario/fields.js';
-import { API_VERSION } from '../scenario/schema.js';
+import { documentSchema, integer, withRule } from '../scenario/fields.js';
 
 export const FLOWCONTROL_API_VERSION = 'flowcontrol.apiserver.k8s.io/v1';
 
@@ -275,21 +274,11 @@ const specSchema = withRule(
   },
 );
 
-export const profileSchema = z
-  .strictObject({
-    apiVersion: z.literal(API_VERSION),
-    kind: z.literal('Profile'),
-    metadata: z.strictObject({
-      name: objectName,
-      description: z.string().optional(),
-    }),
-    spec: specSchema,
-  })
-  .meta({
-    title: 'apfbench Profile',
-    description:
-      'An API Priority and Fairness configuration for apfbench: flowcontrol objects to apply or remove, and kube-apiserver flags.',
-  });
+export const profileSchema = documentSchema('Profile', objectName, specSchema).meta({
+  title: 'apfbench Profile',
+  description:
+    'An API Priority and Fairness configuration for apfbench: flowcontrol objects to apply or remove, and kube-apiserver flags.',
+});
 
 /** A profile with defaults applied. */
 export type Profile = z.output<typeof profileSchema>;

@@ -17,6 +17,25 @@ import {
 import type { Path } from './yaml-path.js';
 
 /** etcd refuses objects above ~1.5MiB; 1Mi of payload leaves room for metadata. */
+export const API_VERSION = 'apfbench.dev/v1alpha1';
+
+/**
+ * An apfbench file (Scenario, Profile, Budget): `apiVersion`, `kind`, `metadata` with a name
+ * and an optional description, and its `spec`. Unknown fields are errors.
+ */
+export function documentSchema<K extends string, N extends z.ZodType, S extends z.ZodType>(
+  kind: K,
+  name: N,
+  spec: S,
+) {
+  return z.strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal(kind),
+    metadata: z.strictObject({ name, description: z.string().optional() }),
+    spec,
+  });
+}
+
 export const MAX_OBJECT_PAYLOAD = 2 ** 20;
 
 /**

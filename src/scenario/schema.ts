@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   dnsLabel,
+  documentSchema,
   duration,
   integer,
   nonNegativeRate,
@@ -21,7 +22,7 @@ import { formatDuration } from './units.js';
 
 export { MAX_OBJECT_PAYLOAD } from './fields.js';
 
-export const API_VERSION = 'apfbench.dev/v1alpha1';
+export { API_VERSION } from './fields.js';
 
 export const VERBS = ['get', 'list', 'create', 'update', 'patch', 'delete'] as const;
 const WRITE_VERBS: readonly (typeof VERBS)[number][] = ['create', 'update', 'patch'];
@@ -153,21 +154,11 @@ const specSchema = withRule(
   })),
 }));
 
-export const scenarioSchema = z
-  .strictObject({
-    apiVersion: z.literal(API_VERSION),
-    kind: z.literal('Scenario'),
-    metadata: z.strictObject({
-      name: dnsLabel,
-      description: z.string().optional(),
-    }),
-    spec: specSchema,
-  })
-  .meta({
-    title: 'apfbench Scenario',
-    description:
-      'A load scenario for apfbench: which actors send what to the API server, and for how long.',
-  });
+export const scenarioSchema = documentSchema('Scenario', dnsLabel, specSchema).meta({
+  title: 'apfbench Scenario',
+  description:
+    'A load scenario for apfbench: which actors send what to the API server, and for how long.',
+});
 
 /** A scenario with defaults applied; durations in ms, rates per second, sizes in bytes. */
 export type Scenario = z.output<typeof scenarioSchema>;
