@@ -339,10 +339,12 @@ interface GroupAccumulator extends Counts {
 export class TimelineAggregator {
   private readonly cells = new Map<string, Cell>();
   private readonly groups = new Map<string, GroupAccumulator>();
+  private readonly completedByInterval = new Map<string, number>();
 
   constructor(private readonly intervalMs = DEFAULT_INTERVAL_MS) {}
 
   add(s: IntervalSnapshot): void {
+    increment(this.completedByInterval, String(s.intervalIndex), s.completed);
     const cell = this.cell(s.intervalIndex, s.group);
     addCounts(cell, s);
     addAll(cell.counters, s.counters);
@@ -385,10 +387,7 @@ export class TimelineAggregator {
 
   /** Completions in one interval over every group. */
   completedIn(intervalIndex: number): number {
-    let n = 0;
-    for (const cell of this.cells.values())
-      if (cell.intervalIndex === intervalIndex) n += cell.completed;
-    return n;
+    return this.completedByInterval.get(String(intervalIndex)) ?? 0;
   }
 
   result(): MergedRun {
