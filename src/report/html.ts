@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { chartConfig } from './charts.js';
-import { formatFigure, formatInterval, formatRelative, formatSigned } from './comparison.js';
-import type { ChartModel, ComparisonSection, GroupRow, ReportModel, RunOverview } from './model.js';
+import { formatFigure } from './comparison.js';
+import type { ChartModel, ComparisonSection, ReportModel, RunOverview } from './model.js';
 import { reportRuntime, runtime } from './runtime.js';
+import { differenceCells, fairnessColumns, groupColumns, type Column } from './tables.js';
 
 /** Prefix of the one line that differs between two renderings of the same model. */
 export const GENERATED_LINE_PREFIX = '<p class="generated">';
@@ -27,7 +28,7 @@ export interface HtmlOptions {
   readonly chartJs: string;
 }
 
-const { formatCount, formatMs, formatRate, formatPercent } = runtime;
+const { formatCount, formatMs } = runtime;
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -74,7 +75,7 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     ...(multi ? [runsTable(model.runs)] : model.runs.map(runSection)),
     '</section>',
     '<section id="groups"><h2>Actor groups</h2>',
-    groupTable(model.groups, multi),
+    columnTable(groupColumns(multi, 'page'), model.groups),
     '<p class="note">Latency is measured from the <em>intended</em> send time of the first attempt to the end of the response, retries included, so it is free of coordinated omission. Dropped: sends due while the group was at its in-flight cap (not sent).</p>',
     '</section>',
     ...(model.fairness.length === 0 ? [] : [fairnessTable(model)]),
@@ -139,7 +140,7 @@ function differencesSection(c: ComparisonSection): string {
       p.apiserverArgs.length === 0 ? 'defaults' : p.apiserverArgs.map((a) => `--${a}`).join(' '),
       p.name === c.baseline ? 'baseline' : 'compared with the baseline',
     ]),
-    99,
+    () => false,
   );
   const repeats = c.repeat > 1;
   const head = [
@@ -162,21 +163,10 @@ function differencesSection(c: ComparisonSection): string {
   const rows = c.differences.map((row) => [
     row.figure,
     value(row.unit, row.baseline),
-    ...row.others.flatMap((o) => {
-      const d = o.difference;
-      return [
-        value(row.unit, o.sample),
-        d === undefined ? '–' : formatSigned(row.unit, d.diff),
-        d === undefined ? '–' : formatRelative(d),
-        ...(repeats
-          ? [
-              d === undefined
-                ? '–'
-                : `${formatInterval(row.unit, d) ?? '–'}${d.significant === true ? ' *' : ''}`,
-            ]
-          : []),
-      ];
-    }),
+    ...row.others.flatMap((o) => [
+      value(row.unit, o.sample),
+      ...differenceCells(row.unit, o.difference, repeats, ' *'),
+    ]),
   ]);
   const note = repeats
     ? `Mean ± standard deviation over ${c.repeat} runs per profile. Difference = profile − baseline; the 95% interval is Welch's (unequal variances); * marks an interval that excludes 0, a difference unlikely to be noise.`
@@ -186,7 +176,7 @@ function differencesSection(c: ComparisonSection): string {
     profiles,
     c.differences.length === 0
       ? '<p class="note">Every compared figure was equal in every run.</p>'
-      : table(head, rows, 1),
+      : table(head, rows, (i) => i >= 1),
     `<p class="note">${escapeHtml(note)} Figures equal in every run are left out.</p>`,
     '</section>',
   ].join('\n');
@@ -210,7 +200,7 @@ function runsTable(runs: readonly RunOverview[]): string {
     table(
       ['Run', 'Profile (changes)', 'Status', 'Target', 'Duration', 'Started', 'Run id'],
       rows,
-      99,
+      () => false,
     ),
     first === undefined
       ? ''
@@ -244,16 +234,13 @@ function runSection(r: RunOverview): string {
   ].join('\n');
 }
 
-const codesText = (g: GroupRow) =>
-  g.codes.map(([c, n]) => `${c}: ${formatCount(n)}`).join(', ') || 'none';
-
 function table(
   head: readonly string[],
   rows: readonly (readonly string[])[],
-  numericFrom: number,
+  numeric: (column: number) => boolean,
 ): string {
   const cell = (tag: string, v: string, i: number) =>
-    `<${tag}${i >= numericFrom ? ' class="num"' : ''}>${escapeHtml(v)}</${tag}>`;
+    `<${tag}${numeric(i) ? ' class="num"' : ''}>${escapeHtml(v)}</${tag}>`;
   return [
     '<div class="table"><table>',
     `<thead><tr>${head.map((h, i) => cell('th', h, i)).join('')}</tr></thead>`,
@@ -263,64 +250,18 @@ function table(
   ].join('\n');
 }
 
-function groupTable(groups: readonly GroupRow[], multi: boolean): string {
-  const head = [
-    ...(multi ? ['Run'] : []),
-    'Group',
-    'Response codes',
-    'Requests',
-    'Rate',
-    'p50',
-    'p90',
-    'p99',
-    'p99.9',
-    'max',
-    'Dropped',
-    'Retries',
-    '429s',
-    '409s',
-  ];
-  const rows = groups.map((g) => [
-    ...(multi ? [g.run] : []),
-    `${g.group} (${g.instances} × ${g.type})`,
-    codesText(g),
-    formatCount(g.requests),
-    formatRate(g.ratePerSecond),
-    formatMs(g.latencyMs.p50),
-    formatMs(g.latencyMs.p90),
-    formatMs(g.latencyMs.p99),
-    formatMs(g.latencyMs.p999),
-    formatMs(g.latencyMs.max),
-    formatCount(g.dropped),
-    formatCount(g.retries),
-    formatCount(g.throttled),
-    formatCount(g.conflicts),
-  ]);
-  return table(head, rows, head.indexOf('Requests'));
+function columnTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): string {
+  return table(
+    columns.map((c) => c.head),
+    rows.map((r) => columns.map((c) => c.cell(r))),
+    (i) => columns[i]!.numeric,
+  );
 }
 
 function fairnessTable(model: ReportModel): string {
-  const multi = model.runs.length > 1;
-  const head = [
-    ...(multi ? ['Run'] : []),
-    'Priority level',
-    'Flows',
-    "Jain's index",
-    'Seat share',
-    'Nominal share',
-  ];
-  const share = (v: number | undefined) => (v === undefined ? '–' : formatPercent(v));
-  const rows = model.fairness.map((f) => [
-    ...(multi ? [f.run] : []),
-    f.priorityLevel,
-    formatCount(f.flows),
-    f.jainIndex.toFixed(3),
-    share(f.seatShare),
-    share(f.nominalShare),
-  ]);
   return [
     '<section id="fairness"><h2>Fairness</h2>',
-    table(head, rows, head.indexOf('Flows')),
+    columnTable(fairnessColumns(model.runs.length > 1, 'page'), model.fairness),
     '<p class="note">Jain\'s index J = (Σx)² / (n·Σx²) over each flow\'s achieved ÷ demanded throughput within a priority level: 1 is perfectly fair, 1/n is one flow taking everything.</p>',
     '</section>',
   ].join('\n');

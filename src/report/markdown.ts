@@ -1,8 +1,9 @@
-import { formatFigure, formatInterval, formatRelative, formatSigned } from './comparison.js';
+import { formatFigure } from './comparison.js';
 import type { ComparisonSection, ReportModel } from './model.js';
 import { runtime } from './runtime.js';
+import { differenceCells, fairnessColumns, groupColumns, type Column } from './tables.js';
 
-const { formatCount, formatMs, formatRate } = runtime;
+const { formatCount, formatMs } = runtime;
 const ICONS = { ok: '✅', warn: '⚠️', bad: '❌' } as const;
 /** Markdown table cells cannot hold a bare `|` or a line break. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
@@ -31,55 +32,20 @@ export function renderMarkdown(model: ReportModel): string {
   }
   lines.push(...model.verdicts.map((v) => `- ${ICONS[v.level]} ${cell(v.text)}`), '');
   if (c !== undefined && c.differences.length > 0) lines.push(...differences(c), '');
-  const head = [
-    ...(multi ? ['run'] : []),
-    'group',
-    'requests',
-    'rate',
-    'p50',
-    'p99',
-    'p99.9',
-    'max',
-    'dropped',
-    '429s',
-    '409s',
-    'errors',
-  ];
-  lines.push(
-    `| ${head.join(' | ')} |`,
-    `|${head.map((_, i) => (i < (multi ? 2 : 1) ? ' --- ' : ' ---: ')).join('|')}|`,
-  );
-  for (const g of model.groups) {
-    const row = [
-      ...(multi ? [g.run] : []),
-      g.group,
-      formatCount(g.requests),
-      formatRate(g.ratePerSecond),
-      formatMs(g.latencyMs.p50),
-      formatMs(g.latencyMs.p99),
-      formatMs(g.latencyMs.p999),
-      formatMs(g.latencyMs.max),
-      formatCount(g.dropped),
-      formatCount(g.throttled),
-      formatCount(g.conflicts),
-      formatCount(g.errors),
-    ];
-    lines.push(`| ${row.map(cell).join(' | ')} |`);
-  }
+  lines.push(...table(groupColumns(multi, 'summary'), model.groups));
   if (model.fairness.length > 0) {
-    lines.push(
-      '',
-      `| ${multi ? 'run | ' : ''}priority level | flows | Jain's index |`,
-      `|${multi ? ' --- |' : ''} --- | ---: | ---: |`,
-    );
-    for (const f of model.fairness) {
-      lines.push(
-        `| ${multi ? `${cell(f.run)} | ` : ''}${cell(f.priorityLevel)} | ${formatCount(f.flows)} | ${f.jainIndex.toFixed(3)} |`,
-      );
-    }
+    lines.push('', ...table(fairnessColumns(multi, 'summary'), model.fairness));
   }
   lines.push('');
   return lines.join('\n');
+}
+
+function table<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): string[] {
+  return [
+    `| ${columns.map((c) => cell(c.head)).join(' | ')} |`,
+    `|${columns.map((c) => (c.numeric ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...rows.map((r) => `| ${columns.map((c) => cell(c.cell(r))).join(' | ')} |`),
+  ];
 }
 
 /** Figures that differ: the baseline, then per profile its mean, difference, relative, interval. */
@@ -96,17 +62,9 @@ function differences(c: ComparisonSection): string[] {
   const rows = c.differences.map((row) => [
     row.figure,
     mean(row.unit, row.baseline),
-    ...row.others.flatMap(({ sample, difference: d }) => [
-      mean(row.unit, sample),
-      d === undefined ? '–' : formatSigned(row.unit, d.diff),
-      d === undefined ? '–' : formatRelative(d),
-      ...(repeats
-        ? [
-            d === undefined
-              ? '–'
-              : `${formatInterval(row.unit, d) ?? '–'}${d.significant === true ? ' \\*' : ''}`,
-          ]
-        : []),
+    ...row.others.flatMap((o) => [
+      mean(row.unit, o.sample),
+      ...differenceCells(row.unit, o.difference, repeats, ' \\*'),
     ]),
   ]);
   return [

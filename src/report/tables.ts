@@ -1,0 +1,136 @@
+/**
+ * The tables both renderers show, as columns: which columns a table has, their headings and the
+ * text of each cell, formatted for people. The HTML renderer escapes and lays them out in full;
+ * summary.md, kept small for a pull-request comment, shows the columns marked for it, with
+ * lower-case headings. Neither renderer decides what a column holds.
+ */
+import type { Difference } from '../metrics/compare-stats.js';
+import { formatInterval, formatRelative, formatSigned } from './comparison.js';
+import type { FairnessRow, FigureUnit, GroupRow } from './model.js';
+import { runtime } from './runtime.js';
+
+export type TableLayout = 'page' | 'summary';
+
+export interface Column<Row> {
+  readonly head: string;
+  /** Right-aligned, tabular figures. */
+  readonly numeric: boolean;
+  readonly cell: (row: Row) => string;
+}
+
+/** A column, and the layouts that show it. */
+interface LaidOutColumn<Row> extends Column<Row> {
+  readonly in: readonly TableLayout[];
+  /** summary.md's heading, where it is not the page's in lower case. */
+  readonly summaryHead?: string;
+}
+
+const BOTH: readonly TableLayout[] = ['page', 'summary'];
+const PAGE: readonly TableLayout[] = ['page'];
+const SUMMARY: readonly TableLayout[] = ['summary'];
+
+const { formatCount, formatMs, formatRate, formatPercent } = runtime;
+
+function select<Row>(columns: readonly LaidOutColumn<Row>[], layout: TableLayout): Column<Row>[] {
+  return columns
+    .filter((c) => c.in.includes(layout))
+    .map(({ head, summaryHead, numeric, cell }) => ({
+      head: layout === 'summary' ? (summaryHead ?? head.toLowerCase()) : head,
+      numeric,
+      cell,
+    }));
+}
+
+const runColumn = <Row extends { readonly run: string }>(multi: boolean): LaidOutColumn<Row>[] =>
+  multi ? [{ head: 'Run', numeric: false, cell: (r) => r.run, in: BOTH }] : [];
+
+const count = (head: string, pick: (g: GroupRow) => number, layouts = BOTH) => ({
+  head,
+  numeric: true,
+  cell: (g: GroupRow) => formatCount(pick(g)),
+  in: layouts,
+});
+const ms = (head: string, pick: (g: GroupRow) => number, layouts = BOTH) => ({
+  head,
+  numeric: true,
+  cell: (g: GroupRow) => formatMs(pick(g)),
+  in: layouts,
+});
+
+/** One row per actor group (per run when `multi`). */
+export function groupColumns(multi: boolean, layout: TableLayout): Column<GroupRow>[] {
+  return select<GroupRow>(
+    [
+      ...runColumn<GroupRow>(multi),
+      {
+        head: 'Group',
+        numeric: false,
+        cell: (g) => `${g.group} (${g.instances} × ${g.type})`,
+        in: PAGE,
+      },
+      { head: 'Group', numeric: false, cell: (g) => g.group, in: SUMMARY },
+      {
+        head: 'Response codes',
+        numeric: false,
+        cell: (g) => g.codes.map(([c, n]) => `${c}: ${formatCount(n)}`).join(', ') || 'none',
+        in: PAGE,
+      },
+      count('Requests', (g) => g.requests),
+      { head: 'Rate', numeric: true, cell: (g) => formatRate(g.ratePerSecond), in: BOTH },
+      ms('p50', (g) => g.latencyMs.p50),
+      ms('p90', (g) => g.latencyMs.p90, PAGE),
+      ms('p99', (g) => g.latencyMs.p99),
+      ms('p99.9', (g) => g.latencyMs.p999),
+      ms('max', (g) => g.latencyMs.max),
+      count('Dropped', (g) => g.dropped),
+      count('Retries', (g) => g.retries, PAGE),
+      count('429s', (g) => g.throttled),
+      count('409s', (g) => g.conflicts),
+      count('Errors', (g) => g.errors, SUMMARY),
+    ],
+    layout,
+  );
+}
+
+/** One row per priority level (per run when `multi`). */
+export function fairnessColumns(multi: boolean, layout: TableLayout): Column<FairnessRow>[] {
+  const share = (v: number | undefined) => (v === undefined ? '–' : formatPercent(v));
+  return select<FairnessRow>(
+    [
+      ...runColumn<FairnessRow>(multi),
+      { head: 'Priority level', numeric: false, cell: (f) => f.priorityLevel, in: BOTH },
+      { head: 'Flows', numeric: true, cell: (f) => formatCount(f.flows), in: BOTH },
+      {
+        head: "Jain's index",
+        summaryHead: "Jain's index",
+        numeric: true,
+        cell: (f) => f.jainIndex.toFixed(3),
+        in: BOTH,
+      },
+      { head: 'Seat share', numeric: true, cell: (f) => share(f.seatShare), in: PAGE },
+      { head: 'Nominal share', numeric: true, cell: (f) => share(f.nominalShare), in: PAGE },
+    ],
+    layout,
+  );
+}
+
+/**
+ * A profile's difference from the baseline as the differences table shows it: the difference,
+ * the relative change and, with repeats, the 95 % interval followed by `mark` when it excludes 0.
+ */
+export function differenceCells(
+  unit: FigureUnit,
+  d: Difference | undefined,
+  repeats: boolean,
+  mark: string,
+): string[] {
+  const interval =
+    d === undefined
+      ? '–'
+      : `${formatInterval(unit, d) ?? '–'}${d.significant === true ? mark : ''}`;
+  return [
+    d === undefined ? '–' : formatSigned(unit, d.diff),
+    d === undefined ? '–' : formatRelative(d),
+    ...(repeats ? [interval] : []),
+  ];
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { buildRunReport } from '../../../src/report/model.js';
+import { fairnessColumns, groupColumns, type TableLayout } from '../../../src/report/tables.js';
+import { loadFixture } from './fixture.js';
+
+const model = buildRunReport(loadFixture());
+
+describe('groupColumns', () => {
+  it.each<[TableLayout, boolean, string[]]>([
+    [
+      'page',
+      false,
+      [
+        'Group',
+        'Response codes',
+        'Requests',
+        'Rate',
+        'p50',
+        'p90',
+        'p99',
+        'p99.9',
+        'max',
+        'Dropped',
+        'Retries',
+        '429s',
+        '409s',
+      ],
+    ],
+    [
+      'summary',
+      true,
+      [
+        'run',
+        'group',
+        'requests',
+        'rate',
+        'p50',
+        'p99',
+        'p99.9',
+        'max',
+        'dropped',
+        '429s',
+        '409s',
+        'errors',
+      ],
+    ],
+  ])('%s layout (multi %s) has its columns, figures right-aligned', (layout, multi, heads) => {
+    const columns = groupColumns(multi, layout);
+    expect(columns.map((c) => c.head)).toEqual(heads);
+    expect(columns.filter((c) => !c.numeric).map((c) => c.head.toLowerCase())).toEqual([
+      ...(multi ? ['run'] : []),
+      'group',
+      ...(layout === 'page' ? ['response codes'] : []),
+    ]);
+  });
+
+  it('formats each cell for people; the page names the group with its size and type', () => {
+    const row = model.groups[0]!;
+    const cells = (layout: TableLayout) =>
+      Object.fromEntries(groupColumns(false, layout).map((c) => [c.head, c.cell(row)]));
+    expect(cells('page')).toMatchObject({
+      Group: 'tenant (1 × tenant)',
+      'Response codes': '200: 919, 201: 81',
+      Requests: '1,000',
+      Rate: '200/s',
+      p99: '45.4 ms',
+    });
+    expect(cells('summary')).toMatchObject({ group: 'tenant', errors: '0' });
+  });
+});
+
+describe('fairnessColumns', () => {
+  it.each<[TableLayout, string[]]>([
+    ['page', ['Run', 'Priority level', 'Flows', "Jain's index", 'Seat share', 'Nominal share']],
+    ['summary', ['run', 'priority level', 'flows', "Jain's index"]],
+  ])('%s layout keeps the capital of a name', (layout, heads) => {
+    expect(fairnessColumns(true, layout).map((c) => c.head)).toEqual(heads);
+  });
+});
