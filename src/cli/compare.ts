@@ -9,38 +9,36 @@ import { interruptible } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import {
   defaultOutDir,
-  scenarioOverrideOptions,
+  scenarioArguments,
+  scenarioOverridesOf,
   targetOptions,
   targetOptionsOf,
   writeReportQuietly,
 } from './options.js';
 
 export function compareCommand(y: Argv) {
-  return y
-    .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file' })
-    .options({
-      ...scenarioOverrideOptions,
-      profile: {
-        type: 'string',
-        array: true,
-        demandOption: true,
-        describe: 'profile file (repeat the option; the first is the baseline)',
-      },
-      repeat: {
-        type: 'number',
-        default: 1,
-        describe: 'runs per profile, interleaved (A B B A ...)',
-      },
-      victim: {
-        type: 'string',
-        array: true,
-        default: [] as string[],
-        describe:
-          'actor group whose latency is compared with the --noisy one given at the same position',
-      },
-      noisy: { type: 'string', array: true, default: [] as string[], describe: 'see --victim' },
-      ...targetOptions,
-    });
+  return scenarioArguments(y).options({
+    profile: {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: 'profile file (repeat the option; the first is the baseline)',
+    },
+    repeat: {
+      type: 'number',
+      default: 1,
+      describe: 'runs per profile, interleaved (A B B A ...)',
+    },
+    victim: {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe:
+        'actor group whose latency is compared with the --noisy one given at the same position',
+    },
+    noisy: { type: 'string', array: true, default: [] as string[], describe: 'see --victim' },
+    ...targetOptions,
+  });
 }
 
 type CompareArgs = Awaited<ReturnType<ReturnType<typeof compareCommand>['parseAsync']>>;
@@ -50,10 +48,7 @@ type CompareArgs = Awaited<ReturnType<ReturnType<typeof compareCommand>['parseAs
  * the flowcontrol objects; comparison.json then holds the runs finished so far. Exit 130.
  */
 export async function compareHandler(argv: CompareArgs): Promise<number> {
-  const scenario = await loadScenarioFile(argv.scenario, {
-    ...(argv.duration === undefined ? {} : { duration: argv.duration }),
-    set: argv.set,
-  });
+  const scenario = await loadScenarioFile(argv.scenario, scenarioOverridesOf(argv));
   const profiles = await Promise.all(
     argv.profile.map(async (file) => ({ file, profile: await loadProfileFile(file) })),
   );

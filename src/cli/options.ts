@@ -1,8 +1,10 @@
 /** Options that `run` and `compare` share, declared once, and what they turn into. */
 import { join } from 'node:path';
+import type { Argv } from 'yargs';
 import type { TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { CANVAS_BUILD_PACKAGES, writeReport, type ReportModel } from '../report/index.js';
+import type { Overrides } from '../scenario/index.js';
 
 export const scenarioOverrideOptions = {
   duration: { type: 'string', describe: 'override spec.duration, e.g. 10s' },
@@ -13,6 +15,21 @@ export const scenarioOverrideOptions = {
     describe: 'override a field: path=value, e.g. spec.actors[0].rate=50/s',
   },
 } as const;
+
+/** The scenario file argument and its overrides, first in `run` and `compare`. */
+export function scenarioArguments(y: Argv) {
+  return y
+    .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file' })
+    .options(scenarioOverrideOptions);
+}
+
+/** The parsed `scenarioOverrideOptions`, as `loadScenarioFile` takes them. */
+export function scenarioOverridesOf(argv: {
+  readonly duration: string | undefined;
+  readonly set: readonly string[];
+}): Overrides {
+  return { ...(argv.duration === undefined ? {} : { duration: argv.duration }), set: argv.set };
+}
 
 /** Where the load goes, how it is generated and where its files are written. */
 export const targetOptions = {

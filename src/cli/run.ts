@@ -13,7 +13,8 @@ import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
 import {
   defaultOutDir,
-  scenarioOverrideOptions,
+  scenarioArguments,
+  scenarioOverridesOf,
   targetOptions,
   targetOptionsOf,
   writeReportQuietly,
@@ -22,24 +23,20 @@ import { progressPrinter } from './progress.js';
 import { summaryLines } from './summary.js';
 
 export function runCommand(y: Argv) {
-  return y
-    .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file' })
-    .options({
-      ...scenarioOverrideOptions,
-      profile: {
-        type: 'string',
-        describe:
-          'APF profile file to apply for the run and restore after it (API-server flags only on the local control plane)',
-      },
-      ...targetOptions,
-      check: {
-        type: 'boolean',
-        default: false,
-        describe:
-          'after the run, check budgets (spec.budgets or --budget); exit 3 if one is broken',
-      },
-      ...checkOutputOptions,
-    });
+  return scenarioArguments(y).options({
+    profile: {
+      type: 'string',
+      describe:
+        'APF profile file to apply for the run and restore after it (API-server flags only on the local control plane)',
+    },
+    ...targetOptions,
+    check: {
+      type: 'boolean',
+      default: false,
+      describe: 'after the run, check budgets (spec.budgets or --budget); exit 3 if one is broken',
+    },
+    ...checkOutputOptions,
+  });
 }
 
 type RunArgs = Awaited<ReturnType<ReturnType<typeof runCommand>['parseAsync']>>;
@@ -50,10 +47,7 @@ type RunArgs = Awaited<ReturnType<ReturnType<typeof runCommand>['parseAsync']>>;
  * report), then exits 130.
  */
 export async function runHandler(argv: RunArgs): Promise<number> {
-  const scenario = await loadScenarioFile(argv.scenario, {
-    ...(argv.duration === undefined ? {} : { duration: argv.duration }),
-    set: argv.set,
-  });
+  const scenario = await loadScenarioFile(argv.scenario, scenarioOverridesOf(argv));
   const profile =
     argv.profile === undefined
       ? undefined

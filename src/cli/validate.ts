@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { loadScenarioFile } from '../scenario/index.js';
-import { scenarioOverrideOptions } from './options.js';
+import { scenarioOverrideOptions, scenarioOverridesOf } from './options.js';
 
 export function validateCommand(y: Argv) {
   return y
@@ -12,10 +12,7 @@ export function validateCommand(y: Argv) {
 export async function validateHandler(
   argv: Awaited<ReturnType<ReturnType<typeof validateCommand>['parseAsync']>>,
 ) {
-  const s = await loadScenarioFile(argv.file, {
-    ...(argv.duration === undefined ? {} : { duration: argv.duration }),
-    set: argv.set,
-  });
+  const s = await loadScenarioFile(argv.file, scenarioOverridesOf(argv));
   const instances = s.spec.actors.reduce((n, g) => n + g.count, 0);
   process.stdout.write(
     `${argv.file}: valid scenario ${s.metadata.name}: ${s.spec.actors.length} actor group(s), ${instances} instance(s), ${s.spec.duration / 1000}s\n`,
