@@ -473,6 +473,25 @@ export function spectrumChart(
   };
 }
 
+/** A chart of a figure over the run, x in seconds since its start. */
+function timeChart(
+  id: string,
+  title: string,
+  description: string,
+  y: { readonly format: AxisFormats['y']; readonly title: string },
+  series: readonly ChartSeries[],
+): ChartModel {
+  return {
+    id,
+    title,
+    description,
+    formats: { x: 'seconds', y: y.format },
+    xTitle: TIME_AXIS,
+    yTitle: y.title,
+    series,
+  };
+}
+
 /**
  * The charts of one run. `label` names a series from its group or priority level; `levels`
  * fixes the colour of each priority level (a comparison passes every run's levels, so that a
@@ -513,28 +532,22 @@ export function charts(
         colour: i,
       })),
     ),
-    {
-      id: 'throughput',
-      title: 'Throughput over time',
-      description:
-        'Requests completed per second (solid) and sends started per second (dashed), per interval. Completed below sent means the server fell behind.',
-      formats: { x: 'seconds', y: 'per-second' },
-      xTitle: TIME_AXIS,
-      yTitle: 'Throughput (requests/s)',
-      series: groups.flatMap((g, i) => [
+    timeChart(
+      'throughput',
+      'Throughput over time',
+      'Requests completed per second (solid) and sends started per second (dashed), per interval. Completed below sent means the server fell behind.',
+      { format: 'per-second', title: 'Throughput (requests/s)' },
+      groups.flatMap((g, i) => [
         timeSeries(`${label(g)} completed`, i, rows(g), (row) => row.rps),
         timeSeries(`${label(g)} sent`, i, rows(g), (row) => row.sent / step, true),
       ]),
-    },
-    {
-      id: 'throttling-conflicts',
-      title: '429 (throttled) and 409 (conflict) responses over time',
-      description:
-        '429 responses per second (solid: APF rejected the request) and 409 responses per second (dashed: a write lost an optimistic-concurrency race), per interval.',
-      formats: { x: 'seconds', y: 'per-second' },
-      xTitle: TIME_AXIS,
-      yTitle: 'Rate (responses/s)',
-      series: groups.flatMap((g, i) => [
+    ),
+    timeChart(
+      'throttling-conflicts',
+      '429 (throttled) and 409 (conflict) responses over time',
+      '429 responses per second (solid: APF rejected the request) and 409 responses per second (dashed: a write lost an optimistic-concurrency race), per interval.',
+      { format: 'per-second', title: 'Rate (responses/s)' },
+      groups.flatMap((g, i) => [
         timeSeries(`${label(g)} 429`, i, rows(g), (row) => row.throttled / step),
         timeSeries(
           `${label(g)} 409`,
@@ -544,16 +557,14 @@ export function charts(
           true,
         ),
       ]),
-    },
-    {
-      id: 'latency-p99',
-      title: 'Latency p99 per interval',
-      description: 'The 99th percentile of latency among the requests completed in each interval.',
-      formats: { x: 'seconds', y: 'ms' },
-      xTitle: TIME_AXIS,
-      yTitle: LATENCY_AXIS,
-      series: groups.map((g, i) => timeSeries(label(g), i, rows(g), (row) => row.p99Ms)),
-    },
+    ),
+    timeChart(
+      'latency-p99',
+      'Latency p99 per interval',
+      'The 99th percentile of latency among the requests completed in each interval.',
+      { format: 'ms', title: LATENCY_AXIS },
+      groups.map((g, i) => timeSeries(label(g), i, rows(g), (row) => row.p99Ms)),
+    ),
   ];
   if (r.watch?.latencyHistogram !== undefined) {
     out.push(
@@ -593,26 +604,20 @@ export function charts(
         }),
       }));
     out.push(
-      {
-        id: 'server-executing-seats',
-        title: 'Executing seats per priority level (server)',
-        description:
-          "Seats occupied by executing requests, per APF priority level, from the API server's /metrics.",
-        formats: { x: 'seconds', y: 'seats' },
-        xTitle: TIME_AXIS,
-        yTitle: 'Executing seats',
-        series: perLevel((v) => v.executingSeats),
-      },
-      {
-        id: 'server-inqueue-requests',
-        title: 'Requests waiting in queues per priority level (server)',
-        description:
-          "Requests waiting in APF queues, per priority level, from the API server's /metrics.",
-        formats: { x: 'seconds', y: 'requests' },
-        xTitle: TIME_AXIS,
-        yTitle: 'Requests in queue',
-        series: perLevel((v) => v.inqueueRequests),
-      },
+      timeChart(
+        'server-executing-seats',
+        'Executing seats per priority level (server)',
+        "Seats occupied by executing requests, per APF priority level, from the API server's /metrics.",
+        { format: 'seats', title: 'Executing seats' },
+        perLevel((v) => v.executingSeats),
+      ),
+      timeChart(
+        'server-inqueue-requests',
+        'Requests waiting in queues per priority level (server)',
+        "Requests waiting in APF queues, per priority level, from the API server's /metrics.",
+        { format: 'requests', title: 'Requests in queue' },
+        perLevel((v) => v.inqueueRequests),
+      ),
     );
   }
   return out;
