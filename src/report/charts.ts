@@ -1,9 +1,9 @@
-import type { ChartModel } from './model.js';
+import type { ChartModel, ChartSeries } from './model.js';
 import type { LineChartConfig } from './runtime.js';
 
 /**
  * Okabe–Ito, the colour-blind-safe palette, ordered for contrast on white (its yellow last).
- * Series of a pair also differ by dash, so colour is never the only cue.
+ * Series of a pair, and repeats of a profile, also differ by dash, so colour is never the only cue.
  */
 export const PALETTE = [
   '#0072B2',
@@ -15,6 +15,36 @@ export const PALETTE = [
   '#000000',
   '#F0E442',
 ] as const;
+
+/** The dash of a pair's secondary series. */
+const PAIR_DASH = [6, 4] as const;
+/** The dash of each repeat of a profile, in turn: solid first. */
+const REPEAT_DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3]] as const;
+/** Relative luminance below which a colour is shaded towards white, else towards black. */
+const DARK_BELOW = 0.4;
+
+/**
+ * The palette colour `colour`, `shade` steps towards white (a dark colour) or black (a light
+ * one), each step a smaller move: shade k goes k / (k + 2) of the way, so that every shade
+ * differs from the others and none reaches the background. Shade 0 is the colour itself.
+ */
+export function seriesColour(colour: number, shade = 0): string {
+  const base = PALETTE[colour % PALETTE.length]!;
+  if (shade === 0) return base;
+  const rgb = [0, 1, 2].map((i) => parseInt(base.slice(1 + 2 * i, 3 + 2 * i), 16));
+  const [r, g, b] = rgb as [number, number, number];
+  const towards = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 < DARK_BELOW ? 255 : 0;
+  const amount = shade / (shade + 2);
+  const hex = (v: number) =>
+    Math.round(v + (towards - v) * amount)
+      .toString(16)
+      .padStart(2, '0');
+  return `#${rgb.map(hex).join('').toUpperCase()}`;
+}
+
+function seriesDash(s: ChartSeries): number[] {
+  return [...(s.dashed ? PAIR_DASH : REPEAT_DASHES[(s.shade ?? 0) % REPEAT_DASHES.length]!)];
+}
 
 /** Width / height of every chart, in the page and in PNGs. */
 export const CHART_ASPECT_RATIO = 2;
@@ -41,14 +71,14 @@ export function chartConfig(chart: ChartModel): LineChartConfig {
     type: 'line',
     data: {
       datasets: chart.series.map((s) => {
-        const colour = PALETTE[s.colour % PALETTE.length]!;
+        const colour = seriesColour(s.colour, s.shade);
         return {
           label: s.label,
           data: s.points.map((p) => ({ x: p.x, y: p.y })),
           borderColor: colour,
           backgroundColor: colour,
           borderWidth: 2,
-          borderDash: s.dashed ? [6, 4] : [],
+          borderDash: seriesDash(s),
           pointRadius: percentile ? 2 : 0,
           pointHoverRadius: 4,
           tension: 0,

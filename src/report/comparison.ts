@@ -79,7 +79,7 @@ export function buildComparisonReport(
           0,
           comparison.profiles.findIndex((p) => p.name === run.profile),
         ),
-        dashed: run.repeat % 2 === 1,
+        shade: run.repeat,
       })),
     ),
     comparison: section,
@@ -404,13 +404,13 @@ interface ChartRun {
   readonly label: string;
   /** The profile's palette index. */
   readonly colour: number;
-  /** A second repeat of a profile is dashed, so that repeats can be told apart. */
-  readonly dashed: boolean;
+  /** The run's repeat of its profile (0-based): its shade of the profile's colour. */
+  readonly shade: number;
 }
 
 /**
  * The comparison's charts. Latency spectra (one per actor group), watch latency and heartbeat
- * gaps overlay every run, coloured by profile, on one axis. Time series (throughput, 429/409,
+ * gaps overlay every run, coloured by profile and shaded by repeat, on one axis. Time series (throughput, 429/409,
  * p99 per interval, server seats and queues) are one chart per run, side by side in a panel
  * whose charts share their axes, so that a taller line is a larger value.
  */
@@ -438,7 +438,7 @@ function comparisonCharts(runs: readonly ChartRun[]): ChartModel[] {
     );
     out.push({
       ...chart,
-      series: chart.series.map((s, i) => ({ ...s, dashed: present[i]!.run.dashed })),
+      series: chart.series.map((s, i) => ({ ...s, shade: present[i]!.run.shade })),
     });
   };
   for (const group of groups) {

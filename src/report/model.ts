@@ -150,6 +150,12 @@ export interface ChartSeries {
   readonly colour: number;
   /** Dashed for the secondary series of a pair (sent beside completed, 409 beside 429). */
   readonly dashed: boolean;
+  /**
+   * The run's repeat (0-based) where runs of one profile share a chart: drawn in a shade of the
+   * profile's colour and with a dash pattern of its own (charts.ts), so that repeats differ by
+   * more than colour. Absent: the colour itself, solid or `dashed`.
+   */
+  readonly shade?: number;
 }
 
 export interface ChartModel {

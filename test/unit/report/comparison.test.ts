@@ -78,11 +78,12 @@ describe('the report model of a comparison', () => {
     const ids = model.charts.map((c) => c.id);
     expect(ids.slice(0, 2)).toEqual(['latency-spectrum-lister', 'latency-spectrum-reader']);
     const spectrum = model.charts[0]!;
-    expect(spectrum.series.map((s) => [s.label, s.colour, s.dashed])).toEqual([
-      ['k8s-defaults #1', 0, false],
-      ['tight #1', 1, false],
-      ['tight #2', 1, true],
-      ['k8s-defaults #2', 0, true],
+    // Colour by profile, shade by repeat.
+    expect(spectrum.series.map((s) => [s.label, s.colour, s.shade, s.dashed])).toEqual([
+      ['k8s-defaults #1', 0, 0, false],
+      ['tight #1', 1, 0, false],
+      ['tight #2', 1, 1, false],
+      ['k8s-defaults #2', 0, 1, false],
     ]);
     const throughput = model.charts.filter((c) => c.panel === 'throughput');
     expect(throughput.map((c) => c.id)).toEqual([
