@@ -16,6 +16,7 @@ import {
   serverLevels,
   spectrumChart,
   verdicts as runVerdicts,
+  watchOf,
   type ChartModel,
   type ComparisonSection,
   type DifferenceRow,
@@ -188,7 +189,7 @@ function factsOf(result: ReportableResult, groups: readonly GroupRow[]): RunFact
     ),
     dropped: sum(groups.map((g) => g.dropped)),
     heartbeats: hb === undefined ? undefined : { late: hb.late, missed: hb.missed },
-    watchLost: result.watch?.lost,
+    watchLost: watchOf(result)?.lost,
     leastFair: least === undefined ? undefined : { level: least[0], jain: least[1].jainIndex },
     levels: new Map(runVerdicts(result, groups).map((v) => [v.topic, v.level])),
   };
@@ -455,7 +456,7 @@ function comparisonCharts(runs: readonly ChartRun[]): ChartModel[] {
     'Watch latency by percentile',
     "Time from the writer's acknowledgement of a write to the watch event for it, under each profile.",
     LATENCY_AXIS,
-    (r) => r.watch?.latencyHistogram,
+    (r) => watchOf(r)?.latencyHistogram,
   );
   overlay(
     'heartbeat-gaps',

@@ -18,7 +18,7 @@ import {
 import type { RunStatus } from './result.js';
 import type { AxisFormats } from './runtime.js';
 import { runtime } from './runtime.js';
-import type { HeartbeatSection, ReportableResult } from './sections.js';
+import type { HeartbeatSection, ReportableResult, WatchSection } from './sections.js';
 import { percentileSpectrum, type Point } from './spectrum.js';
 
 export interface ReportModel {
@@ -357,21 +357,31 @@ export function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verd
       text: `${formatCount(dropped)} sends were dropped because their group's in-flight cap was reached — ${byGroup(groups, (g) => g.dropped)}.`,
     });
   }
-  const w = r.watch;
+  const w = watchOf(r);
   if (w !== undefined) {
-    const figures = `watch latency p99 ${formatMs(w.latencyMs.p99)}, ${formatCount(w.restarts)} restart(s), ${formatCount(w.relists)} relist(s)`;
+    const figures = [
+      ...(w.latencyMs.count > 0 ? [`watch latency p99 ${formatMs(w.latencyMs.p99)}`] : []),
+      `${formatCount(w.restarts)} restart(s)`,
+      `${formatCount(w.relists)} relist(s)`,
+    ].join(', ');
     out.push(
-      w.lost > 0
+      w.lost === undefined
         ? {
-            level: 'bad',
-            topic: 'watch',
-            text: `${formatCount(w.lost)} watch event(s) expected but never seen; ${figures}.`,
-          }
-        : {
             level: 'ok',
             topic: 'watch',
-            text: `Watches saw every expected event (${formatCount(w.events)}); ${figures}.`,
-          },
+            text: `Watches received ${formatCount(w.events)} event(s); ${figures}.`,
+          }
+        : w.lost > 0
+          ? {
+              level: 'bad',
+              topic: 'watch',
+              text: `${formatCount(w.lost)} watch event(s) expected but never seen; ${figures}.`,
+            }
+          : {
+              level: 'ok',
+              topic: 'watch',
+              text: `Watches saw every expected event (${formatCount(w.events)}); ${figures}.`,
+            },
     );
   }
   const levels = Object.entries(r.fairness?.priorityLevels ?? {});
@@ -443,6 +453,40 @@ export function heartbeatsOf(r: ReportableResult): HeartbeatSection | undefined 
     ...(gaps.hdr.totalCount > 0 ? { gapHistogram: encode(gaps) } : {}),
   };
 }
+
+/**
+ * The run's watches: the result's `watch` section, else every watch section of its groups added
+ * up, latency histograms merged. A group's watch stats are its own `watch` (controllers, kubelets
+ * watching their pods) or a section's (the scheduler's `scheduling.watch`). `lost` is present
+ * when some watcher counts the events it expected (controllers).
+ */
+export function watchOf(r: ReportableResult): WatchSection | undefined {
+  if (r.watch !== undefined) return r.watch;
+  const sections = Object.values(r.actors).flatMap((g) =>
+    [g.watch, ...Object.values(g).map((section) => fieldOf(section, 'watch'))].filter(isWatch),
+  );
+  if (sections.length === 0) return undefined;
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const total = (key: string) => sections.reduce((n, w) => n + num(w[key]), 0);
+  const latency = createAccumulator();
+  for (const w of sections) {
+    if (typeof w.latencyHistogram === 'string') mergeEncoded(latency, w.latencyHistogram);
+  }
+  return {
+    events: total('events'),
+    ...(sections.some((w) => typeof w.lost === 'number') ? { lost: total('lost') } : {}),
+    restarts: total('restarts'),
+    relists: total('relists'),
+    latencyMs: summarizeMs(latency),
+    ...(latency.hdr.totalCount > 0 ? { latencyHistogram: encode(latency) } : {}),
+  };
+}
+
+const fieldOf = (v: unknown, key: string): unknown =>
+  typeof v === 'object' && v !== null ? (v as Partial<Record<string, unknown>>)[key] : undefined;
+/** A watch section as an actor writes it: at least its event count. */
+const isWatch = (v: unknown): v is Partial<Record<string, unknown>> =>
+  typeof fieldOf(v, 'events') === 'number';
 
 /** The timeline's interval in seconds: the smallest step between two rows' start times (1 if none). */
 function intervalSeconds(r: ReportableResult): number {
@@ -572,13 +616,14 @@ export function charts(
       groups.map((g, i) => timeSeries(label(g), i, rows(g), (row) => row.p99Ms)),
     ),
   ];
-  if (r.watch?.latencyHistogram !== undefined) {
+  const watch = watchOf(r);
+  if (watch?.latencyHistogram !== undefined) {
     out.push(
       spectrumChart(
         'watch-latency',
         'Watch latency by percentile',
         "Time from the writer's acknowledgement of a write to the watch event for it, at every percentile.",
-        [{ label: label('watch'), encoded: r.watch.latencyHistogram, colour: 0 }],
+        [{ label: label('watch'), encoded: watch.latencyHistogram, colour: 0 }],
       ),
     );
   }

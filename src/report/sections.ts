@@ -21,8 +21,11 @@ export interface HeartbeatSection {
 
 export interface WatchSection {
   readonly events: number;
-  /** Events expected (caused by apfbench's own writes) but never seen. */
-  readonly lost: number;
+  /**
+   * Events expected (caused by apfbench's own writes) but never seen; absent where no watcher
+   * expects particular events (a kubelet's pod watch, the scheduler's informer).
+   */
+  readonly lost?: number;
   readonly restarts: number;
   readonly relists: number;
   /** Event received − the writer's acknowledgement of the write. */
