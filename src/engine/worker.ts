@@ -52,7 +52,7 @@ port.on('message', (m: ToWorker) => {
 
 async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const { scenario, intervalMs } = init;
-  const clock = createRealClock();
+  const clock = createRealClock({ resolutionMs: scenario.spec.timerResolution });
   // performance.now() has a different origin in each thread; the epoch does not.
   const originMs = startAtEpochMs - performance.timeOrigin;
   const deadlineMs = scenario.spec.duration;
@@ -60,7 +60,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const groups = new Map<string, ActorGroup>(scenario.spec.actors.map((g) => [g.name, g]));
   const collectors = new Map<string, GroupIntervalCollector>();
   // HTTP/1.1 carries one request per socket: enough sockets for every allowed
-  // in-flight request, so that undici never queues a send out of sight.
+  // in-flight request, so that the pool never queues a send out of sight.
   const inFlightCap = (g: ActorGroup | undefined) =>
     g === undefined
       ? 4
@@ -160,7 +160,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const drained = await Promise.race([finished.then(() => true), drainExpired]);
   clearTimeout(drainTimer);
   if (!drained) {
-    abandoned = transport.pool.stats.pending + transport.pool.stats.running;
+    abandoned = transport.stats.pending + transport.stats.running;
     await transport.destroy();
     await finished;
   } else {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { createSecureContext } from 'node:tls';
-import { buildConnector, Pool, type Dispatcher } from 'undici';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { buildConnector, Pool } from 'undici';
+import { Http1Pool, type Http1Error, type Http1Handler } from './http1.js';
 import type { KubeResponse } from './response.js';
 import type { Identity, KubeTarget } from './target.js';
 
@@ -27,15 +28,18 @@ export interface RequestSpec {
 }
 
 /**
- * One connection pool to one API server. `send` never rejects: transport
- * failures come back as `status: 0` with `error`, so load loops record them
- * like any other outcome. Safe to share between all actors of a worker.
+ * The connections of one worker (or one command) to one API server. `send` never rejects:
+ * transport failures come back as `status: 0` with `error`, so load loops record them like any
+ * other outcome. Safe to share between all actors of a worker.
+ *
+ * Three pools: `send` goes over apfbench's lean HTTP/1.1 pool (`http1.ts`), the hot path; watches
+ * and the occasional streamed or plain-text request (`/metrics`, debug dumps) go over undici.
  */
 export class Transport {
   readonly target: KubeTarget;
-  /** Requests that end (everything but watches). */
-  readonly pool: Pool;
+  private readonly unary: Http1Pool;
   private readonly connect: buildConnector.connector;
+  private requests: Pool | undefined;
   private watches: Pool | undefined;
 
   constructor(target: KubeTarget, opts: TransportOptions = {}) {
@@ -51,20 +55,47 @@ export class Transport {
       tls.cert = target.clientCert.cert;
       tls.key = target.clientCert.key;
     }
-    const secure = target.server.startsWith('https:');
+    const secureContext: SecureContext | undefined = target.server.startsWith('https:')
+      ? createSecureContext(tls)
+      : undefined;
+    const rejectUnauthorized = target.insecureSkipTLSVerify !== true;
     this.connect = buildConnector({
-      ...(secure ? { secureContext: createSecureContext(tls) } : {}),
-      ...(target.insecureSkipTLSVerify === true ? { rejectUnauthorized: false } : {}),
+      ...(secureContext === undefined ? {} : { secureContext }),
+      ...(rejectUnauthorized ? {} : { rejectUnauthorized: false }),
       ...(target.tlsServerName !== undefined ? { servername: target.tlsServerName } : {}),
       maxCachedSessions: 100,
     });
-    this.pool = new Pool(target.server, {
+    this.unary = new Http1Pool(target.server, {
       connections: opts.connections ?? 64,
-      connect: this.connect,
-      headersTimeout: opts.headersTimeoutMs ?? 60_000,
-      bodyTimeout: opts.bodyTimeoutMs ?? 60_000,
-      keepAliveTimeout: 30_000,
+      headersTimeoutMs: opts.headersTimeoutMs ?? 60_000,
+      bodyTimeoutMs: opts.bodyTimeoutMs ?? 60_000,
+      keepAliveTimeoutMs: KEEP_ALIVE_MS,
+      ...(secureContext === undefined
+        ? {}
+        : {
+            tls: { secureContext, rejectUnauthorized, servername: target.tlsServerName },
+          }),
     });
+  }
+
+  /** Requests queued for a socket and requests on one, in the `send` pool. */
+  get stats(): { readonly pending: number; readonly running: number } {
+    return this.unary.stats;
+  }
+
+  /**
+   * An undici pool for requests that `send` does not fit: plain-text responses (`/metrics`) and
+   * debug dumps. Opened on first use, with at most two sockets.
+   */
+  get pool(): Pool {
+    this.requests ??= new Pool(this.target.server, {
+      connections: 2,
+      connect: this.connect,
+      headersTimeout: 60_000,
+      bodyTimeout: 60_000,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+    });
+    return this.requests;
   }
 
   /**
@@ -78,33 +109,36 @@ export class Transport {
       connect: this.connect,
       headersTimeout: 60_000,
       bodyTimeout: 0,
-      keepAliveTimeout: 30_000,
+      keepAliveTimeout: KEEP_ALIVE_MS,
     });
     return this.watches;
   }
 
   send<T = unknown>(spec: RequestSpec): Promise<KubeResponse<T>> {
     return new Promise((resolve) => {
-      const handler = new ResponseCollector<T>(spec.discardBody === true, spec.signal, resolve);
-      const options: Dispatcher.DispatchOptions = {
-        method: spec.method,
-        path: spec.path,
-        headers: requestHeaders(spec),
-        body: spec.body ?? null,
-      };
-      this.pool.dispatch(options, handler);
+      const handler = new ResponseCollector<T>(spec.discardBody === true, resolve);
+      this.unary.request(
+        spec.method,
+        spec.path,
+        headerBlock(spec),
+        spec.body,
+        handler,
+        spec.signal,
+      );
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pool.close(), this.watches?.close()]);
+    await Promise.all([this.unary.close(), this.requests?.close(), this.watches?.close()]);
   }
 
   /** Closes at once, failing in-flight requests (used when a run is interrupted). */
   async destroy(): Promise<void> {
-    await Promise.all([this.pool.destroy(), this.watches?.destroy()]);
+    await Promise.all([this.unary.destroy(), this.requests?.destroy(), this.watches?.destroy()]);
   }
 }
+
+const KEEP_ALIVE_MS = 30_000;
 
 /** Headers that depend only on the identity, built once per identity object. */
 const identityHeaders = new WeakMap<Identity, Readonly<Record<string, string | string[]>>>();
@@ -135,13 +169,27 @@ export function requestHeaders(spec: {
     : { ...base, 'content-type': spec.contentType ?? 'application/json' };
 }
 
-function headerValue(headers: Record<string, string | string[] | undefined>, name: string) {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
+/** `requestHeaders` as the `name: value\r\n` lines the HTTP/1.1 pool writes, built once per identity. */
+const identityBlocks = new WeakMap<Identity, { readonly plain: string; readonly body: string }>();
+
+function headerBlock(spec: RequestSpec): string {
+  let blocks = identityBlocks.get(spec.identity);
+  if (blocks === undefined) {
+    let plain = '';
+    for (const [name, value] of Object.entries(requestHeaders({ identity: spec.identity }))) {
+      for (const v of Array.isArray(value) ? value : [value]) plain += `${name}: ${v}\r\n`;
+    }
+    blocks = { plain, body: `${plain}content-type: application/json\r\n` };
+    identityBlocks.set(spec.identity, blocks);
+  }
+  if (spec.body === undefined) return blocks.plain;
+  return spec.contentType === undefined || spec.contentType === 'application/json'
+    ? blocks.body
+    : `${blocks.plain}content-type: ${spec.contentType}\r\n`;
 }
 
-/** undici dispatch handler that gathers one response; never throws. */
-class ResponseCollector<T> implements Dispatcher.DispatchHandler {
+/** Gathers one response from the HTTP/1.1 pool into a `KubeResponse`; never throws. */
+class ResponseCollector<T> implements Http1Handler {
   private readonly sentAt = performance.now();
   private headersAt = 0;
   private status = 0;
@@ -152,54 +200,37 @@ class ResponseCollector<T> implements Dispatcher.DispatchHandler {
   private retryAfterSeconds: number | undefined;
   private json = false;
 
-  private done = false;
-  private abortListener: (() => void) | undefined;
-
   constructor(
     private readonly discard: boolean,
-    private readonly signal: AbortSignal | undefined,
     private readonly resolve: (r: KubeResponse<T>) => void,
   ) {}
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    const { signal } = this;
-    if (signal === undefined || this.abortListener !== undefined) return;
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      return;
-    }
-    this.abortListener = () => controller.abort(signal.reason);
-    signal.addEventListener('abort', this.abortListener, { once: true });
-  }
-
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
-    if (statusCode < 200) return; // 1xx informational
+  onHeaders(statusCode: number, headers: Readonly<Record<string, string>>): void {
     this.headersAt = performance.now();
     this.status = statusCode;
-    this.flowSchemaUID = headerValue(headers, 'x-kubernetes-pf-flowschema-uid');
-    this.priorityLevelUID = headerValue(headers, 'x-kubernetes-pf-prioritylevel-uid');
-    const retryAfter = headerValue(headers, 'retry-after');
+    this.flowSchemaUID = headers['x-kubernetes-pf-flowschema-uid'];
+    this.priorityLevelUID = headers['x-kubernetes-pf-prioritylevel-uid'];
+    const retryAfter = headers['retry-after'];
     if (retryAfter !== undefined) {
       const n = Number(retryAfter);
       if (Number.isFinite(n)) this.retryAfterSeconds = n;
     }
-    this.json = (headerValue(headers, 'content-type') ?? '').includes('json');
+    this.json = (headers['content-type'] ?? '').includes('json');
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     this.bytes += chunk.length;
     if (!this.discard) this.chunks.push(chunk);
   }
 
-  onResponseEnd(): void {
+  onEnd(): void {
     let body: T | undefined;
     if (!this.discard && this.json && this.bytes > 0) {
       try {
-        body = JSON.parse(Buffer.concat(this.chunks).toString('utf8')) as T;
+        const chunks = this.chunks;
+        body = JSON.parse(
+          (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'),
+        ) as T;
       } catch {
         body = undefined;
       }
@@ -208,20 +239,12 @@ class ResponseCollector<T> implements Dispatcher.DispatchHandler {
     this.finish(body, undefined);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    const code = (err as { code?: unknown }).code;
+  onError(err: Http1Error): void {
     this.status = 0;
-    this.finish(undefined, {
-      code: typeof code === 'string' ? code : err.name,
-      message: err.message,
-    });
+    this.finish(undefined, { code: err.code, message: err.message });
   }
 
   private finish(body: T | undefined, error: KubeResponse['error']): void {
-    if (this.done) return;
-    this.done = true;
-    if (this.abortListener !== undefined)
-      this.signal?.removeEventListener('abort', this.abortListener);
     this.resolve({
       status: this.status,
       body,
