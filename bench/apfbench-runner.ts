@@ -37,6 +37,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '1' },
     mode: { type: 'string', default: 'rate' },
+    'timer-resolution': { type: 'string', default: '1' },
   },
 });
 const url = values.url ?? fail('--url is required');
@@ -44,6 +45,7 @@ const rate = positive(values.rate ?? fail('--rate is required'), '--rate');
 const durationS = positive(values.duration, '--duration');
 const connections = positive(values.connections, '--connections');
 const warmupS = Number(values.warmup);
+const timerResolutionMs = positive(values['timer-resolution'], '--timer-resolution');
 
 /** A GET-only tenant at `ratePerSec`, allowed `connections` requests in flight. */
 function scenarioYaml(ratePerSec: number, seconds: number): string {
@@ -54,6 +56,7 @@ metadata:
 spec:
   duration: ${Math.round(seconds * 1000)}ms
   seed: 1
+  timerResolution: ${timerResolutionMs}ms
   actors:
     - name: tenant
       type: tenant
@@ -87,7 +90,7 @@ async function runEngine(seconds: number): Promise<EngineRun> {
 
   // As in worker.ts: one socket per allowed in-flight request, so undici never queues a send.
   const transport = new Transport({ server: url }, { connections });
-  const clock = createRealClock();
+  const clock = createRealClock({ resolutionMs: scenario.spec.timerResolution });
   const collector = new GroupIntervalCollector(group.name);
   const stop = new AbortController();
   const originMs = clock.now() + 50;

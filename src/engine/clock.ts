@@ -28,6 +28,11 @@ export interface RealClockOptions {
    * spins synchronously.
    */
   readonly yieldWindowMs?: number;
+  /**
+   * Timers fire on multiples of this many ms (of `now()`), never earlier than asked: every timer
+   * due within one step shares one wake-up. 1 (the default) is Node's own timer granularity.
+   */
+  readonly resolutionMs?: number;
 }
 
 /**
@@ -41,8 +46,10 @@ export interface RealClockOptions {
  */
 export function createRealClock(options: RealClockOptions = {}): Clock {
   const window = options.yieldWindowMs ?? 0;
+  const resolution = options.resolutionMs ?? 1;
   const now = (): number => performance.now();
-  const setTimer = (t: number, callback: () => void): (() => void) => {
+  const setTimer = (due: number, callback: () => void): (() => void) => {
+    const t = resolution > 1 ? Math.ceil(due / resolution) * resolution : due;
     let timer: NodeJS.Timeout | undefined;
     let immediate: NodeJS.Immediate | undefined;
     const step = (): void => {

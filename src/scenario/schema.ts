@@ -112,6 +112,14 @@ const specSchema = withRule(
       .prefault('0s'),
     seed: integer.default(1),
     workers: integer.min(1).describe('Worker threads; omitted: the engine decides.').optional(),
+    timerResolution: duration
+      .pipe(z.number().min(1, 'must be at least 1ms').max(100, 'must be at most 100ms'))
+      .describe(
+        'Granularity of every timer in a worker: sends due within one step go out together at its end. ' +
+          '1ms is the finest Node timers allow; a coarser step costs fewer wake-ups per request ' +
+          '(see docs/benchmarks.md), and shows as schedule lag and latency from the intended time.',
+      )
+      .prefault('1ms'),
     namespace: dnsLabel.default('apfbench'),
     cleanup: z.enum(['always', 'on-success', 'never']).default('always'),
     fixtures: z

@@ -82,6 +82,35 @@ describe('createRealClock', () => {
     },
   );
 
+  it('fires timers with a coarse resolution on its multiples, never before they are due', async () => {
+    const clock = createRealClock({ resolutionMs: 20 });
+    const fired: number[] = [];
+    const start = clock.now();
+    await Promise.all(
+      [3, 7, 11, 23].map(
+        (offset) =>
+          new Promise<void>((resolve) =>
+            clock.setTimer(start + offset, () => {
+              fired.push(clock.now());
+              resolve();
+            }),
+          ),
+      ),
+    );
+    const due = [3, 7, 11, 23].map((offset) => start + offset);
+    fired.forEach((at, i) => {
+      expect(at).toBeGreaterThanOrEqual(Math.ceil(due[i]! / 20) * 20);
+    });
+    // Timers due within one step share its wake-up: without the resolution, due 8 ms apart.
+    for (let i = 0; i < due.length; i++) {
+      for (let j = i + 1; j < due.length; j++) {
+        if (Math.ceil(due[i]! / 20) === Math.ceil(due[j]! / 20)) {
+          expect(Math.abs(fired[i]! - fired[j]!)).toBeLessThan(1);
+        }
+      }
+    }
+  });
+
   it('resolves early when aborted', async () => {
     const clock = createRealClock();
     const controller = new AbortController();

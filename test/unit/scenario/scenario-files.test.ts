@@ -37,6 +37,7 @@ const tenantSmoke: Scenario = {
     warmup: 2_000,
     seed: 42,
     workers: 2,
+    timerResolution: 1,
     namespace: 'apfbench',
     cleanup: 'always',
     fixtures: [
