@@ -1,13 +1,13 @@
 /**
  * One apfbench load run in its own process, for `bench/generator.ts`: the real `tenant` actor on
  * the engine's open-loop schedule (`createSchedule`/`dispatch`/`InFlightLimiter` inside it), its
- * requests over `Transport` (undici), every request recorded into the `GroupIntervalCollector`'s
+ * requests over `Transport` (its HTTP/1.1 pool), every request recorded into the `GroupIntervalCollector`'s
  * HDR histograms, and the collector snapshotted (encoded) once per second, as a load worker does
  * (src/engine/worker.ts). What a worker does besides (posting snapshots to the coordinator) is
  * once a second and is left out.
  *
  * Usage: node --import tsx bench/apfbench-runner.ts --url http://127.0.0.1:PORT --rate 2000
- *        [--duration 10] [--connections 32] [--warmup 1] [--mode max]
+ *        [--duration 10] [--connections 32] [--warmup 1] [--mode max] [--timer-resolution 1]
  */
 import { parseArgs } from 'node:util';
 import { createTenant } from '../src/actors/tenant.js';
@@ -159,6 +159,7 @@ async function main(): Promise<void> {
     errors: totals.completed - ok,
     ...run.cpu,
     wallMs: run.wallMs,
+    timerResolutionMs,
     schedule: {
       scheduled: run.scheduled,
       sent: totals.sent,

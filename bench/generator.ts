@@ -6,7 +6,7 @@
  * whatever they are.
  *
  * Usage: npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000]
- *        [--max-rate 30000] [--warmup 1] [--profile DIR]
+ *        [--max-rate 30000] [--timer-resolutions 1,5] [--warmup 1] [--profile DIR]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     rates: { type: 'string', default: '2000,10000' },
     'max-rate': { type: 'string', default: '30000' },
+    'timer-resolutions': { type: 'string', default: '1,5' },
     warmup: { type: 'string', default: '1' },
     profile: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -38,6 +39,8 @@ interface Options {
   readonly connections: number;
   readonly rates: readonly number[];
   readonly maxRate: number;
+  /** apfbench runs at each rate once per `spec.timerResolution` here, ms. */
+  readonly timerResolutions: readonly number[];
   readonly warmupS: number;
   readonly profileDir: string | undefined;
 }
@@ -58,6 +61,9 @@ function options(): Options {
     connections: num('connections', values.connections, true),
     rates: values.rates.split(',').map((r) => num('rates', r.trim())),
     maxRate: num('max-rate', values['max-rate']),
+    timerResolutions: values['timer-resolutions']
+      .split(',')
+      .map((r) => num('timer-resolutions', r.trim(), true)),
     warmupS,
     profileDir: values.profile,
   };
@@ -288,7 +294,7 @@ function efficiencyTable(results: readonly Measured[]): string {
         ? 'wrk (native ceiling)'
         : r.generator === 'undici'
           ? 'undici floor (diagnostic)'
-          : r.generator;
+          : apfbenchLabel(r);
     return [
       label,
       r.mode,
@@ -320,6 +326,11 @@ function efficiencyTable(results: readonly Measured[]): string {
   );
 }
 
+function apfbenchLabel(r: Measured): string {
+  const res = r.timerResolutionMs ?? 1;
+  return r.generator === 'apfbench' && res > 1 ? `apfbench (timers ${res}ms)` : r.generator;
+}
+
 function scheduleTable(results: readonly Measured[]): string {
   const rows = results.flatMap((r) => {
     const s = r.schedule;
@@ -328,7 +339,7 @@ function scheduleTable(results: readonly Measured[]): string {
     const verdict = r.mode === 'max' ? 'overdriven on purpose' : keptUp ? 'yes' : 'no';
     return [
       [
-        r.mode,
+        `${r.mode}${(r.timerResolutionMs ?? 1) > 1 ? ` @${r.timerResolutionMs}ms` : ''}`,
         fmt(s.scheduled),
         fmt(s.sent),
         fmt(s.dropped),
@@ -368,7 +379,7 @@ function scheduleTable(results: readonly Measured[]): string {
 async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(
-      'npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000] [--max-rate 30000] [--warmup 1] [--profile DIR]\n',
+      'npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000] [--max-rate 30000] [--timer-resolutions 1,5] [--warmup 1] [--profile DIR]\n',
     );
     return;
   }
@@ -421,8 +432,26 @@ async function main(): Promise<void> {
     );
   };
   const url = nginx.url;
+  const skipped: string[] = [];
   for (const rate of opts.rates) {
-    record(await runNode(opts, 'apfbench-runner.ts', ['--url', url, '--rate', String(rate)], true));
+    for (const res of opts.timerResolutions) {
+      // Sends due within one step go out together: more than the connections would be dropped.
+      const burst = Math.ceil((rate * res) / 1000);
+      if (res > 1 && burst > opts.connections) {
+        skipped.push(
+          `apfbench at ${fmt(rate)}/s with ${res}ms timers: bursts of ${burst} sends exceed ${opts.connections} connections`,
+        );
+        continue;
+      }
+      record(
+        await runNode(
+          opts,
+          'apfbench-runner.ts',
+          ['--url', url, '--rate', String(rate), '--timer-resolution', String(res)],
+          res === 1,
+        ),
+      );
+    }
     record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--rate', String(rate)]));
     record(await runNode(opts, 'undici-runner.ts', ['--url', url, '--rate', String(rate)]));
   }
@@ -450,7 +479,10 @@ async function main(): Promise<void> {
       '  start, not paced; apfbench "rate" is paced open loop, one send per intended time.\n' +
       '  undici floor "rate": plain Pool.dispatch paced open loop (one timer per wake-up), nothing recorded:\n' +
       '  the least CPU any paced Node sender spends on this machine.\n' +
-      '  wrk2 (paced, open loop) is not packaged in Debian: wrk, closed loop, is the native ceiling only.\n',
+      '  wrk2 (paced, open loop) is not packaged in Debian: wrk, closed loop, is the native ceiling only.\n' +
+      '  apfbench (timers Nms): spec.timerResolution N ms, sends due within one step share a wake-up;\n' +
+      '  the step shows in schedule lag below, and in latency from the intended send time.\n' +
+      skipped.map((s) => `  skipped: ${s}\n`).join(''),
   );
   process.stdout.write(
     `\napfbench open-loop schedule (one tenant, GET-only, ${opts.connections} in flight at most)\n`,

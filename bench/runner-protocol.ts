@@ -25,6 +25,8 @@ export interface RunnerResult {
   readonly wallMs: number;
   /** apfbench only: how the open-loop schedule was kept. */
   readonly schedule?: ScheduleReport;
+  /** apfbench only: the scenario's `spec.timerResolution`, ms. */
+  readonly timerResolutionMs?: number;
 }
 
 export interface ScheduleReport {
