@@ -25,6 +25,8 @@ export interface Http1PoolOptions {
   readonly bodyTimeoutMs: number;
   /** Close a socket that has been idle for this long. */
   readonly keepAliveTimeoutMs: number;
+  /** Lower-case names of the response headers handlers get; the others are not kept. */
+  readonly captureHeaders?: readonly string[];
   readonly tls?: {
     readonly secureContext: SecureContext;
     readonly rejectUnauthorized: boolean;
@@ -32,7 +34,11 @@ export interface Http1PoolOptions {
   };
 }
 
-/** What a request gets back, in this order: `onHeaders` once, `onData` zero or more times, then `onEnd`; or `onError` at any point instead of the rest. */
+/**
+ * What a request gets back, in this order: `onHeaders` once (with the headers the pool captures,
+ * names in lower case), `onData` zero or more times, then `onEnd`; or `onError` at any point
+ * instead of the rest.
+ */
 export interface Http1Handler {
   onHeaders(status: number, headers: Readonly<Record<string, string>>): void;
   onData(chunk: Buffer): void;
@@ -192,7 +198,7 @@ export class Http1Pool {
             ALPNProtocols: ['http/1.1'],
             ...(this.session === undefined ? {} : { session: this.session }),
           }).setNoDelay(true);
-    const c = new Connection(socket, this);
+    const c = new Connection(socket, this, new ResponseParser(this.opts.captureHeaders));
     if (tls !== undefined) socket.on('session', (s: Buffer) => (this.session = s));
     this.all.add(c);
     this.ensureSweeper();
@@ -315,11 +321,10 @@ function abortError(): Http1Error {
 class Connection {
   pending: Pending | undefined;
   idleSince = Date.now();
-  readonly parser = new ResponseParser();
-
   constructor(
     readonly socket: Socket,
     private readonly pool: Http1Pool,
+    readonly parser: ResponseParser,
   ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: Error & { code?: string }) =>
@@ -400,6 +405,7 @@ const LF = 10;
  * (the pool calls `onEnd`). Throws `Http1Error` on a malformed response.
  */
 export class ResponseParser {
+  private readonly capture: HeaderCapture;
   headersDone = false;
   keepAlive = true;
   untilClose = false;
@@ -410,6 +416,11 @@ export class ResponseParser {
   private head: Buffer | undefined;
   private remaining = 0;
   private line: Buffer | undefined;
+
+  /** `captureHeaders`: lower-case names of the headers `onHeaders` gets, besides the framing ones. */
+  constructor(captureHeaders: readonly string[] = []) {
+    this.capture = new HeaderCapture([...FRAMING_HEADERS, ...captureHeaders]);
+  }
 
   reset(noBody: boolean): void {
     this.headersDone = false;
@@ -509,17 +520,10 @@ export class ResponseParser {
     const consumed = end + 4 - from; // bytes of `buf` from `from` to the end of the head
     const bodyAt = prior === undefined ? end + 4 : at + consumed - prior.length;
     const text = buf.toString('latin1', from, end);
-    const lines = text.split('\r\n');
-    const status = statusOf(lines[0]!);
-    const headers: Record<string, string> = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw malformed(`bad header line ${JSON.stringify(line.slice(0, 40))}`);
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
-    }
+    const firstEnd = text.indexOf('\r\n');
+    const statusLine = firstEnd < 0 ? text : text.slice(0, firstEnd);
+    const status = statusOf(statusLine);
+    const headers = this.capture.read(text, firstEnd < 0 ? text.length : firstEnd + 2);
     if (status < 200) {
       // 1xx informational: another head follows for the same request.
       return bodyAt;
@@ -527,7 +531,7 @@ export class ResponseParser {
     this.headersDone = true;
     const connection = headers.connection?.toLowerCase();
     if (connection !== undefined && connection.includes('close')) this.keepAlive = false;
-    if (lines[0]!.startsWith('HTTP/1.0') && !(connection ?? '').includes('keep-alive')) {
+    if (statusLine.startsWith('HTTP/1.0') && !(connection ?? '').includes('keep-alive')) {
       this.keepAlive = false;
     }
     handler.onHeaders(status, headers);
@@ -546,6 +550,50 @@ export class ResponseParser {
       this.state = State.UntilClose;
     }
     return bodyAt;
+  }
+}
+
+const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection'];
+
+/**
+ * Picks the wanted headers out of a response head, without a string per header name it does not
+ * want: only a name whose length is one of the wanted lengths is cut out and lower-cased. Every
+ * line must still be `name: value`. Repeated headers are joined with ", ".
+ */
+class HeaderCapture {
+  private readonly names: ReadonlySet<string>;
+  private readonly lengths: ReadonlySet<number>;
+
+  constructor(names: readonly string[]) {
+    this.names = new Set(names);
+    this.lengths = new Set(names.map((n) => n.length));
+  }
+
+  /** The wanted headers of the lines of `text` from `at` (the status line already read). */
+  read(text: string, at: number): Record<string, string> {
+    const headers: Record<string, string> = {};
+    while (at < text.length) {
+      let eol = text.indexOf('\r\n', at);
+      if (eol < 0) eol = text.length;
+      const colon = text.indexOf(':', at);
+      if (colon <= at || colon > eol) {
+        throw malformed(
+          `bad header line ${JSON.stringify(text.slice(at, Math.min(eol, at + 40)))}`,
+        );
+      }
+      let nameEnd = colon;
+      while (nameEnd > at && text.charCodeAt(nameEnd - 1) === 32) nameEnd--;
+      if (this.lengths.has(nameEnd - at)) {
+        const name = text.slice(at, nameEnd).toLowerCase();
+        if (this.names.has(name)) {
+          const value = text.slice(colon + 1, eol).trim();
+          const before = headers[name];
+          headers[name] = before === undefined ? value : `${before}, ${value}`;
+        }
+      }
+      at = eol + 2;
+    }
+    return headers;
   }
 }
 

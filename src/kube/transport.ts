@@ -70,6 +70,7 @@ export class Transport {
       headersTimeoutMs: opts.headersTimeoutMs ?? 60_000,
       bodyTimeoutMs: opts.bodyTimeoutMs ?? 60_000,
       keepAliveTimeoutMs: KEEP_ALIVE_MS,
+      captureHeaders: RESPONSE_HEADERS,
       ...(secureContext === undefined
         ? {}
         : {
@@ -139,6 +140,14 @@ export class Transport {
 }
 
 const KEEP_ALIVE_MS = 30_000;
+
+/** The response headers `ResponseCollector` reads. */
+const RESPONSE_HEADERS = [
+  'content-type',
+  'retry-after',
+  'x-kubernetes-pf-flowschema-uid',
+  'x-kubernetes-pf-prioritylevel-uid',
+];
 
 /** Headers that depend only on the identity, built once per identity object. */
 const identityHeaders = new WeakMap<Identity, Readonly<Record<string, string | string[]>>>();

@@ -103,13 +103,13 @@ describe('ResponseParser', () => {
     }
   });
 
-  it('lower-cases header names and joins repeated ones', () => {
-    const parser = new ResponseParser();
+  it('keeps the headers it captures, by lower-case name, joining repeated ones', () => {
+    const parser = new ResponseParser(['x-kubernetes-pf-flowschema-uid', 'vary']);
     parser.reset(false);
     const { seen, handler } = recorder();
     parser.push(
       Buffer.from(
-        'HTTP/1.1 200 OK\r\nX-Kubernetes-PF-FlowSchema-UID: fs-1\r\nVary: a\r\nvary: b\r\nContent-Length: 0\r\n\r\n',
+        'HTTP/1.1 200 OK\r\nX-Kubernetes-PF-FlowSchema-UID: fs-1\r\nAudit-Id: x\r\nVary: a\r\nvary : b\r\nX-Other-Length-Thirty-Chars-Xy: no\r\nContent-Length: 0\r\n\r\n',
       ),
       handler,
     );
