@@ -14,7 +14,7 @@
  * response's parts in order, and exactly one of `onEnd` or `onError`.
  */
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { connect as connectTls, type SecureContext } from 'node:tls';
+import { connect as connectTls, type ConnectionOptions, type SecureContext } from 'node:tls';
 
 export interface Http1PoolOptions {
   /** At most this many sockets; requests beyond them wait in a FIFO queue. */
@@ -41,6 +41,7 @@ export interface Http1PoolOptions {
  */
 export interface Http1Handler {
   onHeaders(status: number, headers: Readonly<Record<string, string>>): void;
+  /** A piece of the body, valid only during the call: copy what is kept. */
   onData(chunk: Buffer): void;
   onEnd(): void;
   onError(err: Http1Error): void;
@@ -71,6 +72,7 @@ interface Pending {
 /** Longest status line plus headers accepted, as Go's http.Server and undici default to. */
 const MAX_HEAD_BYTES = 64 * 1024;
 const SWEEP_MS = 250;
+const READ_BUFFER_BYTES = 64 * 1024;
 
 export class Http1Pool {
   private readonly host: string;
@@ -82,6 +84,7 @@ export class Http1Pool {
   private readonly queue: Pending[] = [];
   private session: Buffer | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private closing: (() => void) | undefined;
   private destroyed = false;
   private running = 0;
@@ -181,10 +184,22 @@ export class Http1Pool {
 
   private open(): Connection {
     const { tls } = this.opts;
+    // Reads land in one buffer shared by every socket of the pool and go straight to the parser,
+    // without a Buffer and a stream 'data' event per read: reads run one at a time on this thread
+    // and each is consumed before the callback returns (what is kept is copied).
+    const onread = {
+      buffer: this.readBuffer,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        c.read(Buffer.from(buf.buffer, buf.byteOffset, n));
+        return true;
+      },
+    };
     const socket: Socket =
       tls === undefined
-        ? connectTcp({ host: this.host, port: this.port, noDelay: true })
+        ? connectTcp({ host: this.host, port: this.port, noDelay: true, onread })
         : connectTls({
+            // Supported by tls.connect since Node 15 (nodejs/node#35753); missing from its types.
+            ...({ onread } as ConnectionOptions),
             host: this.host,
             port: this.port,
             secureContext: tls.secureContext,
@@ -198,7 +213,11 @@ export class Http1Pool {
             ALPNProtocols: ['http/1.1'],
             ...(this.session === undefined ? {} : { session: this.session }),
           }).setNoDelay(true);
-    const c = new Connection(socket, this, new ResponseParser(this.opts.captureHeaders));
+    const c: Connection = new Connection(
+      socket,
+      this,
+      new ResponseParser(this.opts.captureHeaders),
+    );
     if (tls !== undefined) socket.on('session', (s: Buffer) => (this.session = s));
     this.all.add(c);
     this.ensureSweeper();
@@ -326,7 +345,6 @@ class Connection {
     private readonly pool: Http1Pool,
     readonly parser: ResponseParser,
   ) {
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: Error & { code?: string }) =>
       this.pool.failed(this, new Http1Error(err.code ?? 'ERR_SOCKET', err.message)),
     );
@@ -354,7 +372,8 @@ class Connection {
     this.socket.write(p.head);
   }
 
-  private onData(chunk: Buffer): void {
+  /** A read from the socket; `chunk` is only valid during the call. */
+  read(chunk: Buffer): void {
     const p = this.pending;
     if (p === undefined) {
       // Bytes with no request outstanding: the server broke the protocol; never reuse this socket.
@@ -453,7 +472,9 @@ export class ResponseParser {
         case State.Trailers: {
           const end = chunk.indexOf(LF, at);
           const piece = chunk.subarray(at, end < 0 ? chunk.length : end + 1);
-          this.line = this.line === undefined ? piece : Buffer.concat([this.line, piece]);
+          // Copied: the chunk is only valid during `push`.
+          this.line =
+            this.line === undefined ? Buffer.from(piece) : Buffer.concat([this.line, piece]);
           if (this.line.length > MAX_HEAD_BYTES) throw malformed('a chunk line is too long');
           at += piece.length;
           if (end >= 0) {

@@ -229,7 +229,8 @@ class ResponseCollector<T> implements Http1Handler {
 
   onData(chunk: Buffer): void {
     this.bytes += chunk.length;
-    if (!this.discard) this.chunks.push(chunk);
+    // Copied: the pool reuses the buffer under `chunk` for its next read.
+    if (!this.discard) this.chunks.push(Buffer.from(chunk));
   }
 
   onEnd(): void {
