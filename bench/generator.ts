@@ -6,7 +6,7 @@
  * whatever they are.
  *
  * Usage: npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000]
- *        [--max-rate 30000] [--timer-resolutions 1,5] [--warmup 1] [--profile DIR]
+ *        [--max-rate 300000] [--timer-resolutions 1,2,5] [--warmup 1] [--profile DIR]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -26,8 +26,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     rates: { type: 'string', default: '2000,10000' },
-    'max-rate': { type: 'string', default: '30000' },
-    'timer-resolutions': { type: 'string', default: '1,5' },
+    'max-rate': { type: 'string', default: '300000' },
+    'timer-resolutions': { type: 'string', default: '1,2,5' },
     warmup: { type: 'string', default: '1' },
     profile: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -379,7 +379,7 @@ function scheduleTable(results: readonly Measured[]): string {
 async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(
-      'npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000] [--max-rate 30000] [--timer-resolutions 1,5] [--warmup 1] [--profile DIR]\n',
+      'npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000] [--max-rate 300000] [--timer-resolutions 1,2,5] [--warmup 1] [--profile DIR]\n',
     );
     return;
   }
@@ -477,8 +477,8 @@ async function main(): Promise<void> {
       `  apfbench "max" is open loop at ${fmt(opts.maxRate)}/s offered with maxInFlight ${opts.connections}; sends over the cap are dropped.\n` +
       '  autocannon "rate" (overallRate) is a per-second quota per connection, sent back to back at each second\n' +
       '  start, not paced; apfbench "rate" is paced open loop, one send per intended time.\n' +
-      '  undici floor "rate": plain Pool.dispatch paced open loop (one timer per wake-up), nothing recorded:\n' +
-      '  the least CPU any paced Node sender spends on this machine.\n' +
+      '  undici floor: plain undici Pool.dispatch (paced open loop in "rate", one timer per wake-up), nothing\n' +
+      '  recorded: the floor of an engine built on undici (apfbench sends over its own HTTP/1.1 pool).\n' +
       '  wrk2 (paced, open loop) is not packaged in Debian: wrk, closed loop, is the native ceiling only.\n' +
       '  apfbench (timers Nms): spec.timerResolution N ms, sends due within one step share a wake-up;\n' +
       '  the step shows in schedule lag below, and in latency from the intended send time.\n' +
