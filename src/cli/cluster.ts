@@ -5,6 +5,7 @@ import {
   startLocalCluster,
   stopLocalCluster,
 } from '../cluster/index.js';
+import { deferred } from './deferred.js';
 import { kindOptions, kindUpHandler } from './kind.js';
 import { progress } from './output.js';
 
@@ -66,7 +67,7 @@ export function clusterCommand(yargs: Argv): Argv {
           },
           ...kindOptions,
         }),
-      async (argv) => {
+      deferred(async (argv) => {
         if (argv.provider === 'kind') return kindUpHandler(argv);
         const started = Date.now();
         const cluster = await startLocalCluster({
@@ -100,26 +101,26 @@ export function clusterCommand(yargs: Argv): Argv {
             '',
           ].join('\n'),
         );
-      },
+      }),
     )
     .command(
       'down',
       'stop the control plane started with `cluster up` and remove its data',
       (y) => y.options(dirOption),
-      async (argv) => {
+      deferred(async (argv) => {
         const stopped = await stopLocalCluster(argv.dir);
         process.stdout.write(
           stopped.length > 0
             ? `stopped ${stopped.join(', ')}; removed ${argv.dir}\n`
             : `nothing was running; removed ${argv.dir}\n`,
         );
-      },
+      }),
     )
     .command(
       'status',
       'say what runs from a cluster directory',
       (y) => y.options(dirOption),
-      async (argv) => {
+      deferred(async (argv) => {
         const status = await localClusterStatus(argv.dir);
         if (status.state === undefined) {
           process.stdout.write(`no control plane in ${status.dir}\n`);
@@ -133,16 +134,16 @@ export function clusterCommand(yargs: Argv): Argv {
           lines.push(`  ${p.name.padEnd(15)} pid ${p.pid}  ${p.alive ? 'running' : 'not running'}`);
         process.stdout.write(`${lines.join('\n')}\n`);
         if (!status.ready) process.exitCode = 1;
-      },
+      }),
     )
     .command(
       'build',
       'build kube-apiserver and etcd from the pinned Go modules into the cache (a no-op when cached)',
       (y) => y,
-      async () => {
+      deferred(async () => {
         const built = await buildControlPlane({ onProgress: progress });
         process.stdout.write(`${built.source === 'cache' ? 'cached' : 'built'}: ${built.dir}\n`);
-      },
+      }),
     )
     .demandCommand(1, 'say which: up, down, status or build');
 }

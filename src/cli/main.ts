@@ -3,6 +3,7 @@ import { checkCommand, checkHandler } from './check.js';
 import { clusterCommand } from './cluster.js';
 import { demoCommand, demoHandler } from './demo.js';
 import { compareCommand, compareHandler } from './compare.js';
+import { deferred, takeDeferred } from './deferred.js';
 import { printError } from './output.js';
 import { profileCommand } from './profile.js';
 import { reportCommand, reportHandler } from './report.js';
@@ -33,45 +34,37 @@ export async function main(args: string[]): Promise<number> {
         'validate <file>',
         'check a scenario file and report every problem with its location',
         validateCommand,
-        validateHandler,
+        deferred(validateHandler),
       )
       .command(
         'run <scenario>',
         'run a scenario (optionally under an APF --profile) and write result.json and its report',
         runCommand,
-        async (argv) => {
-          code = await runHandler(argv);
-        },
+        deferred(runHandler),
       )
       .command(
         'report <file>',
         'render report.html, PNG charts and summary.md from a result.json or comparison.json',
         reportCommand,
-        reportHandler,
+        deferred(reportHandler),
       )
       .command(
         'check',
         'check results against budgets and a baseline; exit 3 when one is broken',
         checkCommand,
-        async (argv) => {
-          code = await checkHandler(argv);
-        },
+        deferred(checkHandler),
       )
       .command(
         'compare <scenario>',
         'run a scenario under several APF profiles and compare them side by side',
         compareCommand,
-        async (argv) => {
-          code = await compareHandler(argv);
-        },
+        deferred(compareHandler),
       )
       .command(
         'demo',
         'compare the default APF configuration with isolate-tenants on noisy-neighbor, locally, and write the report',
         demoCommand,
-        async (argv) => {
-          code = await demoHandler(argv);
-        },
+        deferred(demoHandler),
       )
       .demandCommand(1, 'say which command; see --help')
       .strict()
@@ -83,6 +76,11 @@ export async function main(args: string[]): Promise<number> {
         failure = 2;
       })
       .parseAsync();
+    const command = takeDeferred();
+    if (failure === undefined && command !== undefined) {
+      const result = await command();
+      if (typeof result === 'number') code = result;
+    }
   } catch (err) {
     return printError(err);
   }

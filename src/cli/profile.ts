@@ -14,6 +14,7 @@ import {
   removeSnapshotFile,
   restoreSnapshot,
 } from '../profile/index.js';
+import { deferred } from './deferred.js';
 import { progress } from './output.js';
 
 export const DEFAULT_SNAPSHOT_FILE = '.apfbench/profile-snapshot.json';
@@ -77,25 +78,25 @@ export function profileCommand(yargs: Argv): Argv {
       'validate <file>',
       'check a profile file and report every problem with its location',
       (y) => y.positional('file', { type: 'string', demandOption: true }),
-      async (argv) => {
+      deferred(async (argv) => {
         const p = await loadProfileFile(argv.file);
         out([
           `${argv.file}: valid profile ${p.metadata.name}: ${p.spec.priorityLevels.length} priority level(s), ${p.spec.flowSchemas.length} flow schema(s), ${p.spec.remove.length} removal(s)`,
         ]);
-      },
+      }),
     )
     .command(
       'diff <file>',
       'show what applying a profile would change (server-side dry-run; changes nothing)',
       (y) => y.positional('file', { type: 'string', demandOption: true }).options(clusterOptions),
-      async (argv) => {
+      deferred(async (argv) => {
         const profile = await loadProfileFile(argv.file);
         await withAdmin(argv, async (admin) => {
           const plan = await planProfile(admin, profile);
           const lines = formatActions(plan.actions.filter((a) => a.op !== 'unchanged'));
           out(lines.length === 0 ? [`profile ${profile.metadata.name}: nothing to change`] : lines);
         });
-      },
+      }),
     )
     .command(
       'apply <file>',
@@ -104,7 +105,7 @@ export function profileCommand(yargs: Argv): Argv {
         y
           .positional('file', { type: 'string', demandOption: true })
           .options({ ...clusterOptions, ...snapshotOption }),
-      async (argv) => {
+      deferred(async (argv) => {
         const profile = await loadProfileFile(argv.file);
         // A cluster reached by kubeconfig was not started by this command: flags cannot be set.
         assertFlagsApplicable(profile, false, argv.file);
@@ -113,7 +114,7 @@ export function profileCommand(yargs: Argv): Argv {
           await applyProfile(admin, profile, { onPhase: progress, snapshotFile: argv.snapshot });
           out([`applied; undo with: apfbench profile restore --snapshot ${argv.snapshot}`]);
         });
-      },
+      }),
     )
     .command(
       'restore',
@@ -124,7 +125,7 @@ export function profileCommand(yargs: Argv): Argv {
           ...snapshotOption,
           'dry-run': { type: 'boolean', default: false, describe: 'only show what would change' },
         }),
-      async (argv) => {
+      deferred(async (argv) => {
         const snapshot = await readSnapshotFile(argv.snapshot).catch((cause: unknown) => {
           if (cause instanceof ApfbenchError) throw cause;
           throw new ApfbenchError('APFBENCH_NO_SNAPSHOT', `no snapshot in ${argv.snapshot}`, {
@@ -148,7 +149,7 @@ export function profileCommand(yargs: Argv): Argv {
           out(lines.length === 0 ? ['nothing to restore: every object is as it was'] : lines);
           if (!argv['dry-run']) await removeSnapshotFile(argv.snapshot);
         });
-      },
+      }),
     )
     .demandCommand(1, 'say which profile command; see apfbench profile --help');
 }

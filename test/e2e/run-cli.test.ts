@@ -35,6 +35,23 @@ describe('apfbench validate', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--set spec.actors[3].rate');
   });
+
+  it('exits 2 on an unknown option before it starts anything', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-unknown-'));
+    const res = await runCli([
+      'run',
+      'scenarios/tenant-smoke.yaml',
+      '--out',
+      out,
+      '--warmup',
+      '5s',
+    ]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('Unknown argument: warmup');
+    // yargs rejects the option after the command's handler is called: the run must not start.
+    expect(res.stdout + res.stderr).not.toContain('control plane');
+    expect(await readdir(out)).toEqual([]);
+  });
 });
 
 describe('apfbench run against a cluster from a kubeconfig', () => {
