@@ -42,7 +42,10 @@ export function progressPrinter(opts: {
       if (tty) {
         stream.write(`\r\x1b[2K${formatProgress(p)}`);
         live = true;
-      } else if (p.elapsedMs - lastPrinted >= every || p.elapsedMs >= p.durationMs) {
+      } else {
+        // Elapsed time going back means the next run of a comparison started.
+        if (p.elapsedMs < lastPrinted) lastPrinted = -Infinity;
+        if (!(p.elapsedMs - lastPrinted >= every || p.elapsedMs >= p.durationMs)) return;
         lastPrinted = p.elapsedMs;
         stream.write(`${formatProgress(p)}\n`);
       }
