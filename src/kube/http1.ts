@@ -35,12 +35,12 @@ export interface Http1PoolOptions {
 }
 
 /**
- * What a request gets back, in this order: `onHeaders` once (with the headers the pool captures,
- * names in lower case), `onData` zero or more times, then `onEnd`; or `onError` at any point
- * instead of the rest.
+ * What a request gets back, in this order: `onHeaders` once (with the values of the pool's
+ * `captureHeaders`, by index: `values[i]` is the header named `captureHeaders[i]`, or undefined),
+ * `onData` zero or more times, then `onEnd`; or `onError` at any point instead of the rest.
  */
 export interface Http1Handler {
-  onHeaders(status: number, headers: Readonly<Record<string, string>>): void;
+  onHeaders(status: number, values: readonly (string | undefined)[]): void;
   /** A piece of the body, valid only during the call: copy what is kept. */
   onData(chunk: Buffer): void;
   onEnd(): void;
@@ -436,9 +436,12 @@ export class ResponseParser {
   private remaining = 0;
   private line: Buffer | undefined;
 
-  /** `captureHeaders`: lower-case names of the headers `onHeaders` gets, besides the framing ones. */
+  private readonly framingAt: number;
+
+  /** `captureHeaders`: lower-case names of the headers whose values `onHeaders` gets. */
   constructor(captureHeaders: readonly string[] = []) {
-    this.capture = new HeaderCapture([...FRAMING_HEADERS, ...captureHeaders]);
+    this.capture = new HeaderCapture([...captureHeaders, ...FRAMING_HEADERS]);
+    this.framingAt = captureHeaders.length;
   }
 
   reset(noBody: boolean): void {
@@ -550,14 +553,15 @@ export class ResponseParser {
       return bodyAt;
     }
     this.headersDone = true;
-    const connection = headers.connection?.toLowerCase();
+    const f = this.framingAt;
+    const cl = headers[f];
+    const te = headers[f + 1];
+    const connection = headers[f + 2]?.toLowerCase();
     if (connection !== undefined && connection.includes('close')) this.keepAlive = false;
     if (statusLine.startsWith('HTTP/1.0') && !(connection ?? '').includes('keep-alive')) {
       this.keepAlive = false;
     }
     handler.onHeaders(status, headers);
-    const te = headers['transfer-encoding'];
-    const cl = headers['content-length'];
     if (this.noBody || status === 204 || status === 304) this.state = State.Done;
     else if (te !== undefined && te.toLowerCase().includes('chunked')) this.state = State.ChunkSize;
     else if (cl !== undefined) {
@@ -574,25 +578,20 @@ export class ResponseParser {
   }
 }
 
+/** The headers the parser itself reads, captured after the caller's. */
 const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection'];
 
 /**
- * Picks the wanted headers out of a response head, without a string per header name it does not
- * want: only a name whose length is one of the wanted lengths is cut out and lower-cased. Every
- * line must still be `name: value`. Repeated headers are joined with ", ".
+ * Picks the wanted headers out of a response head without a string per header name: a name is
+ * compared in place, case-insensitively, with the wanted names of its length. Every line must
+ * still be `name: value`. Repeated headers are joined with ", ".
  */
 class HeaderCapture {
-  private readonly names: ReadonlySet<string>;
-  private readonly lengths: ReadonlySet<number>;
+  constructor(private readonly names: readonly string[]) {}
 
-  constructor(names: readonly string[]) {
-    this.names = new Set(names);
-    this.lengths = new Set(names.map((n) => n.length));
-  }
-
-  /** The wanted headers of the lines of `text` from `at` (the status line already read). */
-  read(text: string, at: number): Record<string, string> {
-    const headers: Record<string, string> = {};
+  /** The values of the wanted headers, in the order of `names`, from the lines of `text` after `at`. */
+  read(text: string, at: number): (string | undefined)[] {
+    const values = new Array<string | undefined>(this.names.length).fill(undefined);
     while (at < text.length) {
       let eol = text.indexOf('\r\n', at);
       if (eol < 0) eol = text.length;
@@ -604,17 +603,30 @@ class HeaderCapture {
       }
       let nameEnd = colon;
       while (nameEnd > at && text.charCodeAt(nameEnd - 1) === 32) nameEnd--;
-      if (this.lengths.has(nameEnd - at)) {
-        const name = text.slice(at, nameEnd).toLowerCase();
-        if (this.names.has(name)) {
-          const value = text.slice(colon + 1, eol).trim();
-          const before = headers[name];
-          headers[name] = before === undefined ? value : `${before}, ${value}`;
-        }
+      const i = this.indexOf(text, at, nameEnd - at);
+      if (i >= 0) {
+        const value = text.slice(colon + 1, eol).trim();
+        const before = values[i];
+        values[i] = before === undefined ? value : `${before}, ${value}`;
       }
       at = eol + 2;
     }
-    return headers;
+    return values;
+  }
+
+  private indexOf(text: string, at: number, length: number): number {
+    const { names } = this;
+    next: for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name.length !== length) continue;
+      for (let k = 0; k < length; k++) {
+        let c = text.charCodeAt(at + k);
+        if (c >= 65 && c <= 90) c += 32; // A-Z
+        if (c !== name.charCodeAt(k)) continue next;
+      }
+      return i;
+    }
+    return -1;
   }
 }
 

@@ -141,7 +141,7 @@ export class Transport {
 
 const KEEP_ALIVE_MS = 30_000;
 
-/** The response headers `ResponseCollector` reads. */
+/** The response headers `ResponseCollector` reads, in the order `onHeaders` destructures them. */
 const RESPONSE_HEADERS = [
   'content-type',
   'retry-after',
@@ -214,17 +214,17 @@ class ResponseCollector<T> implements Http1Handler {
     private readonly resolve: (r: KubeResponse<T>) => void,
   ) {}
 
-  onHeaders(statusCode: number, headers: Readonly<Record<string, string>>): void {
+  onHeaders(statusCode: number, values: readonly (string | undefined)[]): void {
     this.headersAt = performance.now();
     this.status = statusCode;
-    this.flowSchemaUID = headers['x-kubernetes-pf-flowschema-uid'];
-    this.priorityLevelUID = headers['x-kubernetes-pf-prioritylevel-uid'];
-    const retryAfter = headers['retry-after'];
+    const [contentType, retryAfter, flowSchemaUID, priorityLevelUID] = values;
+    this.flowSchemaUID = flowSchemaUID;
+    this.priorityLevelUID = priorityLevelUID;
     if (retryAfter !== undefined) {
       const n = Number(retryAfter);
       if (Number.isFinite(n)) this.retryAfterSeconds = n;
     }
-    this.json = (headers['content-type'] ?? '').includes('json');
+    this.json = (contentType ?? '').includes('json');
   }
 
   onData(chunk: Buffer): void {
