@@ -428,7 +428,7 @@ async function main(): Promise<void> {
     results.push(r);
     const rate = reqPerCpuS(r);
     process.stdout.write(
-      `  ${r.generator.padEnd(10)} ${r.mode.padEnd(14)} ${r.failure ?? `${fmt(r.requests)} requests, ${fmt(r.cpuMs / 1000, 2)} CPU-s, ${fmt(rate)} req/CPU-s`}\n`,
+      `  ${r.generator.padEnd(10)} ${`${r.mode}${(r.timerResolutionMs ?? 1) > 1 ? ` @${r.timerResolutionMs}ms` : ''}`.padEnd(18)} ${r.failure ?? `${fmt(r.requests)} requests, ${fmt(r.cpuMs / 1000, 2)} CPU-s, ${fmt(rate)} req/CPU-s`}\n`,
     );
   };
   const url = nginx.url;
