@@ -6,7 +6,7 @@
  * whatever they are.
  *
  * Usage: npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000]
- *        [--max-rate 300000] [--timer-resolutions 1,2,5] [--warmup 1] [--profile DIR]
+ *        [--max-rate 300000] [--timer-resolutions 1,2,5] [--repeat 1] [--warmup 1] [--profile DIR]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     rates: { type: 'string', default: '2000,10000' },
     'max-rate': { type: 'string', default: '300000' },
     'timer-resolutions': { type: 'string', default: '1,2,5' },
+    repeat: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '1' },
     profile: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -41,6 +42,8 @@ interface Options {
   readonly maxRate: number;
   /** apfbench runs at each rate once per `spec.timerResolution` here, ms. */
   readonly timerResolutions: readonly number[];
+  /** The whole sequence of runs this many times; the tables give medians. */
+  readonly repeat: number;
   readonly warmupS: number;
   readonly profileDir: string | undefined;
 }
@@ -61,6 +64,7 @@ function options(): Options {
     connections: num('connections', values.connections, true),
     rates: values.rates.split(',').map((r) => num('rates', r.trim())),
     maxRate: num('max-rate', values['max-rate']),
+    repeat: num('repeat', values.repeat, true),
     timerResolutions: values['timer-resolutions']
       .split(',')
       .map((r) => num('timer-resolutions', r.trim(), true)),
@@ -77,6 +81,8 @@ function options(): Options {
 /** One generator run, plus the CPU of its whole process (startup included) from the kernel. */
 interface Measured extends RunnerResult {
   readonly processCpuMs: number | undefined;
+  /** Which pass of `--repeat` this run belongs to (set by `record`). */
+  repeat?: number;
   /** The run could not produce figures; why. */
   readonly failure?: string;
 }
@@ -283,12 +289,49 @@ function table(
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** `Measured` runs of one row (generator, timer step, mode), one per `--repeat` pass. */
+function rowsOf(results: readonly Measured[]): Measured[][] {
+  const rows = new Map<string, Measured[]>();
+  for (const r of results) {
+    const key = `${r.generator} ${r.timerResolutionMs ?? 1} ${r.mode}`;
+    rows.set(key, [...(rows.get(key) ?? []), r]);
+  }
+  return [...rows.values()];
+}
+
+function median(values: readonly number[]): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/** The run whose req/CPU-s is the median of its row (the lower middle one for an even count). */
+function medianRun(runs: readonly Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => reqPerCpuS(a) - reqPerCpuS(b));
+  return sorted[(sorted.length - 1) >> 1]!;
+}
+
 function efficiencyTable(results: readonly Measured[]): string {
-  const autocannonFor = (mode: string) =>
-    results.find((r) => r.generator === 'autocannon' && r.mode === mode && r.failure === undefined);
-  const rows = results.map((r) => {
-    const base = autocannonFor(r.mode);
-    const ratio = base === undefined ? NaN : reqPerCpuS(r) / reqPerCpuS(base);
+  // Each ratio compares runs of the same pass, made minutes apart, not runs of different passes.
+  const autocannonFor = (mode: string, repeat: number | undefined) =>
+    results.find(
+      (r) =>
+        r.generator === 'autocannon' &&
+        r.mode === mode &&
+        r.repeat === repeat &&
+        r.failure === undefined,
+    );
+  const rows = rowsOf(results).map((runs) => {
+    const r = medianRun(runs);
+    const ratios = runs.map((run) => {
+      const base = autocannonFor(run.mode, run.repeat);
+      return base === undefined ? NaN : reqPerCpuS(run) / reqPerCpuS(base);
+    });
+    const ratio = median(ratios);
+    const finite = ratios.filter(Number.isFinite);
+    const spread =
+      finite.length > 1 ? ` (${fmt(Math.min(...finite), 2)}–${fmt(Math.max(...finite), 2)})` : '';
     const label =
       r.generator === 'wrk'
         ? 'wrk (native ceiling)'
@@ -303,9 +346,10 @@ function efficiencyTable(results: readonly Measured[]): string {
       fmt(r.cpuMs / 1000, 2),
       fmt(r.cpuSystemMs / 1000, 2),
       fmt(reqPerCpuS(r)),
-      Number.isFinite(ratio) ? `${fmt(ratio, 2)}x` : '-',
+      Number.isFinite(ratio) ? `${fmt(ratio, 2)}x${spread}` : '-',
       r.processCpuMs === undefined ? '-' : fmt(r.processCpuMs / 1000, 2),
-      r.failure ?? (r.errors > 0 ? `${fmt(r.errors)} errors` : ''),
+      runs.map((x) => x.failure).find((f) => f !== undefined) ??
+        (r.errors > 0 ? `${fmt(r.errors)} errors` : ''),
     ];
   });
   return table(
@@ -332,7 +376,8 @@ function apfbenchLabel(r: Measured): string {
 }
 
 function scheduleTable(results: readonly Measured[]): string {
-  const rows = results.flatMap((r) => {
+  const rows = rowsOf(results).flatMap((runs) => {
+    const r = medianRun(runs);
     const s = r.schedule;
     if (r.generator !== 'apfbench' || s === undefined) return [];
     const keptUp = s.sent === s.scheduled && s.dropped === 0;
@@ -376,10 +421,53 @@ function scheduleTable(results: readonly Measured[]): string {
 
 // ---------------------------------------------------------------------------------------------
 
+/** One pass: each rate for apfbench (at each timer step), autocannon and the undici floor, then max. */
+async function runAll(
+  opts: Options,
+  url: string,
+  haveWrk: boolean,
+  record: (r: Measured) => void,
+  skipped: Set<string>,
+): Promise<void> {
+  for (const rate of opts.rates) {
+    for (const res of opts.timerResolutions) {
+      // Sends due within one step go out together: more than the connections would be dropped.
+      const burst = Math.ceil((rate * res) / 1000);
+      if (res > 1 && burst > opts.connections) {
+        skipped.add(
+          `apfbench at ${fmt(rate)}/s with ${res}ms timers: bursts of ${burst} sends exceed ${opts.connections} connections`,
+        );
+        continue;
+      }
+      record(
+        await runNode(
+          opts,
+          'apfbench-runner.ts',
+          ['--url', url, '--rate', String(rate), '--timer-resolution', String(res)],
+          res === 1,
+        ),
+      );
+    }
+    record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--rate', String(rate)]));
+    record(await runNode(opts, 'undici-runner.ts', ['--url', url, '--rate', String(rate)]));
+  }
+  record(
+    await runNode(
+      opts,
+      'apfbench-runner.ts',
+      ['--url', url, '--rate', String(opts.maxRate), '--mode', 'max'],
+      true,
+    ),
+  );
+  record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--mode', 'max']));
+  record(await runNode(opts, 'undici-runner.ts', ['--url', url]));
+  if (haveWrk) record(await runWrk(opts, url));
+}
+
 async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(
-      'npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000] [--max-rate 300000] [--timer-resolutions 1,2,5] [--warmup 1] [--profile DIR]\n',
+      'npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000] [--max-rate 300000] [--timer-resolutions 1,2,5] [--repeat 1] [--warmup 1] [--profile DIR]\n',
     );
     return;
   }
@@ -424,51 +512,23 @@ async function main(): Promise<void> {
   );
 
   const results: Measured[] = [];
+  let pass = 0;
   const record = (r: Measured) => {
-    results.push(r);
+    results.push({ ...r, repeat: pass });
     const rate = reqPerCpuS(r);
     process.stdout.write(
       `  ${r.generator.padEnd(10)} ${`${r.mode}${(r.timerResolutionMs ?? 1) > 1 ? ` @${r.timerResolutionMs}ms` : ''}`.padEnd(18)} ${r.failure ?? `${fmt(r.requests)} requests, ${fmt(r.cpuMs / 1000, 2)} CPU-s, ${fmt(rate)} req/CPU-s`}\n`,
     );
   };
   const url = nginx.url;
-  const skipped: string[] = [];
-  for (const rate of opts.rates) {
-    for (const res of opts.timerResolutions) {
-      // Sends due within one step go out together: more than the connections would be dropped.
-      const burst = Math.ceil((rate * res) / 1000);
-      if (res > 1 && burst > opts.connections) {
-        skipped.push(
-          `apfbench at ${fmt(rate)}/s with ${res}ms timers: bursts of ${burst} sends exceed ${opts.connections} connections`,
-        );
-        continue;
-      }
-      record(
-        await runNode(
-          opts,
-          'apfbench-runner.ts',
-          ['--url', url, '--rate', String(rate), '--timer-resolution', String(res)],
-          res === 1,
-        ),
-      );
-    }
-    record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--rate', String(rate)]));
-    record(await runNode(opts, 'undici-runner.ts', ['--url', url, '--rate', String(rate)]));
+  const skipped = new Set<string>();
+  for (pass = 0; pass < opts.repeat; pass++) {
+    if (opts.repeat > 1) process.stdout.write(`pass ${pass + 1}/${opts.repeat}\n`);
+    await runAll(opts, url, haveWrk, record, skipped);
   }
-  record(
-    await runNode(
-      opts,
-      'apfbench-runner.ts',
-      ['--url', url, '--rate', String(opts.maxRate), '--mode', 'max'],
-      true,
-    ),
-  );
-  record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--mode', 'max']));
-  record(await runNode(opts, 'undici-runner.ts', ['--url', url]));
-  if (haveWrk) record(await runWrk(opts, url));
 
   process.stdout.write(
-    `\nRequests per generator CPU-second (${opts.connections} connections, ${opts.durationS}s each)\n`,
+    `\nRequests per generator CPU-second (${opts.connections} connections, ${opts.durationS}s each${opts.repeat > 1 ? `, median of ${opts.repeat} passes` : ''})\n`,
   );
   process.stdout.write(`${efficiencyTable(results)}\n`);
   process.stdout.write(
@@ -482,7 +542,11 @@ async function main(): Promise<void> {
       '  wrk2 (paced, open loop) is not packaged in Debian: wrk, closed loop, is the native ceiling only.\n' +
       '  apfbench (timers Nms): spec.timerResolution N ms, sends due within one step share a wake-up;\n' +
       '  the step shows in schedule lag below, and in latency from the intended send time.\n' +
-      skipped.map((s) => `  skipped: ${s}\n`).join(''),
+      [...skipped].map((s) => `  skipped: ${s}\n`).join('') +
+      (opts.repeat > 1
+        ? `  ${opts.repeat} passes: each row is the run with the median req/CPU-s; vs autocannon is the median of\n` +
+          '  the ratios within each pass (min–max in brackets).\n'
+        : ''),
   );
   process.stdout.write(
     `\napfbench open-loop schedule (one tenant, GET-only, ${opts.connections} in flight at most)\n`,
