@@ -64,7 +64,7 @@ interface Pending {
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   connection: Connection | undefined;
-  /** `performance.now()`-free deadline bookkeeping: ms since the pool's clock, see `sweep`. */
+  /** `Date.now()` after which the sweep fails the request; 0 for none. */
   deadline: number;
   settled: boolean;
 }
@@ -86,6 +86,7 @@ export class Http1Pool {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private closing: (() => void) | undefined;
+  private closed = false;
   private destroyed = false;
   private running = 0;
 
@@ -118,7 +119,7 @@ export class Http1Pool {
     handler: Http1Handler,
     signal?: AbortSignal,
   ): void {
-    if (this.destroyed || this.closing !== undefined) {
+    if (this.destroyed || this.closed || this.closing !== undefined) {
       handler.onError(new Http1Error('ERR_POOL_CLOSED', 'the connection pool is closed'));
       return;
     }
@@ -176,9 +177,13 @@ export class Http1Pool {
       if (c.pending !== undefined) this.settle(c.pending, err());
       this.drop(c);
     }
+    this.running = 0;
     this.stopSweeper();
+    // A close() still waiting is over too.
     const done = this.closing;
-    if (done !== undefined) done();
+    this.closing = undefined;
+    this.closed = true;
+    done?.();
     return Promise.resolve();
   }
 
@@ -285,8 +290,11 @@ export class Http1Pool {
   }
 
   private maybeClosed(): void {
-    if (this.closing !== undefined && this.running === 0 && this.queue.length === 0) {
-      this.closing();
+    const done = this.closing;
+    if (done !== undefined && this.running === 0 && this.queue.length === 0) {
+      this.closing = undefined;
+      this.closed = true;
+      done();
     }
   }
 

@@ -363,5 +363,7 @@ describe('Http1Pool', () => {
     await new Promise((r) => setTimeout(r, 50));
     await q.destroy();
     expect((await hung).error?.code).toBe('ERR_POOL_DESTROYED');
+    expect(q.stats).toEqual({ pending: 0, running: 0, sockets: 0 });
+    expect((await send(q, '/')).error?.code).toBe('ERR_POOL_CLOSED');
   });
 });
