@@ -173,7 +173,6 @@ interface RunFacts {
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-const isOtherError = (code: string) => !/^[23]/.test(code) && code !== '429' && code !== '409';
 
 function factsOf(result: ReportableResult, groups: readonly GroupRow[]): RunFacts {
   const hb = heartbeatsOf(result);
@@ -184,9 +183,7 @@ function factsOf(result: ReportableResult, groups: readonly GroupRow[]): RunFact
   return {
     throttled: sum(groups.map((g) => g.throttled)),
     conflicts: sum(groups.map((g) => g.conflicts)),
-    otherErrors: sum(
-      groups.map((g) => sum(g.codes.filter(([c]) => isOtherError(c)).map(([, n]) => n))),
-    ),
+    otherErrors: sum(groups.map((g) => g.otherErrors)),
     dropped: sum(groups.map((g) => g.dropped)),
     heartbeats: hb === undefined ? undefined : { late: hb.late, missed: hb.missed },
     watchLost: watchOf(result)?.lost,

@@ -80,6 +80,27 @@ describe('buildRunReport', () => {
     expect(v?.text).toContain(text);
   });
 
+  it("does not count a kubelet's lookup of a Lease it has yet to create as an error", () => {
+    const tenant = fixture.actors.tenant!;
+    const kubelets = (byCode: Record<string, number>, byKey: Record<string, number>) =>
+      buildRunReport({
+        ...fixture,
+        actors: {
+          kubelets: {
+            ...tenant,
+            type: 'kubelet',
+            requests: { ...tenant.requests, byCode, byKey, errors: byCode['404'] ?? 0 },
+          },
+        },
+      }).verdicts.find((v) => v.topic === 'errors');
+    const leases = { 'update leases 200': 990, 'get leases 404': 10, 'create leases 201': 10 };
+    expect(kubelets({ '200': 990, '201': 10, '404': 10 }, leases)).toBeUndefined();
+    // One 404 that is not a lease lookup is still an error.
+    const v = kubelets({ '200': 990, '201': 10, '404': 11 }, { ...leases, 'get nodes 404': 1 });
+    expect(v?.level).toBe('bad');
+    expect(v?.text).toContain('1 other error responses');
+  });
+
   it('renders heartbeat, watch and fairness verdicts only when the result has them', () => {
     const topics = (r: ReportableResult) => buildRunReport(r).verdicts.map((v) => v.topic);
     expect(topics(fixture)).not.toContain('heartbeats');
@@ -133,6 +154,7 @@ describe('buildRunReport', () => {
         throttled: 0,
         conflicts: 0,
         errors: 0,
+        otherErrors: 0,
       },
     ]);
     expect(model.fairness).toEqual([]);
