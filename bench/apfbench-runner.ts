@@ -25,20 +25,12 @@ import {
   type IntervalSnapshot,
 } from '../src/metrics/timeline.js';
 import { parseScenario, type TenantActorGroup } from '../src/scenario/index.js';
-import { cpuMsSince, emitResult, type RunnerResult } from './runner-protocol.js';
+import { cpuMsSince, emitResult, RUNNER_OPTIONS, type RunnerResult } from './runner-protocol.js';
 
 const INTERVAL_MS = 1000;
 
 const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    rate: { type: 'string' },
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '32' },
-    warmup: { type: 'string', default: '1' },
-    mode: { type: 'string', default: 'rate' },
-    'timer-resolution': { type: 'string', default: '1' },
-  },
+  options: { ...RUNNER_OPTIONS, 'timer-resolution': { type: 'string', default: '1' } },
 });
 const url = values.url ?? fail('--url is required');
 const rate = positive(values.rate ?? fail('--rate is required'), '--rate');

@@ -9,17 +9,10 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { cpuMsSince, emitResult, REQUEST_PATH } from './runner-protocol.js';
+import { cpuMsSince, emitResult, REQUEST_PATH, RUNNER_OPTIONS } from './runner-protocol.js';
 
 const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    rate: { type: 'string' },
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '32' },
-    warmup: { type: 'string', default: '1' },
-    mode: { type: 'string', default: 'rate' },
-  },
+  options: RUNNER_OPTIONS,
 });
 const max = values.mode === 'max';
 const rate = Number(values.rate);

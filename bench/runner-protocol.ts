@@ -45,6 +45,16 @@ export interface ScheduleReport {
   readonly reasons: readonly string[];
 }
 
+/** The options every runner takes (`parseArgs` form); a runner adds its own. */
+export const RUNNER_OPTIONS = {
+  url: { type: 'string' },
+  rate: { type: 'string' },
+  duration: { type: 'string', default: '10' },
+  connections: { type: 'string', default: '32' },
+  warmup: { type: 'string', default: '1' },
+  mode: { type: 'string', default: 'rate' },
+} as const;
+
 /** Finds the result line in a runner's stdout. */
 export function parseRunnerOutput(stdout: string): RunnerResult | undefined {
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));

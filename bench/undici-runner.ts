@@ -13,16 +13,10 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
-import { cpuMsSince, emitResult, REQUEST_PATH } from './runner-protocol.js';
+import { cpuMsSince, emitResult, REQUEST_PATH, RUNNER_OPTIONS } from './runner-protocol.js';
 
 const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '32' },
-    warmup: { type: 'string', default: '1' },
-    rate: { type: 'string' },
-  },
+  options: RUNNER_OPTIONS,
 });
 const url = values.url;
 if (url === undefined) {
