@@ -59,6 +59,7 @@ describe('apfbench cluster up / status / down', () => {
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as ClusterState;
     const down = await runCli(['cluster', 'down', '--dir', dir]);
     expect(down.code).toBe(0);
+    expect(state.processes.map((p) => p.name).sort()).toEqual(['etcd', 'kube-apiserver']);
     for (const p of state.processes) expect(isAlive(p.pid), `${p.name} pid ${p.pid}`).toBe(false);
     expect(existsSync(dir)).toBe(false);
   });

@@ -13,9 +13,9 @@ describe('WriteLedger', () => {
     expect(ledger.record('101', 1000.5, 990, 3, 0)).toBe(true);
     expect(ledger.record('102', 2000, 1990, 2, 1)).toBe(true);
     expect(ledger.observe('101')).toEqual({ ackEpochMs: 1000.5, intendedEpochMs: 990 });
-    expect(ledger.observe('101')).toBeDefined();
-    expect(ledger.observe('102')).toBeDefined();
-    expect(ledger.observe('102')).toBeDefined();
+    expect(ledger.observe('101')).toEqual({ ackEpochMs: 1000.5, intendedEpochMs: 990 });
+    expect(ledger.observe('102')).toEqual({ ackEpochMs: 2000, intendedEpochMs: 1990 });
+    expect(ledger.observe('102')).toEqual({ ackEpochMs: 2000, intendedEpochMs: 1990 });
     expect(ledger.observe('999')).toBeUndefined();
     const scan = ledger.scan();
     expect(scan).toMatchObject({
