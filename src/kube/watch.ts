@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { KubeObject, WatchEvent } from './objects.js';
 import { resourcePath, withQuery, type Resource } from './resources.js';
 import type { Identity } from './target.js';
@@ -84,14 +85,16 @@ export async function openWatch<T extends KubeObject>(
 }
 
 /** Newline-delimited JSON watch events. Abort and server close both end it quietly. */
-async function* readEvents<T extends KubeObject>(
+export async function* readEvents<T extends KubeObject>(
   body: Readable,
   close: () => void,
 ): AsyncGenerator<ReceivedEvent<T>> {
   let buffered = '';
+  // A character split between two chunks must not be decoded half by half.
+  const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of body) {
-      buffered += (chunk as Buffer).toString('utf8');
+      buffered += decoder.write(chunk as Buffer);
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl);
