@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeResponse } from '../kube/index.js';
 import { transportErrorCode } from '../metrics/timeline.js';
 import type { RetryPolicy } from '../scenario/index.js';
@@ -75,7 +74,9 @@ async function sendRetrying<T>(
         flowSchema: ctx.names.flowSchema(res.flowSchemaUID),
       });
       const waitMs = Math.min((res.retryAfterSeconds ?? 1) * 1000, retry.maxBackoff);
-      await sleep(waitMs, undefined, { signal: ctx.signal }).catch(() => undefined);
+      // On the worker's clock: one abort listener for every sleeper of the run's signal, where a
+      // timers/promises sleep added and removed one per retry (each a walk of the list).
+      await ctx.clock.sleepUntil(ctx.clock.now() + waitMs, ctx.signal);
       if (!ctx.signal.aborted) continue;
     }
     complete(ctx, s, res, sentAt);
