@@ -138,8 +138,13 @@ export const createScheduler: ActorFactory<SchedulerActorGroup> = (group, _insta
     retry: group.retry,
     onEvent: (ev) => {
       if (ev.type === 'DELETED') {
+        // A bound pod leaves the spec.nodeName= selector with this event and never comes back
+        // unscheduled: `done` no longer needs it (it would otherwise grow for the whole run).
         const name = ev.object.metadata.name;
-        if (name !== undefined) queue.delete(name);
+        if (name !== undefined) {
+          queue.delete(name);
+          done.delete(name);
+        }
         return;
       }
       consider(ev.object);
