@@ -50,7 +50,7 @@ export function checkCommand(y: Argv) {
       ...checkOutputOptions,
     })
     .example(
-      '$0 check --candidate results/new/result.json --baseline ci/baseline.json --budget ci/budget.yaml',
+      '$0 check --candidate results/new/result.json --baseline examples/ci/baseline.json --budget examples/ci/budget.yaml',
       'fail (exit 3) when a budget is broken or a metric regressed',
     );
 }
