@@ -212,7 +212,13 @@ export async function applyProfile(
     levelShares(plan.current),
     gaugeValues(before, ServerMetric.nominalLimitSeats, ['priority_level']),
   );
-  await waitForEffect(admin, plan, serverConcurrency, opts.effectTimeoutMs ?? 60_000);
+  try {
+    await waitForEffect(admin, plan, serverConcurrency, opts.effectTimeoutMs ?? 60_000);
+  } catch (err) {
+    // Applied but never seen in effect: nothing will run under it, so nothing may stay changed.
+    await restoreSnapshot(admin, fresh).catch(() => undefined);
+    throw err;
+  }
   say(`profile ${profile.metadata.name} in effect`);
   return { snapshot, actions: plan.actions, serverConcurrency };
 }
