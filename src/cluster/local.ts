@@ -157,7 +157,20 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const cleanupOnExit = () => {
     for (const p of started) if (isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
   };
-  if (!detached) process.once('exit', cleanupOnExit);
+  // The servers are in a process group of their own (startProcess), so a closed terminal's
+  // SIGHUP reaches only apfbench, which would die without its 'exit' handlers: stop them first.
+  const onHangup = () => {
+    cleanupOnExit();
+    process.exit(129);
+  };
+  const unwatch = () => {
+    process.removeListener('exit', cleanupOnExit);
+    process.removeListener('SIGHUP', onHangup);
+  };
+  if (!detached) {
+    process.once('exit', cleanupOnExit);
+    process.once('SIGHUP', onHangup);
+  }
 
   const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
   const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
@@ -252,7 +265,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     );
   } catch (err) {
     await stopStarted();
-    process.removeListener('exit', cleanupOnExit);
+    unwatch();
     // Keep only the logs the error points at: no keys, tokens or etcd data left behind.
     for (const name of ['pki', 'tokens.csv', 'etcd-data']) {
       await rm(file(name), { recursive: true, force: true });
@@ -313,7 +326,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       if (stopped) return;
       stopped = true;
       await stopStarted();
-      process.removeListener('exit', cleanupOnExit);
+      unwatch();
       await rm(dir, { recursive: true, force: true });
     },
   };

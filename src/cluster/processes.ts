@@ -50,8 +50,10 @@ export interface Spawned {
 }
 
 /**
- * Starts a server process with stdout and stderr in a log file. A detached
- * process gets its own process group and outlives this one (`cluster up`).
+ * Starts a server process with stdout and stderr in a log file, always in a process group of its
+ * own: a Ctrl-C in the terminal goes to apfbench alone, which then drains, cleans up and restores
+ * against a server that is still up, and stops the server itself. A detached process also
+ * outlives this one (`cluster up`); the others are stopped by the caller, by PID.
  */
 export function startProcess(
   name: string,
@@ -63,7 +65,7 @@ export function startProcess(
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached });
+    child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: true });
   } finally {
     closeSync(fd);
   }

@@ -20,6 +20,8 @@ export function runCli(
     onSpawn?: (pid: number) => void;
     /** Called with everything printed so far, after each chunk on either stream. */
     onOutput?: (stdout: string, stderr: string) => void;
+    /** In a process group of its own, as a shell starts it: `process.kill(-pid)` then signals the group as a terminal's Ctrl-C does. */
+    processGroup?: boolean;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -27,6 +29,7 @@ export function runCli(
       cwd: repoRoot,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: opts.processGroup === true,
     });
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
