@@ -9,6 +9,7 @@ import { interruptible } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import {
   defaultOutDir,
+  positiveInteger,
   scenarioArguments,
   scenarioOverridesOf,
   targetOptions,
@@ -28,6 +29,7 @@ export function compareCommand(y: Argv) {
       type: 'number',
       default: 1,
       describe: 'runs per profile, interleaved (A B B A ...)',
+      coerce: positiveInteger('repeat'),
     },
     victim: {
       type: 'string',
@@ -76,7 +78,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
   try {
     comparison = await compareProfiles(scenario, profiles, {
       out,
-      repeat: argv.repeat,
+      repeat: argv.repeat ?? 1,
       target: targetOptionsOf(argv, printer.onPhase),
       signal: abort.signal,
       workers: argv.workers,

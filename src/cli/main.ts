@@ -71,8 +71,9 @@ export async function main(args: string[]): Promise<number> {
       .recommendCommands()
       .wrap(Math.min(110, process.stdout.columns || 110))
       .fail((msg, err) => {
-        if (err) throw err;
-        process.stderr.write(`error: ${msg}\nsee: apfbench --help\n`);
+        // yargs wraps a refused option value (a `coerce` that threw) in a YError: bad input too.
+        if (err && err.name !== 'YError') throw err;
+        process.stderr.write(`error: ${msg ?? err?.message}\nsee: apfbench --help\n`);
         failure = 2;
       })
       .parseAsync();

@@ -51,6 +51,7 @@ export const targetOptions = {
   workers: {
     type: 'number',
     describe: 'worker threads (default: scenario, else half the cores, at most 4)',
+    coerce: positiveInteger('workers'),
   },
   quiet: { type: 'boolean', default: false, describe: 'no progress output' },
   'apiserver-bin': {
@@ -136,4 +137,18 @@ export async function writeReportQuietly(
       `warning: the report was not written (${err instanceof Error ? err.message : String(err)}); try: apfbench report ${input}\n`,
     );
   }
+}
+
+/** A yargs `coerce` for a count flag: refuses anything but an integer >= 1, naming the flag. */
+export function positiveInteger(flag: string) {
+  return <T extends number | undefined>(value: T): T => {
+    if (value === undefined || (Number.isInteger(value) && value >= 1)) return value;
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      `--${flag} must be an integer >= 1 (got ${value})`,
+      {
+        kind: 'invalid-input',
+      },
+    );
+  };
 }

@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,57 @@ describe('apfbench validate', () => {
     ]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--set spec.actors[3].rate');
+  });
+
+  it('exits 2 on a worker count that is not a whole number >= 1, naming the flag', async () => {
+    const res = await runCli(['run', 'scenarios/tenant-smoke.yaml', '--workers', '0']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--workers must be an integer >= 1 (got 0)');
+  });
+
+  it('on a Ctrl-C to its whole process group, as a terminal sends it, still drains, restores and stops its own control plane', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-group-'));
+    let pid = 0;
+    let interrupted = false;
+    const res = await runCli(
+      [
+        'run',
+        'scenarios/tenant-smoke.yaml',
+        '--profile',
+        'profiles/isolate-tenants.yaml',
+        '--duration',
+        '60s',
+        '--out',
+        out,
+        '--no-report',
+      ],
+      {
+        processGroup: true,
+        onSpawn: (p) => (pid = p),
+        onOutput: (_stdout, stderr) => {
+          if (!interrupted && /sent [1-9]\d{2,}/.test(stderr)) {
+            interrupted = true;
+            process.kill(-pid, 'SIGINT');
+          }
+        },
+        timeoutMs: 180_000,
+      },
+    );
+    expect(interrupted).toBe(true);
+    expect(res.code).toBe(130);
+    const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
+    expect(result.status).toBe('aborted');
+    expect(result.cleanup.errors).toEqual([]);
+    expect(res.stderr).toContain('restoring the flowcontrol objects');
+    // The control plane it started is gone: nothing listens on its port any more.
+    const port = Number(/kube-apiserver on https:\/\/127\.0\.0\.1:(\d+)/.exec(res.stderr)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(false)));
+      s.once('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
   });
 
   it('exits 2 on an unknown option before it starts anything', async () => {
