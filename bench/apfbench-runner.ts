@@ -25,7 +25,13 @@ import {
   type IntervalSnapshot,
 } from '../src/metrics/timeline.js';
 import { parseScenario, type TenantActorGroup } from '../src/scenario/index.js';
-import { cpuMsSince, emitResult, RUNNER_OPTIONS, type RunnerResult } from './runner-protocol.js';
+import {
+  windowSince,
+  windowStart,
+  emitResult,
+  RUNNER_OPTIONS,
+  type RunnerResult,
+} from './runner-protocol.js';
 
 const INTERVAL_MS = 1000;
 
@@ -100,7 +106,7 @@ async function runEngine(seconds: number): Promise<EngineRun> {
   const actor = createTenant(group, instance, ctx);
 
   await clock.sleepUntil(originMs);
-  const cpuStart = process.cpuUsage();
+  const started = windowStart();
   const loop = new EventLoopMonitor();
   const snapshots: IntervalSnapshot[] = [];
   const tickerStop = new AbortController();
@@ -118,7 +124,7 @@ async function runEngine(seconds: number): Promise<EngineRun> {
   tickerStop.abort();
   await ticker;
   snapshots.push(collector.snapshot(Math.floor((clock.now() - originMs) / INTERVAL_MS)));
-  const cpu = cpuMsSince(cpuStart);
+  const cpu = windowSince(started);
   const wallMs = clock.now() - originMs;
   const total = loop.total();
   loop.stop();

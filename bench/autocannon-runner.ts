@@ -9,7 +9,13 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { cpuMsSince, emitResult, REQUEST_PATH, RUNNER_OPTIONS } from './runner-protocol.js';
+import {
+  windowSince,
+  windowStart,
+  emitResult,
+  REQUEST_PATH,
+  RUNNER_OPTIONS,
+} from './runner-protocol.js';
 
 const { values } = parseArgs({
   options: RUNNER_OPTIONS,
@@ -32,10 +38,10 @@ function options(durationS: number): autocannon.Options {
 async function main(): Promise<void> {
   const warmup = Number(values.warmup);
   if (warmup > 0) await autocannon(options(warmup));
-  const cpuStart = process.cpuUsage();
+  const started = windowStart();
   const t0 = performance.now();
   const r = await autocannon(options(Number(values.duration)));
-  const cpu = cpuMsSince(cpuStart);
+  const cpu = windowSince(started);
   emitResult({
     generator: 'autocannon',
     mode: max ? 'max' : `rate ${rate}/s`,

@@ -312,6 +312,27 @@ function medianRun(runs: readonly Measured[]): Measured {
   return sorted[(sorted.length - 1) >> 1]!;
 }
 
+/** CPU µs of one wake-up, from the `wake-runner.ts` probe, per `--repeat` pass. */
+const wakeCostUs = new Map<number | undefined, number>();
+
+/** How long the wake-cost probe ticks, s. */
+const WAKE_PROBE_S = 2;
+
+async function probeWakeCost(opts: Options, pass: number): Promise<void> {
+  const probe = await runNode(opts, 'wake-runner.ts', ['--duration', String(WAKE_PROBE_S)]);
+  const cost = probe.wakes === undefined ? NaN : (probe.cpuMs * 1000) / probe.wakes;
+  wakeCostUs.set(pass, cost);
+  process.stdout.write(
+    `  one wake-up (a bare 1 ms setInterval, ${WAKE_PROBE_S}s): ${fmt(cost, 1)} µs of CPU\n`,
+  );
+}
+
+/** The share of a run's CPU that its wake-ups cost at the probe's price per wake-up. */
+function wakeShare(r: Measured): number {
+  const cost = wakeCostUs.get(r.repeat) ?? NaN;
+  return r.wakes === undefined ? NaN : (r.wakes * cost) / 1000 / r.cpuMs;
+}
+
 function efficiencyTable(results: readonly Measured[]): string {
   // Each ratio compares runs of the same pass, made minutes apart, not runs of different passes.
   const autocannonFor = (mode: string, repeat: number | undefined) =>
@@ -347,6 +368,8 @@ function efficiencyTable(results: readonly Measured[]): string {
       fmt(r.cpuSystemMs / 1000, 2),
       fmt(reqPerCpuS(r)),
       Number.isFinite(ratio) ? `${fmt(ratio, 2)}x${spread}` : '-',
+      r.wakes === undefined ? '-' : fmt(r.wakes / (r.wallMs / 1000)),
+      Number.isFinite(wakeShare(r)) ? `${fmt(100 * wakeShare(r))} %` : '-',
       r.processCpuMs === undefined ? '-' : fmt(r.processCpuMs / 1000, 2),
       runs.map((x) => x.failure).find((f) => f !== undefined) ??
         (r.errors > 0 ? `${fmt(r.errors)} errors` : ''),
@@ -362,11 +385,13 @@ function efficiencyTable(results: readonly Measured[]): string {
       'sys-s',
       'req/CPU-s',
       'vs autocannon',
+      'wakes/s',
+      'CPU in wake-ups',
       'proc CPU-s',
       'note',
     ],
     rows,
-    new Set([2, 3, 4, 5, 6, 7, 8]),
+    new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]),
   );
 }
 
@@ -524,6 +549,7 @@ async function main(): Promise<void> {
   const skipped = new Set<string>();
   for (pass = 0; pass < opts.repeat; pass++) {
     if (opts.repeat > 1) process.stdout.write(`pass ${pass + 1}/${opts.repeat}\n`);
+    await probeWakeCost(opts, pass);
     await runAll(opts, url, haveWrk, record, skipped);
   }
 
@@ -533,6 +559,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${efficiencyTable(results)}\n`);
   process.stdout.write(
     '  CPU-s: user+sys of the whole generator process (all threads) over the measured window (wrk: whole process).\n' +
+      '  wakes/s: voluntary context switches over the window (the process slept, a timer or a socket woke it).\n' +
+      '  CPU in wake-ups: wakes × the CPU of one wake-up of a bare 1 ms setInterval (probed each pass), as a\n' +
+      '  share of CPU-s: what sleeping between sends costs, whatever the generator does when awake.\n' +
       '  proc CPU-s: the same from the kernel for the whole process, start-up and warm-up included.\n' +
       `  apfbench "max" is open loop at ${fmt(opts.maxRate)}/s offered with maxInFlight ${opts.connections}; sends over the cap are dropped.\n` +
       '  autocannon "rate" (overallRate) is a per-second quota per connection, sent back to back at each second\n' +

@@ -2,7 +2,8 @@
  * What a generator runner (a child process of `bench/generator.ts`) reports: one JSON line on
  * stdout, prefixed with `RESULT_PREFIX`, after its load window. CPU is measured inside the child
  * with `process.cpuUsage()` around the load window only, so module loading and (for apfbench)
- * the tsx transpilation are not charged to the generator.
+ * the tsx transpilation are not charged to the generator. Wake-ups (voluntary context switches:
+ * the process slept and something woke it) are counted over the same window.
  */
 export const RESULT_PREFIX = 'BENCH_RESULT ';
 
@@ -10,7 +11,7 @@ export const RESULT_PREFIX = 'BENCH_RESULT ';
 export const REQUEST_PATH = '/api/v1/namespaces/apfbench/configmaps/apfbench-none';
 
 export interface RunnerResult {
-  readonly generator: 'apfbench' | 'autocannon' | 'wrk' | 'undici';
+  readonly generator: 'apfbench' | 'autocannon' | 'wrk' | 'undici' | 'node timer';
   /** `rate N/s` (open loop or paced) or `max` (throughput ceiling). */
   readonly mode: string;
   /** Requests that completed with a 2xx response. */
@@ -21,6 +22,11 @@ export interface RunnerResult {
   readonly cpuMs: number;
   /** The system (kernel) part of `cpuMs`. */
   readonly cpuSystemMs: number;
+  /**
+   * Voluntary context switches of the whole process over the load window: how often it went to
+   * sleep and was woken (by a timer or a readable socket). Node runners only.
+   */
+  readonly wakes?: number;
   /** Wall time of the load window, ms. */
   readonly wallMs: number;
   /** apfbench only: how the open-loop schedule was kept. */
@@ -67,8 +73,26 @@ export function emitResult(result: RunnerResult): void {
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
 
-/** CPU since `start`, in ms: user + system, and system alone. */
-export function cpuMsSince(start: NodeJS.CpuUsage): { cpuMs: number; cpuSystemMs: number } {
-  const d = process.cpuUsage(start);
-  return { cpuMs: (d.user + d.system) / 1000, cpuSystemMs: d.system / 1000 };
+/** Where a load window started, for `windowSince`. */
+export interface WindowStart {
+  readonly cpu: NodeJS.CpuUsage;
+  readonly wakes: number;
+}
+
+export function windowStart(): WindowStart {
+  return { cpu: process.cpuUsage(), wakes: process.resourceUsage().voluntaryContextSwitches };
+}
+
+/** CPU since `start`, in ms (user + system, and system alone), and the wake-ups since. */
+export function windowSince(start: WindowStart): {
+  cpuMs: number;
+  cpuSystemMs: number;
+  wakes: number;
+} {
+  const d = process.cpuUsage(start.cpu);
+  return {
+    cpuMs: (d.user + d.system) / 1000,
+    cpuSystemMs: d.system / 1000,
+    wakes: process.resourceUsage().voluntaryContextSwitches - start.wakes,
+  };
 }

@@ -13,7 +13,13 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
-import { cpuMsSince, emitResult, REQUEST_PATH, RUNNER_OPTIONS } from './runner-protocol.js';
+import {
+  windowSince,
+  windowStart,
+  emitResult,
+  REQUEST_PATH,
+  RUNNER_OPTIONS,
+} from './runner-protocol.js';
 
 const { values } = parseArgs({
   options: RUNNER_OPTIONS,
@@ -116,10 +122,10 @@ async function main(): Promise<void> {
   const go = (ms: number) => (rate === undefined ? run(pool, ms) : runPaced(pool, ms, rate));
   const warmup = Number(values.warmup);
   if (warmup > 0) await go(warmup * 1000);
-  const cpuStart = process.cpuUsage();
+  const started = windowStart();
   const t0 = performance.now();
   const counts = await go(Number(values.duration) * 1000);
-  const cpu = cpuMsSince(cpuStart);
+  const cpu = windowSince(started);
   const wallMs = performance.now() - t0;
   await pool.close();
   emitResult({
