@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,28 @@ import { loadKubeconfig, KubeClient, Transport, ok, resources } from '../../src/
 import { runCli } from '../support/cli.js';
 
 const tmp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+
+/** PIDs of the processes whose command line mentions `text` (a cluster's directory). */
+function pidsMentioning(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function portRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(true));
+  });
+}
 
 describe('apfbench cluster up / status / down', () => {
   let dir: string | undefined;
@@ -65,7 +87,54 @@ describe('apfbench cluster up / status / down', () => {
   });
 });
 
+describe('apfbench cluster up interrupted', () => {
+  it('on Ctrl-C while waiting for readiness stops etcd and kube-apiserver, removes --dir and exits 130', async () => {
+    const dir = join(await tmp('apfbench-e2e-'), 'c');
+    let pid = 0;
+    let servers: number[] = [];
+    const res = await runCli(['cluster', 'up', '--dir', dir, '--ready-timeout', '600'], {
+      onSpawn: (p) => (pid = p),
+      onOutput: (_stdout, stderr) => {
+        // Once kube-apiserver runs, a few seconds before it is ready: both servers are up.
+        if (servers.length > 0 || !stderr.includes('starting kube-apiserver')) return;
+        const poll = setInterval(() => {
+          const found = pidsMentioning(`${dir}/`);
+          if (found.length < 2) return;
+          clearInterval(poll);
+          servers = found;
+          process.kill(pid, 'SIGINT');
+        }, 20);
+      },
+      timeoutMs: 120_000,
+    });
+    expect(servers).toHaveLength(2);
+    expect(res.stdout).not.toContain('control plane ready');
+    expect(res.stderr).toContain('SIGINT: stopping the control plane it started');
+    expect(res.code).toBe(130);
+    for (const p of servers) expect(isAlive(p), `pid ${p}`).toBe(false);
+    expect(pidsMentioning(`${dir}/`)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    const port = Number(/kube-apiserver on https:\/\/127\.0\.0\.1:(\d+)/.exec(res.stderr)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    expect(await portRefused(port)).toBe(true);
+  });
+});
+
 describe('clear errors', () => {
+  it.each([
+    ['--port', 'abc'],
+    ['--port', '0'],
+    ['--ready-timeout', 'abc'],
+    ['--ready-timeout', '-5'],
+  ])('exits 2 on %s %s, naming the flag, before it starts anything', async (flag, value) => {
+    const dir = join(await tmp('apfbench-e2e-'), 'c');
+    const res = await runCli(['cluster', 'up', '--dir', dir, flag, value]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(`${flag} must be an integer >= 1`);
+    expect(res.stdout + res.stderr).not.toContain('starting etcd');
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('names a port that is in use', async () => {
     const server: Server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -113,7 +182,7 @@ describe('clear errors', () => {
 
   it('times out readiness with a clear message', async () => {
     const dir = join(await tmp('apfbench-e2e-'), 'c');
-    const res = await runCli(['cluster', 'up', '--dir', dir, '--ready-timeout', '0.001']);
+    const res = await runCli(['cluster', 'up', '--dir', dir, '--ready-timeout', '1']);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/APFBENCH_READY_TIMEOUT.*was not ready after/);
     expect(res.stderr).toContain('--ready-timeout');
