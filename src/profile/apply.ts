@@ -192,7 +192,6 @@ export async function applyProfile(
   const say = opts.onPhase ?? (() => {});
   const name = profile.metadata.name;
   const plan = await planProfile(admin, profile);
-  throwIfAborted(opts.signal, `before profile ${name} was applied; nothing was changed`);
   const fresh = takeSnapshot(touchedRefs(profile), plan.current, {
     server: admin.transport.target.server,
     profile: profile.metadata.name,
@@ -218,6 +217,7 @@ export async function applyProfile(
       await removeSnapshotFile(opts.snapshotFile);
   };
   try {
+    throwIfAborted(opts.signal, `before profile ${name} was applied; nothing was changed`);
     await execute(admin, plan.actions, `applying profile ${name}`);
   } catch (err) {
     await undo().catch(() => undefined);

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,30 +8,9 @@ import { isAlive } from '../../src/cluster/processes.js';
 import type { ClusterState } from '../../src/cluster/local.js';
 import { loadKubeconfig, KubeClient, Transport, ok, resources } from '../../src/kube/index.js';
 import { runCli } from '../support/cli.js';
+import { pidsMentioning, portRefused, waitForProcesses } from '../support/processes.js';
 
 const tmp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
-
-/** PIDs of the processes whose command line mentions `text` (a cluster's directory). */
-function pidsMentioning(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function portRefused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(false)));
-    s.once('error', () => resolve(true));
-  });
-}
 
 describe('apfbench cluster up / status / down', () => {
   let dir: string | undefined;
@@ -91,19 +70,18 @@ describe('apfbench cluster up interrupted', () => {
   it('on Ctrl-C while waiting for readiness stops etcd and kube-apiserver, removes --dir and exits 130', async () => {
     const dir = join(await tmp('apfbench-e2e-'), 'c');
     let pid = 0;
+    let waiting = false;
     let servers: number[] = [];
     const res = await runCli(['cluster', 'up', '--dir', dir, '--ready-timeout', '600'], {
       onSpawn: (p) => (pid = p),
       onOutput: (_stdout, stderr) => {
         // Once kube-apiserver runs, a few seconds before it is ready: both servers are up.
-        if (servers.length > 0 || !stderr.includes('starting kube-apiserver')) return;
-        const poll = setInterval(() => {
-          const found = pidsMentioning(`${dir}/`);
-          if (found.length < 2) return;
-          clearInterval(poll);
+        if (waiting || !stderr.includes('starting kube-apiserver')) return;
+        waiting = true;
+        void waitForProcesses(`${dir}/`, 2).then((found) => {
           servers = found;
           process.kill(pid, 'SIGINT');
-        }, 20);
+        });
       },
       timeoutMs: 120_000,
     });
@@ -140,18 +118,14 @@ describe('clear errors', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const res = await runCli([
-        'cluster',
-        'up',
-        '--dir',
-        join(await tmp('apfbench-e2e-'), 'c'),
-        '--port',
-        String(port),
-      ]);
+      const dir = join(await tmp('apfbench-e2e-'), 'c');
+      const res = await runCli(['cluster', 'up', '--dir', dir, '--port', String(port)]);
       expect(res.code).toBe(1);
       expect(res.stderr).toContain(
         `error [APFBENCH_PORT_IN_USE]: port ${port} for kube-apiserver is already in use`,
       );
+      // Nothing ran: its keys and tokens, and the directory, are gone.
+      expect(existsSync(dir)).toBe(false);
     } finally {
       server.close();
     }
