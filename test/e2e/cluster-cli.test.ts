@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/cluster/processes.js';
 import type { ClusterState } from '../../src/cluster/local.js';
 import { loadKubeconfig, KubeClient, Transport, ok, resources } from '../../src/kube/index.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliInterrupted } from '../support/cli.js';
 import { pidsMentioning, portRefused, waitForProcesses } from '../support/processes.js';
 
 const tmp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
@@ -69,22 +69,19 @@ describe('apfbench cluster up / status / down', () => {
 describe('apfbench cluster up interrupted', () => {
   it('on Ctrl-C while waiting for readiness stops etcd and kube-apiserver, removes --dir and exits 130', async () => {
     const dir = join(await tmp('apfbench-e2e-'), 'c');
-    let pid = 0;
-    let waiting = false;
     let servers: number[] = [];
-    const res = await runCli(['cluster', 'up', '--dir', dir, '--ready-timeout', '600'], {
-      onSpawn: (p) => (pid = p),
-      onOutput: (_stdout, stderr) => {
+    const res = await runCliInterrupted(
+      ['cluster', 'up', '--dir', dir, '--ready-timeout', '600'],
+      (stderr) => stderr.includes('starting kube-apiserver'),
+      {
         // Once kube-apiserver runs, a few seconds before it is ready: both servers are up.
-        if (waiting || !stderr.includes('starting kube-apiserver')) return;
-        waiting = true;
-        void waitForProcesses(`${dir}/`, 2).then((found) => {
-          servers = found;
-          process.kill(pid, 'SIGINT');
-        });
+        beforeSignal: async () => {
+          servers = await waitForProcesses(`${dir}/`, 2);
+        },
+        timeoutMs: 120_000,
       },
-      timeoutMs: 120_000,
-    });
+    );
+    expect(res.interrupted).toBe(true);
     expect(servers).toHaveLength(2);
     expect(res.stdout).not.toContain('control plane ready');
     expect(res.stderr).toContain('SIGINT: stopping the control plane it started');

@@ -7,7 +7,7 @@ import type { LocalCluster } from '../../src/cluster/index.js';
 import type { RunResult } from '../../src/report/result.js';
 import { resources, type KubeClient } from '../../src/kube/index.js';
 import { readFlowControl } from '../../src/profile/index.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliInterrupted } from '../support/cli.js';
 import { startTestCluster } from '../support/cluster.js';
 import { pidsMentioning, waitForProcesses } from '../support/processes.js';
 
@@ -103,23 +103,20 @@ describe('apfbench validate', () => {
   it('on Ctrl-C while its control plane starts, stops it, removes its directory and exits 130', async () => {
     const tmp = await mkdtemp(join(tmpdir(), 'apfbench-e2e-tmpdir-'));
     const out = join(tmp, 'out');
-    let pid = 0;
-    let waiting = false;
     let servers: number[] = [];
-    const res = await runCli(['run', 'scenarios/tenant-smoke.yaml', '--out', out], {
-      env: { ...process.env, TMPDIR: tmp },
-      onSpawn: (p) => (pid = p),
-      onOutput: (_stdout, stderr) => {
+    const res = await runCliInterrupted(
+      ['run', 'scenarios/tenant-smoke.yaml', '--out', out],
+      (stderr) => stderr.includes('starting kube-apiserver'),
+      {
+        env: { ...process.env, TMPDIR: tmp },
         // Once kube-apiserver runs, a few seconds before it is ready.
-        if (waiting || !stderr.includes('starting kube-apiserver')) return;
-        waiting = true;
-        void waitForProcesses(`${tmp}/apfbench-run-`, 2).then((found) => {
-          servers = found;
-          process.kill(pid, 'SIGINT');
-        });
+        beforeSignal: async () => {
+          servers = await waitForProcesses(`${tmp}/apfbench-run-`, 2);
+        },
+        timeoutMs: 120_000,
       },
-      timeoutMs: 120_000,
-    });
+    );
+    expect(res.interrupted).toBe(true);
     expect(servers).toHaveLength(2);
     expect(res.stderr).toContain('interrupted while kube-apiserver was starting');
     expect(res.code).toBe(130);
@@ -237,22 +234,12 @@ spec:
 `,
     );
     const out = join(dir, 'out');
-    let pid = 0;
-    let interrupted = false;
-    const res = await runCli(
+    const res = await runCliInterrupted(
       ['run', scenario, '--kubeconfig', cluster.kubeconfigPath, '--out', out, '--no-report'],
-      {
-        onSpawn: (p) => (pid = p),
-        onOutput: (_stdout, stderr) => {
-          if (!interrupted && stderr.includes(`creating ${fixtures} ConfigMaps`)) {
-            interrupted = true;
-            process.kill(pid, 'SIGINT');
-          }
-        },
-        timeoutMs: 170_000,
-      },
+      (stderr) => stderr.includes(`creating ${fixtures} ConfigMaps`),
+      { timeoutMs: 170_000 },
     );
-    expect(interrupted).toBe(true);
+    expect(res.interrupted).toBe(true);
     expect(res.code).toBe(130);
     const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
     expect(result.status).toBe('aborted');
