@@ -46,3 +46,16 @@ export function exitCodeFor(err: unknown): number {
       return ExitCode.internal;
   }
 }
+
+/**
+ * What a step throws when Ctrl-C (SIGINT) or SIGTERM stopped it before it had a result to give:
+ * `what` completes "interrupted …", e.g. "while kube-apiserver was starting". Exit 130.
+ */
+export function interrupted(what: string): ApfbenchError {
+  return new ApfbenchError('APFBENCH_INTERRUPTED', `interrupted ${what}`, { kind: 'interrupted' });
+}
+
+/** Throws `interrupted(what)` once `signal` has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted === true) throw interrupted(what);
+}

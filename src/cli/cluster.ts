@@ -6,7 +6,9 @@ import {
   stopLocalCluster,
 } from '../cluster/index.js';
 import { deferred } from './deferred.js';
+import { interruptible } from './interrupt.js';
 import { kindOptions, kindUpHandler } from './kind.js';
+import { positiveInteger } from './options.js';
 import { progress } from './output.js';
 
 const dirOption = {
@@ -16,6 +18,8 @@ const dirOption = {
     describe: 'where the control plane keeps its data',
   },
 } as const;
+
+const READY_TIMEOUT_SECONDS = 180;
 
 const binOptions = {
   'apiserver-bin': {
@@ -59,17 +63,24 @@ export function clusterCommand(yargs: Argv): Argv {
             default: [] as string[],
             describe: 'extra kube-apiserver flag, key=value (repeatable)',
           },
-          port: { type: 'number', describe: 'kube-apiserver secure port (default: a free one)' },
+          port: {
+            type: 'number',
+            describe: 'kube-apiserver secure port (default: a free one)',
+            coerce: positiveInteger('port'),
+          },
           'ready-timeout': {
             type: 'number',
-            default: 180,
+            default: READY_TIMEOUT_SECONDS,
             describe: 'seconds to wait for /readyz',
+            coerce: positiveInteger('ready-timeout'),
           },
           ...kindOptions,
         }),
       deferred(async (argv) => {
         if (argv.provider === 'kind') return kindUpHandler(argv);
         const started = Date.now();
+        // Ctrl-C before it is ready stops what it started and removes --dir (exit 130).
+        const abort = interruptible(progress, 'stopping the control plane it started');
         const cluster = await startLocalCluster({
           dir: argv.dir,
           detached: true,
@@ -84,9 +95,10 @@ export function clusterCommand(yargs: Argv): Argv {
           maxMutatingRequestsInflight: argv['max-mutating-requests-inflight'],
           apiserverArgs: argv['apiserver-arg'],
           port: argv.port,
-          readyTimeoutMs: argv['ready-timeout'] * 1000,
+          readyTimeoutMs: (argv['ready-timeout'] ?? READY_TIMEOUT_SECONDS) * 1000,
           onProgress: progress,
-        });
+          signal: abort.signal,
+        }).finally(abort.dispose);
         const secs = ((Date.now() - started) / 1000).toFixed(1);
         process.stdout.write(
           [

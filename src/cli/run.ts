@@ -83,6 +83,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
     const target = await openTarget(scenario, {
       ...targetOptionsOf(argv, printer.onPhase),
       apiserverArgs,
+      signal: abort.signal,
     });
     try {
       const runOpts = {
@@ -113,6 +114,8 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   const file = join(out, 'result.json');
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${summaryLines(result).join('\n')}\nresult: ${file}\n`);
+  const restoreError = result.profile?.restoreError;
+  if (restoreError !== undefined) process.stderr.write(`warning: ${restoreError}\n`);
   if (argv.report)
     await writeReportQuietly(() => Promise.resolve(buildRunReport(result)), out, file);
   if (result.status === 'aborted') return 130;
@@ -122,5 +125,6 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       `run failed: ${result.reason ?? 'unknown reason'} (partial result in ${file})`,
     );
   }
-  return check === undefined ? 0 : check(file);
+  const code = check === undefined ? 0 : await check(file);
+  return code === 0 && restoreError !== undefined ? 1 : code;
 }

@@ -1,8 +1,9 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { ApfbenchError } from '../errors.js';
+import { ApfbenchError, throwIfAborted } from '../errors.js';
 import { KubeClient, Transport, renderKubeconfig, type KubeTarget } from '../kube/index.js';
 import { resolveBinaries, type BinaryOptions, type ControlPlaneBinaries } from './binaries.js';
 import { bootstrapLoadIdentities } from './bootstrap.js';
@@ -26,7 +27,8 @@ import {
 } from './processes.js';
 
 export interface LocalClusterOptions extends BinaryOptions {
-  readonly dir: string;
+  /** Where the data goes; a fresh temporary directory when left out. */
+  readonly dir?: string | undefined;
   readonly identities?: Partial<IdentityCounts>;
   /** Tenant user names to issue tokens for, besides `tenant-<i>`. */
   readonly extraTenants?: readonly string[];
@@ -38,8 +40,10 @@ export interface LocalClusterOptions extends BinaryOptions {
   /** Secure port for kube-apiserver; a free one when left out. */
   readonly port?: number | undefined;
   readonly readyTimeoutMs?: number;
-  /** Detached processes outlive this process (`cluster up`); otherwise `stop()` or exit ends them. */
+  /** Detached processes outlive this process once ready (`cluster up`); otherwise `stop()` or exit ends them. */
   readonly detached?: boolean;
+  /** Ctrl-C: stops the start; what it started is stopped and DIR removed. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Written to DIR/state.json: what `cluster status` and `cluster down` read. */
@@ -102,14 +106,8 @@ export function mergeFlags(
   return [...flags].map(([k, v]) => `--${k}=${v}`);
 }
 
-/**
- * Starts etcd and kube-apiserver on loopback with data under `dir`, waits for
- * /readyz, grants the load identities what they need, and writes DIR/kubeconfig
- * (admin) and DIR/identities.json (mode 0600).
- */
-export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
-  const dir = resolve(opts.dir);
-  const say = opts.onProgress ?? (() => {});
+/** Refuses a DIR that a running control plane still uses (its data would be wiped). */
+async function assertNotRunning(dir: string, given: string): Promise<void> {
   const previous = await readClusterState(dir);
   if (previous?.processes.some((p) => isAlive(p.pid))) {
     throw new ApfbenchError(
@@ -117,12 +115,95 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       `a control plane already runs from ${dir}`,
       {
         kind: 'invalid-input',
-        hint: `stop it with \`apfbench cluster down --dir ${opts.dir}\`, or pick another --dir`,
+        hint: `stop it with \`apfbench cluster down --dir ${given}\`, or pick another --dir`,
       },
     );
   }
+}
+
+/** The server processes one start spawned, stopped by PID; see `ownProcesses`. */
+interface OwnedProcesses {
+  readonly started: Spawned[];
+  /** Stops every process started, the last first. */
+  stop(): Promise<void>;
+  /** No longer stops them when this process exits or gets SIGHUP. */
+  release(): void;
+}
+
+/**
+ * Processes that end with this one: on exit they are killed, and on SIGHUP too before this
+ * process exits. The servers are in a process group of their own (startProcess), so a closed
+ * terminal's SIGHUP reaches only apfbench, which would die without its 'exit' handlers.
+ */
+function ownProcesses(): OwnedProcesses {
+  const started: Spawned[] = [];
+  const killAll = () => {
+    for (const p of started) if (isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
+  };
+  const onHangup = () => {
+    killAll();
+    process.exit(129);
+  };
+  process.once('exit', killAll);
+  process.once('SIGHUP', onHangup);
+  return {
+    started,
+    stop: async () => {
+      for (const p of [...started].reverse()) await stopPid(p.pid);
+    },
+    release: () => {
+      process.removeListener('exit', killAll);
+      process.removeListener('SIGHUP', onHangup);
+    },
+  };
+}
+
+/**
+ * After a failed start: no keys, tokens or etcd data stay behind. The logs stay when a server ran
+ * and the error points at them; after an interrupt, or when no server ran, DIR goes altogether.
+ */
+async function removeAfterFailedStart(dir: string, keepLogs: boolean): Promise<void> {
+  const doomed = keepLogs ? ['pki', 'tokens.csv', 'etcd-data'].map((n) => join(dir, n)) : [dir];
+  for (const path of doomed) await rm(path, { recursive: true, force: true });
+}
+
+/**
+ * Starts etcd and kube-apiserver on loopback with data under `dir` (a fresh temporary directory
+ * when left out), waits for /readyz, grants the load identities what they need, and writes
+ * DIR/kubeconfig (admin) and DIR/identities.json (mode 0600). Until it returns the processes
+ * belong to this process, detached or not: when the start fails, `signal` aborts (it then throws
+ * `interrupted`), this process exits or gets SIGHUP, they are stopped and DIR is cleaned up.
+ */
+export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
+  if (opts.dir !== undefined) await assertNotRunning(resolve(opts.dir), opts.dir);
   const binaries = await resolveBinaries(opts);
-  await rm(dir, { recursive: true, force: true });
+  throwIfAborted(opts.signal, 'before the control plane started');
+  const dir =
+    opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'apfbench-run-')) : resolve(opts.dir);
+  const owned = ownProcesses();
+  try {
+    const cluster = await launch(dir, binaries, owned, opts);
+    // From here a detached control plane is on its own: `cluster down` stops it.
+    if (opts.detached === true) owned.release();
+    return cluster;
+  } catch (err) {
+    await owned.stop();
+    owned.release();
+    const aborted = err instanceof ApfbenchError && err.kind === 'interrupted';
+    await removeAfterFailedStart(dir, owned.started.length > 0 && !aborted);
+    throw err;
+  }
+}
+
+/** `startLocalCluster` once DIR is chosen: everything it may have to undo. */
+async function launch(
+  dir: string,
+  binaries: ControlPlaneBinaries,
+  owned: OwnedProcesses,
+  opts: LocalClusterOptions,
+): Promise<LocalCluster> {
+  const say = opts.onProgress ?? (() => {});
+  if (opts.dir !== undefined) await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'pki'), { recursive: true, mode: 0o700 });
 
   const pki = await generatePki();
@@ -150,27 +231,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     etcdPeer: await freePort(),
   };
   const detached = opts.detached ?? false;
-  const started: Spawned[] = [];
-  const stopStarted = async () => {
-    for (const p of [...started].reverse()) await stopPid(p.pid);
-  };
-  const cleanupOnExit = () => {
-    for (const p of started) if (isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
-  };
-  // The servers are in a process group of their own (startProcess), so a closed terminal's
-  // SIGHUP reaches only apfbench, which would die without its 'exit' handlers: stop them first.
-  const onHangup = () => {
-    cleanupOnExit();
-    process.exit(129);
-  };
-  const unwatch = () => {
-    process.removeListener('exit', cleanupOnExit);
-    process.removeListener('SIGHUP', onHangup);
-  };
-  if (!detached) {
-    process.once('exit', cleanupOnExit);
-    process.once('SIGHUP', onHangup);
-  }
+  const { started } = owned;
 
   const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
   const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
@@ -222,7 +283,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const target: KubeTarget = { server, ca: pki.ca.cert };
   const adminIdentity = { name: identities.admin.user, token: identities.admin.token };
   /** Starts kube-apiserver (on the same port and data each time) and waits for /readyz. */
-  const launchApiserver = async () => {
+  const launchApiserver = async (signal?: AbortSignal) => {
     const apiserver = startProcess(
       'kube-apiserver',
       binaries.apiserver,
@@ -244,34 +305,29 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
               discardBody: true,
             })
           ).status === 200,
-        opts.readyTimeoutMs ?? 180_000,
-        (ms) => say(`  waiting for /readyz (${Math.round(ms / 1000)}s)`),
+        {
+          timeoutMs: opts.readyTimeoutMs ?? 180_000,
+          onWait: (ms) => say(`  waiting for /readyz (${Math.round(ms / 1000)}s)`),
+          signal,
+        },
       );
     } finally {
       await probe.close();
     }
   };
-  try {
-    say(`starting etcd on ${etcdUrl}`);
-    const etcd = startProcess('etcd', binaries.etcd, etcdArgs, file('etcd.log'), detached);
-    started.push(etcd);
-    await waitUntilReady(etcd, () => etcdHealthy(etcdUrl), opts.readyTimeoutMs ?? 60_000);
+  say(`starting etcd on ${etcdUrl}`);
+  const etcd = startProcess('etcd', binaries.etcd, etcdArgs, file('etcd.log'), detached);
+  started.push(etcd);
+  await waitUntilReady(etcd, () => etcdHealthy(etcdUrl), {
+    timeoutMs: opts.readyTimeoutMs ?? 60_000,
+    signal: opts.signal,
+  });
 
-    say(`starting kube-apiserver on ${server}`);
-    await launchApiserver();
-    const setup = new Transport(target, { connections: 4 });
-    await bootstrapLoadIdentities(new KubeClient(setup, adminIdentity)).finally(() =>
-      setup.close(),
-    );
-  } catch (err) {
-    await stopStarted();
-    unwatch();
-    // Keep only the logs the error points at: no keys, tokens or etcd data left behind.
-    for (const name of ['pki', 'tokens.csv', 'etcd-data']) {
-      await rm(file(name), { recursive: true, force: true });
-    }
-    throw err;
-  }
+  say(`starting kube-apiserver on ${server}`);
+  await launchApiserver(opts.signal);
+  const setup = new Transport(target, { connections: 4 });
+  await bootstrapLoadIdentities(new KubeClient(setup, adminIdentity)).finally(() => setup.close());
+  throwIfAborted(opts.signal, 'while the control plane was starting');
 
   const kubeconfigPath = await secret(
     'kubeconfig',
@@ -325,8 +381,8 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await stopStarted();
-      unwatch();
+      await owned.stop();
+      owned.release();
       await rm(dir, { recursive: true, force: true });
     },
   };

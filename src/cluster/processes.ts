@@ -3,7 +3,7 @@ import { openSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApfbenchError } from '../errors.js';
+import { ApfbenchError, throwIfAborted } from '../errors.js';
 
 /** A free TCP port on 127.0.0.1, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -130,20 +130,26 @@ export async function stopPid(pid: number, graceMs = 15_000): Promise<void> {
 }
 
 /**
- * Polls `probe` until it returns true. Rejects early when the process exits,
- * and with a timeout error otherwise; both carry the last lines of its log.
+ * Polls `probe` until it returns true. Rejects early when the process exits or `signal` aborts
+ * (Ctrl-C: `interrupted`), and with a timeout error otherwise; the errors of the process carry
+ * the last lines of its log. Stopping the process is the caller's job.
  */
 export async function waitUntilReady(
   proc: Spawned,
   probe: () => Promise<boolean>,
-  timeoutMs: number,
-  onWait?: (elapsedMs: number) => void,
+  opts: {
+    readonly timeoutMs: number;
+    readonly onWait?: ((elapsedMs: number) => void) | undefined;
+    readonly signal?: AbortSignal | undefined;
+  },
 ): Promise<void> {
+  const { timeoutMs, onWait, signal } = opts;
   const started = Date.now();
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   void proc.exited.then((e) => (exit = e));
   let lastNote = started;
   for (;;) {
+    throwIfAborted(signal, `while ${proc.name} was starting`);
     if (exit !== undefined) {
       const tail = await logTail(proc.logFile);
       const inUse = /address already in use/i.test(tail);
@@ -169,6 +175,7 @@ export async function waitUntilReady(
       lastNote = Date.now();
       onWait(elapsed);
     }
-    await sleep(200);
+    // An abort ends the pause early; the check at the top of the loop then throws.
+    await sleep(200, undefined, { signal }).catch(() => undefined);
   }
 }

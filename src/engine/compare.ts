@@ -127,9 +127,11 @@ export function summarise(
 /**
  * One run of `scenario` under a profile: applies it (snapshot first, written to `snapshotFile`
  * when given), runs, and restores the snapshot after the run, also after a failure or an abort
- * (`opts.signal`). The result records the profile and what applying it changed. The caller
- * checks beforehand that the target can take the profile's flags (`assertFlagsApplicable`) and
- * opens the target with them. Used by `compare` for each of its runs and by `run --profile`.
+ * (`opts.signal`, which also ends the wait for the profile to take effect). The result records
+ * the profile, what applying it changed and, in `profile.restoreError`, a restore that failed.
+ * The caller checks beforehand that the target can take the profile's flags
+ * (`assertFlagsApplicable`) and opens the target with them. Used by `compare` for each of its
+ * runs and by `run --profile`.
  */
 export async function runScenarioUnderProfile(
   scenario: Scenario,
@@ -138,7 +140,7 @@ export async function runScenarioUnderProfile(
   opts: Omit<RunOptions, 'profile'> & { readonly snapshotFile?: string },
 ): Promise<RunResult> {
   const { snapshotFile, ...runOpts } = opts;
-  return withProfile(
+  const { value: result, restoreError } = await withProfile(
     run.admin,
     profile,
     (applied) =>
@@ -156,8 +158,12 @@ export async function runScenarioUnderProfile(
     {
       ...(opts.onPhase === undefined ? {} : { onPhase: opts.onPhase }),
       ...(snapshotFile === undefined ? {} : { snapshotFile }),
+      signal: opts.signal,
     },
   );
+  return restoreError === undefined || result.profile === undefined
+    ? result
+    : { ...result, profile: { ...result.profile, restoreError } };
 }
 
 /** Refuses before anything runs: duplicate names, or flags on a cluster apfbench does not start. */
@@ -226,7 +232,11 @@ export async function compareProfiles(
           );
         open = {
           args,
-          target: await openTarget(scenario, { ...opts.target, apiserverArgs: args }),
+          target: await openTarget(scenario, {
+            ...opts.target,
+            apiserverArgs: args,
+            signal: opts.signal,
+          }),
         };
       }
       const run = open.target.run;
@@ -257,6 +267,12 @@ export async function compareProfiles(
       };
       runs.push(entry);
       opts.onRun?.(entry, result);
+      // The next profile would start from objects this one left changed.
+      if (result.profile?.restoreError !== undefined) {
+        status = 'failed';
+        reason = `run ${index + 1} (${name}): ${result.profile.restoreError}`;
+        break;
+      }
       if (result.status !== 'completed') {
         status = result.status;
         reason = `run ${index + 1} (${name}) ${result.status}${result.reason === undefined ? '' : `: ${result.reason}`}`;
@@ -264,7 +280,7 @@ export async function compareProfiles(
       }
     }
   } catch (err) {
-    status = 'failed';
+    status = err instanceof ApfbenchError && err.kind === 'interrupted' ? 'aborted' : 'failed';
     reason = err instanceof Error ? err.message : String(err);
     // comparison.json also when a run throws: the runs before it are still worth having.
     await finish();

@@ -156,7 +156,10 @@ export async function runScenario(
   let workerCount = 0;
   let serverSide: ServerMeasurement | undefined;
   try {
-    await createFixtures(admin, scenario, label, say);
+    await createFixtures(admin, scenario, label, {
+      onProgress: say,
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    });
     if (opts.signal?.aborted === true) throw new Interrupted();
     serverSide = await startServerMeasurement(admin, { intervalMs: opts.serverIntervalMs });
     const shards = shardInstances(
@@ -332,15 +335,27 @@ async function driveWorkers(
   let reason: string | undefined;
   let startEpoch = 0;
 
+  // A worker hears a stop only once it has started: one that arrives before its actors listen
+  // for it would be lost (they would run to the deadline), so it waits for the worker's first
+  // interval, which comes after they have all started. A worker that never started is not.
+  const running = workers.map(() => false);
+  let stopping = false;
+  let stopped = () => {};
+  const stoppedEarly = new Promise<void>((resolve) => (stopped = resolve));
+  const stop = (i: number) => workers[i]!.postMessage({ type: 'stop' } satisfies ToWorker);
   const stopAll = (why: RunStatus, message: string) => {
     if (status === 'completed') {
       status = why;
       reason = message;
     }
-    for (const w of workers) w.postMessage({ type: 'stop' } satisfies ToWorker);
+    stopping = true;
+    stopped();
+    for (const [i, started] of running.entries()) if (started) stop(i);
   };
   const onAbort = () => stopAll('aborted', 'interrupted');
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted before this was called (while the server-side measurement started, say).
+  if (o.signal?.aborted === true) onAbort();
 
   const ingest = (m: Extract<FromWorker, { type: 'interval' | 'done' }>) => {
     for (const s of m.snapshots) {
@@ -363,6 +378,10 @@ async function driveWorkers(
       new Promise<void>((resolve) => {
         let done = false;
         w.on('message', (m: FromWorker) => {
+          if (m.type === 'interval' && !running[i]) {
+            running[i] = true;
+            if (stopping) stop(i);
+          }
           if (m.type === 'interval') ingest(m);
           else if (m.type === 'done') {
             ingest(m);
@@ -388,7 +407,7 @@ async function driveWorkers(
   );
 
   try {
-    await Promise.all(
+    const ready = Promise.all(
       workers.map(
         (w, i) =>
           new Promise<void>((resolve, reject) => {
@@ -404,6 +423,9 @@ async function driveWorkers(
           }),
       ),
     );
+    // Ctrl-C or a failed worker while they start up: none is started.
+    await Promise.race([ready, stoppedEarly]);
+    if (stopping) return { status, reason, health, abandoned };
     // Start barrier: every worker starts at the same wall-clock instant.
     startEpoch = performance.timeOrigin + performance.now() + 250;
     for (const w of workers)

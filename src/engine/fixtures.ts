@@ -9,15 +9,16 @@ import {
 } from '../kube/index.js';
 import type { Scenario } from '../scenario/index.js';
 
-/** Runs `fn` over `items` with at most `limit` at a time. */
+/** Runs `fn` over `items` with at most `limit` at a time; once `signal` aborts, starts no more. */
 export async function eachLimited<T>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
+    while (next < items.length && signal?.aborted !== true) await fn(items[next++]!);
   });
   await Promise.all(lanes);
 }
@@ -43,16 +44,19 @@ export async function ensureNamespaces(
 
 /**
  * Creates the scenario's fixtures as the admin, labelled with the run. An
- * object that already exists (left by an earlier run) is used as it is.
+ * object that already exists (left by an earlier run) is used as it is. Once
+ * `signal` aborts (Ctrl-C) it creates no more and returns; the caller checks.
  */
 export async function createFixtures(
   admin: KubeClient,
   scenario: Scenario,
   label: Record<string, string>,
-  onProgress: (line: string) => void = () => {},
+  opts: { readonly onProgress?: (line: string) => void; readonly signal?: AbortSignal } = {},
 ): Promise<number> {
+  const { onProgress = () => {}, signal } = opts;
   let created = 0;
   for (const f of scenario.spec.fixtures) {
+    if (signal?.aborted === true) break;
     const payload = 'x'.repeat(f.size);
     const objects = Array.from({ length: f.count }, (_, k): KubeObject => ({
       apiVersion: 'v1',
@@ -65,21 +69,26 @@ export async function createFixtures(
       data: { payload: f.kind === 'Secret' ? Buffer.from(payload).toString('base64') : payload },
     }));
     onProgress(`creating ${f.count} ${f.kind}s of ${f.size} bytes in ${f.namespace}`);
-    await eachLimited(objects, 16, async (obj) => {
-      const r = f.kind === 'Secret' ? resources.secrets : resources.configmaps;
-      const res = await admin.create(r, obj, { discardBody: true });
-      if (res.status === 409) return;
-      if (res.status !== 201) {
-        throw new ApfbenchError(
-          'APFBENCH_FIXTURE_FAILED',
-          `creating fixture ${obj.metadata.name} failed: HTTP ${res.status}`,
-          {
-            hint: res.status === 0 ? 'is the API server reachable?' : undefined,
-          },
-        );
-      }
-      created++;
-    });
+    await eachLimited(
+      objects,
+      16,
+      async (obj) => {
+        const r = f.kind === 'Secret' ? resources.secrets : resources.configmaps;
+        const res = await admin.create(r, obj, { discardBody: true });
+        if (res.status === 409) return;
+        if (res.status !== 201) {
+          throw new ApfbenchError(
+            'APFBENCH_FIXTURE_FAILED',
+            `creating fixture ${obj.metadata.name} failed: HTTP ${res.status}`,
+            {
+              hint: res.status === 0 ? 'is the API server reachable?' : undefined,
+            },
+          );
+        }
+        created++;
+      },
+      signal,
+    );
   }
   return created;
 }

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   startLocalCluster,
@@ -27,6 +26,8 @@ export interface TargetOptions extends BinaryOptions {
    * or comparison; the profile's own flags come after them and win.
    */
   readonly serverArgs?: readonly string[];
+  /** Ctrl-C while a local control plane starts: it is stopped and `interrupted` thrown. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface OpenTarget {
@@ -87,7 +88,6 @@ export async function openTarget(scenario: Scenario, opts: TargetOptions): Promi
   }
   const cluster = await startLocalCluster({
     ...opts,
-    dir: await mkdtemp(join(tmpdir(), 'apfbench-run-')),
     identities: { nodes: 0, tenants: 0, serviceAccounts: 0 },
     extraTenants: scenarioUsers(scenario),
     apiserverArgs: [...(opts.serverArgs ?? []), ...(opts.apiserverArgs ?? [])],

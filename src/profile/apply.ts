@@ -2,7 +2,7 @@
 // wait until the server's APF controller runs the new configuration, restore.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApfbenchError } from '../errors.js';
+import { ApfbenchError, throwIfAborted } from '../errors.js';
 import { resources, type KubeClient, type KubeStatus } from '../kube/index.js';
 import { ServerMetric, gaugeValues, scrapeMetrics } from '../metrics/server-metrics.js';
 import {
@@ -164,6 +164,11 @@ export interface ApplyOptions {
   readonly snapshotFile?: string;
   /** How long to wait for the server to run the new configuration; default 60 s. */
   readonly effectTimeoutMs?: number;
+  /**
+   * Ctrl-C: before the changes, nothing is changed; while waiting for them to take effect, they
+   * are restored. Either way `interrupted` is thrown.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface AppliedProfile {
@@ -175,8 +180,9 @@ export interface AppliedProfile {
 
 /**
  * Snapshots what the profile touches, dry-runs it, applies it and waits until the server's APF
- * controller runs it. Nothing is changed when the dry-run fails; when applying itself fails
- * half-way the snapshot is restored before the error is thrown.
+ * controller runs it. Nothing is changed when the dry-run fails or `signal` aborts first; when
+ * applying fails half-way, the profile never shows in effect or `signal` aborts during the wait,
+ * the snapshot is restored before the error is thrown.
  */
 export async function applyProfile(
   admin: KubeClient,
@@ -184,6 +190,7 @@ export async function applyProfile(
   opts: ApplyOptions = {},
 ): Promise<AppliedProfile> {
   const say = opts.onPhase ?? (() => {});
+  const name = profile.metadata.name;
   const plan = await planProfile(admin, profile);
   const fresh = takeSnapshot(touchedRefs(profile), plan.current, {
     server: admin.transport.target.server,
@@ -202,24 +209,39 @@ export async function applyProfile(
   const before = await scrapeMetrics(admin, {
     families: new Set([ServerMetric.nominalLimitSeats]),
   });
+  // Put back what this call changed. The snapshot file goes once that worked, unless it also
+  // holds what an earlier, killed process changed (`profile restore` still needs that).
+  const undo = async () => {
+    await restoreSnapshot(admin, fresh);
+    if (opts.snapshotFile !== undefined && snapshot === fresh)
+      await removeSnapshotFile(opts.snapshotFile);
+  };
   try {
-    await execute(admin, plan.actions, `applying profile ${profile.metadata.name}`);
+    throwIfAborted(opts.signal, `before profile ${name} was applied; nothing was changed`);
+    await execute(admin, plan.actions, `applying profile ${name}`);
   } catch (err) {
-    await restoreSnapshot(admin, fresh).catch(() => undefined);
+    await undo().catch(() => undefined);
     throw err;
   }
   const serverConcurrency = inferServerConcurrency(
     levelShares(plan.current),
     gaugeValues(before, ServerMetric.nominalLimitSeats, ['priority_level']),
   );
+  say(`waiting until the server runs profile ${name}`);
   try {
-    await waitForEffect(admin, plan, serverConcurrency, opts.effectTimeoutMs ?? 60_000);
+    await waitForEffect(
+      admin,
+      plan,
+      serverConcurrency,
+      opts.effectTimeoutMs ?? 60_000,
+      opts.signal,
+    );
   } catch (err) {
     // Applied but never seen in effect: nothing will run under it, so nothing may stay changed.
-    await restoreSnapshot(admin, fresh).catch(() => undefined);
+    await undo().catch(() => undefined);
     throw err;
   }
-  say(`profile ${profile.metadata.name} in effect`);
+  say(`profile ${name} in effect`);
   return { snapshot, actions: plan.actions, serverConcurrency };
 }
 
@@ -236,19 +258,23 @@ function levelShares(objects: ReadonlyMap<string, FlowControlObject>): Record<st
  * Waits until the server's APF controller has digested the new configuration: every flow schema
  * the profile created carries the controller's `Dangling` condition, and the nominal seats the
  * server reports are those the new shares give (when the server concurrency limit could be
- * inferred from the old ones; otherwise, that every level of the profile is reported).
+ * inferred from the old ones; otherwise, that every level of the profile is reported). An
+ * abort of `signal` ends the wait with `interrupted`.
  */
 async function waitForEffect(
   admin: KubeClient,
   plan: ProfilePlan,
   serverConcurrency: readonly number[],
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
+  const what = `while waiting for profile ${plan.profile.metadata.name} to take effect`;
   const created = plan.actions.filter((a) => a.op === 'create' && a.kind === 'FlowSchema');
   const levels = plan.profile.spec.priorityLevels.map((o) => o.metadata.name);
   const deadline = Date.now() + timeoutMs;
   let waitingFor = '';
   while (Date.now() < deadline) {
+    throwIfAborted(signal, what);
     waitingFor = await notYetInEffect(admin, created, levels, serverConcurrency);
     if (waitingFor === '') {
       // Changed or removed flow schemas leave no trace to wait for; the controller digests a
@@ -258,11 +284,12 @@ async function waitForEffect(
           (a) => a.kind === 'FlowSchema' && (a.op === 'update' || a.op === 'delete'),
         )
       ) {
-        await sleep(1000);
+        await pause(1000, signal);
+        throwIfAborted(signal, what);
       }
       return;
     }
-    await sleep(250);
+    await pause(250, signal);
   }
   throw new ApfbenchError(
     'APFBENCH_PROFILE_NOT_IN_EFFECT',
@@ -272,6 +299,10 @@ async function waitForEffect(
     },
   );
 }
+
+/** Sleeps `ms`, less when `signal` aborts; never rejects. */
+const pause = (ms: number, signal: AbortSignal | undefined) =>
+  sleep(ms, undefined, { signal }).catch(() => undefined);
 
 /** What is not in effect yet, or '' when all is. */
 async function notYetInEffect(
@@ -347,23 +378,84 @@ export async function removeSnapshotFile(file: string): Promise<void> {
   await rm(file, { force: true });
 }
 
+/** What `withProfile` gives back: `fn`'s value, and why restoring failed if it did. */
+export interface ProfileOutcome<T> {
+  readonly value: T;
+  /** Why the flowcontrol objects could not be put back, and how to do it by hand. */
+  readonly restoreError?: string;
+}
+
+/** Applying and restoring one profile, as `withApplier` uses them (a fake in unit tests). */
+export interface ProfileApplier {
+  readonly name: string;
+  apply(): Promise<AppliedProfile>;
+  /** Puts back what `apply` changed. */
+  restore(applied: AppliedProfile): Promise<void>;
+}
+
 /**
  * Runs `fn` with `profile` in effect and restores the snapshot afterwards, whether `fn`
  * returns, throws, or returns after an abort (Ctrl-C). The snapshot file, when given, is
  * removed once restored, and left for `profile restore` when restoring fails.
  */
-export async function withProfile<T>(
+export function withProfile<T>(
   admin: KubeClient,
   profile: Profile,
   fn: (applied: AppliedProfile) => Promise<T>,
   opts: ApplyOptions = {},
-): Promise<T> {
-  const applied = await applyProfile(admin, profile, opts);
+): Promise<ProfileOutcome<T>> {
+  return withApplier(
+    {
+      name: profile.metadata.name,
+      apply: () => applyProfile(admin, profile, opts),
+      restore: async (applied) => {
+        await restoreSnapshot(admin, applied.snapshot);
+        if (opts.snapshotFile !== undefined) await removeSnapshotFile(opts.snapshotFile);
+      },
+    },
+    fn,
+    opts,
+  );
+}
+
+/**
+ * Runs `fn` between `applier.apply()` and `applier.restore()`. A restore that fails never hides
+ * what `fn` did: its value comes back with `restoreError`, and an error it threw is thrown
+ * again, with the restore failure added to its message.
+ */
+export async function withApplier<T>(
+  applier: ProfileApplier,
+  fn: (applied: AppliedProfile) => Promise<T>,
+  opts: Pick<ApplyOptions, 'onPhase' | 'snapshotFile'> = {},
+): Promise<ProfileOutcome<T>> {
+  const applied = await applier.apply();
+  const restore = async (): Promise<string | undefined> => {
+    opts.onPhase?.(`restoring the flowcontrol objects profile ${applier.name} changed`);
+    try {
+      await applier.restore(applied);
+      return undefined;
+    } catch (err) {
+      const snapshot = opts.snapshotFile === undefined ? '' : ` --snapshot ${opts.snapshotFile}`;
+      return `restoring the flowcontrol objects profile ${applier.name} changed failed (${messageOf(err)}); they stay changed until \`apfbench profile restore${snapshot}\` puts them back`;
+    }
+  };
+  let value: T;
   try {
-    return await fn(applied);
-  } finally {
-    opts.onPhase?.(`restoring the flowcontrol objects profile ${profile.metadata.name} changed`);
-    await restoreSnapshot(admin, applied.snapshot);
-    if (opts.snapshotFile !== undefined) await removeSnapshotFile(opts.snapshotFile);
+    value = await fn(applied);
+  } catch (err) {
+    const restoreError = await restore();
+    throw restoreError === undefined ? err : withNote(err, restoreError);
   }
+  const restoreError = await restore();
+  return restoreError === undefined ? { value } : { value, restoreError };
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** `err`, as the same kind of error, with `note` added to its message. */
+function withNote(err: unknown, note: string): Error {
+  const message = `${messageOf(err)}; ${note}`;
+  return err instanceof ApfbenchError
+    ? new ApfbenchError(err.code, message, { kind: err.kind, hint: err.hint, cause: err })
+    : new Error(message, { cause: err });
 }

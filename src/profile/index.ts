@@ -6,10 +6,13 @@ export {
   readSnapshotFile,
   removeSnapshotFile,
   restoreSnapshot,
+  withApplier,
   withProfile,
   writeSnapshotFile,
   type AppliedProfile,
   type ApplyOptions,
+  type ProfileApplier,
+  type ProfileOutcome,
   type ProfilePlan,
 } from './apply.js';
 export { apiserverArgsOf, assertFlagsApplicable, sameFlags } from './flags.js';

@@ -74,6 +74,8 @@ export interface RunProfile {
   readonly spec: unknown;
   /** `<op> <Kind> <name>` for every object created, updated or deleted. */
   readonly changes: readonly string[];
+  /** Why the changes could not be undone after the run (they are still in place); absent: they were. */
+  readonly restoreError?: string;
 }
 
 export function describeTarget(

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/cluster/processes.js';
 import type { ClusterState } from '../../src/cluster/local.js';
 import { loadKubeconfig, KubeClient, Transport, ok, resources } from '../../src/kube/index.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliInterrupted } from '../support/cli.js';
+import { pidsMentioning, portRefused, waitForProcesses } from '../support/processes.js';
 
 const tmp = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 
@@ -65,24 +66,63 @@ describe('apfbench cluster up / status / down', () => {
   });
 });
 
+describe('apfbench cluster up interrupted', () => {
+  it('on Ctrl-C while waiting for readiness stops etcd and kube-apiserver, removes --dir and exits 130', async () => {
+    const dir = join(await tmp('apfbench-e2e-'), 'c');
+    let servers: number[] = [];
+    const res = await runCliInterrupted(
+      ['cluster', 'up', '--dir', dir, '--ready-timeout', '600'],
+      (stderr) => stderr.includes('starting kube-apiserver'),
+      {
+        // Once kube-apiserver runs, a few seconds before it is ready: both servers are up.
+        beforeSignal: async () => {
+          servers = await waitForProcesses(`${dir}/`, 2);
+        },
+        timeoutMs: 120_000,
+      },
+    );
+    expect(res.interrupted).toBe(true);
+    expect(servers).toHaveLength(2);
+    expect(res.stdout).not.toContain('control plane ready');
+    expect(res.stderr).toContain('SIGINT: stopping the control plane it started');
+    expect(res.code).toBe(130);
+    for (const p of servers) expect(isAlive(p), `pid ${p}`).toBe(false);
+    expect(pidsMentioning(`${dir}/`)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    const port = Number(/kube-apiserver on https:\/\/127\.0\.0\.1:(\d+)/.exec(res.stderr)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    expect(await portRefused(port)).toBe(true);
+  });
+});
+
 describe('clear errors', () => {
+  it.each([
+    ['--port', 'abc'],
+    ['--port', '0'],
+    ['--ready-timeout', 'abc'],
+    ['--ready-timeout', '-5'],
+  ])('exits 2 on %s %s, naming the flag, before it starts anything', async (flag, value) => {
+    const dir = join(await tmp('apfbench-e2e-'), 'c');
+    const res = await runCli(['cluster', 'up', '--dir', dir, flag, value]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(`${flag} must be an integer >= 1`);
+    expect(res.stdout + res.stderr).not.toContain('starting etcd');
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('names a port that is in use', async () => {
     const server: Server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const res = await runCli([
-        'cluster',
-        'up',
-        '--dir',
-        join(await tmp('apfbench-e2e-'), 'c'),
-        '--port',
-        String(port),
-      ]);
+      const dir = join(await tmp('apfbench-e2e-'), 'c');
+      const res = await runCli(['cluster', 'up', '--dir', dir, '--port', String(port)]);
       expect(res.code).toBe(1);
       expect(res.stderr).toContain(
         `error [APFBENCH_PORT_IN_USE]: port ${port} for kube-apiserver is already in use`,
       );
+      // Nothing ran: its keys and tokens, and the directory, are gone.
+      expect(existsSync(dir)).toBe(false);
     } finally {
       server.close();
     }
@@ -113,7 +153,7 @@ describe('clear errors', () => {
 
   it('times out readiness with a clear message', async () => {
     const dir = join(await tmp('apfbench-e2e-'), 'c');
-    const res = await runCli(['cluster', 'up', '--dir', dir, '--ready-timeout', '0.001']);
+    const res = await runCli(['cluster', 'up', '--dir', dir, '--ready-timeout', '1']);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/APFBENCH_READY_TIMEOUT.*was not ready after/);
     expect(res.stderr).toContain('--ready-timeout');

@@ -7,8 +7,9 @@ import type { LocalCluster } from '../../src/cluster/index.js';
 import type { RunResult } from '../../src/report/result.js';
 import { resources, type KubeClient } from '../../src/kube/index.js';
 import { readFlowControl } from '../../src/profile/index.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliInterrupted } from '../support/cli.js';
 import { startTestCluster } from '../support/cluster.js';
+import { pidsMentioning, waitForProcesses } from '../support/processes.js';
 
 describe('apfbench validate', () => {
   it('exits 0 on a valid scenario', async () => {
@@ -86,6 +87,42 @@ describe('apfbench validate', () => {
       s.once('error', () => resolve(true));
     });
     expect(refused).toBe(true);
+  });
+
+  it('leaves no temporary directory behind when its control plane cannot start', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'apfbench-e2e-tmpdir-'));
+    const res = await runCli(
+      ['run', 'scenarios/tenant-smoke.yaml', '--apiserver-bin', join(tmp, 'no-such-binary')],
+      { env: { ...process.env, TMPDIR: tmp } },
+    );
+    expect(res.stderr).toContain('APFBENCH_BINARY_MISSING');
+    expect(res.code).toBe(2);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('on Ctrl-C while its control plane starts, stops it, removes its directory and exits 130', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'apfbench-e2e-tmpdir-'));
+    const out = join(tmp, 'out');
+    let servers: number[] = [];
+    const res = await runCliInterrupted(
+      ['run', 'scenarios/tenant-smoke.yaml', '--out', out],
+      (stderr) => stderr.includes('starting kube-apiserver'),
+      {
+        env: { ...process.env, TMPDIR: tmp },
+        // Once kube-apiserver runs, a few seconds before it is ready.
+        beforeSignal: async () => {
+          servers = await waitForProcesses(`${tmp}/apfbench-run-`, 2);
+        },
+        timeoutMs: 120_000,
+      },
+    );
+    expect(res.interrupted).toBe(true);
+    expect(servers).toHaveLength(2);
+    expect(res.stderr).toContain('interrupted while kube-apiserver was starting');
+    expect(res.code).toBe(130);
+    expect(pidsMentioning(`${tmp}/apfbench-run-`)).toEqual([]);
+    // No run started, so there is no result; and the control plane's directory is gone.
+    expect(await readdir(tmp)).toEqual([]);
   });
 
   it('exits 2 on an unknown option before it starts anything', async () => {
@@ -167,6 +204,49 @@ spec:
     expect(result.schemaVersion).toBe(1);
     expect(result.actors.writer!.requests.byCode['201']).toBeGreaterThan(50);
     expect(result.cleanup.deleted).toBeGreaterThan(50);
+    expect(result.cleanup.errors).toEqual([]);
+    const left = await admin.listAll(resources.configmaps, {
+      namespace: 'apfbench',
+      labelSelector: `apfbench.dev/run=${result.runId}`,
+    });
+    expect(left.items).toEqual([]);
+  });
+
+  it('on Ctrl-C while it creates fixtures, stops creating them, deletes them, writes an aborted result.json and exits 130', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-fixtures-'));
+    const scenario = join(dir, 'many-fixtures.yaml');
+    const fixtures = 5000;
+    await writeFile(
+      scenario,
+      `apiVersion: apfbench.dev/v1alpha1
+kind: Scenario
+metadata: { name: many-fixtures }
+spec:
+  duration: 10s
+  fixtures: [{ kind: ConfigMap, count: ${fixtures}, size: 64 }]
+  actors:
+    - name: reader
+      type: tenant
+      identity: tenant-1
+      count: 1
+      rate: 10/s
+      mix: [{ verb: get, resource: configmaps, weight: 1 }]
+`,
+    );
+    const out = join(dir, 'out');
+    const res = await runCliInterrupted(
+      ['run', scenario, '--kubeconfig', cluster.kubeconfigPath, '--out', out, '--no-report'],
+      (stderr) => stderr.includes(`creating ${fixtures} ConfigMaps`),
+      { timeoutMs: 170_000 },
+    );
+    expect(res.interrupted).toBe(true);
+    expect(res.code).toBe(130);
+    const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
+    expect(result.status).toBe('aborted');
+    expect(result.reason).toBe('interrupted before the load started');
+    expect(result.actors.reader!.requests.sent).toBe(0);
+    // It stopped creating: only the fixtures created before the Ctrl-C were there to delete.
+    expect(result.cleanup.deleted).toBeLessThan(fixtures);
     expect(result.cleanup.errors).toEqual([]);
     const left = await admin.listAll(resources.configmaps, {
       namespace: 'apfbench',

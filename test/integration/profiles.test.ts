@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../src/cluster/index.js';
 import { FlowControlNames, resources, type KubeClient } from '../../src/kube/index.js';
@@ -127,6 +131,35 @@ spec:
       }),
     ).rejects.toThrow('the run broke');
     expect(await comparable()).toEqual(original);
+  });
+
+  it.each([
+    [
+      'before the changes',
+      /^profile it-tenant: \d+ change/,
+      'interrupted before profile it-tenant',
+    ],
+    [
+      'while waiting for the profile to take effect',
+      /^waiting until the server runs profile it-tenant/,
+      'interrupted while waiting for profile it-tenant to take effect',
+    ],
+  ])('on Ctrl-C %s, leaves the objects as they were', async (_when, phase, message) => {
+    const original = await comparable();
+    const abort = new AbortController();
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-it-snapshot-'));
+    const snapshotFile = join(dir, 'profile-snapshot.json');
+    const error = await applyProfile(admin, tenantProfile(), {
+      signal: abort.signal,
+      snapshotFile,
+      onPhase: (line) => {
+        if (phase.test(line)) abort.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'APFBENCH_INTERRUPTED', kind: 'interrupted' });
+    expect((error as Error).message).toContain(message);
+    expect(await comparable()).toEqual(original);
+    expect(existsSync(snapshotFile)).toBe(false);
   });
 
   it('changes nothing when the server refuses an object in the dry-run', async () => {

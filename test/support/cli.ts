@@ -50,3 +50,35 @@ export function runCli(
     });
   });
 }
+
+/**
+ * Runs the CLI and sends it one SIGINT, as a Ctrl-C, once what it printed on stderr satisfies
+ * `when` (and `beforeSignal`, if given, has resolved). `interrupted` says whether it was sent.
+ */
+export async function runCliInterrupted(
+  args: string[],
+  when: (stderr: string) => boolean,
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    beforeSignal?: () => Promise<void>;
+  } = {},
+): Promise<CliResult & { interrupted: boolean }> {
+  const { beforeSignal = () => Promise.resolve(), ...runOpts } = opts;
+  let pid = 0;
+  let triggered = false;
+  let interrupted = false;
+  const res = await runCli(args, {
+    ...runOpts,
+    onSpawn: (p) => (pid = p),
+    onOutput: (_stdout, stderr) => {
+      if (triggered || !when(stderr)) return;
+      triggered = true;
+      void beforeSignal().then(() => {
+        interrupted = true;
+        process.kill(pid, 'SIGINT');
+      });
+    },
+  });
+  return { ...res, interrupted };
+}
