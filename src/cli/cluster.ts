@@ -66,7 +66,7 @@ export function clusterCommand(yargs: Argv): Argv {
           port: {
             type: 'number',
             describe: 'kube-apiserver secure port (default: a free one)',
-            coerce: positiveInteger('port'),
+            coerce: positiveInteger('port', 65535),
           },
           'ready-timeout': {
             type: 'number',

@@ -140,12 +140,14 @@ export async function writeReportQuietly(
 }
 
 /** A yargs `coerce` for a count flag: refuses anything but an integer >= 1, naming the flag. */
-export function positiveInteger(flag: string) {
+export function positiveInteger(flag: string, max = Infinity) {
   return <T extends number | undefined>(value: T): T => {
-    if (value === undefined || (Number.isInteger(value) && value >= 1)) return value;
+    if (value === undefined || (Number.isInteger(value) && value >= 1 && value <= max))
+      return value;
+    const range = max === Infinity ? '>= 1' : `from 1 to ${max}`;
     throw new ApfbenchError(
       'APFBENCH_BAD_FLAG',
-      `--${flag} must be an integer >= 1 (got ${value})`,
+      `--${flag} must be an integer ${range} (got ${value})`,
       {
         kind: 'invalid-input',
       },

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -106,9 +106,43 @@ export function mergeFlags(
   return [...flags].map(([k, v]) => `--${k}=${v}`);
 }
 
-/** Refuses a DIR that a running control plane still uses (its data would be wiped). */
-async function assertNotRunning(dir: string, given: string): Promise<void> {
+/** What a control plane writes in its DIR. */
+const CLUSTER_DIR_ENTRIES = new Set([
+  'state.json',
+  'pki',
+  'tokens.csv',
+  'etcd-data',
+  'etcd.log',
+  'kube-apiserver.log',
+  'kubeconfig',
+  'identities.json',
+]);
+
+/**
+ * Refuses a DIR that `cluster up` must not wipe: one a running control plane still uses, and one
+ * that holds anything but an earlier control plane's files (`--dir .` would delete the work tree).
+ * A DIR that does not exist, is empty, has a state.json of a stopped control plane, or holds what
+ * a failed start left (its logs) is reused.
+ */
+async function assertUsableDir(dir: string, given: string): Promise<void> {
+  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw new ApfbenchError('APFBENCH_BAD_DIR', `--dir ${given}: ${err.code ?? err.message}`, {
+      kind: 'invalid-input',
+      hint: 'give a directory that does not exist yet: apfbench creates it and `cluster down` removes it',
+    });
+  });
   const previous = await readClusterState(dir);
+  if (previous === undefined && entries.some((name) => !CLUSTER_DIR_ENTRIES.has(name))) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_DIR',
+      `--dir ${given} is not empty and holds no control plane: cluster up replaces the directory, so it refuses one with other files`,
+      {
+        kind: 'invalid-input',
+        hint: 'give a new or empty directory, such as /tmp/apfbench-cluster',
+      },
+    );
+  }
   if (previous?.processes.some((p) => isAlive(p.pid))) {
     throw new ApfbenchError(
       'APFBENCH_CLUSTER_RUNNING',
@@ -175,7 +209,7 @@ async function removeAfterFailedStart(dir: string, keepLogs: boolean): Promise<v
  * `interrupted`), this process exits or gets SIGHUP, they are stopped and DIR is cleaned up.
  */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
-  if (opts.dir !== undefined) await assertNotRunning(resolve(opts.dir), opts.dir);
+  if (opts.dir !== undefined) await assertUsableDir(resolve(opts.dir), opts.dir);
   const binaries = await resolveBinaries(opts);
   throwIfAborted(opts.signal, 'before the control plane started');
   const dir =

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,17 +97,31 @@ describe('apfbench cluster up interrupted', () => {
 
 describe('clear errors', () => {
   it.each([
-    ['--port', 'abc'],
-    ['--port', '0'],
-    ['--ready-timeout', 'abc'],
-    ['--ready-timeout', '-5'],
-  ])('exits 2 on %s %s, naming the flag, before it starts anything', async (flag, value) => {
+    ['--port', 'abc', 'from 1 to 65535'],
+    ['--port', '0', 'from 1 to 65535'],
+    ['--port', '70000', 'from 1 to 65535'],
+    ['--ready-timeout', 'abc', '>= 1'],
+    ['--ready-timeout', '-5', '>= 1'],
+  ])('exits 2 on %s %s, naming the flag, before it starts anything', async (flag, value, range) => {
     const dir = join(await tmp('apfbench-e2e-'), 'c');
     const res = await runCli(['cluster', 'up', '--dir', dir, flag, value]);
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain(`${flag} must be an integer >= 1`);
+    expect(res.stderr).toContain(`${flag} must be an integer ${range}`);
     expect(res.stdout + res.stderr).not.toContain('starting etcd');
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('refuses a --dir that holds other files, and leaves them alone', async () => {
+    const dir = await tmp('apfbench-e2e-');
+    await writeFile(join(dir, 'notes.txt'), 'mine');
+    const res = await runCli(['cluster', 'up', '--dir', dir]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(`error [APFBENCH_BAD_DIR]: --dir ${dir} is not empty`);
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    const file = join(dir, 'notes.txt');
+    const onFile = await runCli(['cluster', 'up', '--dir', file]);
+    expect(onFile.code).toBe(2);
+    expect(onFile.stderr).toContain(`error [APFBENCH_BAD_DIR]: --dir ${file}: ENOTDIR`);
   });
 
   it('names a port that is in use', async () => {
