@@ -144,6 +144,19 @@ export class KubeClient {
     );
   }
 
+  /**
+   * POST of an object the caller serialized (a writer that builds its bodies from a template);
+   * the same request as `create` of the object `body` is the JSON of.
+   */
+  createJson<T extends KubeObject = KubeObject>(
+    r: Resource,
+    body: string,
+    opts: WriteOptions = {},
+  ): Promise<KubeResponse<T>> {
+    const where = { namespace: opts.namespace, subresource: opts.subresource };
+    return this.write<T>('POST', r, where, body, opts);
+  }
+
   /** PUT; the object's metadata.resourceVersion makes it a conditional update (409 when stale). */
   update<T extends KubeObject = KubeObject>(
     r: Resource,
@@ -156,6 +169,17 @@ export class KubeClient {
       subresource: opts.subresource,
     };
     return this.write<T>('PUT', r, where, JSON.stringify(obj), opts);
+  }
+
+  /** `update` of the object named `name` that `body` is the JSON of, serialized by the caller. */
+  updateJson<T extends KubeObject = KubeObject>(
+    r: Resource,
+    name: string,
+    body: string,
+    opts: WriteOptions = {},
+  ): Promise<KubeResponse<T>> {
+    const where = { namespace: opts.namespace, name, subresource: opts.subresource };
+    return this.write<T>('PUT', r, where, body, opts);
   }
 
   patch<T extends KubeObject = KubeObject>(
