@@ -142,13 +142,18 @@ report('client delete', () => {
     { discardBody: true },
   );
 });
+const listOptions = {
+  namespace: meta.namespace,
+  limit: 100,
+  labelSelector: 'tier=big',
+  discardBody: true,
+};
 report('client list (limit, labelSelector)', () => {
-  void client.list(resources.configmaps, {
-    namespace: meta.namespace,
-    limit: 100,
-    labelSelector: 'tier=big',
-    discardBody: true,
-  });
+  void client.list(resources.configmaps, listOptions);
+});
+const listed = client.listSpec(resources.configmaps, listOptions);
+report('client send(listSpec), as the tenant lists', () => {
+  void client.send(listed);
 });
 
 // ---- tracked objects -----------------------------------------------------------------------

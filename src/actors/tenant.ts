@@ -1,5 +1,5 @@
 import { createSchedule, spreadPhase, type ScheduleSpec } from '../engine/schedule.js';
-import { resources, type KubeObject, type KubeResponse } from '../kube/index.js';
+import { jsonTemplate, resources, type KubeObject, type KubeResponse } from '../kube/index.js';
 import type { MixEntry, Scenario, TenantActorGroup } from '../scenario/index.js';
 import type { ActorFactory, ActorInstance } from './actor.js';
 import { runOpenLoop, steadySchedule } from './open-loop.js';
@@ -59,28 +59,33 @@ export interface TenantBodies {
   update(current: KubeObject): string;
 }
 
+/**
+ * Built once per resource and size: the payload is the same in every write, so a create is a
+ * template with only the name to fill in, and an update serializes the server's object around
+ * the one payload object.
+ */
 export function tenantBodies(
   resource: TenantResource,
   size: number,
   meta: { readonly namespace: string; readonly labels: Readonly<Record<string, string>> },
 ): TenantBodies {
-  const data = () => {
-    const payload = 'x'.repeat(size);
-    return resource === 'configmaps'
-      ? { payload }
-      : { payload: Buffer.from(payload).toString('base64') };
+  const payload = 'x'.repeat(size);
+  const data = {
+    payload: resource === 'configmaps' ? payload : Buffer.from(payload).toString('base64'),
   };
-  const object = (name: string): KubeObject => ({
+  const create = jsonTemplate((name) => ({
     apiVersion: 'v1',
     kind: resource === 'configmaps' ? 'ConfigMap' : 'Secret',
-    metadata: { name, namespace: meta.namespace, labels: { ...meta.labels } },
-    data: data(),
-  });
-  return {
-    create: (name) => JSON.stringify(object(name)),
-    update: (current) => JSON.stringify({ ...current, data: data() }),
-  };
+    metadata: { name, namespace: meta.namespace, labels: meta.labels },
+    data,
+  }));
+  return { create, update: (current) => JSON.stringify({ ...current, data }) };
 }
+
+/** The merge patch of a tenant's PATCH, with its sequence number as the annotation's value. */
+export const tenantPatch = jsonTemplate((seq) => ({
+  metadata: { annotations: { 'apfbench.dev/patched': seq } },
+}));
 
 /**
  * A tenant: one user sending an open-loop mix of verbs on ConfigMaps and
@@ -161,6 +166,21 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
     return attempt;
   };
 
+  /** The attempt of each LIST entry, built once: the same request every time. */
+  const lists = new Map(
+    group.mix
+      .filter((e) => e.verb === 'list')
+      .map((e) => {
+        const spec = ctx.client.listSpec(resources[e.resource], {
+          namespace,
+          limit: e.limit,
+          labelSelector: e.labelSelector,
+          discardBody: true,
+        });
+        return [e, () => ctx.client.send(spec)];
+      }),
+  );
+
   /** Starts one logical request for a mix entry; returns its promise. */
   const start = (entry: MixEntry, intendedMs: number): Promise<KubeResponse> => {
     const r = resources[entry.resource];
@@ -171,14 +191,7 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
         return send('get', entry.resource, intendedMs, getAttempt(entry.resource, name));
       }
       case 'list':
-        return send('list', entry.resource, intendedMs, () =>
-          client.list(r, {
-            namespace,
-            limit: entry.limit,
-            labelSelector: entry.labelSelector,
-            discardBody: true,
-          }),
-        );
+        return send('list', entry.resource, intendedMs, lists.get(entry)!);
       case 'create':
         return create(entry, intendedMs);
       case 'update': {
@@ -198,7 +211,7 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
       case 'patch': {
         const name = target(entry.resource, true);
         if (name === undefined) return create(entry, intendedMs);
-        const patch = { metadata: { annotations: { 'apfbench.dev/patched': String(seq++) } } };
+        const patch = tenantPatch(String(seq++));
         // Keep the patched object when it is ours, so that a later update carries its new resourceVersion.
         return send('patch', entry.resource, intendedMs, () =>
           client.patch(r, name, patch, 'merge', { namespace }),
