@@ -7,6 +7,9 @@ import { InFlight, steadySchedule } from './open-loop.js';
 import { CREATED_AT_ANNOTATION } from './scheduler.js';
 import { sendRecorded } from './send.js';
 
+/** The query of every deletion: at once, as no kubelet would confirm a graceful one. */
+const DELETE_NOW = withQuery('', { gracePeriodSeconds: 0 });
+
 export function podChurnSchedule(
   group: PodChurnActorGroup,
   instance: ActorInstance,
@@ -68,9 +71,7 @@ export const createPodChurn: ActorFactory<PodChurnActorGroup> = (group, instance
       attempt: () =>
         ctx.client.request({
           method: 'DELETE',
-          path: withQuery(resourcePath(resources.pods, { namespace, name }), {
-            gracePeriodSeconds: 0,
-          }),
+          path: resourcePath(resources.pods, { namespace, name }) + DELETE_NOW,
           discardBody: true,
         }),
     });

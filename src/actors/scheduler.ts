@@ -6,6 +6,7 @@ import { nodeNameOf, type Scenario, type SchedulerActorGroup } from '../scenario
 import type { ActorFactory } from './actor.js';
 import type { GroupMeasurements } from './index.js';
 import { Informer, WatchMetric } from './informer.js';
+import { LeastLoaded, roundRobin, type Placement } from './placement.js';
 import { sendRecorded } from './send.js';
 
 /** Annotation on every churned pod: its intended create time, epoch ms. */
@@ -46,28 +47,20 @@ export function schedulerNodes(scenario: Scenario, group: SchedulerActorGroup): 
 export const createScheduler: ActorFactory<SchedulerActorGroup> = (group, _instance, ctx) => {
   const namespace = ctx.run.scenario.spec.namespace;
   const nodes = schedulerNodes(ctx.run.scenario, group);
-  const load = new Map<string, number>(nodes.map((n) => [n, 0]));
+  const placement: Placement =
+    group.placement === 'round-robin' ? roundRobin(nodes) : new LeastLoaded(nodes);
   const queue = new Set<string>();
   const binding = new Set<string>();
   const done = new Set<string>();
-  let next = 0;
   let stopped = false;
   const idle: (() => void)[] = [];
-
-  const pick = (): string => {
-    if (group.placement === 'round-robin') return nodes[next++ % nodes.length]!;
-    let best = nodes[0]!;
-    for (const n of nodes) if (load.get(n)! < load.get(best)!) best = n;
-    return best;
-  };
 
   const bind = async (name: string) => {
     // Read now: once bound, the pod leaves the informer's field selector (a DELETED event).
     const createdAt = Number(
       informer.cache.get(name)?.metadata.annotations?.[CREATED_AT_ANNOTATION],
     );
-    const node = pick();
-    load.set(node, load.get(node)! + 1);
+    const node = placement.take();
     const body = {
       apiVersion: 'v1',
       kind: 'Binding',
@@ -95,7 +88,7 @@ export const createScheduler: ActorFactory<SchedulerActorGroup> = (group, _insta
       }
       done.add(name);
     } else {
-      load.set(node, load.get(node)! - 1);
+      placement.release(node);
       ctx.collector.count(
         res.status === 409 ? SchedulerMetric.bindConflicts : SchedulerMetric.bindErrors,
       );

@@ -1,12 +1,15 @@
 import { createSchedule, spreadPhase, type ScheduleSpec } from '../engine/schedule.js';
-import { resources, type KubeObject, type KubeResponse } from '../kube/index.js';
+import { jsonTemplate, resources, type KubeObject, type KubeResponse } from '../kube/index.js';
 import type { MixEntry, Scenario, TenantActorGroup } from '../scenario/index.js';
 import type { ActorFactory, ActorInstance } from './actor.js';
 import { runOpenLoop, steadySchedule } from './open-loop.js';
 import { sendRecorded } from './send.js';
+import { Tracked } from './tracked.js';
 
 /** Objects one tenant instance keeps track of for update/patch/delete. */
 const MAX_TRACKED = 1000;
+
+type TenantResource = 'configmaps' | 'secrets';
 
 /** The open-loop plan of one instance, from the group's rate or stages. */
 export function tenantSchedule(
@@ -48,6 +51,42 @@ export function fixtureNames(scenario: Scenario, kind: 'ConfigMap' | 'Secret'): 
     .flatMap((f) => Array.from({ length: f.count }, (_, k) => `${f.namePrefix}-${k}`));
 }
 
+/** The JSON bodies a tenant writes for one resource and payload size. */
+export interface TenantBodies {
+  /** A new object named `name`: the run's labels and a `data.payload` of the size. */
+  create(name: string): string;
+  /** `current`, as the server returned it, with its payload written again (a PUT). */
+  update(current: KubeObject): string;
+}
+
+/**
+ * Built once per resource and size: the payload is the same in every write, so a create is a
+ * template with only the name to fill in, and an update serializes the server's object around
+ * the one payload object.
+ */
+export function tenantBodies(
+  resource: TenantResource,
+  size: number,
+  meta: { readonly namespace: string; readonly labels: Readonly<Record<string, string>> },
+): TenantBodies {
+  const payload = 'x'.repeat(size);
+  const data = {
+    payload: resource === 'configmaps' ? payload : Buffer.from(payload).toString('base64'),
+  };
+  const create = jsonTemplate((name) => ({
+    apiVersion: 'v1',
+    kind: resource === 'configmaps' ? 'ConfigMap' : 'Secret',
+    metadata: { name, namespace: meta.namespace, labels: meta.labels },
+    data,
+  }));
+  return { create, update: (current) => JSON.stringify({ ...current, data }) };
+}
+
+/** The merge patch of a tenant's PATCH, with its sequence number as the annotation's value. */
+export const tenantPatch = jsonTemplate((seq) => ({
+  metadata: { annotations: { 'apfbench.dev/patched': seq } },
+}));
+
 /**
  * A tenant: one user sending an open-loop mix of verbs on ConfigMaps and
  * Secrets in the scenario's namespace. GET and PATCH pick an object it created
@@ -58,65 +97,44 @@ export function fixtureNames(scenario: Scenario, kind: 'ConfigMap' | 'Secret'): 
 export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ctx) => {
   const namespace = ctx.run.scenario.spec.namespace;
   const pick = mixPicker(group.mix, () => ctx.rng.next());
-  const own = { configmaps: [] as KubeObject[], secrets: [] as KubeObject[] };
+  const own = {
+    configmaps: new Tracked<KubeObject>(MAX_TRACKED),
+    secrets: new Tracked<KubeObject>(MAX_TRACKED),
+  };
+  const labels = { [ctx.run.labelKey]: ctx.run.id, 'apfbench.dev/group': group.name };
+  const bodies = new Map(
+    group.mix.map((e) => [e, tenantBodies(e.resource, e.size ?? 0, { namespace, labels })]),
+  );
+  const int = (n: number) => ctx.rng.int(n);
   const fixtures = {
     configmaps: fixtureNames(ctx.run.scenario, 'ConfigMap'),
     secrets: fixtureNames(ctx.run.scenario, 'Secret'),
   };
   let seq = 0;
 
-  const target = (
-    resource: 'configmaps' | 'secrets',
-    allowFixture: boolean,
-  ): string | undefined => {
-    const mine = own[resource];
-    if (mine.length > 0) return mine[ctx.rng.int(mine.length)]!.metadata.name;
+  const target = (resource: TenantResource, allowFixture: boolean): string | undefined => {
+    const mine = own[resource].pick(int);
+    if (mine !== undefined) return mine.metadata.name;
     const shared = fixtures[resource];
-    return allowFixture && shared.length > 0 ? shared[ctx.rng.int(shared.length)] : undefined;
+    return allowFixture && shared.length > 0 ? shared[int(shared.length)] : undefined;
   };
 
-  const newObject = (resource: 'configmaps' | 'secrets', size: number | undefined): KubeObject => {
-    const name = `${group.name}-${instance.index}-${seq++}`;
-    const payload = 'x'.repeat(size ?? 0);
-    return {
-      apiVersion: 'v1',
-      kind: resource === 'configmaps' ? 'ConfigMap' : 'Secret',
-      metadata: {
-        name,
-        namespace,
-        labels: { [ctx.run.labelKey]: ctx.run.id, 'apfbench.dev/group': group.name },
-      },
-      ...(resource === 'configmaps'
-        ? { data: { payload } }
-        : { data: { payload: Buffer.from(payload).toString('base64') } }),
-    };
-  };
-
-  const remember = (resource: 'configmaps' | 'secrets', obj: KubeObject | undefined) => {
-    if (obj?.metadata.name === undefined) return;
-    const list = own[resource];
-    const i = list.findIndex((o) => o.metadata.name === obj.metadata.name);
-    if (i >= 0) list[i] = obj;
-    else {
-      list.push(obj);
-      if (list.length > MAX_TRACKED) list.shift();
-    }
-  };
-  const forget = (resource: 'configmaps' | 'secrets', name: string) => {
-    own[resource] = own[resource].filter((o) => o.metadata.name !== name);
+  const remember = (resource: TenantResource, obj: KubeObject | undefined) => {
+    const name = obj?.metadata.name;
+    if (name !== undefined) own[resource].set(name, obj!);
   };
 
   const send = (
     verb: string,
-    resource: 'configmaps' | 'secrets',
+    resource: TenantResource,
     intendedMs: number,
     attempt: () => Promise<KubeResponse>,
   ) => sendRecorded(ctx, { verb, resource, intendedMs, attempt, retry: group.retry });
 
   const create = (entry: MixEntry, intendedMs: number) => {
-    const obj = newObject(entry.resource, entry.size);
+    const body = bodies.get(entry)!.create(`${group.name}-${instance.index}-${seq++}`);
     return send('create', entry.resource, intendedMs, () =>
-      ctx.client.create(resources[entry.resource], obj),
+      ctx.client.createJson(resources[entry.resource], body, { namespace }),
     ).then((res) => {
       if (res.status === 201) remember(entry.resource, res.body as KubeObject);
       return res;
@@ -128,11 +146,11 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
    * again, so its path, request and closure are built once, not per request. Bounded: cleared
    * when it grows past what the tenant can track.
    */
-  const gets: Record<'configmaps' | 'secrets', Map<string, () => Promise<KubeResponse>>> = {
+  const gets: Record<TenantResource, Map<string, () => Promise<KubeResponse>>> = {
     configmaps: new Map(),
     secrets: new Map(),
   };
-  const getAttempt = (resource: 'configmaps' | 'secrets', name: string) => {
+  const getAttempt = (resource: TenantResource, name: string) => {
     const cache = gets[resource];
     let attempt = cache.get(name);
     if (attempt === undefined) {
@@ -148,6 +166,21 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
     return attempt;
   };
 
+  /** The attempt of each LIST entry, built once: the same request every time. */
+  const lists = new Map(
+    group.mix
+      .filter((e) => e.verb === 'list')
+      .map((e) => {
+        const spec = ctx.client.listSpec(resources[e.resource], {
+          namespace,
+          limit: e.limit,
+          labelSelector: e.labelSelector,
+          discardBody: true,
+        });
+        return [e, () => ctx.client.send(spec)];
+      }),
+  );
+
   /** Starts one logical request for a mix entry; returns its promise. */
   const start = (entry: MixEntry, intendedMs: number): Promise<KubeResponse> => {
     const r = resources[entry.resource];
@@ -158,37 +191,32 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
         return send('get', entry.resource, intendedMs, getAttempt(entry.resource, name));
       }
       case 'list':
-        return send('list', entry.resource, intendedMs, () =>
-          client.list(r, {
-            namespace,
-            limit: entry.limit,
-            labelSelector: entry.labelSelector,
-            discardBody: true,
-          }),
-        );
+        return send('list', entry.resource, intendedMs, lists.get(entry)!);
       case 'create':
         return create(entry, intendedMs);
       case 'update': {
-        const mine = own[entry.resource];
-        if (mine.length === 0) return create(entry, intendedMs);
-        const current = mine[ctx.rng.int(mine.length)]!;
-        const next = { ...current, data: newObject(entry.resource, entry.size).data };
-        return send('update', entry.resource, intendedMs, () => client.update(r, next)).then(
-          (res) => {
-            if (res.status === 200) remember(entry.resource, res.body as KubeObject);
-            return res;
-          },
-        );
+        const current = own[entry.resource].pick(int);
+        if (current === undefined) return create(entry, intendedMs);
+        // An update takes a sequence number too, as it always has: names stay those of a seed.
+        seq++;
+        const body = bodies.get(entry)!.update(current);
+        const { name, namespace: ns } = current.metadata;
+        return send('update', entry.resource, intendedMs, () =>
+          client.updateJson(r, name!, body, { namespace: ns }),
+        ).then((res) => {
+          if (res.status === 200) remember(entry.resource, res.body as KubeObject);
+          return res;
+        });
       }
       case 'patch': {
         const name = target(entry.resource, true);
         if (name === undefined) return create(entry, intendedMs);
-        const patch = { metadata: { annotations: { 'apfbench.dev/patched': String(seq++) } } };
+        const patch = tenantPatch(String(seq++));
         // Keep the patched object when it is ours, so that a later update carries its new resourceVersion.
         return send('patch', entry.resource, intendedMs, () =>
           client.patch(r, name, patch, 'merge', { namespace }),
         ).then((res) => {
-          if (res.status === 200 && own[entry.resource].some((o) => o.metadata.name === name)) {
+          if (res.status === 200 && own[entry.resource].has(name)) {
             remember(entry.resource, res.body as KubeObject);
           }
           return res;
@@ -197,7 +225,7 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
       case 'delete': {
         const name = target(entry.resource, false);
         if (name === undefined) return create(entry, intendedMs);
-        forget(entry.resource, name);
+        own[entry.resource].delete(name);
         return send('delete', entry.resource, intendedMs, () =>
           client.delete(r, { namespace, name }, { discardBody: true }),
         );

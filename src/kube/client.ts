@@ -77,7 +77,7 @@ export class KubeClient {
     };
   }
 
-  /** Sends a request built by this client (`getSpec`), unchanged. */
+  /** Sends a request built by this client (`getSpec`, `listSpec`), unchanged. */
   send<T = unknown>(spec: RequestSpec): Promise<KubeResponse<T>> {
     return this.transport.send<T>(spec);
   }
@@ -90,18 +90,26 @@ export class KubeClient {
     return this.transport.send<T>(this.getSpec(r, where, opts));
   }
 
+  /** The LIST as a ready request, for a caller that sends the same one again and again. */
+  listSpec(
+    r: Resource,
+    opts: ListOptions & { discardBody?: boolean; signal?: AbortSignal } = {},
+  ): RequestSpec {
+    const { namespace, discardBody, signal, ...query } = opts;
+    return {
+      method: 'GET',
+      path: withQuery(resourcePath(r, { namespace }), query),
+      identity: this.identity,
+      discardBody,
+      signal,
+    };
+  }
+
   list<T extends KubeObject = KubeObject>(
     r: Resource,
     opts: ListOptions & { discardBody?: boolean; signal?: AbortSignal } = {},
   ): Promise<KubeResponse<KubeList<T>>> {
-    const { namespace, discardBody, signal, ...query } = opts;
-    const path = withQuery(resourcePath(r, { namespace }), query);
-    return this.request<KubeList<T>>({
-      method: 'GET',
-      path,
-      ...(discardBody === undefined ? {} : { discardBody }),
-      ...(signal === undefined ? {} : { signal }),
-    });
+    return this.transport.send<KubeList<T>>(this.listSpec(r, opts));
   }
 
   /**
@@ -144,6 +152,19 @@ export class KubeClient {
     );
   }
 
+  /**
+   * POST of an object the caller serialized (a writer that builds its bodies from a template);
+   * the same request as `create` of the object `body` is the JSON of.
+   */
+  createJson<T extends KubeObject = KubeObject>(
+    r: Resource,
+    body: string,
+    opts: WriteOptions = {},
+  ): Promise<KubeResponse<T>> {
+    const where = { namespace: opts.namespace, subresource: opts.subresource };
+    return this.write<T>('POST', r, where, body, opts);
+  }
+
   /** PUT; the object's metadata.resourceVersion makes it a conditional update (409 when stale). */
   update<T extends KubeObject = KubeObject>(
     r: Resource,
@@ -156,6 +177,17 @@ export class KubeClient {
       subresource: opts.subresource,
     };
     return this.write<T>('PUT', r, where, JSON.stringify(obj), opts);
+  }
+
+  /** `update` of the object named `name` that `body` is the JSON of, serialized by the caller. */
+  updateJson<T extends KubeObject = KubeObject>(
+    r: Resource,
+    name: string,
+    body: string,
+    opts: WriteOptions = {},
+  ): Promise<KubeResponse<T>> {
+    const where = { namespace: opts.namespace, name, subresource: opts.subresource };
+    return this.write<T>('PUT', r, where, body, opts);
   }
 
   patch<T extends KubeObject = KubeObject>(
@@ -211,11 +243,7 @@ export class KubeClient {
     contentType?: string,
     force?: boolean,
   ): Promise<KubeResponse<T>> {
-    const path = withQuery(resourcePath(r, where), {
-      dryRun: opts.dryRun === true ? 'All' : undefined,
-      fieldManager: opts.fieldManager,
-      force,
-    });
+    const path = resourcePath(r, where) + writeQuery(opts, force);
     return this.request<T>({
       method,
       path,
@@ -225,6 +253,19 @@ export class KubeClient {
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     });
   }
+}
+
+/**
+ * The query string of a write, with its `?`: '' for a write without options (every write of the
+ * load), so that one costs no query building.
+ */
+export function writeQuery(opts: WriteOptions, force: boolean | undefined): string {
+  if (opts.dryRun !== true && opts.fieldManager === undefined && force === undefined) return '';
+  return withQuery('', {
+    dryRun: opts.dryRun === true ? 'All' : undefined,
+    fieldManager: opts.fieldManager,
+    force,
+  });
 }
 
 /** Thrown by `ok()` for a response that setup code cannot continue without. */

@@ -2,7 +2,7 @@
  * The server's side of a run: kube-apiserver `/metrics` scraped before, during and after, and
  * the deltas that the report sets against the client's own counts.
  *
- * Every helper except `scrapeMetrics` and `startMetricsSampler` is pure: it takes snapshots as
+ * Every helper except `scrapeMetrics` and the samplers is pure: it takes snapshots as
  * arguments. Label names are the ones kube-apiserver (1.37) exposes, checked against its output
  * (see test/fixtures/metrics/).
  */
@@ -366,12 +366,37 @@ export function flowControlPoint(snapshot: MetricsSnapshot): FlowControlPoint {
   return { t: snapshot.scrapedAt, priorityLevels };
 }
 
+/** What the sampler waits on; the engine's `Clock` is one. */
+export interface SamplerClock {
+  /** Monotonic ms. */
+  now(): number;
+  /** Resolves once `now() >= t`, or when `signal` aborts; never rejects. */
+  sleepUntil(t: number, signal?: AbortSignal): Promise<void>;
+}
+
+const realTimers: SamplerClock = {
+  now: () => performance.now(),
+  sleepUntil: (t, signal) =>
+    sleep(Math.max(0, t - performance.now()), undefined, { signal }).catch(() => undefined),
+};
+
 export interface MetricsSamplerOptions {
   /** Time between the starts of two scrapes; a scrape that overruns skips the ticks it missed. */
   readonly intervalMs: number;
-  /** Aborting ends the periodic scrapes early; `stop` still takes the final snapshot. */
+  /**
+   * Aborting ends the periodic scrapes early: none starts after it, and one in flight is
+   * aborted and leaves no point. `stop` still takes the final snapshot.
+   */
   readonly signal?: AbortSignal;
+  /** Where the periodic scrapes wait; real timers when omitted (tests pass a fake clock). */
+  readonly clock?: SamplerClock;
 }
+
+/** One scrape of `/metrics`, of every family or only of `families`. */
+export type Scrape = (opts: {
+  families?: ReadonlySet<string>;
+  signal?: AbortSignal;
+}) => Promise<MetricsSnapshot>;
 
 export interface SamplerResult {
   /** Full snapshot taken when the sampler started. */
@@ -402,11 +427,19 @@ export const MIN_SAMPLER_INTERVAL_MS = 100;
  * @throws ApfbenchError `APFBENCH_METRICS_INTERVAL` for an interval under 100 ms, or whatever
  *   `scrapeMetrics` throws for the first scrape.
  */
-export async function startMetricsSampler(
+export function startMetricsSampler(
   admin: KubeClient,
   opts: MetricsSamplerOptions,
 ): Promise<MetricsSampler> {
-  const { intervalMs } = opts;
+  return startSampler((o) => scrapeMetrics(admin, o), opts);
+}
+
+/** `startMetricsSampler` over any `scrape`; what it throws, the first call to `scrape` threw. */
+export async function startSampler(
+  scrape: Scrape,
+  opts: MetricsSamplerOptions,
+): Promise<MetricsSampler> {
+  const { intervalMs, clock = realTimers } = opts;
   if (!(intervalMs >= MIN_SAMPLER_INTERVAL_MS)) {
     throw new ApfbenchError(
       'APFBENCH_METRICS_INTERVAL',
@@ -414,7 +447,7 @@ export async function startMetricsSampler(
       { kind: 'invalid-input' },
     );
   }
-  const before = await scrapeMetrics(admin);
+  const before = await scrape({});
   const series: FlowControlPoint[] = [flowControlPoint(before)];
   const halt = new AbortController();
   const abort = () => halt.abort();
@@ -423,22 +456,17 @@ export async function startMetricsSampler(
   let failedScrapes = 0;
 
   const loop = (async () => {
-    const start = performance.now();
+    const start = clock.now();
     for (let tick = 1; !halt.signal.aborted; tick++) {
-      await sleep(start + tick * intervalMs - performance.now(), undefined, {
-        signal: halt.signal,
-      }).catch(() => undefined);
+      await clock.sleepUntil(start + tick * intervalMs, halt.signal);
       if (halt.signal.aborted) return;
       try {
-        const snapshot = await scrapeMetrics(admin, {
-          families: FLOW_CONTROL_FAMILIES,
-          signal: halt.signal,
-        });
-        series.push(flowControlPoint(snapshot));
+        const snapshot = await scrape({ families: FLOW_CONTROL_FAMILIES, signal: halt.signal });
+        if (!halt.signal.aborted) series.push(flowControlPoint(snapshot));
       } catch {
         if (!halt.signal.aborted) failedScrapes++;
       }
-      tick = Math.max(tick, Math.floor((performance.now() - start) / intervalMs));
+      tick = Math.max(tick, Math.floor((clock.now() - start) / intervalMs));
     }
   })();
 
@@ -447,7 +475,7 @@ export async function startMetricsSampler(
     abort();
     opts.signal?.removeEventListener('abort', abort);
     await loop;
-    const after = await scrapeMetrics(admin);
+    const after = await scrape({});
     series.push(flowControlPoint(after));
     return { before, after, series, failedScrapes };
   };
