@@ -43,6 +43,34 @@ describe('apfbench validate', () => {
     expect(res.stderr).toContain('--workers must be an integer >= 1 (got 0)');
   });
 
+  it('exits 2 on a kubeconfig it cannot use, naming the file and the field, before it starts anything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-kubeconfig-'));
+    const kubeconfig = join(dir, 'config');
+    await writeFile(
+      kubeconfig,
+      `current-context: a
+contexts: [{ name: a, context: { cluster: c, user: u } }]
+clusters: [{ name: c, cluster: { server: foo } }]
+users: [{ name: u, user: { token: t } }]
+`,
+    );
+    const out = join(dir, 'out');
+    const res = await runCli([
+      'run',
+      'scenarios/tenant-smoke.yaml',
+      '--kubeconfig',
+      kubeconfig,
+      '--out',
+      out,
+    ]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      `${kubeconfig}:3:42 clusters[0].cluster.server: must be a URL such as https://127.0.0.1:6443 (got foo)`,
+    );
+    expect(res.stderr).not.toContain('    at ');
+    expect(await readdir(dir)).toEqual(['config']);
+  });
+
   it('on a Ctrl-C to its whole process group, as a terminal sends it, still drains, restores and stops its own control plane', async () => {
     const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-group-'));
     let pid = 0;
