@@ -43,6 +43,15 @@ describe('apfbench validate', () => {
     expect(res.stderr).toContain('--workers must be an integer >= 1 (got 0)');
   });
 
+  it('exits 2 on a --duration beyond 7 days, naming the flag, before it starts anything', async () => {
+    const res = await runCli(['run', 'scenarios/tenant-smoke.yaml', '--duration', '200h']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      '--duration spec.duration: must be at most 168h (7 days) (got 200h)',
+    );
+    expect(res.stdout + res.stderr).not.toContain('control plane');
+  });
+
   it('exits 2 on a kubeconfig it cannot use, naming the file and the field, before it starts anything', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-kubeconfig-'));
     const kubeconfig = join(dir, 'config');
