@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../src/cluster/index.js';
 import type { RunResult } from '../../src/report/result.js';
-import { resources, type KubeClient } from '../../src/kube/index.js';
+import { renderKubeconfig, resources, type KubeClient } from '../../src/kube/index.js';
 import { readFlowControl } from '../../src/profile/index.js';
 import { runCli } from '../support/cli.js';
 import { startTestCluster } from '../support/cluster.js';
@@ -78,6 +78,48 @@ users: [{ name: u, user: { token: t } }]
     );
     expect(res.stderr).not.toContain('    at ');
     expect(await readdir(dir)).toEqual(['config']);
+  });
+
+  it('exits 2 on an --identities file it cannot read, before it sends anything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-identities-'));
+    const kubeconfig = join(dir, 'config');
+    // Nothing listens on port 1: had the run gone on, it would have failed to connect (exit 1).
+    await writeFile(
+      kubeconfig,
+      renderKubeconfig({ server: 'https://127.0.0.1:1', ca: 'CA', token: 't' }),
+    );
+    const missing = join(dir, 'nope.json');
+    const res = await runCli([
+      'run',
+      'scenarios/tenant-smoke.yaml',
+      '--kubeconfig',
+      kubeconfig,
+      '--identities',
+      missing,
+    ]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      `error [APFBENCH_INVALID_IDENTITIES]: invalid identities file (1 problem):\n${missing}: cannot read the file (ENOENT)`,
+    );
+  });
+
+  it('exits 2 on --identities without --kubeconfig, before it starts a control plane', async () => {
+    const res = await runCli(['run', 'scenarios/tenant-smoke.yaml', '--identities', 'x.json']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--identities needs --kubeconfig');
+    expect(res.stdout + res.stderr).not.toContain('starting');
+  });
+
+  it('exits 2 on an --out that is a file, before it starts anything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-out-'));
+    const out = join(dir, 'file');
+    await writeFile(out, 'x');
+    const res = await runCli(['run', 'scenarios/tenant-smoke.yaml', '--out', join(out, 'sub')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      `error [APFBENCH_BAD_OUT]: --out ${join(out, 'sub')}: ${out} is not a directory`,
+    );
+    expect(res.stdout + res.stderr).not.toContain('starting');
   });
 
   it('on a Ctrl-C to its whole process group, as a terminal sends it, still drains, restores and stops its own control plane', async () => {
