@@ -122,6 +122,26 @@ users: [{ name: u, user: { token: t } }]
     expect(res.stdout + res.stderr).not.toContain('starting');
   });
 
+  it('run --check exits 2 on a budget naming a field no result has, before it starts anything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-budget-'));
+    const budget = join(dir, 'budget.yaml');
+    await writeFile(
+      budget,
+      `apiVersion: apfbench.dev/v1alpha1
+kind: Budget
+metadata: { name: typo }
+spec:
+  budgets: ['tenant.latencyMs.p98 < 500']
+`,
+    );
+    const res = await runCli(['run', 'scenarios/tenant-smoke.yaml', '--check', '--budget', budget]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      `error [APFBENCH_UNKNOWN_METRIC]: --check: budgets in ${budget} name what a run of this scenario does not write:\n  metric "tenant.latencyMs.p98" does not exist: actors.tenant.requests.latencyMs has no field "p98"`,
+    );
+    expect(res.stdout + res.stderr).not.toContain('starting');
+  });
+
   it('on a Ctrl-C to its whole process group, as a terminal sends it, still drains, restores and stops its own control plane', async () => {
     const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-group-'));
     let pid = 0;
