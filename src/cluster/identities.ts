@@ -140,21 +140,16 @@ const identitiesFileSchema = z.looseObject({
   components: z.array(tokenIdentitySchema),
 });
 
-export class IdentitiesFileError extends InvalidFileError {
-  override readonly name = 'IdentitiesFileError';
-
-  constructor(problems: readonly Problem[]) {
-    super(
-      'APFBENCH_INVALID_IDENTITIES',
-      'identities file',
-      problems,
-      'Give the identities.json that `apfbench cluster up` wrote next to its kubeconfig, or leave out --identities to impersonate every load identity.',
-    );
-  }
-}
+const invalidIdentities = (problems: readonly Problem[]) =>
+  new InvalidFileError(
+    'APFBENCH_INVALID_IDENTITIES',
+    'identities file',
+    problems,
+    'Give the identities.json that `apfbench cluster up` wrote next to its kubeconfig, or leave out --identities to impersonate every load identity.',
+  );
 
 /**
- * Reads and validates an identities file. Throws IdentitiesFileError, with every problem and its
+ * Reads and validates an identities file. Throws an InvalidFileError, with every problem and its
  * location, for one that cannot be read or is not one; `missingOk` returns undefined instead
  * when there is no file at `path` (the default file next to a kubeconfig is optional).
  */
@@ -165,13 +160,13 @@ export async function readIdentitiesFile(
   const read = await readInputFile(path);
   if (!read.ok) {
     if (missingOk && read.reason === 'ENOENT') return undefined;
-    throw new IdentitiesFileError(read.problems);
+    throw invalidIdentities(read.problems);
   }
   let value: unknown;
   try {
     value = JSON.parse(read.text);
   } catch (error) {
-    throw new IdentitiesFileError([
+    throw invalidIdentities([
       {
         file: path,
         line: 0,
@@ -182,6 +177,6 @@ export async function readIdentitiesFile(
     ]);
   }
   const result = validateJson(identitiesFileSchema, value, read.text, path);
-  if (!result.ok) throw new IdentitiesFileError(result.problems);
+  if (!result.ok) throw invalidIdentities(result.problems);
   return result.value;
 }

@@ -108,25 +108,20 @@ function entryOf(doc: KubeconfigDocument, list: 'clusters' | 'users', name: stri
   return (doc[list] ?? []).findIndex((entry) => entry.name === name);
 }
 
-export class KubeconfigError extends InvalidFileError {
-  override readonly name = 'KubeconfigError';
-
-  constructor(problems: readonly Problem[]) {
-    super(
-      'APFBENCH_INVALID_KUBECONFIG',
-      'kubeconfig',
-      problems,
-      'Each line names the file, line and column, the field and what is wrong with it; `kubectl config view --kubeconfig FILE` shows what kubectl makes of the file.',
-    );
-  }
-}
+const invalidKubeconfig = (problems: readonly Problem[]) =>
+  new InvalidFileError(
+    'APFBENCH_INVALID_KUBECONFIG',
+    'kubeconfig',
+    problems,
+    'Each line names the file, line and column, the field and what is wrong with it; `kubectl config view --kubeconfig FILE` shows what kubectl makes of the file.',
+  );
 
 /** Reads and validates a kubeconfig; returns the context in use with its cluster and user. */
 async function readKubeconfig(file: string, contextName: string | undefined) {
   const read = await readInputFile(file);
-  if (!read.ok) throw new KubeconfigError(read.problems);
+  if (!read.ok) throw invalidKubeconfig(read.problems);
   const result = validateYaml(kubeconfigSchema(contextName), read.text, file);
-  if (!result.ok) throw new KubeconfigError(result.problems);
+  if (!result.ok) throw invalidKubeconfig(result.problems);
   const doc = result.value;
   const name = (contextName ?? doc['current-context'])!;
   const ctx = doc.contexts!.find((c) => c.name === name)!.context;
@@ -144,7 +139,7 @@ async function readKubeconfig(file: string, contextName: string | undefined) {
  * Loads a kubeconfig the way kubectl does for the fields apfbench supports:
  * server, CA (data or file), insecure-skip-tls-verify, bearer token (inline or
  * file), client certificate (data or file), impersonation (`as`, `as-groups`)
- * and exec credential plugins (as EKS and GKE use). Throws KubeconfigError, listing
+ * and exec credential plugins (as EKS and GKE use). Throws an InvalidFileError, listing
  * every problem with its field, for a file that is not one or names files that cannot be read.
  */
 export async function loadKubeconfig(
@@ -190,7 +185,7 @@ export async function loadKubeconfig(
   let token = user.fields.token;
   if (token === undefined && tokenFile !== undefined)
     token = (await fileOf([...user.at, 'tokenFile'], tokenFile))?.trim();
-  if (problems.length > 0) throw new KubeconfigError(problems);
+  if (problems.length > 0) throw invalidKubeconfig(problems);
   if (token === undefined && exec !== undefined) token = await execCredential(exec, file);
 
   const target: KubeTarget = {
