@@ -5,9 +5,7 @@ import type { Budget } from './budget-schema.js';
 import { holds, parseExpression, parsePercent, type Expression } from './expression.js';
 import {
   describeFailure,
-  editDistance,
   formatKeys,
-  isRootSection,
   isCountMap,
   parsePath,
   resolvePath,
@@ -417,29 +415,4 @@ export function evaluateBudgets(
     passed: results.every((r) => r.outcome !== 'fail'),
     timestamp: first.result.endedAt,
   };
-}
-
-/**
- * Before a run: budgets whose path starts with a group the scenario does not have. A typo
- * found here saves running the load only to be told afterwards.
- */
-export function unknownGroupProblems(
-  budgets: readonly Budget[],
-  groups: readonly string[],
-): string[] {
-  const problems: string[] = [];
-  for (const budget of budgets) {
-    const text = budget.expr ?? budget.metric ?? '';
-    const parsed = budget.expr !== undefined ? parseExpression(text) : parsePath(text);
-    if (!parsed.ok) continue;
-    const path = 'path' in parsed.value ? parsed.value.path : parsed.value;
-    const first = path.segments[0];
-    if (first === undefined || !('literal' in first) || isRootSection(first)) continue;
-    if (groups.includes(first.literal)) continue;
-    const close = groups.filter((g) => editDistance(g, first.literal) <= 3);
-    problems.push(
-      `metric "${path.text}" does not exist: the scenario has no actor group "${first.literal}" (groups: ${groups.join(', ')})${close.length > 0 ? `; did you mean ${close.map((g) => `${g}${path.text.slice(first.literal.length)}`).join(' or ')}?` : ''}`,
-    );
-  }
-  return problems;
 }

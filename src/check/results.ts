@@ -2,7 +2,9 @@
 // `apfbench compare`) that hold several runs, possibly under several profiles and with repeats.
 import { readFile } from 'node:fs/promises';
 import { ApfbenchError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION, type RunResult } from '../report/result.js';
+import { RESULT_SCHEMA_VERSION, reportableResultSchema, type RunResult } from '../report/result.js';
+import { issueMessage } from '../scenario/problems.js';
+import { formatPath } from '../scenario/yaml-path.js';
 
 export interface LoadedRun {
   /** Where it came from: the file, and the run's index and profile when it was one of several. */
@@ -52,6 +54,15 @@ export function runsIn(doc: unknown): { result: Record<string, unknown>; profile
   walk(doc, 0, undefined);
   return found;
 }
+
+/** What a check reads of a result besides the metrics its budgets name (those say what is missing). */
+const checkedFields = reportableResultSchema.pick({
+  scenario: true,
+  status: true,
+  reason: true,
+  generator: true,
+  endedAt: true,
+});
 
 const invalid = (message: string, hint?: string) =>
   new ApfbenchError('APFBENCH_INVALID_RESULT', message, { kind: 'invalid-input', hint });
@@ -107,6 +118,13 @@ export async function loadRuns(spec: string): Promise<LoadedRun[]> {
       throw invalid(
         `${where}: result schemaVersion ${JSON.stringify(version)} is not one this apfbench reads (${RESULT_SCHEMA_VERSION})`,
         'Check results with the apfbench version that wrote them, or re-run the baseline with this one.',
+      );
+    }
+    const checked = checkedFields.safeParse(run.result, { error: issueMessage });
+    if (!checked.success) {
+      throw invalid(
+        `${where}: not an apfbench result: ${checked.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`,
+        'Give a result.json written by `apfbench run` or a comparison.json written by `apfbench compare`.',
       );
     }
     return {

@@ -12,7 +12,7 @@ import {
   type CheckReport,
   type LoadedRun,
 } from '../check/index.js';
-import { unknownGroupProblems } from '../check/evaluate.js';
+import { unknownMetricProblems } from '../check/before-run.js';
 import { ApfbenchError } from '../errors.js';
 import type { Scenario } from '../scenario/index.js';
 
@@ -177,15 +177,17 @@ export async function prepareRunCheck(
       },
     );
   }
-  const problems = unknownGroupProblems(
-    budgets,
-    scenario.spec.actors.map((a) => a.name),
-  );
+  const problems = unknownMetricProblems(budgets, scenario);
   if (problems.length > 0) {
-    throw new ApfbenchError('APFBENCH_UNKNOWN_METRIC', problems.join('\n'), {
-      kind: 'invalid-input',
-      hint: 'Paths start with an actor group of the scenario (or * for all); see docs/ci.md.',
-    });
+    const from = opts.budget ?? `scenario ${scenario.metadata.name} (spec.budgets)`;
+    throw new ApfbenchError(
+      'APFBENCH_UNKNOWN_METRIC',
+      `--check: budgets in ${from} name what a run of this scenario does not write:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      {
+        kind: 'invalid-input',
+        hint: 'Paths start with an actor group of the scenario (or * for all) and name a field of it; docs/ci.md lists the grammar and docs/result-format.md the fields.',
+      },
+    );
   }
   await loadAll(opts.baselines);
   return (resultFile) => runCheck({ ...opts, candidates: [resultFile] }, budgets);

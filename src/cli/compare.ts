@@ -6,8 +6,10 @@ import { loadProfileFile } from '../profile/index.js';
 import { readReportInput } from '../report/index.js';
 import { loadScenarioFile } from '../scenario/index.js';
 import { interruptible } from './interrupt.js';
+import { checkOutDir } from './output.js';
 import { progressPrinter } from './progress.js';
 import {
+  assertTargetArgs,
   defaultOutDir,
   positiveInteger,
   scenarioArguments,
@@ -68,7 +70,9 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
       { kind: 'invalid-input', hint: `its groups: ${[...groups].join(', ')}` },
     );
   }
+  assertTargetArgs(argv);
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
+  await checkOutDir(out, 'comparison.json');
   const printer = progressPrinter({ quiet: argv.quiet });
   const abort = interruptible(
     printer.onPhase,

@@ -89,6 +89,20 @@ export interface TargetArgs {
   readonly 'apiserver-arg': readonly string[];
 }
 
+/** Refuses, before anything starts, a flag that the target the other flags choose would ignore. */
+export function assertTargetArgs(argv: TargetArgs): void {
+  if (argv.identities !== undefined && argv.kubeconfig === undefined) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      '--identities needs --kubeconfig: the local control plane apfbench starts makes identities of its own',
+      {
+        kind: 'invalid-input',
+        hint: 'leave out --identities, or add the --kubeconfig it belongs to',
+      },
+    );
+  }
+}
+
 export function targetOptionsOf(
   argv: TargetArgs,
   onProgress: (line: string) => void,

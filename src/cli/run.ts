@@ -11,7 +11,9 @@ import type { RunResult } from '../report/result.js';
 import { loadScenarioFile } from '../scenario/index.js';
 import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
+import { checkOutDir } from './output.js';
 import {
+  assertTargetArgs,
   defaultOutDir,
   scenarioArguments,
   scenarioOverridesOf,
@@ -56,7 +58,9 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   if (profile !== undefined) {
     assertFlagsApplicable(profile.profile, argv.kubeconfig === undefined, profile.file);
   }
+  assertTargetArgs(argv);
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
+  await checkOutDir(out, 'result.json');
   const check = argv.check
     ? await prepareRunCheck(scenario, {
         baselines: argv.baseline,

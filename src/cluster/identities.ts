@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { InvalidFileError, readInputFile, type Problem } from '../scenario/problems.js';
+import { validateJson } from '../scenario/validate.js';
 
 /** How many load identities the token file holds; each is a real API-server user. */
 export interface IdentityCounts {
@@ -119,4 +122,61 @@ export function renderTokenFile(ids: IdentitiesFile): string {
       .map((id) => [id.token, id.user, id.user, quote(id.groups.join(','))].join(','))
       .join('\n') + '\n'
   );
+}
+
+const tokenIdentitySchema = z.looseObject({
+  user: z.string().min(1),
+  groups: z.array(z.string()),
+  token: z.string().min(1),
+});
+
+/** identities.json as `cluster up` writes it (unknown fields are kept). */
+const identitiesFileSchema = z.looseObject({
+  version: z.literal(1),
+  admin: tokenIdentitySchema,
+  nodes: z.array(tokenIdentitySchema.extend({ nodeName: z.string() })),
+  tenants: z.array(tokenIdentitySchema),
+  serviceAccounts: z.array(tokenIdentitySchema.extend({ namespace: z.string(), name: z.string() })),
+  components: z.array(tokenIdentitySchema),
+});
+
+const invalidIdentities = (problems: readonly Problem[]) =>
+  new InvalidFileError(
+    'APFBENCH_INVALID_IDENTITIES',
+    'identities file',
+    problems,
+    'Give the identities.json that `apfbench cluster up` wrote next to its kubeconfig, or leave out --identities to impersonate every load identity.',
+  );
+
+/**
+ * Reads and validates an identities file. Throws an InvalidFileError, with every problem and its
+ * location, for one that cannot be read or is not one; `missingOk` returns undefined instead
+ * when there is no file at `path` (the default file next to a kubeconfig is optional).
+ */
+export async function readIdentitiesFile(
+  path: string,
+  missingOk = false,
+): Promise<IdentitiesFile | undefined> {
+  const read = await readInputFile(path);
+  if (!read.ok) {
+    if (missingOk && read.reason === 'ENOENT') return undefined;
+    throw invalidIdentities(read.problems);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(read.text);
+  } catch (error) {
+    throw invalidIdentities([
+      {
+        file: path,
+        line: 0,
+        column: 0,
+        path: '',
+        message: `not JSON (${(error as Error).message})`,
+      },
+    ]);
+  }
+  const result = validateJson(identitiesFileSchema, value, read.text, path);
+  if (!result.ok) throw invalidIdentities(result.problems);
+  return result.value;
 }

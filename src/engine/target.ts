@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
+  readIdentitiesFile,
   startLocalCluster,
   type BinaryOptions,
-  type IdentitiesFile,
   type LocalCluster,
 } from '../cluster/index.js';
 import { ApfbenchError } from '../errors.js';
@@ -69,10 +68,11 @@ export async function openTarget(scenario: Scenario, opts: TargetOptions): Promi
     }
     const cfg = await loadKubeconfig(opts.kubeconfig, opts.context);
     await assertTargetAllowed(cfg.target.server, opts.allowRemote ?? false);
-    const idsPath = opts.identitiesFile ?? join(dirname(opts.kubeconfig), 'identities.json');
-    const ids = await readFile(idsPath, 'utf8').then(
-      (text) => JSON.parse(text) as IdentitiesFile,
-      () => undefined,
+    // The default file next to the kubeconfig may be missing (every user is then impersonated);
+    // one given with --identities may not, and neither may be malformed.
+    const ids = await readIdentitiesFile(
+      opts.identitiesFile ?? join(dirname(opts.kubeconfig), 'identities.json'),
+      opts.identitiesFile === undefined,
     );
     const admin = new KubeClient(new Transport(cfg.target, { connections: 8 }), cfg.identity);
     return {

@@ -2,8 +2,15 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { z } from 'zod';
 import { ApfbenchError } from '../errors.js';
+// The located validation of input files (pure modules that import nothing else of the product):
+// a kubeconfig's problems read like a scenario's, with file:line:column and the field path.
+import { withRule } from '../scenario/fields.js';
+import { InvalidFileError, readInputFile, type Problem } from '../scenario/problems.js';
+import { validateYaml } from '../scenario/validate.js';
+import { formatPath, type Path } from '../scenario/yaml-path.js';
 import type { Identity, KubeTarget } from './target.js';
 
 /** The parts of a kubeconfig apfbench uses, after files and exec plugins are resolved. */
@@ -13,80 +20,181 @@ export interface ResolvedKubeconfig {
   readonly identity: Identity;
 }
 
-interface RawKubeconfig {
-  'current-context'?: string;
-  clusters?: { name: string; cluster: Record<string, unknown> }[];
-  users?: { name: string; user: Record<string, unknown> }[];
-  contexts?: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
+const optionalString = z.string().optional();
+
+const clusterSchema = z.looseObject({
+  // Required only of the cluster the context uses (the rule below), as kubectl does.
+  server: optionalString,
+  'certificate-authority': optionalString,
+  'certificate-authority-data': optionalString,
+  'insecure-skip-tls-verify': z.boolean().optional(),
+  'tls-server-name': optionalString,
+});
+
+const execSchema = z.looseObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).optional(),
+  env: z.array(z.looseObject({ name: z.string(), value: z.string() })).nullish(),
+  apiVersion: optionalString,
+});
+
+const userSchema = z.looseObject({
+  token: optionalString,
+  tokenFile: optionalString,
+  'client-certificate': optionalString,
+  'client-certificate-data': optionalString,
+  'client-key': optionalString,
+  'client-key-data': optionalString,
+  as: optionalString,
+  'as-groups': z.array(z.string()).optional(),
+  exec: execSchema.optional(),
+});
+
+const contextSchema = z.looseObject({ cluster: z.string(), user: z.string() });
+
+/** A list of named entries, as kubeconfig lists clusters, users and contexts (null: none). */
+const namedList = <K extends string, S extends z.ZodType>(key: K, entry: S) =>
+  z.array(z.looseObject({ name: z.string() }).extend({ [key]: entry } as Record<K, S>)).nullish();
+
+const documentShape = z.looseObject(
+  {
+    'current-context': optionalString,
+    clusters: namedList('cluster', clusterSchema),
+    users: namedList('user', userSchema.nullish()),
+    contexts: namedList('context', contextSchema),
+  },
+  {
+    error: (issue) =>
+      issue.input == null
+        ? 'the file is empty: a kubeconfig has clusters, contexts and users'
+        : 'must be a mapping with clusters, contexts and users',
+  },
+);
+
+type KubeconfigDocument = z.output<typeof documentShape>;
+
+const isServerUrl = (server: string) =>
+  URL.canParse(server) && ['https:', 'http:'].includes(new URL(server).protocol);
+
+/**
+ * The kubeconfig's shape, and what kubectl checks of the context in use: it exists, names a
+ * cluster and a user that exist, and that cluster has a server URL. `contextFlag` is --context.
+ */
+function kubeconfigSchema(contextFlag?: string) {
+  return withRule(documentShape, (doc, valid, report) => {
+    const name = contextFlag ?? doc['current-context'];
+    if (name === undefined) return report(['current-context'], 'is required, or pass --context');
+    if (!valid('contexts') || !valid('current-context')) return;
+    const c = (doc.contexts ?? []).findIndex((entry) => entry.name === name);
+    if (c < 0) {
+      return contextFlag === undefined
+        ? report(['current-context'], 'names no entry of contexts')
+        : report(['contexts'], `has no context named ${JSON.stringify(name)} (--context)`);
+    }
+    const { cluster, user } = doc.contexts![c]!.context;
+    const k = entryOf(doc, 'clusters', cluster);
+    if (k < 0) report(['contexts', c, 'context', 'cluster'], 'names no entry of clusters');
+    if (valid('users') && entryOf(doc, 'users', user) < 0)
+      report(['contexts', c, 'context', 'user'], 'names no entry of users');
+    if (k < 0) return;
+    const server = doc.clusters![k]!.cluster.server;
+    const at = ['clusters', k, 'cluster', 'server'];
+    if (server === undefined) report(at, 'is required');
+    else if (!isServerUrl(server)) report(at, 'must be a URL such as https://127.0.0.1:6443');
+  });
 }
 
-const invalid = (file: string, message: string) =>
-  new ApfbenchError('APFBENCH_INVALID_KUBECONFIG', `${file}: ${message}`, {
-    kind: 'invalid-input',
-  });
+function entryOf(doc: KubeconfigDocument, list: 'clusters' | 'users', name: string): number {
+  return (doc[list] ?? []).findIndex((entry) => entry.name === name);
+}
+
+const invalidKubeconfig = (problems: readonly Problem[]) =>
+  new InvalidFileError(
+    'APFBENCH_INVALID_KUBECONFIG',
+    'kubeconfig',
+    problems,
+    'Each line names the file, line and column, the field and what is wrong with it; `kubectl config view --kubeconfig FILE` shows what kubectl makes of the file.',
+  );
+
+/** Reads and validates a kubeconfig; returns the context in use with its cluster and user. */
+async function readKubeconfig(file: string, contextName: string | undefined) {
+  const read = await readInputFile(file);
+  if (!read.ok) throw invalidKubeconfig(read.problems);
+  const result = validateYaml(kubeconfigSchema(contextName), read.text, file);
+  if (!result.ok) throw invalidKubeconfig(result.problems);
+  const doc = result.value;
+  const name = (contextName ?? doc['current-context'])!;
+  const ctx = doc.contexts!.find((c) => c.name === name)!.context;
+  const k = entryOf(doc, 'clusters', ctx.cluster);
+  const u = entryOf(doc, 'users', ctx.user);
+  return {
+    name,
+    ctx,
+    cluster: { at: ['clusters', k, 'cluster'], fields: doc.clusters![k]!.cluster },
+    user: { at: ['users', u, 'user'], fields: doc.users![u]!.user ?? {} },
+  };
+}
 
 /**
  * Loads a kubeconfig the way kubectl does for the fields apfbench supports:
  * server, CA (data or file), insecure-skip-tls-verify, bearer token (inline or
  * file), client certificate (data or file), impersonation (`as`, `as-groups`)
- * and exec credential plugins (as EKS and GKE use).
+ * and exec credential plugins (as EKS and GKE use). Throws an InvalidFileError, listing
+ * every problem with its field, for a file that is not one or names files that cannot be read.
  */
 export async function loadKubeconfig(
   file: string,
   contextName?: string,
 ): Promise<ResolvedKubeconfig> {
-  let raw: RawKubeconfig;
-  try {
-    raw = parse(await readFile(file, 'utf8')) as RawKubeconfig;
-  } catch (cause) {
-    throw new ApfbenchError('APFBENCH_INVALID_KUBECONFIG', `cannot read kubeconfig ${file}`, {
-      kind: 'invalid-input',
-      cause,
-    });
-  }
-  const name = contextName ?? raw['current-context'];
-  if (name === undefined) throw invalid(file, 'no current-context; pass --context');
-  const ctx = raw.contexts?.find((c) => c.name === name)?.context;
-  if (ctx === undefined) throw invalid(file, `context ${name} not found`);
-  const cluster = raw.clusters?.find((c) => c.name === ctx.cluster)?.cluster;
-  if (cluster === undefined) throw invalid(file, `cluster ${ctx.cluster} not found`);
-  const user = raw.users?.find((u) => u.name === ctx.user)?.user ?? {};
+  const { name, ctx, cluster, user } = await readKubeconfig(file, contextName);
   const base = dirname(resolve(file));
-
-  const str = (o: Record<string, unknown>, k: string) =>
-    typeof o[k] === 'string' ? (o[k] as string) : undefined;
-  const pem = async (o: Record<string, unknown>, dataKey: string, fileKey: string) => {
-    const data = str(o, dataKey);
-    if (data !== undefined) return Buffer.from(data, 'base64').toString('utf8');
-    const path = str(o, fileKey);
-    return path === undefined
-      ? undefined
-      : readFile(isAbsolute(path) ? path : resolve(base, path), 'utf8');
+  const problems: Problem[] = [];
+  // A file a field names, relative to the kubeconfig; one that cannot be read is a problem.
+  const fileOf = async (at: Path, path: string) => {
+    const absolute = isAbsolute(path) ? path : resolve(base, path);
+    try {
+      return await readFile(absolute, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      problems.push({
+        file,
+        line: 0,
+        column: 0,
+        path: formatPath(at),
+        message: `cannot read ${absolute} (${reason})`,
+      });
+      return undefined;
+    }
+  };
+  const pem = async (
+    of: { at: Path; fields: Record<string, unknown> },
+    dataKey: string,
+    fileKey: string,
+  ) => {
+    const data = of.fields[dataKey];
+    if (typeof data === 'string') return Buffer.from(data, 'base64').toString('utf8');
+    const path = of.fields[fileKey];
+    return typeof path === 'string' ? fileOf([...of.at, fileKey], path) : undefined;
   };
 
-  const server = str(cluster, 'server');
-  if (server === undefined) throw invalid(file, `cluster ${ctx.cluster} has no server`);
+  const { server, 'tls-server-name': tlsServerName } = cluster.fields;
   const ca = await pem(cluster, 'certificate-authority-data', 'certificate-authority');
   const cert = await pem(user, 'client-certificate-data', 'client-certificate');
   const key = await pem(user, 'client-key-data', 'client-key');
-  const tlsServerName = str(cluster, 'tls-server-name');
+  const { tokenFile, exec, as, 'as-groups': groups } = user.fields;
+  let token = user.fields.token;
+  if (token === undefined && tokenFile !== undefined)
+    token = (await fileOf([...user.at, 'tokenFile'], tokenFile))?.trim();
+  if (problems.length > 0) throw invalidKubeconfig(problems);
+  if (token === undefined && exec !== undefined) token = await execCredential(exec, file);
+
   const target: KubeTarget = {
-    server: server.replace(/\/+$/, ''),
+    server: server!.replace(/\/+$/, ''),
     ...(ca === undefined ? {} : { ca }),
-    ...(cluster['insecure-skip-tls-verify'] === true ? { insecureSkipTLSVerify: true } : {}),
+    ...(cluster.fields['insecure-skip-tls-verify'] === true ? { insecureSkipTLSVerify: true } : {}),
     ...(cert !== undefined && key !== undefined ? { clientCert: { cert, key } } : {}),
     ...(tlsServerName === undefined ? {} : { tlsServerName }),
   };
-
-  let token = str(user, 'token');
-  const tokenFile = str(user, 'tokenFile');
-  if (token === undefined && tokenFile !== undefined)
-    token = (await readFile(resolve(base, tokenFile), 'utf8')).trim();
-  if (token === undefined && typeof user.exec === 'object' && user.exec !== null) {
-    token = await execCredential(user.exec as ExecConfig, file);
-  }
-  const as = str(user, 'as');
-  const groups = Array.isArray(user['as-groups']) ? (user['as-groups'] as string[]) : undefined;
   const identity: Identity = {
     name: as ?? ctx.user,
     ...(token === undefined ? {} : { token }),
@@ -95,12 +203,7 @@ export async function loadKubeconfig(
   return { context: name, target, identity };
 }
 
-interface ExecConfig {
-  command: string;
-  args?: string[];
-  env?: { name: string; value: string }[] | null;
-  apiVersion?: string;
-}
+type ExecConfig = z.output<typeof execSchema>;
 
 /** Runs a client.authentication.k8s.io exec plugin and returns its bearer token. */
 async function execCredential(exec: ExecConfig, file: string): Promise<string> {
@@ -111,6 +214,13 @@ async function execCredential(exec: ExecConfig, file: string): Promise<string> {
     kind: 'ExecCredential',
     spec: { interactive: false },
   });
+  const command = [exec.command, ...(exec.args ?? [])].join(' ');
+  const failed = (what: string, cause?: unknown) =>
+    new ApfbenchError('APFBENCH_EXEC_CREDENTIAL', `${file}: exec plugin ${exec.command} ${what}`, {
+      kind: 'environment',
+      cause,
+      hint: `run "${command}" yourself to see why`,
+    });
   let stdout: string;
   try {
     ({ stdout } = await promisify(execFile)(exec.command, exec.args ?? [], {
@@ -118,19 +228,15 @@ async function execCredential(exec: ExecConfig, file: string): Promise<string> {
       timeout: 60_000,
     }));
   } catch (cause) {
-    throw new ApfbenchError(
-      'APFBENCH_EXEC_CREDENTIAL',
-      `${file}: exec plugin ${exec.command} failed`,
-      {
-        kind: 'environment',
-        cause,
-        hint: `run "${[exec.command, ...(exec.args ?? [])].join(' ')}" yourself to see why`,
-      },
-    );
+    throw failed('failed', cause);
   }
-  const token = (JSON.parse(stdout) as { status?: { token?: string } }).status?.token;
-  if (token === undefined)
-    throw invalid(file, `exec plugin ${exec.command} returned no status.token`);
+  let token: unknown;
+  try {
+    token = (JSON.parse(stdout) as { status?: { token?: unknown } } | null)?.status?.token;
+  } catch (cause) {
+    throw failed('printed no ExecCredential JSON', cause);
+  }
+  if (typeof token !== 'string') throw failed('returned no status.token');
   return token;
 }
 

@@ -11,7 +11,13 @@ import { renderMarkdown } from './markdown.js';
 import { buildRunReport, type ReportModel } from './model.js';
 import { renderPngs, type ModuleImporter } from './png.js';
 import { buildComparisonReport, type ComparisonInput } from './comparison.js';
-import { COMPARISON_SCHEMA_VERSION, RESULT_SCHEMA_VERSION } from './result.js';
+import { InvalidFileError } from '../scenario/problems.js';
+import { validateJson } from '../scenario/validate.js';
+import {
+  COMPARISON_SCHEMA_VERSION,
+  RESULT_SCHEMA_VERSION,
+  reportableResultSchema,
+} from './result.js';
 import type { ReportableResult } from './sections.js';
 
 export { buildRunReport, type ReportModel } from './model.js';
@@ -28,9 +34,17 @@ export {
 
 const INPUT_HINT = 'pass the result.json written by apfbench run or the comparison.json of compare';
 
-async function readJson(file: string, hint = INPUT_HINT): Promise<unknown> {
+/** A JSON file, parsed, and its text (to locate problems in). */
+interface JsonFile {
+  readonly file: string;
+  readonly text: string;
+  readonly value: Record<string, unknown>;
+}
+
+async function readJson(file: string, hint = INPUT_HINT): Promise<JsonFile> {
   try {
-    return JSON.parse(await readFile(file, 'utf8'));
+    const text = await readFile(file, 'utf8');
+    return { file, text, value: asObject(JSON.parse(text)) };
   } catch (err) {
     const notFound = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new ApfbenchError(
@@ -46,19 +60,18 @@ async function readJson(file: string, hint = INPUT_HINT): Promise<unknown> {
  * relative to it), and builds the report model; refuses other files and schema versions.
  */
 export async function readReportInput(file: string): Promise<ReportModel> {
-  const o = asObject(await readJson(file));
-  if (!isComparison(o)) return buildRunReport(asRunResult(file, o));
-  const comparison = asComparison(file, o);
+  const input = await readJson(file);
+  if (!isComparison(input.value)) return buildRunReport(asRunResult(input));
+  const comparison = asComparison(file, input.value);
   const results = await Promise.all(
-    comparison.runs.map(async (run) => {
-      const path = resolve(dirname(file), run.result);
-      return asRunResult(
-        path,
-        asObject(
-          await readJson(path, `keep the runs/ directory next to ${file}, as compare wrote it`),
+    comparison.runs.map(async (run) =>
+      asRunResult(
+        await readJson(
+          resolve(dirname(file), run.result),
+          `keep the runs/ directory next to ${file}, as compare wrote it`,
         ),
-      );
-    }),
+      ),
+    ),
   );
   return buildComparisonReport(comparison, results);
 }
@@ -105,31 +118,24 @@ function asComparison(file: string, o: Record<string, unknown>): ComparisonInput
   return o as unknown as ComparisonInput;
 }
 
-function asRunResult(file: string, o: Record<string, unknown>): ReportableResult {
-  if (o.schemaVersion !== RESULT_SCHEMA_VERSION) {
+function asRunResult({ file, text, value }: JsonFile): ReportableResult {
+  if (value.schemaVersion !== RESULT_SCHEMA_VERSION) {
     throw new ApfbenchError(
       'APFBENCH_RESULT_SCHEMA_VERSION',
-      `${file}: result schemaVersion ${JSON.stringify(o.schemaVersion)} is not supported (this apfbench reads ${RESULT_SCHEMA_VERSION})`,
+      `${file}: result schemaVersion ${JSON.stringify(value.schemaVersion)} is not supported (this apfbench reads ${RESULT_SCHEMA_VERSION})`,
       { kind: 'invalid-input', hint: 'render it with the apfbench version that wrote it' },
     );
   }
-  const missing = [
-    'scenario',
-    'target',
-    'actors',
-    'timeline',
-    'generator',
-    'startedAt',
-    'endedAt',
-  ].filter((k) => o[k] === undefined);
-  if (missing.length > 0) {
-    throw new ApfbenchError(
+  const result = validateJson(reportableResultSchema, value, text, file);
+  if (!result.ok) {
+    throw new InvalidFileError(
       'APFBENCH_REPORT_INPUT_INVALID',
-      `${file}: not an apfbench result (missing ${missing.join(', ')})`,
-      { kind: 'invalid-input', hint: INPUT_HINT },
+      'result',
+      result.problems,
+      INPUT_HINT,
     );
   }
-  return o as unknown as ReportableResult;
+  return result.value as unknown as ReportableResult;
 }
 
 export interface WriteReportOptions {

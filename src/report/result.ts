@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { KubeTarget } from '../kube/index.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { FairnessSection } from '../metrics/fairness.js';
 import type { GeneratorHealth } from '../metrics/generator-health.js';
+import { decode } from '../metrics/histogram.js';
 import type { ServerSection } from '../metrics/server-section.js';
 import type { GroupTotals, TimelineRow } from '../metrics/timeline.js';
 import type { Scenario } from '../scenario/index.js';
@@ -125,3 +127,131 @@ export interface Comparison {
   readonly runs: readonly ComparisonRun[];
   readonly summary: { readonly baseline: string; readonly figures: readonly FigureSummary[] };
 }
+
+// What the report reads of a result.json, checked when one is read back from a file, so that a
+// file of the wrong shape is refused with the path of every wrong field instead of failing
+// half-way through rendering. Objects are loose: fields the report does not read are kept.
+
+const figure = z.number();
+const counts = z.record(z.string(), figure);
+const durationSummary = z.looseObject({
+  count: figure,
+  p50: figure,
+  p90: figure,
+  p99: figure,
+  p999: figure,
+  max: figure,
+  mean: figure,
+});
+const decodes = (encoded: string) => {
+  try {
+    decode(encoded);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const encodedHistogram = z
+  .string()
+  .refine(decodes, 'must be an encoded HDR histogram (compressed base64)');
+
+const requestTotalsSchema = z.looseObject({
+  total: figure,
+  sent: figure,
+  dropped: figure,
+  errors: figure,
+  retries: figure,
+  throttled: figure,
+  byCode: counts,
+  byKey: counts,
+  latencyMs: durationSummary,
+  histograms: z.looseObject({ latency: encodedHistogram }),
+});
+
+const timelineRowSchema = z.looseObject({
+  t: figure,
+  group: z.string(),
+  sent: figure,
+  throttled: figure,
+  rps: figure,
+  p99Ms: figure.nullable(),
+  errorsByCode: counts,
+});
+
+/** The result.json fields the report reads (sections.ts: `ReportableResult`). */
+export const reportableResultSchema = z.looseObject({
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  tool: z.looseObject({ name: z.string(), version: z.string() }),
+  runId: z.string(),
+  scenario: z.looseObject({
+    metadata: z.looseObject({ name: z.string(), description: z.string().optional() }),
+    spec: z.looseObject({ duration: figure, warmup: figure }),
+  }),
+  target: z.looseObject({ server: z.string(), serverVersion: z.string(), local: z.boolean() }),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  status: z.enum(['completed', 'aborted', 'failed']),
+  reason: z.string().optional(),
+  workers: figure,
+  actors: z.record(
+    z.string(),
+    z.looseObject({ type: z.string(), count: figure, requests: requestTotalsSchema }),
+  ),
+  timeline: z.array(timelineRowSchema),
+  generator: z.looseObject({
+    saturated: z.boolean(),
+    reasons: z.array(z.string()),
+    eventLoopDelayMs: z.looseObject({ p99: figure }),
+    utilization: figure,
+    scheduleLagMs: z.looseObject({ p99: figure }),
+  }),
+  profile: z
+    .looseObject({ name: z.string(), file: z.string().optional(), changes: z.array(z.string()) })
+    .optional(),
+  heartbeats: z
+    .looseObject({
+      nodes: figure,
+      renewals: figure,
+      late: figure,
+      missed: figure,
+      gapMs: durationSummary,
+      gapHistogram: encodedHistogram.optional(),
+    })
+    .optional(),
+  watch: z
+    .looseObject({
+      events: figure,
+      lost: figure.optional(),
+      restarts: figure,
+      relists: figure,
+      latencyMs: durationSummary,
+      latencyHistogram: encodedHistogram.optional(),
+    })
+    .optional(),
+  fairness: z
+    .looseObject({
+      priorityLevels: z.record(
+        z.string(),
+        z.looseObject({
+          jainIndex: figure,
+          flows: figure,
+          seatShare: figure.optional(),
+          nominalShare: figure.optional(),
+        }),
+      ),
+    })
+    .optional(),
+  server: z
+    .looseObject({
+      series: z.array(
+        z.looseObject({
+          t: figure,
+          priorityLevels: z.record(
+            z.string(),
+            z.looseObject({ executingSeats: figure, inqueueRequests: figure }),
+          ),
+        }),
+      ),
+    })
+    .optional(),
+});

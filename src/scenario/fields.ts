@@ -9,6 +9,7 @@ import {
   RATE_PATTERN,
   SIZE_EXAMPLES,
   SIZE_PATTERN,
+  formatDuration,
   parseDuration,
   parseRate,
   parseSize,
@@ -58,13 +59,24 @@ export function withUnit<T>(input: z.ZodType<T>, parse: (value: T) => UnitResult
   });
 }
 
+/**
+ * The longest duration any field takes: 7 days. Every duration ends up in a timer, and Node's
+ * setTimeout fires at once for anything above 2^31-1 ms (24.8 days); a week is also longer than
+ * any run whose per-second timeline a result.json can sensibly hold.
+ */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+
 export const duration = withUnit(
   z.string(expecting(`must be a duration ${DURATION_EXAMPLES}`)),
   parseDuration,
-).meta({
-  description: 'Duration: 500ms, 30s, 2m, 1h or a sum such as 1m30s.',
-  pattern: DURATION_PATTERN.source,
-});
+)
+  .pipe(
+    z.number().max(MAX_DURATION_MS, `must be at most ${formatDuration(MAX_DURATION_MS)} (7 days)`),
+  )
+  .meta({
+    description: 'Duration: 500ms, 30s, 2m, 1h or a sum such as 1m30s; at most 168h.',
+    pattern: DURATION_PATTERN.source,
+  });
 
 export const rate = withUnit(
   z.union(

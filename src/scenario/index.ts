@@ -21,4 +21,4 @@ export {
 } from './schema.js';
 export { formatDuration, parseDuration, parseRate, parseSize, type UnitResult } from './units.js';
 export { NODE_USER_PREFIX, nodeNameOf } from './actors/kubelet.js';
-export { validateYaml, type Validated } from './validate.js';
+export { validateJson, validateYaml, type Validated } from './validate.js';

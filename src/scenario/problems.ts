@@ -67,16 +67,20 @@ export class ScenarioError extends InvalidFileError {
   }
 }
 
-/** Reads an input file as text; a file that cannot be read is a problem like any other. */
+/**
+ * Reads an input file as text; a file that cannot be read is a problem like any other. `reason`
+ * is the error code (`ENOENT`, ...), for callers to whom a missing file is no problem.
+ */
 export async function readInputFile(
   path: string,
-): Promise<{ ok: true; text: string } | { ok: false; problems: Problem[] }> {
+): Promise<{ ok: true; text: string } | { ok: false; reason: string; problems: Problem[] }> {
   try {
     return { ok: true, text: await readFile(path, 'utf8') };
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     return {
       ok: false,
+      reason,
       problems: [
         { file: path, line: 0, column: 0, path: '', message: `cannot read the file (${reason})` },
       ],

@@ -72,3 +72,17 @@ export function validateYaml<S extends z.ZodType>(
   }
   return { ok: false, problems: sortProblems(problems) };
 }
+
+/**
+ * `validateYaml` for a JSON document already parsed into `value`: only when it is invalid is
+ * `text` parsed again (JSON is YAML), to locate each problem with its line and column.
+ */
+export function validateJson<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  text: string,
+  file: string,
+): Validated<z.output<S>> {
+  const result = schema.safeParse(value, { error: issueMessage });
+  return result.success ? { ok: true, value: result.data } : validateYaml(schema, text, file);
+}

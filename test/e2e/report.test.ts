@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,5 +156,24 @@ describe('apfbench report comparison.json', () => {
     );
     expect(page.errors).toEqual([]);
     expect(page.requests).toEqual([page.url]);
+  });
+});
+
+describe('apfbench report on a result.json of the wrong shape', () => {
+  it('exits 2 naming the file, line and field, and writes nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-report-bad-'));
+    const result = JSON.parse(await readFile(fixture, 'utf8')) as { timeline: unknown };
+    result.timeline = {};
+    const file = join(dir, 'result.json');
+    await writeFile(file, JSON.stringify(result, null, 2));
+    const res = await runCli(['report', file]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(
+      new RegExp(
+        `^error \\[APFBENCH_REPORT_INPUT_INVALID\\]: invalid result \\(1 problem\\):\\n${file}:\\d+:\\d+ timeline: must be a list\\n`,
+      ),
+    );
+    expect(res.stderr).not.toContain('    at ');
+    expect(await readdir(dir)).toEqual(['result.json']);
   });
 });

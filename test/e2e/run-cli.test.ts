@@ -1,15 +1,25 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../src/cluster/index.js';
 import type { RunResult } from '../../src/report/result.js';
-import { resources, type KubeClient } from '../../src/kube/index.js';
+import { renderKubeconfig, resources, type KubeClient } from '../../src/kube/index.js';
 import { readFlowControl } from '../../src/profile/index.js';
 import { runCli, runCliInterrupted } from '../support/cli.js';
 import { startTestCluster } from '../support/cluster.js';
 import { pidsMentioning, waitForProcesses } from '../support/processes.js';
+
+/** `text` written as `name` in a new temporary directory; returns its path. */
+async function tempFile(name: string, text: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'apfbench-e2e-input-')), name);
+  await writeFile(file, text);
+  return file;
+}
+
+/** `apfbench run scenarios/tenant-smoke.yaml` with `flags`. */
+const runSmoke = (...flags: string[]) => runCli(['run', 'scenarios/tenant-smoke.yaml', ...flags]);
 
 describe('apfbench validate', () => {
   it('exits 0 on a valid scenario', async () => {
@@ -42,6 +52,83 @@ describe('apfbench validate', () => {
     const res = await runCli(['run', 'scenarios/tenant-smoke.yaml', '--workers', '0']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--workers must be an integer >= 1 (got 0)');
+  });
+
+  it('exits 2 on a --duration beyond 7 days, naming the flag, before it starts anything', async () => {
+    const res = await runSmoke('--duration', '200h');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      '--duration spec.duration: must be at most 168h (7 days) (got 200h)',
+    );
+    expect(res.stdout + res.stderr).not.toContain('starting');
+  });
+
+  it('exits 2 on a kubeconfig it cannot use, naming the file and the field, before it starts anything', async () => {
+    const kubeconfig = await tempFile(
+      'config',
+      `current-context: a
+contexts: [{ name: a, context: { cluster: c, user: u } }]
+clusters: [{ name: c, cluster: { server: foo } }]
+users: [{ name: u, user: { token: t } }]
+`,
+    );
+    const out = join(dirname(kubeconfig), 'out');
+    const res = await runSmoke('--kubeconfig', kubeconfig, '--out', out);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      `${kubeconfig}:3:42 clusters[0].cluster.server: must be a URL such as https://127.0.0.1:6443 (got foo)`,
+    );
+    expect(res.stderr).not.toContain('    at ');
+    expect(await readdir(dirname(kubeconfig))).toEqual(['config']);
+  });
+
+  it('exits 2 on an --identities file it cannot read, before it sends anything', async () => {
+    // Nothing listens on port 1: had the run gone on, it would have failed to connect (exit 1).
+    const kubeconfig = await tempFile(
+      'config',
+      renderKubeconfig({ server: 'https://127.0.0.1:1', ca: 'CA', token: 't' }),
+    );
+    const missing = join(dirname(kubeconfig), 'nope.json');
+    const res = await runSmoke('--kubeconfig', kubeconfig, '--identities', missing);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      `error [APFBENCH_INVALID_IDENTITIES]: invalid identities file (1 problem):\n${missing}: cannot read the file (ENOENT)`,
+    );
+  });
+
+  it('exits 2 on --identities without --kubeconfig, before it starts a control plane', async () => {
+    const res = await runSmoke('--identities', 'x.json');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--identities needs --kubeconfig');
+    expect(res.stdout + res.stderr).not.toContain('starting');
+  });
+
+  it('exits 2 on an --out that is a file, before it starts anything', async () => {
+    const out = await tempFile('file', 'x');
+    const res = await runSmoke('--out', join(out, 'sub'));
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      `error [APFBENCH_BAD_OUT]: --out ${join(out, 'sub')}: ${out} is not a directory`,
+    );
+    expect(res.stdout + res.stderr).not.toContain('starting');
+  });
+
+  it('run --check exits 2 on a budget naming a field no result has, before it starts anything', async () => {
+    const budget = await tempFile(
+      'budget.yaml',
+      `apiVersion: apfbench.dev/v1alpha1
+kind: Budget
+metadata: { name: typo }
+spec:
+  budgets: ['tenant.latencyMs.p98 < 500']
+`,
+    );
+    const res = await runSmoke('--check', '--budget', budget);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      `error [APFBENCH_UNKNOWN_METRIC]: --check: budgets in ${budget} name what a run of this scenario does not write:\n  metric "tenant.latencyMs.p98" does not exist: actors.tenant.requests.latencyMs has no field "p98"`,
+    );
+    expect(res.stdout + res.stderr).not.toContain('starting');
   });
 
   it('on a Ctrl-C to its whole process group, as a terminal sends it, still drains, restores and stops its own control plane', async () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { budgetsSchema, evaluateBudgets, type Budget } from '../../../src/check/index.js';
-import { unknownGroupProblems } from '../../../src/check/evaluate.js';
 import { result, run } from './support.js';
 
 const budgets = (...input: unknown[]): Budget[] => budgetsSchema.parse(input);
@@ -159,15 +158,4 @@ describe('relative budgets', () => {
         'tenant.byCode.503: 0 → 4 (+∞%), limit +0%; 1 vs 1 runs: no significance test (needs 2+ runs on each side)',
     });
   });
-});
-
-it('unknownGroupProblems names groups the scenario lacks before a run', () => {
-  expect(
-    unknownGroupProblems(
-      budgets('tenants.latencyMs.p99 < 5', '*.byCode.429 == 0', 'generator.saturated == false'),
-      ['tenant'],
-    ),
-  ).toEqual([
-    'metric "tenants.latencyMs.p99" does not exist: the scenario has no actor group "tenants" (groups: tenant); did you mean tenant.latencyMs.p99?',
-  ]);
 });

@@ -91,21 +91,112 @@ users:
     expect((await loadKubeconfig(file)).identity.token).toBe('exec-ok');
   });
 
+  const ctx = 'current-context: a\ncontexts: [{ name: a, context: { cluster: c, user: u } }]\n';
+  const users = 'users: [{ name: u, user: { token: t } }]\n';
+
+  // Each problem as the user reads it: file:line:column (0: no position), field path, message.
   it.each([
-    ['missing context', 'current-context: nope\ncontexts: []\n', 'context nope not found'],
-    ['no current context', 'clusters: []\n', 'no current-context'],
     [
-      'missing server',
-      'current-context: a\ncontexts: [{name: a, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {}}]\n',
-      'cluster c has no server',
+      'an empty file',
+      '',
+      undefined,
+      [':1:1: the file is empty: a kubeconfig has clusters, contexts and users'],
     ],
-  ])('explains a %s', async (_name, text, message) => {
+    [
+      'lists of the wrong shape',
+      'current-context: a\nclusters: 5\ncontexts: [{ name: a, context: { cluster: [c] } }]\n',
+      undefined,
+      [
+        ':2:11 clusters: must be a list (got 5)',
+        ':3:32 contexts[0].context.user: is required',
+        ':3:43 contexts[0].context.cluster: must be a string',
+      ],
+    ],
+    [
+      'a missing server',
+      `${ctx}${users}clusters: [{ name: c, cluster: {} }]\n`,
+      undefined,
+      [':4:32 clusters[0].cluster.server: is required'],
+    ],
+    [
+      'a server that is not a URL',
+      `${ctx}${users}clusters: [{ name: c, cluster: { server: foo } }]\n`,
+      undefined,
+      [':4:42 clusters[0].cluster.server: must be a URL such as https://127.0.0.1:6443 (got foo)'],
+    ],
+    [
+      'a context naming an unknown cluster and user',
+      `${ctx}clusters: [{ name: d, cluster: { server: foo } }]\nusers: []\n`,
+      undefined,
+      [
+        ':2:43 contexts[0].context.cluster: names no entry of clusters (got c)',
+        ':2:52 contexts[0].context.user: names no entry of users (got u)',
+      ],
+    ],
+    [
+      'no current context',
+      'clusters: []\n',
+      undefined,
+      [':1:1 current-context: is required, or pass --context'],
+    ],
+    [
+      'a current context that is not there',
+      'current-context: nope\ncontexts: []\n',
+      undefined,
+      [':1:18 current-context: names no entry of contexts (got nope)'],
+    ],
+    [
+      'a --context that is not there',
+      `${ctx}clusters: []\n`,
+      'b',
+      [':2:11 contexts: has no context named "b" (--context)'],
+    ],
+  ])('explains %s, with the field and its location', async (_name, text, context, expected) => {
+    const file = join(await dir(), 'config');
+    await writeFile(file, text);
+    const err = await loadKubeconfig(file, context).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'APFBENCH_INVALID_KUBECONFIG', kind: 'invalid-input' });
+    expect((err as Error).message.split('\n').slice(1)).toEqual(expected.map((l) => file + l));
+  });
+
+  it('names every file it cannot read, with the field that names it', async () => {
     const d = await dir();
     const file = join(d, 'config');
-    await writeFile(file, text);
+    await writeFile(
+      file,
+      `${ctx}clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1", certificate-authority: ca.crt } }]
+users: [{ name: u, user: { tokenFile: /nonexistent/token, client-certificate: c.crt, client-key: c.key } }]
+`,
+    );
+    const err = await loadKubeconfig(file).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'APFBENCH_INVALID_KUBECONFIG', kind: 'invalid-input' });
+    expect((err as Error).message.split('\n').slice(1)).toEqual([
+      `${file} clusters[0].cluster.certificate-authority: cannot read ${join(d, 'ca.crt')} (ENOENT)`,
+      `${file} users[0].user.client-certificate: cannot read ${join(d, 'c.crt')} (ENOENT)`,
+      `${file} users[0].user.client-key: cannot read ${join(d, 'c.key')} (ENOENT)`,
+      `${file} users[0].user.tokenFile: cannot read /nonexistent/token (ENOENT)`,
+    ]);
+  });
+
+  it('explains a kubeconfig that cannot be read', async () => {
+    const file = join(await dir(), 'missing');
     await expect(loadKubeconfig(file)).rejects.toMatchObject({
       code: 'APFBENCH_INVALID_KUBECONFIG',
-      message: expect.stringContaining(message),
+      message: `invalid kubeconfig (1 problem):\n${file}: cannot read the file (ENOENT)`,
+    });
+  });
+
+  it('explains an exec plugin that prints something other than an ExecCredential', async () => {
+    const file = join(await dir(), 'config');
+    await writeFile(
+      file,
+      `${ctx}clusters: [{ name: c, cluster: { server: "https://127.0.0.1:2" } }]
+users: [{ name: u, user: { exec: { command: ${process.execPath}, args: [-e, "console.log('hello')"] } } }]
+`,
+    );
+    await expect(loadKubeconfig(file)).rejects.toMatchObject({
+      code: 'APFBENCH_EXEC_CREDENTIAL',
+      message: `${file}: exec plugin ${process.execPath} printed no ExecCredential JSON`,
     });
   });
 });

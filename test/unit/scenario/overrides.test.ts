@@ -59,6 +59,13 @@ describe('overrides', () => {
     ]);
   });
 
+  it('refuses a --duration longer than 7 days (timers would fire at once), naming the flag', () => {
+    expect(scenarioWith({ duration: '168h' }).spec.duration).toBe(7 * 24 * 3_600_000);
+    expect(problemsWith({ duration: '168h1ms' })).toEqual([
+      '--duration spec.duration: must be at most 168h (7 days) (got 168h1ms)',
+    ]);
+  });
+
   it('keeps problems at fields of the file with the file, naming the overridden value', () => {
     expect(problemsWith({ duration: '1s' })).toEqual([
       `${FILE}:8:11 spec.warmup: must be less than spec.duration (1s) (got 2s)`,
