@@ -1,13 +1,22 @@
 import type { Progress } from '../engine/coordinator.js';
+import { otherErrorsOf } from '../report/model.js';
 
 const secs = (ms: number) => `${Math.round(ms / 1000)}s`;
+
+/**
+ * Error responses so far as the report's verdicts count them: not 429s (shown apart) or 409s,
+ * nor the ones an actor expects (a kubelet's lookup of a Lease it has yet to create).
+ */
+export function progressErrors(p: Progress): number {
+  return p.groups.reduce((n, g) => n + otherErrorsOf(g.type, g), 0);
+}
 
 export function formatProgress(p: Progress): string {
   return [
     `${secs(p.elapsedMs)}/${secs(p.durationMs)}`,
     `${p.rps.toFixed(0)} req/s`,
     `sent ${p.sent}`,
-    `errors ${p.errors}`,
+    `errors ${progressErrors(p)}`,
     `429s ${p.throttled}`,
     ...(p.dropped > 0 ? [`dropped ${p.dropped}`] : []),
     `p99 ${p.p99Ms.toFixed(1)} ms`,

@@ -11,6 +11,7 @@ import {
   TimelineAggregator,
   emptyGroupTotals,
   type GroupTotals,
+  type ProgressResponses,
 } from '../metrics/timeline.js';
 import {
   RESULT_SCHEMA_VERSION,
@@ -60,6 +61,8 @@ export interface Progress {
   readonly rps: number;
   /** Latency p99 so far, ms. */
   readonly p99Ms: number;
+  /** Each actor group's type and responses so far (every attempt), by code and by key. */
+  readonly groups: readonly (ProgressResponses & { readonly type: string })[];
 }
 
 export interface RunOptions extends ServerSideOptions {
@@ -192,6 +195,7 @@ export async function runScenario(
       drainMs,
       timeline,
       measured,
+      types: new Map(scenario.spec.actors.map((g) => [g.name, g.type])),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
     });
@@ -314,6 +318,8 @@ interface DriveOptions {
   readonly measured: TimelineAggregator;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
+  /** Actor type by group name, for progress. */
+  readonly types: ReadonlyMap<string, string>;
 }
 
 interface DriveOutcome {
@@ -364,8 +370,10 @@ async function driveWorkers(
     }
     if (m.type === 'interval' && o.onProgress !== undefined) {
       const index = m.snapshots[0]?.intervalIndex ?? 0;
+      const { groups, ...totals } = o.timeline.progress();
       o.onProgress({
-        ...o.timeline.progress(),
+        ...totals,
+        groups: groups.map((g) => ({ ...g, type: o.types.get(g.group) ?? '' })),
         elapsedMs: Math.min(o.durationMs, performance.timeOrigin + performance.now() - startEpoch),
         durationMs: o.durationMs,
         rps: o.timeline.completedIn(index) / (o.intervalMs / 1000),

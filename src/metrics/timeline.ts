@@ -283,6 +283,13 @@ export interface GroupTotals {
   };
 }
 
+/** One group's responses so far (every attempt), as `GroupTotals` counts them. */
+export interface ProgressResponses {
+  readonly group: string;
+  readonly byCode: Readonly<Record<string, number>>;
+  readonly byKey: Readonly<Record<string, number>>;
+}
+
 export interface MergedRun {
   /** Ordered by interval, then group; only cells some worker reported. */
   readonly timeline: readonly TimelineRow[];
@@ -367,7 +374,10 @@ export class TimelineAggregator {
     group.clamped += s.clamped;
   }
 
-  /** Totals over every group so far, for live progress: counts and the latency p99 (ms). */
+  /**
+   * Totals over every group so far, for live progress: counts, the latency p99 (ms), and each
+   * group's responses by code and by key (to tell the errors an actor expects from the others).
+   */
   progress(): {
     sent: number;
     completed: number;
@@ -375,6 +385,7 @@ export class TimelineAggregator {
     throttled: number;
     dropped: number;
     p99Ms: number;
+    groups: ProgressResponses[];
   } {
     const all = { ...emptyCounts(), latency: createAccumulator() };
     for (const group of this.groups.values()) {
@@ -382,7 +393,20 @@ export class TimelineAggregator {
       merge(all.latency, group.latency);
     }
     const { sent, completed, errors, throttled, dropped } = all;
-    return { sent, completed, errors, throttled, dropped, p99Ms: summarizeMs(all.latency).p99 };
+    const groups = [...this.groups].map(([group, g]) => ({
+      group,
+      byCode: Object.fromEntries(g.byCode),
+      byKey: Object.fromEntries(g.byKey),
+    }));
+    return {
+      sent,
+      completed,
+      errors,
+      throttled,
+      dropped,
+      p99Ms: summarizeMs(all.latency).p99,
+      groups,
+    };
   }
 
   /** Completions in one interval over every group. */

@@ -150,7 +150,14 @@ export const EXPECTED_RESPONSES: Readonly<Record<string, readonly string[]>> = {
 
 const isOtherError = (code: string) => !/^[23]/.test(code) && code !== '429' && code !== CONFLICT;
 
-function otherErrorsOf(type: string, requests: ReportableResult['actors'][string]['requests']) {
+/**
+ * Error responses of a group of actors of `type` (not 2xx/3xx, 429 or 409; transport errors
+ * included) less those it expects: what the error verdicts count, and the live progress too.
+ */
+export function otherErrorsOf(
+  type: string,
+  requests: Pick<ReportableResult['actors'][string]['requests'], 'byCode' | 'byKey'>,
+): number {
   const expected = (EXPECTED_RESPONSES[type] ?? []).reduce(
     (n, key) => n + (requests.byKey[key] ?? 0),
     0,

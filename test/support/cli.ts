@@ -16,6 +16,8 @@ export function runCli(
   args: string[],
   opts: {
     env?: NodeJS.ProcessEnv;
+    /** Working directory (default: the repository root). */
+    cwd?: string;
     timeoutMs?: number;
     onSpawn?: (pid: number) => void;
     /** Called with everything printed so far, after each chunk on either stream. */
@@ -26,7 +28,7 @@ export function runCli(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd: repoRoot,
+      cwd: opts.cwd ?? repoRoot,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: opts.processGroup === true,

@@ -312,6 +312,10 @@ describe('TimelineAggregator live progress', () => {
       dropped: 1,
     });
     expect(agg.progress().p99Ms).toBeGreaterThanOrEqual(49.9);
+    expect(agg.progress().groups).toEqual([
+      { group: 'a', byCode: { '429': 1 }, byKey: { 'get configmaps 429': 1 } },
+      { group: 'b', byCode: { '200': 1 }, byKey: { 'get configmaps 200': 1 } },
+    ]);
     expect(agg.completedIn(0)).toBe(2);
     expect(agg.completedIn(1)).toBe(0);
   });
