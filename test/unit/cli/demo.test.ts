@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,8 @@ describe('demoFiles', () => {
   });
 
   it('finds the files of this package from another directory', () => {
-    const files = demoFiles(undefined, tmpdir());
+    // A directory of its own: tmpdir() itself may hold the clone under test.
+    const files = demoFiles(undefined, mkdtempSync(join(tmpdir(), 'apfbench-demo-')));
     expect([files.scenario, ...files.profiles]).toEqual(
       [DEMO.scenario, ...DEMO.profiles].map((f) => join(repoRoot, f)),
     );
