@@ -6,16 +6,9 @@
  * Usage: node --import tsx bench/autocannon-runner.ts --url http://127.0.0.1:PORT
  *        [--rate 2000 | --mode max] [--duration 10] [--connections 32] [--warmup 1]
  */
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import {
-  windowSince,
-  windowStart,
-  emitResult,
-  REQUEST_PATH,
-  RUNNER_OPTIONS,
-} from './runner-protocol.js';
+import { emitResult, measure, REQUEST_PATH, RUNNER_OPTIONS } from './runner-protocol.js';
 
 const { values } = parseArgs({
   options: RUNNER_OPTIONS,
@@ -38,17 +31,13 @@ function options(durationS: number): autocannon.Options {
 async function main(): Promise<void> {
   const warmup = Number(values.warmup);
   if (warmup > 0) await autocannon(options(warmup));
-  const started = windowStart();
-  const t0 = performance.now();
-  const r = await autocannon(options(Number(values.duration)));
-  const cpu = windowSince(started);
+  const { value: r, figures } = await measure(() => autocannon(options(Number(values.duration))));
   emitResult({
     generator: 'autocannon',
     mode: max ? 'max' : `rate ${rate}/s`,
     requests: r['2xx'],
     errors: r.non2xx + r.errors + r.timeouts,
-    ...cpu,
-    wallMs: performance.now() - t0,
+    ...figures,
   });
 }
 

@@ -96,3 +96,14 @@ export function windowSince(start: WindowStart): {
     wakes: process.resourceUsage().voluntaryContextSwitches - start.wakes,
   };
 }
+
+/** Runs `load` (the measured window) and returns its value with the window's figures. */
+export async function measure<T>(
+  load: () => Promise<T>,
+): Promise<{ value: T; figures: ReturnType<typeof windowSince> & { wallMs: number } }> {
+  const started = windowStart();
+  const t0 = performance.now();
+  const value = await load();
+  const figures = { ...windowSince(started), wallMs: performance.now() - t0 };
+  return { value, figures };
+}

@@ -13,13 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
-import {
-  windowSince,
-  windowStart,
-  emitResult,
-  REQUEST_PATH,
-  RUNNER_OPTIONS,
-} from './runner-protocol.js';
+import { emitResult, measure, REQUEST_PATH, RUNNER_OPTIONS } from './runner-protocol.js';
 
 const { values } = parseArgs({
   options: RUNNER_OPTIONS,
@@ -122,19 +116,14 @@ async function main(): Promise<void> {
   const go = (ms: number) => (rate === undefined ? run(pool, ms) : runPaced(pool, ms, rate));
   const warmup = Number(values.warmup);
   if (warmup > 0) await go(warmup * 1000);
-  const started = windowStart();
-  const t0 = performance.now();
-  const counts = await go(Number(values.duration) * 1000);
-  const cpu = windowSince(started);
-  const wallMs = performance.now() - t0;
+  const { value: counts, figures } = await measure(() => go(Number(values.duration) * 1000));
   await pool.close();
   emitResult({
     generator: 'undici',
     mode: rate === undefined ? 'max' : `rate ${rate}/s`,
     requests: counts.ok,
     errors: counts.errors,
-    ...cpu,
-    wallMs,
+    ...figures,
   });
 }
 

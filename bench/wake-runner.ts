@@ -8,7 +8,7 @@
  * Usage: node bench/wake-runner.ts [--duration 10] [--warmup 1]
  */
 import { parseArgs } from 'node:util';
-import { emitResult, RUNNER_OPTIONS, windowSince, windowStart } from './runner-protocol.js';
+import { emitResult, measure, RUNNER_OPTIONS } from './runner-protocol.js';
 
 // The runners' options, so that it is started like them; only --duration and --warmup count.
 const { values } = parseArgs({ options: RUNNER_OPTIONS });
@@ -31,16 +31,13 @@ function tick(ms: number): Promise<number> {
 async function main(): Promise<void> {
   const warmup = Number(values.warmup);
   if (warmup > 0) await tick(warmup * 1000);
-  const started = windowStart();
-  const t0 = performance.now();
-  const callbacks = await tick(Number(values.duration) * 1000);
+  const { value: callbacks, figures } = await measure(() => tick(Number(values.duration) * 1000));
   emitResult({
     generator: 'node timer',
     mode: 'idle, 1 ms interval',
     requests: callbacks,
     errors: 0,
-    ...windowSince(started),
-    wallMs: performance.now() - t0,
+    ...figures,
   });
 }
 
