@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidFileError, readInputFile, type Problem } from '../scenario/problems.js';
-import { validateJson } from '../scenario/validate.js';
+import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
+import { validateJson } from '../validation/validate.js';
 
 /** How many load identities the token file holds; each is a real API-server user. */
 export interface IdentityCounts {
