@@ -9,19 +9,16 @@ import { combineWorkerHealth, type GeneratorHealth } from '../metrics/generator-
 import {
   DEFAULT_INTERVAL_MS,
   TimelineAggregator,
-  emptyGroupTotals,
-  type GroupTotals,
   type ProgressResponses,
 } from '../metrics/timeline.js';
 import {
   RESULT_SCHEMA_VERSION,
-  type ActorGroupResult,
   type RunProfile,
   type RunResult,
   type RunStatus,
 } from '../report/result.js';
 import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
-import type { ActorGroup, Scenario } from '../scenario/index.js';
+import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
 import {
   serverSections,
@@ -35,6 +32,7 @@ import {
   ensureNamespaces,
   scenarioNamespaces,
 } from './fixtures.js';
+import { groupResult } from './group-result.js';
 import { expandIdentity, type IdentityResolver } from './identities.js';
 import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
 
@@ -282,30 +280,6 @@ function ledgerCounters(scenario: Scenario, scan: LedgerScan): Map<string, Recor
     });
   }
   return out;
-}
-
-function groupResult(
-  group: ActorGroup,
-  t: GroupTotals | undefined,
-  extraCounters: Readonly<Record<string, number>> = {},
-): ActorGroupResult {
-  const totals = t ?? emptyGroupTotals(group.name);
-  const {
-    completed,
-    counters: measuredCounters,
-    measures,
-    group: _name,
-    clamped: _clamped,
-    ...requests
-  } = totals;
-  const counters = { ...measuredCounters, ...extraCounters };
-  const sections = definitionOf(group).sections?.({ counters, measures }, group);
-  return {
-    type: group.type,
-    count: group.count,
-    ...sections,
-    requests: { ...requests, total: completed },
-  };
 }
 
 interface DriveOptions {
