@@ -153,6 +153,11 @@ const invalidIdentities = (problems: readonly Problem[]) =>
  * location, for one that cannot be read or is not one; `missingOk` returns undefined instead
  * when there is no file at `path` (the default file next to a kubeconfig is optional).
  */
+export function readIdentitiesFile(path: string, missingOk?: false): Promise<IdentitiesFile>;
+export function readIdentitiesFile(
+  path: string,
+  missingOk: boolean,
+): Promise<IdentitiesFile | undefined>;
 export async function readIdentitiesFile(
   path: string,
   missingOk = false,
