@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { ControllerMetric, ledgerCounterSlots } from '../actors/controller.js';
 import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
+import { whenAborted } from '../errors.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
 import { combineWorkerHealth, type GeneratorHealth } from '../metrics/generator-health.js';
 import {
@@ -315,14 +316,11 @@ async function driveWorkers(
   let reason: string | undefined;
   let startEpoch = 0;
 
-  // A worker hears a stop only once it has started: one that arrives before its actors listen
-  // for it would be lost (they would run to the deadline), so it waits for the worker's first
-  // interval, which comes after they have all started. A worker that never started is not.
-  const running = workers.map(() => false);
   let stopping = false;
   let stopped = () => {};
   const stoppedEarly = new Promise<void>((resolve) => (stopped = resolve));
-  const stop = (i: number) => workers[i]!.postMessage({ type: 'stop' } satisfies ToWorker);
+  // Every worker hears the stop at once, also one whose actors have not started yet: they find
+  // the worker's signal already aborted when they do, and end without sending.
   const stopAll = (why: RunStatus, message: string) => {
     if (status === 'completed') {
       status = why;
@@ -330,12 +328,13 @@ async function driveWorkers(
     }
     stopping = true;
     stopped();
-    for (const [i, started] of running.entries()) if (started) stop(i);
+    for (const w of workers) w.postMessage({ type: 'stop' } satisfies ToWorker);
   };
-  const onAbort = () => stopAll('aborted', 'interrupted');
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  // Aborted before this was called (while the server-side measurement started, say).
-  if (o.signal?.aborted === true) onAbort();
+  // Also when aborted before this was called (while the server-side measurement started, say).
+  const unlisten =
+    o.signal === undefined
+      ? () => {}
+      : whenAborted(o.signal, () => stopAll('aborted', 'interrupted'));
 
   const ingest = (m: Extract<FromWorker, { type: 'interval' | 'done' }>) => {
     for (const s of m.snapshots) {
@@ -360,10 +359,6 @@ async function driveWorkers(
       new Promise<void>((resolve) => {
         let done = false;
         w.on('message', (m: FromWorker) => {
-          if (m.type === 'interval' && !running[i]) {
-            running[i] = true;
-            if (stopping) stop(i);
-          }
           if (m.type === 'interval') ingest(m);
           else if (m.type === 'done') {
             ingest(m);
@@ -425,7 +420,7 @@ async function driveWorkers(
     await Promise.all(lifetimes);
     clearTimeout(hardStop);
   } finally {
-    o.signal?.removeEventListener('abort', onAbort);
+    unlisten();
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return { status, reason, health: health.filter((h) => h !== undefined), abandoned };
