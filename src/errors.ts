@@ -59,3 +59,17 @@ export function interrupted(what: string): ApfbenchError {
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted === true) throw interrupted(what);
 }
+
+/**
+ * Calls `listener` once `signal` aborts, at once when it already has: an 'abort' listener added
+ * to a signal that aborted earlier never fires, and the stop it stands for would be lost.
+ * Returns a function that removes the listener (nothing to do once it has run).
+ */
+export function whenAborted(signal: AbortSignal, listener: () => void): () => void {
+  if (signal.aborted) {
+    listener();
+    return () => {};
+  }
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { eachLimited } from '../engine/fixtures.js';
 import { createSchedule } from '../engine/schedule.js';
+import { whenAborted } from '../errors.js';
 import { resources, type KubeObject, type KubeResponse } from '../kube/index.js';
 import {
   createAccumulator,
@@ -327,7 +328,7 @@ export const createController: ActorFactory<ControllerActorGroup> = (group, inst
       const deadline = ctx.originMs + ctx.deadlineMs;
       const stopWatching = new AbortController();
       const abort = () => stopWatching.abort();
-      ctx.signal.addEventListener('abort', abort, { once: true });
+      const unlisten = whenAborted(ctx.signal, abort);
       const watchSignal = stopWatching.signal;
       const stopTimer = ctx.clock.sleepUntil(deadline + group.watchGrace, watchSignal).then(abort);
 
@@ -368,7 +369,7 @@ export const createController: ActorFactory<ControllerActorGroup> = (group, inst
         }
       }
       await Promise.allSettled([watching, polling, stopTimer]);
-      ctx.signal.removeEventListener('abort', abort);
+      unlisten();
       pollObserver(true);
     },
   };

@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { dispatch, type Schedule } from '../engine/schedule.js';
 import type { Rng } from '../engine/random.js';
+import { whenAborted } from '../errors.js';
 import {
   microTime,
   resources,
@@ -589,8 +590,7 @@ export const createKubelet: ActorFactory<KubeletActorGroup> = (group, instance, 
         originMs + startMs,
       );
       const stop = () => life.abort();
-      ctx.signal.addEventListener('abort', stop, { once: true });
-      if (ctx.signal.aborted) stop();
+      const unlisten = whenAborted(ctx.signal, stop);
       void clock.sleepUntil(originMs + ctx.deadlineMs, signal).then(stop);
       try {
         if ((await sleepUntil(startMs)) && (await register(startMs))) {
@@ -618,7 +618,7 @@ export const createKubelet: ActorFactory<KubeletActorGroup> = (group, instance, 
         }
         await Promise.allSettled([...inFlight]);
       } finally {
-        ctx.signal.removeEventListener('abort', stop);
+        unlisten();
         stop();
         tracker.close(Math.min(clock.now(), originMs + ctx.deadlineMs));
       }

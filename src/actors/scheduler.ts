@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { expandIdentity } from '../engine/identities.js';
+import { whenAborted } from '../errors.js';
 import { resourcePath, resources, type KubeObject } from '../kube/index.js';
 import { createAccumulator, summarizeMs, type DurationSummary } from '../metrics/histogram.js';
 import { nodeNameOf, type Scenario, type SchedulerActorGroup } from '../scenario/index.js';
@@ -149,7 +150,7 @@ export const createScheduler: ActorFactory<SchedulerActorGroup> = (group, _insta
     async run() {
       const stop = new AbortController();
       const abort = () => stop.abort();
-      ctx.signal.addEventListener('abort', abort, { once: true });
+      const unlisten = whenAborted(ctx.signal, abort);
       const timer = ctx.clock.sleepUntil(ctx.originMs + ctx.deadlineMs, stop.signal).then(abort);
       if (await informer.list(stop.signal)) {
         for (const pod of informer.cache.values()) consider(pod);
@@ -158,7 +159,7 @@ export const createScheduler: ActorFactory<SchedulerActorGroup> = (group, _insta
       }
       stopped = true;
       await timer;
-      ctx.signal.removeEventListener('abort', abort);
+      unlisten();
       if (binding.size > 0) await new Promise<void>((resolve) => idle.push(resolve));
     },
   };

@@ -1,7 +1,6 @@
 // Before a run: budgets that name something no result of the scenario will have, found in a
 // second rather than after the load.
-import { definitionOf } from '../actors/index.js';
-import { emptyGroupTotals } from '../metrics/timeline.js';
+import { groupResult } from '../engine/group-result.js';
 import type { Scenario } from '../scenario/index.js';
 import type { Budget } from './budget-schema.js';
 import { parseExpression } from './expression.js';
@@ -17,24 +16,12 @@ import {
 
 /**
  * What a run of `scenario` writes under `actors`, measuring nothing: each group's request
- * figures and the sections its actor type adds (actors/index.ts), as the coordinator builds them.
+ * figures and the sections its actor type adds, built as the coordinator builds them.
  */
 export function resultSkeleton(scenario: Scenario): { actors: Record<string, unknown> } {
   return {
     actors: Object.fromEntries(
-      scenario.spec.actors.map((group) => {
-        const {
-          completed,
-          counters,
-          measures,
-          group: _,
-          clamped: __,
-          ...requests
-        } = emptyGroupTotals(group.name);
-        const sections = definitionOf(group).sections?.({ counters, measures }, group);
-        const result = { type: group.type, count: group.count, ...sections };
-        return [group.name, { ...result, requests: { ...requests, total: completed } }];
-      }),
+      scenario.spec.actors.map((group) => [group.name, groupResult(group, undefined)]),
     ),
   };
 }

@@ -1,8 +1,10 @@
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { dnsLabel, documentSchema } from '../scenario/fields.js';
-import { InvalidFileError, readInputFile, type Problem } from '../scenario/problems.js';
-import { loadScenarioFile, validateYaml } from '../scenario/index.js';
+import { documentSchema } from '../scenario/fields.js';
+import { loadScenarioFile } from '../scenario/index.js';
+import { dnsLabel } from '../validation/fields.js';
+import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
+import { validateYaml } from '../validation/validate.js';
 import { budgetsSchema, type Budget } from './budget-schema.js';
 
 export const budgetFileSchema = documentSchema(

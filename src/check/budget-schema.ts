@@ -3,7 +3,7 @@
 // nothing): a result carries its scenario, and budgets read back from a result must validate
 // again the same way. The evaluator compiles them (see evaluate.ts).
 import { z } from 'zod';
-import { withRule } from '../scenario/fields.js';
+import { withRule } from '../validation/fields.js';
 import { parseExpression, parsePercent } from './expression.js';
 import { parsePath } from './path.js';
 

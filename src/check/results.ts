@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApfbenchError } from '../errors.js';
 import { RESULT_SCHEMA_VERSION, reportableResultSchema, type RunResult } from '../report/result.js';
-import { issueMessage } from '../scenario/problems.js';
-import { formatPath } from '../scenario/yaml-path.js';
+import { issueMessage } from '../validation/problems.js';
+import { formatPath } from '../validation/yaml-path.js';
 
 export interface LoadedRun {
   /** Where it came from: the file, and the run's index and profile when it was one of several. */

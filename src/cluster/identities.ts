@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidFileError, readInputFile, type Problem } from '../scenario/problems.js';
-import { validateJson } from '../scenario/validate.js';
+import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
+import { validateJson } from '../validation/validate.js';
 
 /** How many load identities the token file holds; each is a real API-server user. */
 export interface IdentityCounts {
@@ -153,6 +153,11 @@ const invalidIdentities = (problems: readonly Problem[]) =>
  * location, for one that cannot be read or is not one; `missingOk` returns undefined instead
  * when there is no file at `path` (the default file next to a kubeconfig is optional).
  */
+export function readIdentitiesFile(path: string, missingOk?: false): Promise<IdentitiesFile>;
+export function readIdentitiesFile(
+  path: string,
+  missingOk: boolean,
+): Promise<IdentitiesFile | undefined>;
 export async function readIdentitiesFile(
   path: string,
   missingOk = false,

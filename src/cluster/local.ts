@@ -10,6 +10,7 @@ import { bootstrapLoadIdentities } from './bootstrap.js';
 import {
   defaultIdentityCounts,
   generateIdentities,
+  readIdentitiesFile,
   renderTokenFile,
   type IdentitiesFile,
   type IdentityCounts,
@@ -470,7 +471,7 @@ export async function localClusterStatus(dirArg: string): Promise<ClusterStatus>
   }));
   let ready = false;
   if (processes.every((p) => p.alive)) {
-    const ids = JSON.parse(await readFile(join(dir, 'identities.json'), 'utf8')) as IdentitiesFile;
+    const ids = await readIdentitiesFile(join(dir, 'identities.json'));
     const ca = await readFile(join(dir, 'pki/ca.crt'), 'utf8');
     const transport = new Transport(
       { server: state.server, ca },

@@ -4,24 +4,22 @@ import { Worker } from 'node:worker_threads';
 import { ControllerMetric, ledgerCounterSlots } from '../actors/controller.js';
 import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
+import { whenAborted } from '../errors.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
 import { combineWorkerHealth, type GeneratorHealth } from '../metrics/generator-health.js';
 import {
   DEFAULT_INTERVAL_MS,
   TimelineAggregator,
-  emptyGroupTotals,
-  type GroupTotals,
   type ProgressResponses,
 } from '../metrics/timeline.js';
 import {
   RESULT_SCHEMA_VERSION,
-  type ActorGroupResult,
   type RunProfile,
   type RunResult,
   type RunStatus,
 } from '../report/result.js';
 import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
-import type { ActorGroup, Scenario } from '../scenario/index.js';
+import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
 import {
   serverSections,
@@ -35,6 +33,7 @@ import {
   ensureNamespaces,
   scenarioNamespaces,
 } from './fixtures.js';
+import { groupResult } from './group-result.js';
 import { expandIdentity, type IdentityResolver } from './identities.js';
 import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
 
@@ -284,30 +283,6 @@ function ledgerCounters(scenario: Scenario, scan: LedgerScan): Map<string, Recor
   return out;
 }
 
-function groupResult(
-  group: ActorGroup,
-  t: GroupTotals | undefined,
-  extraCounters: Readonly<Record<string, number>> = {},
-): ActorGroupResult {
-  const totals = t ?? emptyGroupTotals(group.name);
-  const {
-    completed,
-    counters: measuredCounters,
-    measures,
-    group: _name,
-    clamped: _clamped,
-    ...requests
-  } = totals;
-  const counters = { ...measuredCounters, ...extraCounters };
-  const sections = definitionOf(group).sections?.({ counters, measures }, group);
-  return {
-    type: group.type,
-    count: group.count,
-    ...sections,
-    requests: { ...requests, total: completed },
-  };
-}
-
 interface DriveOptions {
   readonly init: (workerIndex: number, instances: InstanceAssignment[]) => ToWorker;
   readonly durationMs: number;
@@ -341,14 +316,11 @@ async function driveWorkers(
   let reason: string | undefined;
   let startEpoch = 0;
 
-  // A worker hears a stop only once it has started: one that arrives before its actors listen
-  // for it would be lost (they would run to the deadline), so it waits for the worker's first
-  // interval, which comes after they have all started. A worker that never started is not.
-  const running = workers.map(() => false);
   let stopping = false;
   let stopped = () => {};
   const stoppedEarly = new Promise<void>((resolve) => (stopped = resolve));
-  const stop = (i: number) => workers[i]!.postMessage({ type: 'stop' } satisfies ToWorker);
+  // Every worker hears the stop at once, also one whose actors have not started yet: they find
+  // the worker's signal already aborted when they do, and end without sending.
   const stopAll = (why: RunStatus, message: string) => {
     if (status === 'completed') {
       status = why;
@@ -356,12 +328,13 @@ async function driveWorkers(
     }
     stopping = true;
     stopped();
-    for (const [i, started] of running.entries()) if (started) stop(i);
+    for (const w of workers) w.postMessage({ type: 'stop' } satisfies ToWorker);
   };
-  const onAbort = () => stopAll('aborted', 'interrupted');
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  // Aborted before this was called (while the server-side measurement started, say).
-  if (o.signal?.aborted === true) onAbort();
+  // Also when aborted before this was called (while the server-side measurement started, say).
+  const unlisten =
+    o.signal === undefined
+      ? () => {}
+      : whenAborted(o.signal, () => stopAll('aborted', 'interrupted'));
 
   const ingest = (m: Extract<FromWorker, { type: 'interval' | 'done' }>) => {
     for (const s of m.snapshots) {
@@ -386,10 +359,6 @@ async function driveWorkers(
       new Promise<void>((resolve) => {
         let done = false;
         w.on('message', (m: FromWorker) => {
-          if (m.type === 'interval' && !running[i]) {
-            running[i] = true;
-            if (stopping) stop(i);
-          }
           if (m.type === 'interval') ingest(m);
           else if (m.type === 'done') {
             ingest(m);
@@ -451,7 +420,7 @@ async function driveWorkers(
     await Promise.all(lifetimes);
     clearTimeout(hardStop);
   } finally {
-    o.signal?.removeEventListener('abort', onAbort);
+    unlisten();
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return { status, reason, health: health.filter((h) => h !== undefined), abandoned };

@@ -7,6 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { definitionOf, type ActorContext, type RunInfo } from '../actors/index.js';
+import { whenAborted } from '../errors.js';
 import { FlowControlNames, KubeClient, Transport } from '../kube/index.js';
 import { EventLoopMonitor, generatorHealth } from '../metrics/generator-health.js';
 import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
@@ -148,16 +149,19 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const finished = Promise.allSettled(instances.map((i) => i.run()));
   // In-flight requests get drainMs after the deadline, or after a stop, to finish.
   let drainTimer: NodeJS.Timeout | undefined;
+  let unlisten = () => {};
   const drainExpired = new Promise<false>((resolve) => {
     const expire = (ms: number) => {
       clearTimeout(drainTimer);
       drainTimer = setTimeout(() => resolve(false), ms);
     };
     expire(originMs + deadlineMs - clock.now() + init.drainMs);
-    stop.signal.addEventListener('abort', () => expire(init.drainMs), { once: true });
+    // A stop may have come before this point (while the worker waited for the start instant).
+    unlisten = whenAborted(stop.signal, () => expire(init.drainMs));
   });
   let abandoned = 0;
   const drained = await Promise.race([finished.then(() => true), drainExpired]);
+  unlisten();
   clearTimeout(drainTimer);
   if (!drained) {
     abandoned = transport.stats.pending + transport.stats.running;

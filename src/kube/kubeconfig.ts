@@ -7,10 +7,10 @@ import { z } from 'zod';
 import { ApfbenchError } from '../errors.js';
 // The located validation of input files (pure modules that import nothing else of the product):
 // a kubeconfig's problems read like a scenario's, with file:line:column and the field path.
-import { withRule } from '../scenario/fields.js';
-import { InvalidFileError, readInputFile, type Problem } from '../scenario/problems.js';
-import { validateYaml } from '../scenario/validate.js';
-import { formatPath, type Path } from '../scenario/yaml-path.js';
+import { withRule } from '../validation/fields.js';
+import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
+import { validateYaml } from '../validation/validate.js';
+import { formatPath, type Path } from '../validation/yaml-path.js';
 import type { Identity, KubeTarget } from './target.js';
 
 /** The parts of a kubeconfig apfbench uses, after files and exec plugins are resolved. */

@@ -1,5 +1,5 @@
-import { InvalidFileError, readInputFile, type Problem } from '../scenario/problems.js';
-import { validateYaml } from '../scenario/validate.js';
+import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
+import { validateYaml } from '../validation/validate.js';
 import { profileSchema, type Profile } from './schema.js';
 
 export type ParseProfileResult =

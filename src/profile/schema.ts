@@ -3,7 +3,8 @@
 // schemas are the single source of truth; the server's own validation runs too, as a dry-run
 // before anything is changed (see apply.ts), so the rules here are the ones worth a location.
 import { z } from 'zod';
-import { documentSchema, integer, withRule } from '../scenario/fields.js';
+import { documentSchema } from '../scenario/fields.js';
+import { integer, withRule } from '../validation/fields.js';
 
 export const FLOWCONTROL_API_VERSION = 'flowcontrol.apiserver.k8s.io/v1';
 

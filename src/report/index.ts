@@ -11,8 +11,8 @@ import { renderMarkdown } from './markdown.js';
 import { buildRunReport, type ReportModel } from './model.js';
 import { renderPngs, type ModuleImporter } from './png.js';
 import { buildComparisonReport, type ComparisonInput } from './comparison.js';
-import { InvalidFileError } from '../scenario/problems.js';
-import { validateJson } from '../scenario/validate.js';
+import { InvalidFileError } from '../validation/problems.js';
+import { validateJson } from '../validation/validate.js';
 import {
   COMPARISON_SCHEMA_VERSION,
   RESULT_SCHEMA_VERSION,

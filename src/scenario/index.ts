@@ -1,6 +1,10 @@
-export { loadScenarioFile, parseScenario, type ParseScenarioResult } from './load.js';
+export {
+  loadScenarioFile,
+  parseScenario,
+  ScenarioError,
+  type ParseScenarioResult,
+} from './load.js';
 export type { Overrides } from './overrides.js';
-export { formatProblem, ScenarioError, type Problem } from './problems.js';
 export { scenarioJsonSchema } from './json-schema.js';
 export {
   API_VERSION,
@@ -19,6 +23,4 @@ export {
   type PodChurnActorGroup,
   type Verb,
 } from './schema.js';
-export { formatDuration, parseDuration, parseRate, parseSize, type UnitResult } from './units.js';
 export { NODE_USER_PREFIX, nodeNameOf } from './actors/kubelet.js';
-export { validateJson, validateYaml, type Validated } from './validate.js';

@@ -1,7 +1,19 @@
-import type { Overrides } from './overrides.js';
-import { readInputFile, ScenarioError, type Problem } from './problems.js';
+import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
+import { validateYaml } from '../validation/validate.js';
+import { applyOverrides, type Overrides } from './overrides.js';
 import { scenarioSchema, type Scenario } from './schema.js';
-import { validateYaml } from './validate.js';
+
+const DEFAULT_HINT =
+  'Each line names the file, line and column, the field and what is wrong with it. ' +
+  'Editors can check scenario files as you type with schema/scenario.schema.json.';
+
+export class ScenarioError extends InvalidFileError {
+  override readonly name = 'ScenarioError';
+
+  constructor(problems: readonly Problem[], hint = DEFAULT_HINT) {
+    super('APFBENCH_INVALID_SCENARIO', 'scenario', problems, hint);
+  }
+}
 
 export type ParseScenarioResult =
   { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] };
@@ -12,7 +24,9 @@ export function parseScenario(
   fileName: string,
   overrides: Overrides = {},
 ): ParseScenarioResult {
-  const result = validateYaml(scenarioSchema, text, fileName, overrides);
+  const result = validateYaml(scenarioSchema, text, fileName, (doc) =>
+    applyOverrides(doc, overrides),
+  );
   return result.ok ? { ok: true, scenario: result.value } : result;
 }
 

@@ -1,8 +1,9 @@
 // Command-line overrides, applied to the YAML document before validation so that they are
 // validated exactly like the file.
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
-import { gotOf, type Problem } from './problems.js';
-import { findNode, formatPath, parsePath, type Path } from './yaml-path.js';
+import { gotOf, type Problem } from '../validation/problems.js';
+import type { AppliedEdit } from '../validation/validate.js';
+import { findNode, formatPath, parsePath } from '../validation/yaml-path.js';
 
 export interface Overrides {
   /** `--duration 5s`: replaces spec.duration. */
@@ -17,10 +18,8 @@ export interface Overrides {
 }
 
 /** An override that was applied: problems at or under `path` are reported against `flag`. */
-export interface AppliedOverride {
+export interface AppliedOverride extends AppliedEdit {
   flag: '--duration' | '--set';
-  path: Path;
-  text: string;
 }
 
 export function applyOverrides(

@@ -4,21 +4,19 @@
 import { z } from 'zod';
 import {
   dnsLabel,
-  documentSchema,
   duration,
   integer,
   nonNegativeRate,
   positiveRate,
-  retrySchema,
-  size,
   withRule,
-} from './fields.js';
+} from '../validation/fields.js';
+import { formatDuration } from '../validation/units.js';
+import { documentSchema, retrySchema, size } from './fields.js';
 import { controllerSchema } from './actors/controller.js';
 import { podChurnSchema } from './actors/pod-churn.js';
 import { schedulerSchema } from './actors/scheduler.js';
 import { kubeletSchema } from './actors/kubelet.js';
 import { budgetsSchema } from '../check/budget-schema.js';
-import { formatDuration } from './units.js';
 
 export { MAX_OBJECT_PAYLOAD } from './fields.js';
 

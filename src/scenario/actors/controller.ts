@@ -1,13 +1,6 @@
 import { z } from 'zod';
-import {
-  dnsLabel,
-  duration,
-  integer,
-  positiveRate,
-  retrySchema,
-  size,
-  withRule,
-} from '../fields.js';
+import { dnsLabel, duration, integer, positiveRate, withRule } from '../../validation/fields.js';
+import { retrySchema, size } from '../fields.js';
 
 /** client-go `retry.DefaultRetry`: how a reconcile retries a 409. */
 const conflictRetrySchema = z.strictObject({

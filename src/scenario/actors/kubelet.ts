@@ -1,8 +1,8 @@
 // The `kubelet` actor group: simulated nodes that register, renew their Lease, report Node status
 // and watch their own pods. Defaults are the kubelet's own (KubeletConfiguration).
 import { z } from 'zod';
-import { dnsLabel, duration, integer, withRule } from '../fields.js';
-import { formatDuration } from '../units.js';
+import { dnsLabel, duration, integer, withRule } from '../../validation/fields.js';
+import { formatDuration } from '../../validation/units.js';
 
 /** Users whose name starts with this are nodes to the Node authorizer and NodeRestriction. */
 export const NODE_USER_PREFIX = 'system:node:';

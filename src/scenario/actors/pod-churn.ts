@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { dnsLabel, duration, integer, positiveRate, retrySchema } from '../fields.js';
+import { dnsLabel, duration, integer, positiveRate } from '../../validation/fields.js';
+import { retrySchema } from '../fields.js';
 
 /**
  * A pod-churn group: instances create pods in the scenario namespace at `rate` each, annotated

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { dnsLabel, integer, retrySchema } from '../fields.js';
+import { dnsLabel, integer } from '../../validation/fields.js';
+import { retrySchema } from '../fields.js';
 
 /**
  * A scheduler group: instances watch the run's unscheduled pods in the scenario namespace

@@ -29,11 +29,11 @@ import {
 } from '../../../src/metrics/heartbeats.js';
 import { GroupIntervalCollector, mergeSnapshots } from '../../../src/metrics/timeline.js';
 import {
-  formatProblem,
   parseScenario,
   type KubeletActorGroup,
   type Scenario,
 } from '../../../src/scenario/index.js';
+import { formatProblem } from '../../../src/validation/problems.js';
 
 function kubeletScenario(group: string, spec = 'duration: 60s'): string {
   return `apiVersion: apfbench.dev/v1alpha1

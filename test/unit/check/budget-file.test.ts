@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblem } from '../../../src/scenario/index.js';
 import { parseBudgetFile } from '../../../src/check/index.js';
 import { parseScenario } from '../../../src/scenario/index.js';
+import { formatProblem } from '../../../src/validation/problems.js';
 
 const file = (budgets: string) => `apiVersion: apfbench.dev/v1alpha1
 kind: Budget

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentities, renderTokenFile } from '../../../src/cluster/identities.js';
-import { mergeFlags } from '../../../src/cluster/local.js';
+import { localClusterStatus, mergeFlags, type ClusterState } from '../../../src/cluster/local.js';
 
 describe('mergeFlags', () => {
   it('lets user flags replace defaults and adds new ones', () => {
@@ -48,5 +51,45 @@ describe('identities and the token file', () => {
     expect(lines.find((l) => l.includes('controller-0'))).toMatch(
       /,"system:serviceaccounts,system:serviceaccounts:apfbench"$/,
     );
+  });
+});
+
+describe('localClusterStatus', () => {
+  // A state whose one recorded process is this test's own, so that it counts as running and
+  // status goes on to read identities.json (the admin token for /readyz).
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+  async function clusterDir(identities: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-status-'));
+    dirs.push(dir);
+    const state: ClusterState = {
+      version: 1,
+      server: 'https://127.0.0.1:1',
+      startedAt: new Date().toISOString(),
+      binaries: { apiserver: process.execPath, etcd: process.execPath, source: 'flags' },
+      processes: [{ name: 'kube-apiserver', pid: process.pid, bin: process.execPath, log: '' }],
+      ports: { apiserver: 1, etcdClient: 2, etcdPeer: 3 },
+      apiserverArgs: [],
+    };
+    await writeFile(join(dir, 'state.json'), JSON.stringify(state));
+    await writeFile(join(dir, 'identities.json'), identities);
+    return dir;
+  }
+
+  it.each([
+    ['is not JSON', '{ "admin": ', /^\S+identities\.json: not JSON \(/],
+    [
+      'has no admin',
+      JSON.stringify({ nodes: [] }),
+      /^\S+identities\.json:\d+:\d+ admin: is required$/m,
+    ],
+  ])('refuses an identities.json that %s with the identities file error', async (_, text, line) => {
+    const dir = await clusterDir(text);
+    const err = await localClusterStatus(dir).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'APFBENCH_INVALID_IDENTITIES', kind: 'invalid-input' });
+    const [header, ...problems] = (err as Error).message.split('\n');
+    expect(header).toMatch(/^invalid identities file \(\d+ problems?\):$/);
+    expect(problems.join('\n')).toMatch(line);
   });
 });

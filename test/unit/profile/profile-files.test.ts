@@ -9,7 +9,7 @@ import {
   ProfileError,
   sameFlags,
 } from '../../../src/profile/index.js';
-import { formatProblem } from '../../../src/scenario/index.js';
+import { formatProblem } from '../../../src/validation/problems.js';
 
 const INVALID = 'test/fixtures/profiles/invalid';
 

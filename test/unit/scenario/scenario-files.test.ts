@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  formatProblem,
   loadScenarioFile,
   parseScenario,
   ScenarioError,
   type Scenario,
 } from '../../../src/scenario/index.js';
+import { formatProblem } from '../../../src/validation/problems.js';
 
 // Paths relative to the repository root, the working directory of vitest, as users type them.
 const INVALID = 'test/fixtures/invalid';

@@ -1,22 +1,38 @@
 // YAML text → validated model, with every problem located in the source or in an override.
-import { isScalar, LineCounter, parseDocument } from 'yaml';
+import { isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { applyOverrides, type Overrides } from './overrides.js';
 import { gotOf, issueMessage, sortProblems, type Problem } from './problems.js';
 import { findNode, formatPath, type Path } from './yaml-path.js';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
+/** A change made to the document before validation, such as a command-line `--set`. */
+export interface AppliedEdit {
+  /** Problems at or under `path` are reported against `flag` (as their file, with no line). */
+  flag: string;
+  path: Path;
+  /** The value as given, for a problem's `got`. */
+  text: string;
+}
+
 /**
- * Parses `text` (named `file` in problems), applies `overrides` and validates the result
- * against `schema`. YAML syntax errors are reported alone, since validating a broken
- * document would only add noise.
+ * Changes the parsed document before it is validated: returns the edits it applied and the
+ * problems of those it could not apply.
+ */
+export type DocumentEdit = (doc: Document) => { applied: AppliedEdit[]; problems: Problem[] };
+
+const NO_EDIT: DocumentEdit = () => ({ applied: [], problems: [] });
+
+/**
+ * Parses `text` (named `file` in problems), applies `edit` (command-line overrides) and
+ * validates the result against `schema`. YAML syntax errors are reported alone, since
+ * validating a broken document would only add noise.
  */
 export function validateYaml<S extends z.ZodType>(
   schema: S,
   text: string,
   file: string,
-  overrides: Overrides = {},
+  edit: DocumentEdit = NO_EDIT,
 ): Validated<z.output<S>> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -33,11 +49,11 @@ export function validateYaml<S extends z.ZodType>(
     return { ok: false, problems: sortProblems(problems) };
   }
 
-  const { applied, problems } = applyOverrides(doc, overrides);
+  const { applied, problems } = edit(doc);
   const result = schema.safeParse(doc.toJS(), { error: issueMessage });
   if (result.success && problems.length === 0) return { ok: true, value: result.data };
 
-  // Where the problem at `path` comes from: the last override at or above it, or else the
+  // Where the problem at `path` comes from: the last edit at or above it, or else the
   // deepest node of the document on the way (its key, for an unknown field).
   const locate = (path: Path, message: string, atKey: boolean): Problem => {
     const problem = { path: formatPath(path), message };

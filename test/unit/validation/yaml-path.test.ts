@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPath, parsePath } from '../../../src/scenario/yaml-path.js';
+import { formatPath, parsePath } from '../../../src/validation/yaml-path.js';
 
 describe('field paths', () => {
   it.each([

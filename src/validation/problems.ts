@@ -1,3 +1,4 @@
+// Problems with input files (scenario, profile, budget, kubeconfig, ...): what is wrong, where.
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { ApfbenchError } from '../errors.js';
@@ -5,8 +6,8 @@ import { ApfbenchError } from '../errors.js';
 /**
  * One thing wrong with an input file. `line` and `column` are 1-based and point at the
  * offending value (at the key, for unknown fields); they are 0 when there is no position: a
- * command-line override (whose flag, `--set` or `--duration`, is then the `file`) or a file
- * that cannot be read.
+ * command-line override (whose flag, such as `--set`, is then the `file`) or a file that cannot
+ * be read.
  * `path` is the field path as in `spec.actors[2].rate`, empty for problems with the file
  * itself. `got` is the offending value as written, when it is a single scalar.
  */
@@ -38,10 +39,6 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
   return problems.toSorted((a, b) => a.line - b.line || a.column - b.column);
 }
 
-const DEFAULT_HINT =
-  'Each line names the file, line and column, the field and what is wrong with it. ' +
-  'Editors can check scenario files as you type with schema/scenario.schema.json.';
-
 /**
  * An input file (scenario, profile, budget) with problems: the message lists every one with its
  * location. The command layer reports it with exit code 2.
@@ -56,14 +53,6 @@ export class InvalidFileError extends ApfbenchError {
       hint,
     });
     this.problems = problems;
-  }
-}
-
-export class ScenarioError extends InvalidFileError {
-  override readonly name = 'ScenarioError';
-
-  constructor(problems: readonly Problem[], hint = DEFAULT_HINT) {
-    super('APFBENCH_INVALID_SCENARIO', 'scenario', problems, hint);
   }
 }
 

@@ -4,7 +4,7 @@ import {
   parseDuration,
   parseRate,
   parseSize,
-} from '../../../src/scenario/units.js';
+} from '../../../src/validation/units.js';
 
 describe('parseDuration', () => {
   it.each([
