@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { whenAborted } from '../errors.js';
 import type { KubeObject, WatchEvent } from './objects.js';
 import { resourcePath, withQuery, type Resource } from './resources.js';
 import type { Identity } from './target.js';
@@ -54,21 +55,28 @@ export async function openWatch<T extends KubeObject>(
     timeoutSeconds: opts.timeoutSeconds,
   });
   const controller = new AbortController();
-  const onAbort = () => controller.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const res = await transport.watchPool.request({
-    method: 'GET',
-    path,
-    headers: requestHeaders({ identity }),
-    signal: controller.signal,
-    bodyTimeout: opts.idleTimeoutMs ?? 0,
-  });
+  // A signal that has already aborted aborts the request before it is sent.
+  const stopListening =
+    opts.signal === undefined ? () => {} : whenAborted(opts.signal, () => controller.abort());
+  const res = await transport.watchPool
+    .request({
+      method: 'GET',
+      path,
+      headers: requestHeaders({ identity }),
+      signal: controller.signal,
+      bodyTimeout: opts.idleTimeoutMs ?? 0,
+    })
+    .catch((err: unknown) => {
+      // A failed attempt must not leave a listener on the run's signal: watches retry.
+      stopListening();
+      throw err;
+    });
   const header = (name: string) => {
     const v = res.headers[name];
     return Array.isArray(v) ? v[0] : v;
   };
   const close = () => {
-    opts.signal?.removeEventListener('abort', onAbort);
+    stopListening();
     if (!controller.signal.aborted) controller.abort();
   };
   const events =

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApfbenchError } from '../errors.js';
+import { ApfbenchError, whenAborted } from '../errors.js';
 import { requestHeaders, type KubeClient } from '../kube/index.js';
 import { parsePrometheusText, type Labels, type MetricFamily, type Sample } from './prometheus.js';
 
@@ -451,8 +451,7 @@ export async function startSampler(
   const series: FlowControlPoint[] = [flowControlPoint(before)];
   const halt = new AbortController();
   const abort = () => halt.abort();
-  if (opts.signal?.aborted === true) abort();
-  opts.signal?.addEventListener('abort', abort, { once: true });
+  const stopListening = opts.signal === undefined ? () => {} : whenAborted(opts.signal, abort);
   let failedScrapes = 0;
 
   const loop = (async () => {
@@ -473,7 +472,7 @@ export async function startSampler(
   let result: Promise<SamplerResult> | undefined;
   const finish = async (): Promise<SamplerResult> => {
     abort();
-    opts.signal?.removeEventListener('abort', abort);
+    stopListening();
     await loop;
     const after = await scrape({});
     series.push(flowControlPoint(after));
