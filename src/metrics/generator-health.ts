@@ -234,7 +234,7 @@ export function capInput(
  * tell: an instance's cap allows maxInFlight ÷ rate per response on average (Little's law); a
  * mean service time beyond that is the server answering slower than the cap allows. Below it,
  * slow spells or sends due close together filled the cap. When the generator was saturated its
- * own delay may have held the slots, and the reason says so instead.
+ * own delay (reading responses late) may be part of either, and the reason says so.
  */
 export function judgeCaps(groups: readonly CapInput[], generatorSaturated: boolean): CapJudgement {
   const cappedReasons = groups
@@ -261,9 +261,12 @@ function capReason(g: CapInput, generatorSaturated: boolean): string {
       : [`${g.maxInFlight} ÷ ${g.ratePerSecond}/s = ${formatMs(allowedMs)} allowed per response`]),
     `service time mean ${formatMs(g.serviceTimeMs.mean)}, p99 ${formatMs(g.serviceTimeMs.p99)}`,
   ].join('; ');
+  const slow = allowedMs !== undefined && g.serviceTimeMs.mean >= allowedMs;
   const why = generatorSaturated
-    ? 'the generator was saturated too, so its own delay may have held the slots'
-    : allowedMs !== undefined && g.serviceTimeMs.mean >= allowedMs
+    ? slow
+      ? 'responses were slower than the cap allows, but the generator was saturated too: its own delay in reading them may be part of that'
+      : 'the generator was saturated too, so its own delay may have held the slots'
+    : slow
       ? 'the server answered slower than the cap allows, not the generator; a larger maxInFlight offers the intended load'
       : 'slow spells of the server or sends due close together filled the cap; a larger maxInFlight offers the intended load';
   return `${g.group}: ${g.dropped} of ${g.sent + g.dropped} due sends dropped at maxInFlight ${g.maxInFlight} (${figures}): ${why}`;

@@ -112,12 +112,18 @@ describe('judgeCaps', () => {
       ],
     ],
     [
-      'a saturated generator: its own delay may have held the slots',
+      'a saturated generator and slow responses: both, the generator as a possible part',
       {},
       true,
       [
-        /12\.8 s allowed per response.*: the generator was saturated too, so its own delay may have held the slots$/,
+        /12\.8 s allowed per response.*\): responses were slower than the cap allows, but the generator was saturated too: its own delay in reading them may be part of that$/,
       ],
+    ],
+    [
+      'a saturated generator and responses within the cap: its own delay may have held the slots',
+      { serviceTimeMs: { mean: 2_000, p99: 31_000 } },
+      true,
+      [/p99 31 s\): the generator was saturated too, so its own delay may have held the slots$/],
     ],
   ] as const)('%s', (_name, overrides, saturated, reasons) => {
     const { ratePerSecond, ...rest } = { ...noisy, ...overrides };
