@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   const ok = Object.entries(totals.byCode)
     .filter(([code]) => !isErrorCode(code))
     .reduce((sum, [, n]) => sum + n, 0);
-  const health = generatorHealth(run.loop, totals.scheduleLagMs.p99, totals.dropped);
+  const health = generatorHealth(run.loop, totals.scheduleLagMs.p99);
   const result: RunnerResult = {
     generator: 'apfbench',
     mode: values.mode === 'max' ? 'max' : `rate ${rate}/s`,

@@ -390,9 +390,15 @@ export function evaluateBudgets(
 
   const warnings: string[] = [];
   for (const run of [...candidates, ...baselines]) {
-    if (run.result.generator.saturated) {
+    const gen = run.result.generator;
+    if (gen.saturated) {
       warnings.push(
-        `the load generator was saturated in ${run.source} (${run.result.generator.reasons.join('; ') || 'see the result'}): its figures measure apfbench as much as the server`,
+        `the load generator was saturated in ${run.source} (${gen.reasons.join('; ') || 'see the result'}): its figures measure apfbench as much as the server`,
+      );
+    }
+    if (gen.capped === true) {
+      warnings.push(
+        `the intended load was not offered in ${run.source} (${(gen.cappedReasons ?? []).join('; ')}): its figures are for the smaller load that was offered`,
       );
     }
   }

@@ -1,6 +1,9 @@
 import type { RunResult } from '../report/result.js';
 
-/** The console's closing lines: per group throughput and latency, then the generator's verdict. */
+/**
+ * The console's closing lines: per group throughput and latency, the generator's verdict, then
+ * each group that did not offer its intended load (dropped at its in-flight cap) and why.
+ */
 export function summaryLines(r: RunResult): string[] {
   const seconds = (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000;
   const lines = [
@@ -22,6 +25,8 @@ export function summaryLines(r: RunResult): string[] {
       ? `  generator SATURATED: ${gen.reasons.join('; ')} — latency figures include the generator's own delay`
       : `  generator healthy: event-loop delay p99 ${gen.eventLoopDelayMs.p99} ms, utilisation ${gen.utilization}, schedule lag p99 ${gen.scheduleLagMs.p99} ms`,
   );
+  for (const reason of gen.cappedReasons ?? [])
+    lines.push(`  intended load NOT OFFERED by ${reason}`);
   if (r.cleanup.errors.length > 0) lines.push(`  cleanup problems: ${r.cleanup.errors.join('; ')}`);
   return lines;
 }

@@ -6,7 +6,7 @@ import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
-import { combineWorkerHealth, type GeneratorHealth } from '../metrics/generator-health.js';
+import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
 import {
   DEFAULT_INTERVAL_MS,
   TimelineAggregator,
@@ -219,6 +219,7 @@ export async function runScenario(
   const byGroup = new Map(totals.map((t) => [t.group, t]));
   // Every worker is done (watchers included, after their grace): what the ledger holds is final.
   const fromLedger = ledgerCounters(scenario, ledger.scan());
+  const caps = scenario.spec.actors.flatMap((g) => capInput(g, byGroup.get(g.name)) ?? []);
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'apfbench', version: toolVersion },
@@ -237,7 +238,7 @@ export async function runScenario(
       ]),
     ),
     timeline: timeline.result().timeline,
-    generator: { ...combineWorkerHealth(health), abandonedRequests: abandoned },
+    generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
     cleanup,
   };
   return {

@@ -110,14 +110,10 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const loop = new EventLoopMonitor();
   const lag = createAccumulator();
   const warmupIntervals = Math.ceil(scenario.spec.warmup / intervalMs);
-  let dropped = 0;
   const flush = (index: number): IntervalSnapshot[] => {
     const snapshots = [...collectors.values()].map((c) => c.snapshot(index));
     if (index >= warmupIntervals) {
-      for (const s of snapshots) {
-        mergeEncoded(lag, s.scheduleLag);
-        dropped += s.dropped;
-      }
+      for (const s of snapshots) mergeEncoded(lag, s.scheduleLag);
     }
     if (index === warmupIntervals - 1) loop.restartTotal();
     return snapshots;
@@ -174,7 +170,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   tickerStop.abort();
   await ticker;
   const snapshots = flush(openInterval());
-  const health = generatorHealth(loop.total(), summarizeMs(lag).p99, dropped);
+  const health = generatorHealth(loop.total(), summarizeMs(lag).p99);
   loop.stop();
   post({ type: 'done', workerIndex: init.workerIndex, snapshots, health, abandoned });
 }

@@ -1,6 +1,9 @@
 /**
  * The generator watches itself: event-loop delay, event-loop utilisation and schedule lag per
  * worker, and a judgement of whether the generator, not the API server, was the bottleneck.
+ * Apart from that, whether the intended load was offered at all: sends dropped at an actor
+ * group's in-flight cap are the server's back-pressure as often as the generator's fault, so
+ * they are judged on their own (`judgeCaps`), never as saturation.
  */
 import {
   monitorEventLoopDelay,
@@ -79,28 +82,22 @@ export interface SaturationThresholds {
   readonly utilization: number;
   readonly scheduleLagP99Ms: number;
   readonly eventLoopDelayP99Ms: number;
-  readonly dropped: number;
 }
 
 /**
  * Above any of these, the generator is judged saturated: its own load, not the server, shaped
  * the numbers. Utilisation near 1 means callbacks queue behind each other; schedule lag and
- * event-loop delay beyond a few timer periods mean sends went out late; a dropped send means
- * the offered load was not the intended one (the in-flight cap was hit).
+ * event-loop delay beyond a few timer periods mean sends went out late. Dropped sends are not
+ * among them: a slow server fills an in-flight cap as surely as a busy generator (`judgeCaps`).
  */
 export const SATURATION_THRESHOLDS: SaturationThresholds = {
   utilization: 0.9,
   scheduleLagP99Ms: 10,
   eventLoopDelayP99Ms: 50,
-  dropped: 0,
 };
 
-export interface SaturationInput {
-  readonly eventLoopDelayP99Ms: number;
-  readonly utilization: number;
-  readonly scheduleLagP99Ms: number;
-  readonly dropped: number;
-}
+/** The figures judged, in the thresholds' shape. */
+export type SaturationInput = SaturationThresholds;
 
 export interface SaturationJudgement {
   readonly saturated: boolean;
@@ -129,11 +126,6 @@ export function judgeSaturation(
       `event-loop delay p99 ${input.eventLoopDelayP99Ms} ms > ${thresholds.eventLoopDelayP99Ms} ms: the event loop was blocked`,
     );
   }
-  if (input.dropped > thresholds.dropped) {
-    reasons.push(
-      `${input.dropped} sends dropped at the in-flight cap: the intended load was not offered`,
-    );
-  }
   return { saturated: reasons.length > 0, reasons };
 }
 
@@ -148,7 +140,6 @@ export interface GeneratorHealth extends SaturationJudgement {
 export function generatorHealth(
   loop: LoopSample,
   scheduleLagP99Ms: number,
-  dropped: number,
   thresholds: SaturationThresholds = SATURATION_THRESHOLDS,
 ): GeneratorHealth {
   const judgement = judgeSaturation(
@@ -156,7 +147,6 @@ export function generatorHealth(
       eventLoopDelayP99Ms: loop.eventLoopDelayMs.p99,
       utilization: loop.utilization,
       scheduleLagP99Ms,
-      dropped,
     },
     thresholds,
   );
@@ -185,6 +175,105 @@ export function combineWorkerHealth(workers: readonly GeneratorHealth[]): Genera
     saturated: reasons.length > 0,
     reasons,
   };
+}
+
+/** The fields of a scenario's actor group that `capInput` reads; every group type has them or not. */
+export interface CappedGroupSpec {
+  readonly name: string;
+  readonly maxInFlight?: number;
+  /** Intended sends per second of each instance. */
+  readonly rate?: number;
+  readonly startRate?: number;
+  readonly stages?: readonly { readonly target: number }[];
+}
+
+/** A group's measured figures that `capInput` reads (`GroupTotals`, `requests` of a result). */
+export interface CappedGroupTotals {
+  readonly sent: number;
+  readonly dropped: number;
+  readonly serviceTimeMs: { readonly mean: number; readonly p99: number };
+}
+
+/** One actor group's cap, what it was asked to send, and how long its requests held a slot. */
+export interface CapInput extends CappedGroupTotals {
+  readonly group: string;
+  readonly maxInFlight: number;
+  /** Intended sends per second of one instance, the peak of a ramp; absent: not rate-driven. */
+  readonly ratePerSecond?: number;
+}
+
+/** Whether every actor group offered its intended load (the `generator` section of a result). */
+export interface CapJudgement {
+  /** Some group dropped sends because its `maxInFlight` requests were in flight. */
+  readonly capped: boolean;
+  /** One sentence per such group; empty when not capped. */
+  readonly cappedReasons: readonly string[];
+}
+
+/** The cap judgement's input for one group; undefined when it has no cap or no figures. */
+export function capInput(
+  spec: CappedGroupSpec,
+  totals: CappedGroupTotals | undefined,
+): CapInput | undefined {
+  if (spec.maxInFlight === undefined || totals === undefined) return undefined;
+  const { sent, dropped, serviceTimeMs } = totals;
+  const peak =
+    spec.rate ?? Math.max(spec.startRate ?? 0, ...(spec.stages ?? []).map((s) => s.target));
+  return {
+    group: spec.name,
+    maxInFlight: spec.maxInFlight,
+    ...(peak > 0 ? { ratePerSecond: peak } : {}),
+    sent,
+    dropped,
+    serviceTimeMs: { mean: serviceTimeMs.mean, p99: serviceTimeMs.p99 },
+  };
+}
+
+/**
+ * Pure. A group that dropped sends did not offer its intended load. Why, as far as the figures
+ * tell: an instance's cap allows maxInFlight ÷ rate per response on average (Little's law); a
+ * mean service time beyond that is the server answering slower than the cap allows. Below it,
+ * slow spells or sends due close together filled the cap. When the generator was saturated its
+ * own delay (reading responses late) may be part of either, and the reason says so.
+ */
+export function judgeCaps(groups: readonly CapInput[], generatorSaturated: boolean): CapJudgement {
+  const cappedReasons = groups
+    .filter((g) => g.dropped > 0)
+    .map((g) => capReason(g, generatorSaturated));
+  return { capped: cappedReasons.length > 0, cappedReasons };
+}
+
+/** The run's judgements (the `generator` section of a result): its workers' health, then caps. */
+export function judgeRun(
+  workers: readonly GeneratorHealth[],
+  groups: readonly CapInput[],
+): GeneratorHealth & CapJudgement {
+  const health = combineWorkerHealth(workers);
+  return { ...health, ...judgeCaps(groups, health.saturated) };
+}
+
+function capReason(g: CapInput, generatorSaturated: boolean): string {
+  const allowedMs =
+    g.ratePerSecond === undefined ? undefined : (g.maxInFlight / g.ratePerSecond) * 1000;
+  const figures = [
+    ...(allowedMs === undefined
+      ? []
+      : [`${g.maxInFlight} ÷ ${g.ratePerSecond}/s = ${formatMs(allowedMs)} allowed per response`]),
+    `service time mean ${formatMs(g.serviceTimeMs.mean)}, p99 ${formatMs(g.serviceTimeMs.p99)}`,
+  ].join('; ');
+  const slow = allowedMs !== undefined && g.serviceTimeMs.mean >= allowedMs;
+  const why = generatorSaturated
+    ? slow
+      ? 'responses were slower than the cap allows, but the generator was saturated too: its own delay in reading them may be part of that'
+      : 'the generator was saturated too, so its own delay may have held the slots'
+    : slow
+      ? 'the server answered slower than the cap allows, not the generator; a larger maxInFlight offers the intended load'
+      : 'slow spells of the server or sends due close together filled the cap; a larger maxInFlight offers the intended load';
+  return `${g.group}: ${g.dropped} of ${g.sent + g.dropped} due sends dropped at maxInFlight ${g.maxInFlight} (${figures}): ${why}`;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${round3(ms / 1000)} s` : `${round3(ms)} ms`;
 }
 
 function round3(x: number): number {

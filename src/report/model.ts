@@ -377,11 +377,16 @@ export function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verd
     });
   }
   const dropped = sum(groups.map((g) => g.dropped));
+  // Results written before the cap judgement have no reasons: their counts per group, then.
+  const capped = r.generator.cappedReasons ?? [];
   if (dropped > 0) {
     out.push({
       level: 'warn',
       topic: 'dropped',
-      text: `${formatCount(dropped)} sends were dropped because their group's in-flight cap was reached — ${byGroup(groups, (g) => g.dropped)}.`,
+      text:
+        capped.length > 0
+          ? `The intended load was not offered — ${capped.join('; ')}.`
+          : `${formatCount(dropped)} sends were dropped because their group's in-flight cap was reached — ${byGroup(groups, (g) => g.dropped)}.`,
     });
   }
   const w = watchOf(r);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { KubeTarget } from '../kube/index.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { FairnessSection } from '../metrics/fairness.js';
-import type { GeneratorHealth } from '../metrics/generator-health.js';
+import type { CapJudgement, GeneratorHealth } from '../metrics/generator-health.js';
 import { decode } from '../metrics/histogram.js';
 import type { ServerSection } from '../metrics/server-section.js';
 import type { GroupTotals, TimelineRow } from '../metrics/timeline.js';
@@ -53,7 +53,9 @@ export interface RunResult {
   readonly actors: Readonly<Record<string, ActorGroupResult>>;
   /** Per-interval rows per actor group, warm-up included (t in seconds since start). */
   readonly timeline: readonly TimelineRow[];
-  readonly generator: GeneratorHealth & { readonly abandonedRequests: number };
+  /** The cap judgement is absent from results written before it was added (drops counted as saturation). */
+  readonly generator: GeneratorHealth &
+    Partial<CapJudgement> & { readonly abandonedRequests: number };
   readonly cleanup: {
     readonly policy: string;
     readonly deleted: number;
@@ -204,6 +206,8 @@ export const reportableResultSchema = z.looseObject({
     eventLoopDelayMs: z.looseObject({ p99: figure }),
     utilization: figure,
     scheduleLagMs: z.looseObject({ p99: figure }),
+    capped: z.boolean().optional(),
+    cappedReasons: z.array(z.string()).optional(),
   }),
   profile: z
     .looseObject({ name: z.string(), file: z.string().optional(), changes: z.array(z.string()) })

@@ -39,6 +39,20 @@ it('TestPriorityLevelIsolation: elephant and mouse in equal-share levels of one 
   ) as RunResult;
   expect(result.status).toBe('completed');
   expect(result.generator.abandonedRequests).toBe(0);
+  // Both groups ask for far more than one seat serves, so both drop sends at their cap: the run
+  // says the intended load was not offered, per group with the time each cap allows per
+  // response, and never counts the drops as the generator's saturation (whether the generator
+  // kept up otherwise depends on what else the two cores run).
+  expect(result.generator.capped).toBe(true);
+  expect(result.generator.cappedReasons).toEqual([
+    expect.stringMatching(
+      /^elephant: \d+ of \d+ due sends dropped at maxInFlight 51 \(51 ÷ 2000\/s = 25\.5 ms allowed per response; service time mean /,
+    ),
+    expect.stringMatching(
+      /^mouse: \d+ of \d+ due sends dropped at maxInFlight 3 \(3 ÷ 2000\/s = 1\.5 ms allowed per response; /,
+    ),
+  ]);
+  expect(result.generator.reasons.filter((r) => r.includes('dropped'))).toEqual([]);
   const server = result.server!;
   expect(server, result.serverError).toBeDefined();
 

@@ -73,6 +73,26 @@ describe('absolute budgets', () => {
     });
   });
 
+  it('warn, without failing, about a run that did not offer its intended load', () => {
+    const healthy = result();
+    const capped = result(
+      { dropped: 5 },
+      {
+        generator: {
+          ...healthy.generator,
+          capped: true,
+          cappedReasons: ['tenant: 5 of 105 due sends dropped at maxInFlight 64 (…)'],
+        },
+      },
+    );
+    const report = evaluateBudgets(budgets('generator.capped == false'), [run(capped)]);
+    expect(report.warnings).toEqual([
+      'the intended load was not offered in result.json (tenant: 5 of 105 due sends dropped at maxInFlight 64 (…)): its figures are for the smaller load that was offered',
+    ]);
+    expect(outcome(report, 'generator.capped == false')).toMatchObject({ outcome: 'fail' });
+    expect(evaluateBudgets(budgets('tenant.errors == 0'), [run(healthy)]).warnings).toEqual([]);
+  });
+
   it('refuse metrics that do not exist, all at once (exit 2)', () => {
     const evaluate = () =>
       evaluateBudgets(budgets('tenants.latencyMs.p99 < 5', 'tenant.latencyMs.p98 < 5'), [

@@ -4,9 +4,13 @@ import { describe, expect, it } from 'vitest';
 
 import {
   EventLoopMonitor,
+  capInput,
   combineWorkerHealth,
   generatorHealth,
+  judgeCaps,
+  judgeRun,
   judgeSaturation,
+  type CapInput,
   type SaturationInput,
 } from '../../../src/metrics/generator-health.js';
 
@@ -14,7 +18,6 @@ const healthy: SaturationInput = {
   eventLoopDelayP99Ms: 2,
   utilization: 0.4,
   scheduleLagP99Ms: 1,
-  dropped: 0,
 };
 
 describe('judgeSaturation', () => {
@@ -28,11 +31,10 @@ describe('judgeSaturation', () => {
     ['a busy CPU', { utilization: 0.95 }, [/utilization 0.95 > 0.9/]],
     ['late sends', { scheduleLagP99Ms: 12.5 }, [/schedule lag p99 12.5 ms > 10 ms/]],
     ['a blocked event loop', { eventLoopDelayP99Ms: 80 }, [/event-loop delay p99 80 ms > 50 ms/]],
-    ['dropped sends', { dropped: 3 }, [/3 sends dropped/]],
     [
       'everything at once',
-      { utilization: 1, scheduleLagP99Ms: 40, eventLoopDelayP99Ms: 60, dropped: 1 },
-      [/utilization/, /schedule lag/, /event-loop delay/, /dropped/],
+      { utilization: 1, scheduleLagP99Ms: 40, eventLoopDelayP99Ms: 60 },
+      [/utilization/, /schedule lag/, /event-loop delay/],
     ],
   ] as const)('judges %s', (_name, overrides, reasons) => {
     const judgement = judgeSaturation({ ...healthy, ...overrides });
@@ -42,14 +44,14 @@ describe('judgeSaturation', () => {
   });
 
   it('takes custom thresholds', () => {
-    const strict = { utilization: 0.3, scheduleLagP99Ms: 10, eventLoopDelayP99Ms: 50, dropped: 0 };
+    const strict = { utilization: 0.3, scheduleLagP99Ms: 10, eventLoopDelayP99Ms: 50 };
     expect(judgeSaturation(healthy, strict).saturated).toBe(true);
   });
 });
 
 describe('generator health', () => {
-  const calm = generatorHealth({ eventLoopDelayMs: { p99: 1, max: 4 }, utilization: 0.3 }, 0.5, 0);
-  const busy = generatorHealth({ eventLoopDelayMs: { p99: 70, max: 90 }, utilization: 0.5 }, 3, 0);
+  const calm = generatorHealth({ eventLoopDelayMs: { p99: 1, max: 4 }, utilization: 0.3 }, 0.5);
+  const busy = generatorHealth({ eventLoopDelayMs: { p99: 70, max: 90 }, utilization: 0.5 }, 3);
 
   it('builds the result section of one worker', () => {
     expect(calm).toEqual({
@@ -69,6 +71,120 @@ describe('generator health', () => {
       saturated: true,
       reasons: [expect.stringMatching(/^worker 1: event-loop delay p99 70 ms/)],
     });
+  });
+});
+
+/** The demo's noisy tenant: 20/s per instance with 256 in flight allows 12.8 s per response. */
+const noisy: CapInput = {
+  group: 'noisy',
+  maxInFlight: 256,
+  ratePerSecond: 20,
+  sent: 400,
+  dropped: 800,
+  serviceTimeMs: { mean: 25_600, p99: 31_000 },
+};
+
+describe('judgeCaps', () => {
+  it.each([
+    ['no drops: the intended load was offered', { dropped: 0 }, false, []],
+    [
+      'responses slower on average than the cap allows: the server, and the knob',
+      {},
+      false,
+      [
+        'noisy: 800 of 1200 due sends dropped at maxInFlight 256 (256 ÷ 20/s = 12.8 s allowed per response; service time mean 25.6 s, p99 31 s): the server answered slower than the cap allows, not the generator; a larger maxInFlight offers the intended load',
+      ],
+    ],
+    [
+      'responses faster on average: slow spells or bunched sends',
+      { serviceTimeMs: { mean: 2_000, p99: 31_000 } },
+      false,
+      [
+        /mean 2 s, p99 31 s\): slow spells of the server or sends due close together filled the cap; a larger maxInFlight/,
+      ],
+    ],
+    [
+      'a group without a rate: no time allowed per response',
+      { ratePerSecond: undefined, serviceTimeMs: { mean: 12.5, p99: 40 } },
+      false,
+      [
+        /^noisy: 800 of 1200 due sends dropped at maxInFlight 256 \(service time mean 12.5 ms, p99 40 ms\): slow spells/,
+      ],
+    ],
+    [
+      'a saturated generator and slow responses: both, the generator as a possible part',
+      {},
+      true,
+      [
+        /12\.8 s allowed per response.*\): responses were slower than the cap allows, but the generator was saturated too: its own delay in reading them may be part of that$/,
+      ],
+    ],
+    [
+      'a saturated generator and responses within the cap: its own delay may have held the slots',
+      { serviceTimeMs: { mean: 2_000, p99: 31_000 } },
+      true,
+      [/p99 31 s\): the generator was saturated too, so its own delay may have held the slots$/],
+    ],
+  ] as const)('%s', (_name, overrides, saturated, reasons) => {
+    const { ratePerSecond, ...rest } = { ...noisy, ...overrides };
+    const group = { ...rest, ...(ratePerSecond === undefined ? {} : { ratePerSecond }) };
+    const judgement = judgeCaps([group], saturated);
+    expect(judgement.capped).toBe(reasons.length > 0);
+    expect(judgement.cappedReasons).toHaveLength(reasons.length);
+    judgement.cappedReasons.forEach((reason, i) => expect(reason).toMatch(reasons[i]!));
+  });
+
+  it('names only the groups that dropped sends', () => {
+    const quiet = { ...noisy, group: 'quiet', dropped: 0 };
+    expect(judgeCaps([quiet, noisy], false).cappedReasons).toEqual([
+      expect.stringMatching(/^noisy: /),
+    ]);
+  });
+});
+
+describe('capInput', () => {
+  const totals = { sent: 10, dropped: 2, serviceTimeMs: { mean: 5, p99: 9 } };
+  it.each([
+    ['a steady rate', { name: 'g', maxInFlight: 8, rate: 4 }, { ratePerSecond: 4 }],
+    [
+      'the peak of a ramp',
+      { name: 'g', maxInFlight: 8, startRate: 30, stages: [{ target: 10 }, { target: 50 }] },
+      { ratePerSecond: 50 },
+    ],
+    ['no rate (kubelet pod starts)', { name: 'g', maxInFlight: 8 }, {}],
+  ] as const)('takes %s', (_name, spec, rate) => {
+    expect(capInput(spec, totals)).toEqual({
+      group: 'g',
+      maxInFlight: 8,
+      ...rate,
+      sent: 10,
+      dropped: 2,
+      serviceTimeMs: { mean: 5, p99: 9 },
+    });
+  });
+
+  it('leaves out groups without a cap or without figures', () => {
+    expect(capInput({ name: 'g', rate: 4 }, totals)).toBeUndefined();
+    expect(capInput({ name: 'g', maxInFlight: 8 }, undefined)).toBeUndefined();
+  });
+});
+
+describe('judgeRun: saturation and caps apart', () => {
+  const calmLoop = { eventLoopDelayMs: { p99: 1, max: 4 }, utilization: 0.3 };
+  const busyLoop = { eventLoopDelayMs: { p99: 2, max: 9 }, utilization: 0.97 };
+  it.each([
+    ['a healthy loop with drops is capped, not saturated', calmLoop, 800, false, true],
+    ['a busy loop without drops is saturated, not capped', busyLoop, 0, true, false],
+    ['a busy loop with drops is both', busyLoop, 800, true, true],
+    ['a healthy loop without drops is neither', calmLoop, 0, false, false],
+  ] as const)('%s', (_name, loop, dropped, saturated, capped) => {
+    const run = judgeRun([generatorHealth(loop, 0.5)], [{ ...noisy, dropped }]);
+    expect(run.saturated).toBe(saturated);
+    expect(run.reasons.some((r) => r.includes('dropped'))).toBe(false);
+    expect(run.capped).toBe(capped);
+    expect(run.cappedReasons.some((r) => r.includes('generator was saturated'))).toBe(
+      saturated && capped,
+    );
   });
 });
 

@@ -80,6 +80,21 @@ describe('buildRunReport', () => {
     expect(v?.text).toContain(text);
   });
 
+  it("says why the intended load was not offered, from the result's cap judgement", () => {
+    const reason =
+      'tenant: 1234 of 2234 due sends dropped at maxInFlight 64 (…): the server answered slower than the cap allows, not the generator; a larger maxInFlight offers the intended load';
+    const capped = withTenant({ dropped: 1234 });
+    const model = buildRunReport({
+      ...capped,
+      generator: { ...capped.generator, capped: true, cappedReasons: [reason] },
+    });
+    expect(model.verdicts.map((v) => [v.topic, v.level])).toContainEqual(['dropped', 'warn']);
+    expect(model.verdicts.find((v) => v.topic === 'dropped')?.text).toBe(
+      `The intended load was not offered — ${reason}.`,
+    );
+    expect(model.verdicts.find((v) => v.topic === 'generator')?.level).toBe('ok');
+  });
+
   it("does not count a kubelet's lookup of a Lease it has yet to create as an error", () => {
     const tenant = fixture.actors.tenant!;
     const kubelets = (byCode: Record<string, number>, byKey: Record<string, number>) =>
