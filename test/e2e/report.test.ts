@@ -152,7 +152,7 @@ describe('apfbench report comparison.json', () => {
       expect(new Set(maxima).size, panel).toBe(1);
     }
     expect(page.verdicts[0]).toMatch(
-      /^FAIL 429s \(mean of 2 runs each\): tight: 558 429s vs 0 under k8s-defaults/,
+      /^FAIL 429s \(mean of 2 runs each\): tight: 558 429s \(lister: 532, reader: 25.5\) vs 0 under k8s-defaults/,
     );
     expect(page.errors).toEqual([]);
     expect(page.requests).toEqual([page.url]);
