@@ -4,6 +4,7 @@
  * each profile against the baseline, the differences table, and charts that put the profiles on
  * the same axes. Pure, and ordered like comparison.json, so the same input gives the same model.
  */
+import { mergeFlags } from '../cluster/local.js';
 import type { Difference } from '../metrics/compare-stats.js';
 import {
   JAIN_WARN_BELOW,
@@ -16,7 +17,10 @@ import {
   serverLevels,
   spectrumChart,
   verdicts as runVerdicts,
+  throttledOnlyNoisy,
   watchOf,
+  whose,
+  NOISY_THROTTLING_NOTE,
   type ChartModel,
   type ComparisonSection,
   type DifferenceRow,
@@ -33,7 +37,7 @@ import type { ReportableResult } from './sections.js';
 /** The part of comparison.json a report reads. */
 export type ComparisonInput = Pick<
   Comparison,
-  'scenario' | 'status' | 'reason' | 'repeat' | 'profiles' | 'runs' | 'summary'
+  'scenario' | 'status' | 'reason' | 'repeat' | 'serverArgs' | 'profiles' | 'runs' | 'summary'
 >;
 
 /** How tables and series name a run: its profile, and which repeat when there are several. */
@@ -51,10 +55,11 @@ export function buildComparisonReport(
     result: results[i]!,
     label: runLabel(run, comparison.repeat),
   }));
+  const serverArgs = comparison.serverArgs ?? [];
   const profiles = comparison.profiles.map((p, colour) => ({
     name: p.name,
     file: p.file,
-    apiserverArgs: p.apiserverArgs,
+    apiserverFlags: appliedFlags(serverArgs, p.apiserverArgs),
     colour,
   }));
   const section: ComparisonSection = {
@@ -62,6 +67,8 @@ export function buildComparisonReport(
     status: comparison.status,
     reason: comparison.reason,
     repeat: comparison.repeat,
+    serverFlags: appliedFlags(serverArgs, []),
+    local: results.every((r) => r.target.local),
     profiles,
     differences: differenceRows(comparison),
   };
@@ -85,6 +92,30 @@ export function buildComparisonReport(
     ),
     comparison: section,
   };
+}
+
+/**
+ * The kube-apiserver flags a profile's runs started with, as `--key=value`: the comparison's
+ * `--apiserver-arg` flags, then the profile's own, merged as the local control plane merges
+ * them (engine/target.ts passes them in this order; a later key replaces an earlier one, so the
+ * profile's flags win).
+ */
+export function appliedFlags(
+  serverArgs: readonly string[],
+  profileArgs: readonly string[],
+): string[] {
+  return mergeFlags({}, [...serverArgs, ...profileArgs]);
+}
+
+/** Flags for people: `--a=1 --b=2`, or what runs without any do. */
+export function formatFlags(flags: readonly string[], local: boolean): string {
+  if (flags.length > 0) return flags.join(' ');
+  return local ? 'defaults' : "the cluster's own";
+}
+
+/** Under the profiles table: where the flags they share come from. */
+export function serverFlagsNote(c: Pick<ComparisonSection, 'serverFlags'>): string {
+  return `Every control plane of the comparison started with ${c.serverFlags.join(' ')} (--apiserver-arg); a profile's own spec.apiserver flags replace those of the same name.`;
 }
 
 /** The unit of a figure of comparison.json, from its name (see engine/compare.ts `runFigures`). */
@@ -160,10 +191,10 @@ interface ComparedRun {
 
 /** The facts about one run that the comparison's verdicts set side by side. */
 interface RunFacts {
-  readonly throttled: number;
-  readonly conflicts: number;
-  readonly otherErrors: number;
-  readonly dropped: number;
+  /** Its group rows, for the counts per group (429s, errors, …). */
+  readonly groups: readonly GroupRow[];
+  /** It had 429s, all on groups named noisy. */
+  readonly throttledOnlyNoisy: boolean;
   readonly heartbeats: { readonly late: number; readonly missed: number } | undefined;
   readonly watchLost: number | undefined;
   /** The least fair priority level. */
@@ -181,10 +212,8 @@ function factsOf(result: ReportableResult, groups: readonly GroupRow[]): RunFact
   );
   const least = levels[0];
   return {
-    throttled: sum(groups.map((g) => g.throttled)),
-    conflicts: sum(groups.map((g) => g.conflicts)),
-    otherErrors: sum(groups.map((g) => g.otherErrors)),
-    dropped: sum(groups.map((g) => g.dropped)),
+    groups,
+    throttledOnlyNoisy: throttledOnlyNoisy(result, groups),
     heartbeats: hb === undefined ? undefined : { late: hb.late, missed: hb.missed },
     watchLost: watchOf(result)?.lost,
     leastFair: least === undefined ? undefined : { level: least[0], jain: least[1].jainIndex },
@@ -197,10 +226,65 @@ const worst = (levels: readonly VerdictLevel[]): VerdictLevel =>
   levels.reduce<VerdictLevel>((w, l) => (RANK[l] > RANK[w] ? l : w), 'ok');
 const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : sum(xs) / xs.length);
 
+/** A verdict topic that counts something per actor group, and how its comparison line reads. */
+interface CountedTopic {
+  readonly topic: Verdict['topic'];
+  readonly pick: (g: GroupRow) => number;
+  /** The line's heading, and the word after a profile's count. */
+  readonly title: string;
+  readonly unit: string;
+  /** The line when no profile has any; absent: no line then. */
+  readonly none?: string;
+  /** The figure of comparison.json whose 95 % interval the line quotes. */
+  readonly figure?: string;
+  readonly after?: string;
+}
+
+/** In the order of the lines; each names the groups its counts belong to. */
+const COUNTED: readonly CountedTopic[] = [
+  {
+    topic: 'throttling',
+    pick: (g) => g.throttled,
+    title: '429s',
+    unit: '429s',
+    none: 'No 429s under any profile: API Priority and Fairness rejected nothing.',
+    figure: 'all.429s',
+  },
+  {
+    topic: 'conflicts',
+    pick: (g) => g.conflicts,
+    title: '409 conflicts',
+    unit: '409s',
+    none: 'No 409 conflicts under any profile.',
+  },
+  {
+    topic: 'errors',
+    pick: (g) => g.otherErrors,
+    title: 'Other error responses and transport errors',
+    unit: 'errors',
+    after: '; see the codes in the table',
+  },
+  {
+    topic: 'dropped',
+    pick: (g) => g.dropped,
+    title: 'Sends dropped at an in-flight cap',
+    unit: 'dropped',
+  },
+  {
+    topic: 'abandoned',
+    pick: (g) => g.abandoned,
+    title: 'Requests still in flight when the drain ended, abandoned',
+    unit: 'abandoned',
+    after: '; not counted as errors',
+  },
+];
+
 /**
  * Verdict lines for a comparison: per topic, each profile against the baseline ("tight: 251
- * 429s vs 0 under k8s-defaults"), a mean over its runs when repeated, and the level of the
- * worst run. A topic that is fine under every profile takes one OK line.
+ * 429s (all lister) vs 0 under k8s-defaults"), a mean over its runs when repeated, with the
+ * groups it belongs to, and the level of the worst run (the runs' own verdicts decide the
+ * levels, so a comparison and its runs never disagree). A topic that is fine under every profile
+ * takes one OK line.
  */
 function comparisonVerdicts(c: ComparisonInput, runs: readonly ComparedRun[]): Verdict[] {
   const facts = runs.map(({ run, result, label }) => ({
@@ -227,6 +311,26 @@ function comparisonVerdicts(c: ComparisonInput, runs: readonly ComparedRun[]): V
   const meanOf = (p: string, pick: (f: RunFacts) => number) =>
     mean(ofProfile(p).map((f) => pick(f.facts)));
   const count = (n: number) => formatFigure('count', n);
+  /** A profile's figure per group: the mean over its runs. */
+  const perGroup = (p: string, pick: (g: GroupRow) => number) => {
+    const own = ofProfile(p);
+    const totals = new Map<string, number>();
+    for (const g of own.flatMap((f) => f.facts.groups)) {
+      totals.set(g.group, (totals.get(g.group) ?? 0) + pick(g));
+    }
+    return [...totals].map(([group, n]) => [group, n / own.length] as const);
+  };
+  const total = (p: string, pick: (g: GroupRow) => number) =>
+    sum(perGroup(p, pick).map(([, n]) => n));
+  /** "12 (all noisy)", "15 (quiet: 12, noisy: 3)", or "0". */
+  const counted = (p: string, pick: (g: GroupRow) => number, unit = '') => {
+    const shares = whose(perGroup(p, pick), count);
+    return `${count(total(p, pick))}${unit}${shares === '' ? '' : ` (${shares})`}`;
+  };
+  /** Every run with 429s had them only on groups named noisy. */
+  const throttledRuns = facts.filter((f) => f.facts.groups.some((g) => g.throttled > 0));
+  const noisyOnly =
+    throttledRuns.length > 0 && throttledRuns.every((f) => f.facts.throttledOnlyNoisy);
   const significance = (figure: string) => {
     const f = c.summary.figures.find((x) => x.figure === figure);
     const parts = others.flatMap((p) => {
@@ -268,59 +372,19 @@ function comparisonVerdicts(c: ComparisonInput, runs: readonly ComparedRun[]): V
     });
   }
 
-  const throttled = (p: string) => meanOf(p, (f) => f.throttled);
-  out.push(
-    names.every((p) => throttled(p) === 0)
-      ? {
-          level: 'ok',
-          topic: 'throttling',
-          text: 'No 429s under any profile: API Priority and Fairness rejected nothing.',
-        }
-      : {
-          level: level('throttling'),
-          topic: 'throttling',
-          text: `429s${repeated}: ${contrast(
-            (p) => `${count(throttled(p))} 429s`,
-            (p) => count(throttled(p)),
-          )}${significance('all.429s')}.`,
-        },
-  );
-
-  const conflicts = (p: string) => meanOf(p, (f) => f.conflicts);
-  out.push(
-    names.every((p) => conflicts(p) === 0)
-      ? { level: 'ok', topic: 'conflicts', text: 'No 409 conflicts under any profile.' }
-      : {
-          level: level('conflicts'),
-          topic: 'conflicts',
-          text: `409 conflicts${repeated}: ${contrast(
-            (p) => `${count(conflicts(p))} 409s`,
-            (p) => count(conflicts(p)),
-          )}.`,
-        },
-  );
-
-  const errors = (p: string) => meanOf(p, (f) => f.otherErrors);
-  if (names.some((p) => errors(p) > 0)) {
+  for (const t of COUNTED) {
+    if (names.every((p) => total(p, t.pick) === 0)) {
+      if (t.none !== undefined) out.push({ level: 'ok', topic: t.topic, text: t.none });
+      continue;
+    }
+    const noisy = t.topic === 'throttling' && noisyOnly ? `; ${NOISY_THROTTLING_NOTE}` : '';
     out.push({
-      level: level('errors'),
-      topic: 'errors',
-      text: `Other error responses and transport errors${repeated}: ${contrast(
-        (p) => `${count(errors(p))} errors`,
-        (p) => count(errors(p)),
-      )}; see the codes in the table.`,
-    });
-  }
-
-  const dropped = (p: string) => meanOf(p, (f) => f.dropped);
-  if (names.some((p) => dropped(p) > 0)) {
-    out.push({
-      level: level('dropped'),
-      topic: 'dropped',
-      text: `Sends dropped at an in-flight cap${repeated}: ${contrast(
-        (p) => `${count(dropped(p))} dropped`,
-        (p) => count(dropped(p)),
-      )}.`,
+      level: level(t.topic),
+      topic: t.topic,
+      text: `${t.title}${repeated}: ${contrast(
+        (p) => counted(p, t.pick, ` ${t.unit}`),
+        (p) => counted(p, t.pick),
+      )}${t.figure === undefined ? '' : significance(t.figure)}${t.after ?? ''}${noisy}.`,
     });
   }
 

@@ -6,8 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { chartConfig } from './charts.js';
-import { formatFigure } from './comparison.js';
-import type { ChartModel, ComparisonSection, ReportModel, RunOverview } from './model.js';
+import { formatFigure, formatFlags, serverFlagsNote } from './comparison.js';
+import {
+  ABANDONED_CODES,
+  type ChartModel,
+  type ComparisonSection,
+  type ReportModel,
+  type RunOverview,
+} from './model.js';
 import { reportRuntime, runtime } from './runtime.js';
 import { differenceCells, fairnessColumns, groupColumns, type Column } from './tables.js';
 
@@ -76,7 +82,7 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     '</section>',
     '<section id="groups"><h2>Actor groups</h2>',
     columnTable(groupColumns(multi, 'page'), model.groups),
-    '<p class="note">Latency is measured from the <em>intended</em> send time of the first attempt to the end of the response, retries included, so it is free of coordinated omission. Dropped: sends due while the group was at its in-flight cap (not sent).</p>',
+    `<p class="note">Latency is measured from the <em>intended</em> send time of the first attempt to the end of the response, retries included, so it is free of coordinated omission. Dropped: sends due while the group was at its in-flight cap (not sent). Abandoned: requests still in flight when the drain after the deadline ended (in the response codes as ${escapeHtml(ABANDONED_CODES.join(' or '))}), not counted as errors.</p>`,
     '</section>',
     ...(model.fairness.length === 0 ? [] : [fairnessTable(model)]),
     '<section id="charts"><h2>Charts</h2>',
@@ -137,7 +143,7 @@ function differencesSection(c: ComparisonSection): string {
     c.profiles.map((p) => [
       p.name,
       p.file,
-      p.apiserverArgs.length === 0 ? 'defaults' : p.apiserverArgs.map((a) => `--${a}`).join(' '),
+      formatFlags(p.apiserverFlags, c.local),
       p.name === c.baseline ? 'baseline' : 'compared with the baseline',
     ]),
     () => false,
@@ -174,6 +180,9 @@ function differencesSection(c: ComparisonSection): string {
   return [
     '<section id="differences"><h2>Profiles and differences</h2>',
     profiles,
+    ...(c.serverFlags.length === 0
+      ? []
+      : [`<p class="note">${escapeHtml(serverFlagsNote(c))}</p>`]),
     c.differences.length === 0
       ? '<p class="note">Every compared figure was equal in every run.</p>'
       : table(head, rows, (i) => i >= 1),

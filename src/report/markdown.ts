@@ -1,4 +1,4 @@
-import { formatFigure } from './comparison.js';
+import { formatFigure, formatFlags } from './comparison.js';
 import type { ComparisonSection, ReportModel } from './model.js';
 import { runtime } from './runtime.js';
 import { differenceCells, fairnessColumns, groupColumns, type Column } from './tables.js';
@@ -22,6 +22,7 @@ export function renderMarkdown(model: ReportModel): string {
     lines.push(
       `${c.status} · ${formatCount(model.runs.length)} run(s)${c.repeat > 1 ? `, ${c.repeat} per profile` : ''} · baseline ${cell(c.baseline)} · Kubernetes ${cell(first.target.serverVersion)} (${first.target.local ? 'local' : 'remote'}) · ${cell(first.tool)}`,
       '',
+      ...flags(c),
     );
   }
   for (const r of c === undefined ? model.runs : []) {
@@ -45,6 +46,17 @@ function table<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): stri
     `| ${columns.map((c) => cell(c.head)).join(' | ')} |`,
     `|${columns.map((c) => (c.numeric ? ' ---: ' : ' --- ')).join('|')}|`,
     ...rows.map((r) => `| ${columns.map((c) => cell(c.cell(r))).join(' | ')} |`),
+  ];
+}
+
+/** The API-server flags of each profile's runs, when some profile had any. */
+function flags(c: ComparisonSection): string[] {
+  if (c.profiles.every((p) => p.apiserverFlags.length === 0)) return [];
+  const shown = (f: readonly string[]) =>
+    f.length === 0 ? formatFlags(f, c.local) : `\`${formatFlags(f, c.local)}\``;
+  return [
+    `API-server flags · ${c.profiles.map((p) => `${cell(p.name)}: ${shown(p.apiserverFlags)}`).join(' · ')}`,
+    '',
   ];
 }
 

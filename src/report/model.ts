@@ -15,6 +15,7 @@ import {
   summarizeMs,
   type DurationSummary,
 } from '../metrics/histogram.js';
+import { transportErrorCode } from '../metrics/timeline.js';
 import type { RunStatus } from './result.js';
 import type { AxisFormats } from './runtime.js';
 import { runtime } from './runtime.js';
@@ -40,10 +41,18 @@ export interface ComparisonSection {
   readonly reason: string | undefined;
   /** Runs per profile. */
   readonly repeat: number;
+  /** `--key=value` flags of the comparison's `--apiserver-arg`, which every profile starts with. */
+  readonly serverFlags: readonly string[];
+  /** Every run was on a control plane apfbench started (empty flags: its defaults). */
+  readonly local: boolean;
   readonly profiles: readonly {
     readonly name: string;
     readonly file: string;
-    readonly apiserverArgs: readonly string[];
+    /**
+     * The kube-apiserver flags its runs started with, `--key=value`: the comparison's, merged with
+     * the profile's own (which win).
+     */
+    readonly apiserverFlags: readonly string[];
     /** Palette index of the profile's series on the comparison's overlaid charts. */
     readonly colour: number;
   }[];
@@ -108,6 +117,7 @@ export interface Verdict {
     | 'conflicts'
     | 'errors'
     | 'dropped'
+    | 'abandoned'
     | 'watch'
     | 'fairness'
     | 'generator';
@@ -134,9 +144,12 @@ export interface GroupRow {
   readonly errors: number;
   /**
    * Error responses (not 2xx/3xx) other than 429 and 409, and transport errors, less the ones the
-   * actor expects as part of its protocol (`EXPECTED_RESPONSES`): what the error verdicts count.
+   * actor expects as part of its protocol (`EXPECTED_RESPONSES`) and the abandoned requests:
+   * what the error verdicts count.
    */
   readonly otherErrors: number;
+  /** Requests still in flight when the drain after the deadline ended (`ABANDONED_CODES`). */
+  readonly abandoned: number;
 }
 
 /**
@@ -148,11 +161,28 @@ export const EXPECTED_RESPONSES: Readonly<Record<string, readonly string[]>> = {
   kubelet: ['get leases 404'],
 };
 
-const isOtherError = (code: string) => !/^[23]/.test(code) && code !== '429' && code !== CONFLICT;
+/**
+ * The `byCode` keys of requests that never got an answer because the worker closed its
+ * connections when the drain after the deadline (or Ctrl-C) ran out (docs/result-format.md):
+ * requests still waiting or running, abandoned by apfbench rather than failed by the server.
+ */
+export const ABANDONED_CODES: readonly string[] = [
+  transportErrorCode('ERR_POOL_DESTROYED'),
+  transportErrorCode('ERR_POOL_CLOSED'),
+];
+
+const isOtherError = (code: string) =>
+  !/^[23]/.test(code) && code !== '429' && code !== CONFLICT && !ABANDONED_CODES.includes(code);
+
+/** Requests of a group abandoned when the drain ended (a transport error is never retried). */
+export function abandonedOf(byCode: Readonly<Record<string, number>>): number {
+  return ABANDONED_CODES.reduce((n, code) => n + (byCode[code] ?? 0), 0);
+}
 
 /**
  * Error responses of a group of actors of `type` (not 2xx/3xx, 429 or 409; transport errors
- * included) less those it expects: what the error verdicts count, and the live progress too.
+ * included) less those it expects and those abandoned when the drain ended: what the error
+ * verdicts count, and the live progress too.
  */
 export function otherErrorsOf(
   type: string,
@@ -281,6 +311,7 @@ export function groupRows(run: string, r: ReportableResult): GroupRow[] {
       conflicts: q.byCode[CONFLICT] ?? 0,
       errors: q.errors,
       otherErrors: otherErrorsOf(g.type, q),
+      abandoned: abandonedOf(q.byCode),
     };
   });
 }
@@ -300,12 +331,38 @@ export function fairnessRows(run: string, r: ReportableResult): FairnessRow[] {
 
 const { formatCount, formatMs, formatPercent } = runtime;
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-/** "tenant: 12, noisy: 3", for the groups with a non-zero figure. */
+
+/**
+ * Whose a figure is, from each group's share of it: "all noisy" when one group has it all,
+ * else "quiet: 12, noisy: 3"; groups with none are left out. `format` formats a share (a mean
+ * over repeats in a comparison).
+ */
+export function whose(
+  shares: readonly (readonly [group: string, n: number])[],
+  format: (n: number) => string = formatCount,
+): string {
+  const some = shares.filter(([, n]) => n > 0);
+  if (some.length === 1) return `all ${some[0]![0]}`;
+  return some.map(([group, n]) => `${group}: ${format(n)}`).join(', ');
+}
 const byGroup = (rows: readonly GroupRow[], pick: (g: GroupRow) => number) =>
-  rows
-    .filter((g) => pick(g) > 0)
-    .map((g) => `${g.group}: ${formatCount(pick(g))}`)
-    .join(', ');
+  whose(rows.map((g) => [g.group, pick(g)]));
+
+/** The groups a run was told are noisy (`--noisy`), whose throttling is APF doing its job. */
+export function noisyGroups(r: ReportableResult): ReadonlySet<string> {
+  return new Set((r.fairness?.latencyRatios ?? []).map((pair) => pair.noisy));
+}
+
+/** True when a run had 429s and every one of them was a group named noisy (`--noisy`). */
+export function throttledOnlyNoisy(r: ReportableResult, groups: readonly GroupRow[]): boolean {
+  const noisy = noisyGroups(r);
+  const throttled = groups.filter((g) => g.throttled > 0);
+  return throttled.length > 0 && throttled.every((g) => noisy.has(g.group));
+}
+
+/** What the verdicts say about 429s that fell only on groups named noisy. */
+export const NOISY_THROTTLING_NOTE =
+  'every 429 went to a group named noisy (--noisy): APF held back the noisy neighbour, not its victims';
 
 /** Jain's index below which a priority level's flows were not served fairly. */
 export const JAIN_WARN_BELOW = 0.9;
@@ -345,6 +402,7 @@ export function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verd
   const responses = sum(groups.map((g) => sum(g.codes.map(([, n]) => n))));
   const throttled = sum(groups.map((g) => g.throttled));
   const share = responses > 0 ? throttled / responses : 0;
+  const onlyNoisy = throttledOnlyNoisy(r, groups);
   out.push(
     throttled === 0
       ? {
@@ -353,9 +411,10 @@ export function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verd
           text: 'No 429s: API Priority and Fairness rejected nothing.',
         }
       : {
-          level: share > THROTTLING_BAD_SHARE ? 'bad' : 'warn',
+          // Throttling the group named noisy is what APF is for: worth a look, not a failure.
+          level: share > THROTTLING_BAD_SHARE && !onlyNoisy ? 'bad' : 'warn',
           topic: 'throttling',
-          text: `${formatCount(throttled)} responses were 429 (${formatPercent(share)} of all) — ${byGroup(groups, (g) => g.throttled)}.`,
+          text: `${formatCount(throttled)} responses were 429 (${formatPercent(share)} of all) — ${byGroup(groups, (g) => g.throttled)}${onlyNoisy ? `; ${NOISY_THROTTLING_NOTE}` : ''}.`,
         },
   );
   const conflicts = sum(groups.map((g) => g.conflicts));
@@ -373,7 +432,7 @@ export function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verd
     out.push({
       level: 'bad',
       topic: 'errors',
-      text: `${formatCount(otherErrors)} other error responses or transport errors (not 429 or 409, nor a kubelet's lookup of a Lease it has yet to create); see the codes in the table.`,
+      text: `${formatCount(otherErrors)} other error responses or transport errors (not 429 or 409, nor a kubelet's lookup of a Lease it has yet to create, nor abandoned) — ${byGroup(groups, (g) => g.otherErrors)}; see the codes in the table.`,
     });
   }
   const dropped = sum(groups.map((g) => g.dropped));
@@ -387,6 +446,14 @@ export function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verd
         capped.length > 0
           ? `The intended load was not offered — ${capped.join('; ')}.`
           : `${formatCount(dropped)} sends were dropped because their group's in-flight cap was reached — ${byGroup(groups, (g) => g.dropped)}.`,
+    });
+  }
+  const abandoned = sum(groups.map((g) => g.abandoned));
+  if (abandoned > 0) {
+    out.push({
+      level: 'warn',
+      topic: 'abandoned',
+      text: `${formatCount(abandoned)} requests still in flight when the drain ended, abandoned (not counted as errors) — ${byGroup(groups, (g) => g.abandoned)}.`,
     });
   }
   const w = watchOf(r);

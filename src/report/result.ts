@@ -243,6 +243,7 @@ export const reportableResultSchema = z.looseObject({
           nominalShare: figure.optional(),
         }),
       ),
+      latencyRatios: z.array(z.looseObject({ victim: z.string(), noisy: z.string() })).optional(),
     })
     .optional(),
   server: z

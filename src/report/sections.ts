@@ -49,6 +49,11 @@ export interface FairnessSection {
       }
     >
   >;
+  /**
+   * The victim and noisy groups a run was told about (`--victim G --noisy H`); the report reads
+   * which groups were named noisy.
+   */
+  readonly latencyRatios?: readonly { readonly victim: string; readonly noisy: string }[];
 }
 
 /** APF gauges per priority level from periodic `/metrics` scrapes (metrics/server-metrics.ts). */

@@ -86,7 +86,9 @@ export function groupColumns(multi: boolean, layout: TableLayout): Column<GroupR
       count('Retries', (g) => g.retries, PAGE),
       count('429s', (g) => g.throttled),
       count('409s', (g) => g.conflicts),
-      count('Errors', (g) => g.errors, SUMMARY),
+      // Abandoned requests are not errors: the drain ended before the server answered them.
+      count('Errors', (g) => Math.max(0, g.errors - g.abandoned), SUMMARY),
+      count('Abandoned', (g) => g.abandoned),
     ],
     layout,
   );

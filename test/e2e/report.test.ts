@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,10 +152,83 @@ describe('apfbench report comparison.json', () => {
       expect(new Set(maxima).size, panel).toBe(1);
     }
     expect(page.verdicts[0]).toMatch(
-      /^FAIL 429s \(mean of 2 runs each\): tight: 558 429s vs 0 under k8s-defaults/,
+      /^FAIL 429s \(mean of 2 runs each\): tight: 558 429s \(lister: 532, reader: 25.5\) vs 0 under k8s-defaults/,
     );
     expect(page.errors).toEqual([]);
     expect(page.requests).toEqual([page.url]);
+  });
+});
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The listers comparison as a demo-like run writes it: started with --apiserver-arg, the lister
+ * named noisy (--noisy) and the only group throttled, and some of its requests abandoned when
+ * the drain ended.
+ */
+async function demoLikeComparison(dir: string): Promise<string> {
+  await cp(join(comparisonFixture, '..'), dir, { recursive: true });
+  const file = join(dir, 'comparison.json');
+  const comparison = JSON.parse(await readFile(file, 'utf8')) as Json;
+  comparison.serverArgs = ['max-requests-inflight=20', 'max-mutating-requests-inflight=10'];
+  await writeFile(file, JSON.stringify(comparison, null, 2));
+  for (const run of comparison.runs as { profile: string; result: string }[]) {
+    const path = join(dir, run.result);
+    const result = JSON.parse(await readFile(path, 'utf8')) as Json;
+    result.fairness.latencyRatios = [{ victim: 'reader', noisy: 'lister', p50: 1, p99: 1 }];
+    const { reader, lister } = {
+      reader: result.actors.reader.requests as Json,
+      lister: result.actors.lister.requests as Json,
+    };
+    reader.byCode['200'] += reader.byCode['429'] ?? 0;
+    delete reader.byCode['429'];
+    reader.throttled = 0;
+    reader.errors = 0;
+    if (run.profile === 'tight') {
+      lister.byCode['error:ERR_POOL_DESTROYED'] = 7;
+      lister.errors += 7;
+    }
+    await writeFile(path, JSON.stringify(result, null, 2));
+  }
+  return file;
+}
+
+describe('apfbench report on a comparison run with --apiserver-arg and a noisy group', () => {
+  let out: string;
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-report-demo-like-'));
+    out = join(dir, 'report');
+    const res = await runCli(['report', await demoLikeComparison(dir), '--out', out, '--no-png'], {
+      timeoutMs: 60_000,
+    });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+
+  it("shows the flags every run started with, merged with the profile's own", async () => {
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain(
+      '<td>k8s-defaults</td><td>profiles/k8s-defaults.yaml</td><td>--max-requests-inflight=20 --max-mutating-requests-inflight=10</td>',
+    );
+    expect(html).toContain('<td>--max-requests-inflight=6 --max-mutating-requests-inflight=3</td>');
+    expect(html).not.toContain('<td>defaults</td>');
+    const md = await readFile(join(out, 'summary.md'), 'utf8');
+    expect(md).toContain(
+      'API-server flags · k8s-defaults: `--max-requests-inflight=20 --max-mutating-requests-inflight=10` · tight: `--max-requests-inflight=6 --max-mutating-requests-inflight=3`',
+    );
+  });
+
+  it("names the noisy group's 429s and abandoned requests, which are not errors", async () => {
+    const md = (await readFile(join(out, 'summary.md'), 'utf8')).split('\n');
+    // The interval comes from comparison.json's figures, which this test leaves as they were.
+    expect(md.find((line) => line.includes('429s (mean'))).toMatch(
+      /^- ⚠️ 429s \(mean of 2 runs each\): tight: 532 429s \(all lister\) vs 0 under k8s-defaults; .*; every 429 went to a group named noisy \(--noisy\): APF held back the noisy neighbour, not its victims\.$/,
+    );
+    expect(md).toContain(
+      '- ⚠️ Requests still in flight when the drain ended, abandoned (mean of 2 runs each): tight: 7 abandoned (all lister) vs 0 under k8s-defaults; not counted as errors.',
+    );
+    expect(md.some((line) => line.includes('Other error responses'))).toBe(false);
   });
 });
 

@@ -1,7 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ApfbenchError } from '../../../src/errors.js';
-import { figureUnit, formatRelative, formatSigned } from '../../../src/report/comparison.js';
+import {
+  buildComparisonReport,
+  figureUnit,
+  formatRelative,
+  formatSigned,
+  type ComparisonInput,
+} from '../../../src/report/comparison.js';
+import type { ReportableResult } from '../../../src/report/sections.js';
 import { GENERATED_LINE_PREFIX, loadChartJsSource, renderHtml } from '../../../src/report/html.js';
 import { readReportInput } from '../../../src/report/index.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
@@ -44,7 +53,7 @@ describe('the report model of a comparison', () => {
       ['bad', 'generator'],
     ]);
     expect(model.verdicts[0]!.text).toBe(
-      '429s (mean of 2 runs each): tight: 558 429s vs 0 under k8s-defaults; 95% interval of the difference: tight +558 [−148, +1,260], within noise.',
+      '429s (mean of 2 runs each): tight: 558 429s (lister: 532, reader: 25.5) vs 0 under k8s-defaults; 95% interval of the difference: tight +558 [−148, +1,260], within noise.',
     );
     expect(model.verdicts[1]!.text).toBe('No 409 conflicts under any profile.');
     expect(model.verdicts[3]!.text).toBe(
@@ -56,10 +65,11 @@ describe('the report model of a comparison', () => {
     const c = model.comparison!;
     expect(c.baseline).toBe('k8s-defaults');
     expect(c.repeat).toBe(2);
-    expect(c.profiles.map((p) => [p.name, p.apiserverArgs.length])).toEqual([
-      ['k8s-defaults', 0],
-      ['tight', 2],
+    expect(c.profiles.map((p) => [p.name, p.apiserverFlags])).toEqual([
+      ['k8s-defaults', []],
+      ['tight', ['--max-mutating-requests-inflight=3', '--max-requests-inflight=6']],
     ]);
+    expect(c.serverFlags).toEqual([]);
     const figures = c.differences.map((d) => d.figure);
     expect(figures).toContain('all.429s');
     expect(figures).not.toContain('lister.dropped'); // 0 in every run
@@ -129,8 +139,12 @@ describe('the report model of a comparison', () => {
       'completed · 4 run(s), 2 per profile · baseline k8s-defaults · Kubernetes v1.37.2 (local) · apfbench 0.1.0',
       '',
     ]);
-    expect(lines[4]).toMatch(
-      /^- ❌ 429s \(mean of 2 runs each\): tight: 558 429s vs 0 under k8s-defaults/,
+    expect(lines.slice(4, 6)).toEqual([
+      'API-server flags · k8s-defaults: defaults · tight: `--max-mutating-requests-inflight=3 --max-requests-inflight=6`',
+      '',
+    ]);
+    expect(lines[6]).toMatch(
+      /^- ❌ 429s \(mean of 2 runs each\): tight: 558 429s \(lister: 532, reader: 25.5\) vs 0 under k8s-defaults/,
     );
     expect(lines).toContain('| figure | k8s-defaults (baseline) | tight | Δ | Δ% | 95% interval |');
     expect(lines).toContain('| lister.429s | 0 | 532 | +532 | from 0 | [+74.6, +989] \\* |');
@@ -138,9 +152,141 @@ describe('the report model of a comparison', () => {
       '| lister.ok/s | 200/s | 67/s | −133/s | −66.5% | [−247/s, −18.6/s] \\* |',
     );
     expect(lines).toContain(
-      '| tight #1 | lister | 800 | 200/s | 836 ms | 3.01 s | 3.28 s | 3.28 s | 0 | 568 | 0 | 568 |',
+      '| tight #1 | lister | 800 | 200/s | 836 ms | 3.01 s | 3.28 s | 3.28 s | 0 | 568 | 0 | 568 | 0 |',
     );
     expect(md.length).toBeLessThan(8000);
+  });
+});
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Json;
+
+/** The listers comparison and its results as plain JSON, to change before building a model. */
+function listers(): { comparison: Json; results: Json[] } {
+  const comparison = readJson(comparisonFile);
+  const results = (comparison.runs as { result: string }[]).map((r) =>
+    readJson(join(dirname(comparisonFile), r.result)),
+  );
+  return { comparison, results };
+}
+const build = ({ comparison, results }: { comparison: Json; results: Json[] }) =>
+  buildComparisonReport(
+    comparison as unknown as ComparisonInput,
+    results as unknown as ReportableResult[],
+  );
+const tightRuns = (results: Json[]) => results.filter((r) => r.profile.name === 'tight');
+const verdict = (m: ReturnType<typeof build>, topic: string) =>
+  m.verdicts.find((v) => v.topic === topic);
+
+describe('the flags of a comparison run with --apiserver-arg', () => {
+  const input = listers();
+  input.comparison.serverArgs = [
+    'max-requests-inflight=20',
+    'max-mutating-requests-inflight=10',
+    'v=2',
+  ];
+  const m = build(input);
+
+  it("merges the comparison's flags with each profile's, the profile's winning", () => {
+    expect(m.comparison!.serverFlags).toEqual([
+      '--max-requests-inflight=20',
+      '--max-mutating-requests-inflight=10',
+      '--v=2',
+    ]);
+    expect(m.comparison!.profiles.map((p) => [p.name, p.apiserverFlags])).toEqual([
+      [
+        'k8s-defaults',
+        ['--max-requests-inflight=20', '--max-mutating-requests-inflight=10', '--v=2'],
+      ],
+      ['tight', ['--max-requests-inflight=6', '--max-mutating-requests-inflight=3', '--v=2']],
+    ]);
+  });
+
+  it('shows them in the HTML profiles table and in summary.md, never "defaults"', async () => {
+    const html = renderHtml(m, { generatedAt: new Date(0), chartJs: await loadChartJsSource() });
+    const profiles = html.slice(html.indexOf('id="differences"'), html.indexOf('id="run"'));
+    expect(profiles).toContain(
+      '<td>k8s-defaults</td><td>profiles/k8s-defaults.yaml</td><td>--max-requests-inflight=20 --max-mutating-requests-inflight=10 --v=2</td>',
+    );
+    expect(profiles).toContain(
+      '<td>--max-requests-inflight=6 --max-mutating-requests-inflight=3 --v=2</td>',
+    );
+    expect(profiles).toContain('started with --max-requests-inflight=20');
+    expect(profiles).not.toContain('<td>defaults</td>');
+    expect(renderMarkdown(m).split('\n')).toContain(
+      'API-server flags · k8s-defaults: `--max-requests-inflight=20 --max-mutating-requests-inflight=10 --v=2` · tight: `--max-requests-inflight=6 --max-mutating-requests-inflight=3 --v=2`',
+    );
+  });
+});
+
+describe('comparison verdicts name the groups', () => {
+  /** tight's 429s all the lister's: the reader's taken out. */
+  const listerOnly = () => {
+    const input = listers();
+    for (const r of tightRuns(input.results)) {
+      const reader = r.actors.reader.requests;
+      reader.byCode['200'] += reader.byCode['429'];
+      delete reader.byCode['429'];
+      reader.throttled = 0;
+      reader.errors = 0;
+    }
+    return input;
+  };
+
+  it('says whose the 429s are, and fails them when no group is named noisy', () => {
+    const v = verdict(build(listerOnly()), 'throttling')!;
+    expect(v.level).toBe('bad');
+    expect(v.text).toMatch(
+      /^429s \(mean of 2 runs each\): tight: 532 429s \(all lister\) vs 0 under k8s-defaults;/,
+    );
+  });
+
+  it('only warns when every 429 went to the group named noisy, and says so', () => {
+    const input = listerOnly();
+    for (const r of input.results) {
+      r.fairness.latencyRatios = [{ victim: 'reader', noisy: 'lister', p50: 1, p99: 1 }];
+    }
+    const m = build(input);
+    const v = verdict(m, 'throttling')!;
+    expect(v.level).toBe('warn');
+    expect(v.text).toContain('tight: 532 429s (all lister) vs 0 under k8s-defaults');
+    expect(v.text).toMatch(
+      /every 429 went to a group named noisy \(--noisy\): APF held back the noisy neighbour, not its victims\.$/,
+    );
+  });
+
+  it('still fails 429s of a group not named noisy', () => {
+    const input = listers();
+    for (const r of input.results) {
+      r.fairness.latencyRatios = [{ victim: 'reader', noisy: 'lister', p50: 1, p99: 1 }];
+    }
+    expect(verdict(build(input), 'throttling')?.level).toBe('bad');
+  });
+});
+
+describe('requests abandoned when the drain ended', () => {
+  const input = listers();
+  const lister = tightRuns(input.results)[0]!.actors.lister.requests;
+  lister.byCode['error:ERR_POOL_DESTROYED'] = 30;
+  lister.byCode['error:ERR_POOL_CLOSED'] = 10;
+  lister.errors += 40;
+  const m = build(input);
+
+  it('are a line of their own, with their group, and not errors', () => {
+    expect(verdict(m, 'errors')).toBeUndefined();
+    expect(verdict(m, 'abandoned')).toEqual({
+      level: 'warn',
+      topic: 'abandoned',
+      text: 'Requests still in flight when the drain ended, abandoned (mean of 2 runs each): tight: 20 abandoned (all lister) vs 0 under k8s-defaults; not counted as errors.',
+    });
+  });
+
+  it('have a column of their own in both tables, and summary.md errors leave them out', () => {
+    const row = m.groups.find((g) => g.run === 'tight #1' && g.group === 'lister')!;
+    expect([row.abandoned, row.otherErrors]).toEqual([40, 0]);
+    expect(renderMarkdown(m).split('\n')).toContain(
+      '| tight #1 | lister | 800 | 200/s | 836 ms | 3.01 s | 3.28 s | 3.28 s | 0 | 568 | 0 | 568 | 40 |',
+    );
   });
 });
 

@@ -50,7 +50,7 @@ describe('buildRunReport', () => {
       { throttled: 50, byCode: { '200': 950, '429': 50 } },
       'throttling',
       'bad',
-      '50 responses were 429 (5% of all) — tenant: 50',
+      '50 responses were 429 (5% of all) — all tenant.',
     ],
     [
       'a few 429s warn',
@@ -64,7 +64,7 @@ describe('buildRunReport', () => {
       { byCode: { '200': 990, '409': 10 } },
       'conflicts',
       'warn',
-      '10 responses were 409 Conflict — tenant: 10',
+      '10 responses were 409 Conflict — all tenant',
     ],
     [
       'other errors are bad',
@@ -72,6 +72,13 @@ describe('buildRunReport', () => {
       'errors',
       'bad',
       '10 other error responses',
+    ],
+    [
+      'requests abandoned when the drain ended warn, as a line of their own',
+      { byCode: { '200': 990, 'error:ERR_POOL_DESTROYED': 8, 'error:ERR_POOL_CLOSED': 2 } },
+      'abandoned',
+      'warn',
+      '10 requests still in flight when the drain ended, abandoned (not counted as errors) — all tenant.',
     ],
     ['drops warn', { dropped: 1234 }, 'dropped', 'warn', '1,234 sends were dropped'],
   ] as const)('%s', (_, requests, topic, level, text) => {
@@ -93,6 +100,44 @@ describe('buildRunReport', () => {
       `The intended load was not offered — ${reason}.`,
     );
     expect(model.verdicts.find((v) => v.topic === 'generator')?.level).toBe('ok');
+  });
+
+  it('does not count abandoned requests as errors', () => {
+    const model = buildRunReport(
+      withTenant({ errors: 13, byCode: { '200': 987, '500': 3, 'error:ERR_POOL_DESTROYED': 10 } }),
+    );
+    expect(model.groups[0]).toMatchObject({ otherErrors: 3, abandoned: 10 });
+    expect(model.verdicts.find((v) => v.topic === 'errors')?.text).toBe(
+      "3 other error responses or transport errors (not 429 or 409, nor a kubelet's lookup of a Lease it has yet to create, nor abandoned) — all tenant; see the codes in the table.",
+    );
+    expect(model.verdicts.find((v) => v.topic === 'abandoned')?.text).toMatch(/^10 requests/);
+  });
+
+  it('names every group of a figure, and warns only for 429s all on groups named noisy', () => {
+    const tenant = fixture.actors.tenant!;
+    const group = (throttled: number) => ({
+      ...tenant,
+      requests: { ...tenant.requests, throttled, byCode: { '200': 900, '429': throttled } },
+    });
+    const run = (noisy: number, quiet: number): ReportableResult => ({
+      ...fixture,
+      actors: { quiet: group(quiet), noisy: group(noisy) },
+      fairness: {
+        priorityLevels: {},
+        latencyRatios: [{ victim: 'quiet', noisy: 'noisy' }],
+      },
+    });
+    const throttling = (r: ReportableResult) =>
+      buildRunReport(r).verdicts.find((v) => v.topic === 'throttling')!;
+    expect(throttling(run(100, 0))).toEqual({
+      level: 'warn',
+      topic: 'throttling',
+      text: '100 responses were 429 (5.26% of all) — all noisy; every 429 went to a group named noisy (--noisy): APF held back the noisy neighbour, not its victims.',
+    });
+    expect(throttling(run(100, 20))).toMatchObject({
+      level: 'bad',
+      text: '120 responses were 429 (6.25% of all) — quiet: 20, noisy: 100.',
+    });
   });
 
   it("does not count a kubelet's lookup of a Lease it has yet to create as an error", () => {
@@ -170,6 +215,7 @@ describe('buildRunReport', () => {
         conflicts: 0,
         errors: 0,
         otherErrors: 0,
+        abandoned: 0,
       },
     ]);
     expect(model.fairness).toEqual([]);

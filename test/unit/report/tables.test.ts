@@ -24,6 +24,7 @@ describe('groupColumns', () => {
         'Retries',
         '429s',
         '409s',
+        'Abandoned',
       ],
     ],
     [
@@ -42,6 +43,7 @@ describe('groupColumns', () => {
         '429s',
         '409s',
         'errors',
+        'abandoned',
       ],
     ],
   ])('%s layout (multi %s) has its columns, figures right-aligned', (layout, multi, heads) => {
@@ -65,7 +67,15 @@ describe('groupColumns', () => {
       Rate: '200/s',
       p99: '45.4 ms',
     });
-    expect(cells('summary')).toMatchObject({ group: 'tenant', errors: '0' });
+    expect(cells('summary')).toMatchObject({ group: 'tenant', errors: '0', abandoned: '0' });
+  });
+
+  it('counts requests abandoned when the drain ended in a column of their own, not in errors', () => {
+    const abandoned = { ...model.groups[0]!, errors: 12, otherErrors: 2, abandoned: 10 };
+    const cells = Object.fromEntries(
+      groupColumns(false, 'summary').map((c) => [c.head, c.cell(abandoned)]),
+    );
+    expect(cells).toMatchObject({ errors: '2', abandoned: '10' });
   });
 });
 
