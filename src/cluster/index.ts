@@ -1,4 +1,5 @@
 export * from './binaries.js';
+export * from './flags.js';
 export * from './identities.js';
 export * from './local.js';
 export * from './pki.js';

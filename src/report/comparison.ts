@@ -4,7 +4,7 @@
  * each profile against the baseline, the differences table, and charts that put the profiles on
  * the same axes. Pure, and ordered like comparison.json, so the same input gives the same model.
  */
-import { mergeFlags } from '../cluster/local.js';
+import { mergeFlags } from '../cluster/flags.js';
 import type { Difference } from '../metrics/compare-stats.js';
 import {
   JAIN_WARN_BELOW,

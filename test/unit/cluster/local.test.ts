@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentities, renderTokenFile } from '../../../src/cluster/identities.js';
-import { localClusterStatus, mergeFlags, type ClusterState } from '../../../src/cluster/local.js';
+import { mergeFlags } from '../../../src/cluster/flags.js';
+import { localClusterStatus, type ClusterState } from '../../../src/cluster/local.js';
 
 describe('mergeFlags', () => {
   it('lets user flags replace defaults and adds new ones', () => {
