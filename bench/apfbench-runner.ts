@@ -17,7 +17,12 @@ import { createRealClock } from '../src/engine/clock.js';
 import { createRng } from '../src/engine/random.js';
 import { expectedCount } from '../src/engine/schedule.js';
 import { FlowControlNames, KubeClient, Transport } from '../src/kube/index.js';
-import { EventLoopMonitor, generatorHealth } from '../src/metrics/generator-health.js';
+import {
+  capInput,
+  EventLoopMonitor,
+  generatorHealth,
+  judgeCaps,
+} from '../src/metrics/generator-health.js';
 import {
   GroupIntervalCollector,
   isErrorCode,
@@ -67,6 +72,7 @@ spec:
 }
 
 interface EngineRun {
+  readonly group: TenantActorGroup;
   readonly snapshots: IntervalSnapshot[];
   readonly cpu: { cpuMs: number; cpuSystemMs: number };
   readonly wallMs: number;
@@ -130,6 +136,7 @@ async function runEngine(seconds: number): Promise<EngineRun> {
   loop.stop();
   await transport.close();
   return {
+    group,
     snapshots,
     cpu,
     wallMs,
@@ -150,6 +157,8 @@ async function main(): Promise<void> {
     .filter(([code]) => !isErrorCode(code))
     .reduce((sum, [, n]) => sum + n, 0);
   const health = generatorHealth(run.loop, totals.scheduleLagMs.p99);
+  const cap = capInput(run.group, totals);
+  const caps = judgeCaps(cap === undefined ? [] : [cap], health.saturated);
   const result: RunnerResult = {
     generator: 'apfbench',
     mode: values.mode === 'max' ? 'max' : `rate ${rate}/s`,
@@ -171,6 +180,7 @@ async function main(): Promise<void> {
       eventLoopUtilization: run.utilization,
       saturated: health.saturated,
       reasons: health.reasons,
+      cappedReasons: caps.cappedReasons,
     },
   };
   emitResult(result);

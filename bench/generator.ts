@@ -420,7 +420,10 @@ function scheduleTable(results: readonly Measured[]): string {
         fmt(s.latencyP99Ms, 3),
         fmt(s.eventLoopUtilization, 2),
         verdict,
-        s.saturated ? `saturated: ${s.reasons.join('; ')}` : '',
+        [
+          ...(s.saturated ? [`saturated: ${s.reasons.join('; ')}`] : []),
+          ...s.cappedReasons.map((r) => `capped: ${r}`),
+        ].join('; '),
       ],
     ];
   });

@@ -49,6 +49,8 @@ export interface ScheduleReport {
   /** The engine's own judgement (generator-health.ts), with its reasons. */
   readonly saturated: boolean;
   readonly reasons: readonly string[];
+  /** Why sends were dropped at the in-flight cap (the engine's cap judgement); empty: none. */
+  readonly cappedReasons: readonly string[];
 }
 
 /** The options every runner takes (`parseArgs` form); a runner adds its own. */
