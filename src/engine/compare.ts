@@ -10,6 +10,7 @@ import {
   type Difference,
   type Sample,
 } from '../metrics/compare-stats.js';
+import { abandonedOf } from '../metrics/timeline.js';
 import {
   apiserverArgsOf,
   assertFlagsApplicable,
@@ -57,8 +58,8 @@ export interface CompareOptions {
 }
 
 /**
- * The figures compared between profiles, by name: per actor group its 429s, errors, dropped
- * sends, achieved throughput (2xx per second of measured time) and latency percentiles, plus
+ * The figures compared between profiles, by name: per actor group its 429s, errors, requests
+ * abandoned when the drain ended (not among the errors), dropped sends, achieved throughput (2xx per second of measured time) and latency percentiles, plus
  * every number one level inside an actor section (`kubelet.heartbeats.late`); for the run,
  * the client's 429s and the server's APF rejections and fairness per priority level.
  */
@@ -73,7 +74,10 @@ export function runFigures(r: RunResult): Record<string, number> {
     const q = g.requests;
     throttled += q.throttled;
     figures[`${name}.429s`] = q.throttled;
-    figures[`${name}.errors`] = q.errors;
+    // Requests abandoned when the drain ended are the run's cut-off, not the server's errors.
+    const abandoned = abandonedOf(q.byCode);
+    figures[`${name}.errors`] = q.errors - abandoned;
+    figures[`${name}.abandoned`] = abandoned;
     figures[`${name}.dropped`] = q.dropped;
     figures[`${name}.ok/s`] = round((q.total - q.errors) / measuredSeconds);
     figures[`${name}.p50 ms`] = q.latencyMs.p50;

@@ -88,6 +88,21 @@ export function transportErrorCode(code: string): string {
   return TRANSPORT_ERROR_PREFIX + code;
 }
 
+/**
+ * The `byCode` keys of requests that never got an answer because the worker closed its
+ * connections when the drain after the deadline (or Ctrl-C) ran out (docs/result-format.md):
+ * requests still waiting or running, abandoned by apfbench rather than failed by the server.
+ */
+export const ABANDONED_CODES: readonly string[] = [
+  transportErrorCode('ERR_POOL_DESTROYED'),
+  transportErrorCode('ERR_POOL_CLOSED'),
+];
+
+/** Requests of a group abandoned when the drain ended (a transport error is never retried). */
+export function abandonedOf(byCode: Readonly<Record<string, number>>): number {
+  return ABANDONED_CODES.reduce((n, code) => n + (byCode[code] ?? 0), 0);
+}
+
 /** True for anything but a 2xx status. */
 export function isErrorCode(code: string): boolean {
   return !(code.length === 3 && code.startsWith('2'));

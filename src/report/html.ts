@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { chartConfig } from './charts.js';
 import { formatFigure, formatFlags, serverFlagsNote } from './comparison.js';
+import { ABANDONED_CODES } from '../metrics/timeline.js';
 import {
-  ABANDONED_CODES,
   type ChartModel,
   type ComparisonSection,
   type ReportModel,

@@ -15,7 +15,7 @@ import {
   summarizeMs,
   type DurationSummary,
 } from '../metrics/histogram.js';
-import { transportErrorCode } from '../metrics/timeline.js';
+import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline.js';
 import type { RunStatus } from './result.js';
 import type { AxisFormats } from './runtime.js';
 import { runtime } from './runtime.js';
@@ -161,23 +161,8 @@ export const EXPECTED_RESPONSES: Readonly<Record<string, readonly string[]>> = {
   kubelet: ['get leases 404'],
 };
 
-/**
- * The `byCode` keys of requests that never got an answer because the worker closed its
- * connections when the drain after the deadline (or Ctrl-C) ran out (docs/result-format.md):
- * requests still waiting or running, abandoned by apfbench rather than failed by the server.
- */
-export const ABANDONED_CODES: readonly string[] = [
-  transportErrorCode('ERR_POOL_DESTROYED'),
-  transportErrorCode('ERR_POOL_CLOSED'),
-];
-
 const isOtherError = (code: string) =>
   !/^[23]/.test(code) && code !== '429' && code !== CONFLICT && !ABANDONED_CODES.includes(code);
-
-/** Requests of a group abandoned when the drain ended (a transport error is never retried). */
-export function abandonedOf(byCode: Readonly<Record<string, number>>): number {
-  return ABANDONED_CODES.reduce((n, code) => n + (byCode[code] ?? 0), 0);
-}
 
 /**
  * Error responses of a group of actors of `type` (not 2xx/3xx, 429 or 409; transport errors

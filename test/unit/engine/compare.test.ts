@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { comparisonTable } from '../../../src/cli/compare.js';
-import { summarise, type Comparison } from '../../../src/engine/compare.js';
+import { runFigures, summarise, type Comparison } from '../../../src/engine/compare.js';
+import type { RunResult } from '../../../src/report/result.js';
 
 it('summarises repeated runs per profile against the baseline and prints them side by side', () => {
   const runs = [
@@ -31,4 +33,31 @@ it('summarises repeated runs per profile against the baseline and prints them si
   expect(table.find((l) => l.startsWith('t.429s'))).toBe(
     't.429s    0 ±0          110 ±14.14 (+110 [-17.06, +237])',
   );
+});
+
+it('counts requests abandoned when the drain ended apart from the errors in the figures', async () => {
+  const file = 'test/fixtures/comparisons/listers/runs/01-k8s-defaults/result.json';
+  const result = JSON.parse(await readFile(file, 'utf8')) as RunResult;
+  const lister = result.actors.lister!;
+  const cut = {
+    ...result,
+    actors: {
+      ...result.actors,
+      lister: {
+        ...lister,
+        requests: {
+          ...lister.requests,
+          errors: 12,
+          byCode: { '200': 788, '500': 2, 'error:ERR_POOL_DESTROYED': 10 },
+        },
+      },
+    },
+  };
+  const figures = runFigures(cut);
+  expect(figures['lister.errors']).toBe(2);
+  expect(figures['lister.abandoned']).toBe(10);
+  expect(figures['reader.abandoned']).toBe(0);
+  // Neither an error nor an answer: abandoned requests are not among the 2xx per second.
+  // The fixture measured 4 s: 800 requests, 12 not 2xx.
+  expect(figures['lister.ok/s']).toBe((800 - 12) / 4);
 });
