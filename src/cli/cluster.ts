@@ -8,7 +8,7 @@ import {
 import { deferred } from './deferred.js';
 import { interruptible } from './interrupt.js';
 import { kindOptions, kindUpHandler } from './kind.js';
-import { positiveInteger } from './options.js';
+import { integerFlag, positiveInteger } from './options.js';
 import { progress } from './output.js';
 
 const dirOption = {
@@ -20,6 +20,8 @@ const dirOption = {
 } as const;
 
 const READY_TIMEOUT_SECONDS = 180;
+/** Identities of one kind in the token file: each is a line and a bootstrap grant. */
+const MAX_IDENTITIES = 100_000;
 
 const binOptions = {
   'apiserver-bin': {
@@ -42,20 +44,29 @@ export function clusterCommand(yargs: Argv): Argv {
             type: 'number',
             default: 2000,
             describe: 'node identities (system:node:<name>) in the token file',
+            coerce: integerFlag('nodes', 0, MAX_IDENTITIES),
           },
-          tenants: { type: 'number', default: 100, describe: 'tenant user identities' },
+          tenants: {
+            type: 'number',
+            default: 100,
+            describe: 'tenant user identities',
+            coerce: integerFlag('tenants', 0, MAX_IDENTITIES),
+          },
           'service-accounts': {
             type: 'number',
             default: 100,
             describe: 'service-account identities',
+            coerce: integerFlag('service-accounts', 0, MAX_IDENTITIES),
           },
           'max-requests-inflight': {
             type: 'number',
             describe: 'kube-apiserver --max-requests-inflight',
+            coerce: positiveInteger('max-requests-inflight'),
           },
           'max-mutating-requests-inflight': {
             type: 'number',
             describe: 'kube-apiserver --max-mutating-requests-inflight',
+            coerce: positiveInteger('max-mutating-requests-inflight'),
           },
           'apiserver-arg': {
             type: 'string',

@@ -153,18 +153,29 @@ export async function writeReportQuietly(
   }
 }
 
-/** A yargs `coerce` for a count flag: refuses anything but an integer >= 1, naming the flag. */
+/** Refuses anything but an integer in [min, max], naming the flag. */
+function checkInteger(flag: string, value: number, min: number, max: number): void {
+  if (Number.isInteger(value) && value >= min && value <= max) return;
+  const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
+  throw new ApfbenchError(
+    'APFBENCH_BAD_FLAG',
+    `--${flag} must be an integer ${range} (got ${value})`,
+    { kind: 'invalid-input' },
+  );
+}
+
+/** A yargs `coerce` for an integer flag with a default: an integer in [min, max]. */
+export function integerFlag(flag: string, min: number, max = Infinity) {
+  return (value: number): number => {
+    checkInteger(flag, value, min, max);
+    return value;
+  };
+}
+
+/** A yargs `coerce` for a count flag: an integer >= 1 (and at most `max`), or not given. */
 export function positiveInteger(flag: string, max = Infinity) {
   return <T extends number | undefined>(value: T): T => {
-    if (value === undefined || (Number.isInteger(value) && value >= 1 && value <= max))
-      return value;
-    const range = max === Infinity ? '>= 1' : `from 1 to ${max}`;
-    throw new ApfbenchError(
-      'APFBENCH_BAD_FLAG',
-      `--${flag} must be an integer ${range} (got ${value})`,
-      {
-        kind: 'invalid-input',
-      },
-    );
+    if (value !== undefined) checkInteger(flag, value, 1, max);
+    return value;
   };
 }

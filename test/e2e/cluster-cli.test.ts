@@ -102,6 +102,9 @@ describe('clear errors', () => {
     ['--port', '70000', 'from 1 to 65535'],
     ['--ready-timeout', 'abc', '>= 1'],
     ['--ready-timeout', '-5', '>= 1'],
+    ['--nodes', '-1', 'from 0 to 100000'],
+    ['--tenants', '2.5', 'from 0 to 100000'],
+    ['--max-requests-inflight', '0', '>= 1'],
   ])('exits 2 on %s %s, naming the flag, before it starts anything', async (flag, value, range) => {
     const dir = join(await tmp('apfbench-e2e-'), 'c');
     const res = await runCli(['cluster', 'up', '--dir', dir, flag, value]);
