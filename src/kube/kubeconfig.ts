@@ -8,7 +8,12 @@ import { ApfbenchError } from '../errors.js';
 // The located validation of input files (pure modules that import nothing else of the product):
 // a kubeconfig's problems read like a scenario's, with file:line:column and the field path.
 import { withRule } from '../validation/fields.js';
-import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
+import {
+  InvalidFileError,
+  locatedProblemsHint,
+  readInputFile,
+  type Problem,
+} from '../validation/problems.js';
 import { validateYaml } from '../validation/validate.js';
 import { formatPath, type Path } from '../validation/yaml-path.js';
 import type { Identity, KubeTarget } from './target.js';
@@ -113,7 +118,9 @@ const invalidKubeconfig = (problems: readonly Problem[]) =>
     'APFBENCH_INVALID_KUBECONFIG',
     'kubeconfig',
     problems,
-    'Each line names the file, line and column, the field and what is wrong with it; `kubectl config view --kubeconfig FILE` shows what kubectl makes of the file.',
+    locatedProblemsHint(
+      '`kubectl config view --kubeconfig FILE` shows what kubectl makes of the file.',
+    ),
   );
 
 /** Reads and validates a kubeconfig; returns the context in use with its cluster and user. */

@@ -1,13 +1,18 @@
-import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
+import {
+  InvalidFileError,
+  locatedProblemsHint,
+  readInputFile,
+  type Problem,
+} from '../validation/problems.js';
 import { validateYaml } from '../validation/validate.js';
 import { profileSchema, type Profile } from './schema.js';
 
 export type ParseProfileResult =
   { ok: true; profile: Profile } | { ok: false; problems: Problem[] };
 
-const HINT =
-  'Each line names the file, line and column, the field and what is wrong with it. ' +
-  'Editors can check profile files as you type with schema/profile.schema.json.';
+const HINT = locatedProblemsHint(
+  'Editors can check profile files as you type with schema/profile.schema.json.',
+);
 
 /** Invalid profile input: the command layer reports it with exit code 2. */
 export class ProfileError extends InvalidFileError {

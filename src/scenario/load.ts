@@ -1,11 +1,16 @@
-import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
+import {
+  InvalidFileError,
+  locatedProblemsHint,
+  readInputFile,
+  type Problem,
+} from '../validation/problems.js';
 import { validateYaml } from '../validation/validate.js';
 import { applyOverrides, type Overrides } from './overrides.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
-const DEFAULT_HINT =
-  'Each line names the file, line and column, the field and what is wrong with it. ' +
-  'Editors can check scenario files as you type with schema/scenario.schema.json.';
+const DEFAULT_HINT = locatedProblemsHint(
+  'Editors can check scenario files as you type with schema/scenario.schema.json.',
+);
 
 export class ScenarioError extends InvalidFileError {
   override readonly name = 'ScenarioError';

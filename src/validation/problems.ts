@@ -39,6 +39,11 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
   return problems.toSorted((a, b) => a.line - b.line || a.column - b.column);
 }
 
+/** The hint under a list of located problems; `more` adds where else to look. */
+export function locatedProblemsHint(more: string): string {
+  return `Each line names the file, line and column, the field and what is wrong with it. ${more}`;
+}
+
 /**
  * An input file (scenario, profile, budget) with problems: the message lists every one with its
  * location. The command layer reports it with exit code 2.
