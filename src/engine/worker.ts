@@ -161,6 +161,9 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   clearTimeout(drainTimer);
   if (!drained) {
     abandoned = transport.stats.pending + transport.stats.running;
+    // First wake what sleeps on the signal (a 429 retry waiting out Retry-After): it records its
+    // 429 and sends nothing more, instead of retrying into the destroyed pool after the drain.
+    stop.abort();
     await transport.destroy();
     await finished;
   } else {

@@ -179,7 +179,10 @@ export function requestHeaders(spec: {
 }
 
 /** `requestHeaders` as the `name: value\r\n` lines the HTTP/1.1 pool writes, built once per identity. */
-const identityBlocks = new WeakMap<Identity, { readonly plain: string; readonly body: string }>();
+const identityBlocks = new WeakMap<
+  Identity,
+  { readonly plain: string; readonly typed: Map<string, string> }
+>();
 
 function headerBlock(spec: RequestSpec): string {
   let blocks = identityBlocks.get(spec.identity);
@@ -188,13 +191,15 @@ function headerBlock(spec: RequestSpec): string {
     for (const [name, value] of Object.entries(requestHeaders({ identity: spec.identity }))) {
       for (const v of Array.isArray(value) ? value : [value]) plain += `${name}: ${v}\r\n`;
     }
-    blocks = { plain, body: `${plain}content-type: application/json\r\n` };
+    blocks = { plain, typed: new Map() };
     identityBlocks.set(spec.identity, blocks);
   }
   if (spec.body === undefined) return blocks.plain;
-  return spec.contentType === undefined || spec.contentType === 'application/json'
-    ? blocks.body
-    : `${blocks.plain}content-type: ${spec.contentType}\r\n`;
+  const type = spec.contentType ?? 'application/json';
+  let block = blocks.typed.get(type);
+  if (block === undefined)
+    blocks.typed.set(type, (block = `${blocks.plain}content-type: ${type}\r\n`));
+  return block;
 }
 
 /** Gathers one response from the HTTP/1.1 pool into a `KubeResponse`; never throws. */
