@@ -288,6 +288,17 @@ describe('Http1Pool', () => {
     expect(arrived.slice(3).sort()).toEqual(['/3', '/4', '/5', '/6', '/7', '/8', '/9']);
   });
 
+  it('serves its queue first in, first out', async () => {
+    const arrived: string[] = [];
+    const { origin } = await serve((req, res) => {
+      arrived.push(req.url!);
+      setTimeout(() => res.end('ok'), 20);
+    });
+    const p = pool(origin, { connections: 1 });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => send(p, `/${i}`)));
+    expect(arrived).toEqual(['/0', '/1', '/2', '/3', '/4', '/5']);
+  });
+
   it('opens a new socket after the server closes one', async () => {
     const { origin } = await serve((_req, res) => {
       res.setHeader('connection', 'close');
