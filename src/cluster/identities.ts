@@ -145,7 +145,7 @@ const invalidIdentities = (problems: readonly Problem[]) =>
     'APFBENCH_INVALID_IDENTITIES',
     'identities file',
     problems,
-    'Give the identities.json that `apfbench cluster up` wrote next to its kubeconfig, or leave out --identities to impersonate every load identity.',
+    'An identities file is the identities.json that `apfbench cluster up` writes next to its kubeconfig; run and compare read it (--identities, or the one beside --kubeconfig) and impersonate every load identity when there is none.',
   );
 
 /**

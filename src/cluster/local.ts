@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -114,10 +115,11 @@ async function assertUsableDir(dir: string, given: string): Promise<void> {
     });
   });
   const previous = await readClusterState(dir);
-  if (previous === undefined && entries.some((name) => !CLUSTER_DIR_ENTRIES.has(name))) {
+  const foreign = entries.filter((name) => !CLUSTER_DIR_ENTRIES.has(name));
+  if (foreign.length > 0) {
     throw new ApfbenchError(
       'APFBENCH_BAD_DIR',
-      `--dir ${given} is not empty and holds no control plane: cluster up replaces the directory, so it refuses one with other files`,
+      `--dir ${given} holds files that are not a control plane's (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): cluster up replaces the directory, so it refuses one with other files`,
       {
         kind: 'invalid-input',
         hint: 'give a new or empty directory, such as /tmp/apfbench-cluster',
@@ -146,14 +148,16 @@ interface OwnedProcesses {
 }
 
 /**
- * Processes that end with this one: on exit they are killed, and on SIGHUP too before this
+ * Processes that end with this one: on exit they are killed and DIR removed, and on SIGHUP too before this
  * process exits. The servers are in a process group of their own (startProcess), so a closed
  * terminal's SIGHUP reaches only apfbench, which would die without its 'exit' handlers.
  */
-function ownProcesses(): OwnedProcesses {
+function ownProcesses(dir: string): OwnedProcesses {
   const started: Spawned[] = [];
+  // A forced exit (a second Ctrl-C, SIGHUP) takes the keys, tokens and etcd data with it too.
   const killAll = () => {
     for (const p of started) if (isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   };
   const onHangup = () => {
     killAll();
@@ -195,7 +199,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   throwIfAborted(opts.signal, 'before the control plane started');
   const dir =
     opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'apfbench-run-')) : resolve(opts.dir);
-  const owned = ownProcesses();
+  const owned = ownProcesses(dir);
   try {
     const cluster = await launch(dir, binaries, owned, opts);
     // From here a detached control plane is on its own: `cluster down` stops it.

@@ -119,7 +119,15 @@ describe('clear errors', () => {
     await writeFile(join(dir, 'notes.txt'), 'mine');
     const res = await runCli(['cluster', 'up', '--dir', dir]);
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain(`error [APFBENCH_BAD_DIR]: --dir ${dir} is not empty`);
+    expect(res.stderr).toContain(
+      `error [APFBENCH_BAD_DIR]: --dir ${dir} holds files that are not a control plane's (notes.txt)`,
+    );
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    // Also beside a stopped control plane's state: its files may go, the user's may not.
+    await writeFile(join(dir, 'state.json'), JSON.stringify({ processes: [] }));
+    const beside = await runCli(['cluster', 'up', '--dir', dir]);
+    expect(beside.code).toBe(2);
+    expect(beside.stderr).toContain("holds files that are not a control plane's (notes.txt)");
     expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
     const file = join(dir, 'notes.txt');
     const onFile = await runCli(['cluster', 'up', '--dir', file]);
