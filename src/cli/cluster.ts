@@ -83,7 +83,7 @@ export function clusterCommand(yargs: Argv): Argv {
             type: 'number',
             default: READY_TIMEOUT_SECONDS,
             describe: 'seconds to wait for /readyz',
-            coerce: positiveInteger('ready-timeout'),
+            coerce: integerFlag('ready-timeout', 1),
           },
           ...kindOptions,
         }),
@@ -106,7 +106,7 @@ export function clusterCommand(yargs: Argv): Argv {
           maxMutatingRequestsInflight: argv['max-mutating-requests-inflight'],
           apiserverArgs: argv['apiserver-arg'],
           port: argv.port,
-          readyTimeoutMs: (argv['ready-timeout'] ?? READY_TIMEOUT_SECONDS) * 1000,
+          readyTimeoutMs: argv['ready-timeout'] * 1000,
           onProgress: progress,
           signal: abort.signal,
         }).finally(abort.dispose);

@@ -11,7 +11,7 @@ import { progressPrinter } from './progress.js';
 import {
   assertTargetArgs,
   defaultOutDir,
-  positiveInteger,
+  integerFlag,
   scenarioArguments,
   scenarioOverridesOf,
   targetOptions,
@@ -31,7 +31,7 @@ export function compareCommand(y: Argv) {
       type: 'number',
       default: 1,
       describe: 'runs per profile, interleaved (A B B A ...)',
-      coerce: positiveInteger('repeat'),
+      coerce: integerFlag('repeat', 1),
     },
     victim: {
       type: 'string',
@@ -82,7 +82,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
   try {
     comparison = await compareProfiles(scenario, profiles, {
       out,
-      repeat: argv.repeat ?? 1,
+      repeat: argv.repeat,
       target: targetOptionsOf(argv, printer.onPhase),
       signal: abort.signal,
       workers: argv.workers,

@@ -65,9 +65,14 @@ export function demoHandler(
     repeat: 1,
     victim: [DEMO.victim],
     noisy: [DEMO.noisy],
-    'apiserver-arg': [
-      ...(argv.kubeconfig === undefined ? DEMO.serverArgs : []),
-      ...argv['apiserver-arg'],
-    ],
+    'apiserver-arg': demoServerArgs(argv),
   });
+}
+
+/** The demo's small server for a control plane it starts, then the user's flags (which win). */
+export function demoServerArgs(argv: {
+  readonly kubeconfig?: string | undefined;
+  readonly 'apiserver-arg': readonly string[];
+}): string[] {
+  return [...(argv.kubeconfig === undefined ? DEMO.serverArgs : []), ...argv['apiserver-arg']];
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO, demoFiles } from '../../../src/cli/demo.js';
+import { DEMO, demoFiles, demoServerArgs } from '../../../src/cli/demo.js';
 import { repoRoot } from '../../support/cli.js';
 
 describe('demoFiles', () => {
@@ -30,5 +30,19 @@ describe('demoFiles', () => {
       [DEMO.scenario, ...DEMO.profiles].map((f) => join(repoRoot, f)),
     );
     for (const file of [files.scenario, ...files.profiles]) expect(existsSync(file)).toBe(true);
+  });
+});
+
+describe('demoServerArgs', () => {
+  it("gives a control plane it starts the small server, with the user's flags after (they win)", () => {
+    expect(demoServerArgs({ 'apiserver-arg': ['max-requests-inflight=40'] })).toEqual([
+      'max-requests-inflight=20',
+      'max-mutating-requests-inflight=10',
+      'max-requests-inflight=40',
+    ]);
+  });
+
+  it('leaves a cluster given by --kubeconfig as it is', () => {
+    expect(demoServerArgs({ kubeconfig: '/k', 'apiserver-arg': [] })).toEqual([]);
   });
 });
