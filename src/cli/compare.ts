@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { compareProfiles, type Comparison } from '../engine/compare.js';
+import { readTargetFiles } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { loadProfileFile } from '../profile/index.js';
 import { readReportInput } from '../report/index.js';
@@ -71,6 +72,14 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     );
   }
   assertTargetArgs(argv);
+  // Before `--out` gets a comparison.json: a failed comparison would replace a good one there.
+  if (argv.kubeconfig !== undefined) {
+    await readTargetFiles({
+      kubeconfig: argv.kubeconfig,
+      context: argv.context,
+      identitiesFile: argv.identities,
+    });
+  }
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
   await checkOutDir(out, 'comparison.json');
   const printer = progressPrinter({ quiet: argv.quiet });

@@ -49,6 +49,24 @@ async function serverVersion(admin: KubeClient): Promise<string> {
 }
 
 /**
+ * The kubeconfig and the identities file of a cluster given by `kubeconfig`, validated: callers
+ * that write something before they open the target read them first, so that a bad file is
+ * refused before anything starts. The default identities file next to the kubeconfig may be
+ * missing (every user is then impersonated); one given with --identities may not, and neither
+ * may be malformed.
+ */
+export async function readTargetFiles(
+  opts: Pick<TargetOptions, 'context' | 'identitiesFile'> & { readonly kubeconfig: string },
+) {
+  const cfg = await loadKubeconfig(opts.kubeconfig, opts.context);
+  const ids = await readIdentitiesFile(
+    opts.identitiesFile ?? join(dirname(opts.kubeconfig), 'identities.json'),
+    opts.identitiesFile === undefined,
+  );
+  return { cfg, ids };
+}
+
+/**
  * The cluster a run goes to. With a kubeconfig: that cluster (loopback only,
  * unless allowRemote), with load identities from the identities file when one
  * is next to it, else by impersonation. Without: an ephemeral local control
@@ -66,14 +84,8 @@ export async function openTarget(scenario: Scenario, opts: TargetOptions): Promi
         },
       );
     }
-    const cfg = await loadKubeconfig(opts.kubeconfig, opts.context);
+    const { cfg, ids } = await readTargetFiles({ ...opts, kubeconfig: opts.kubeconfig });
     await assertTargetAllowed(cfg.target.server, opts.allowRemote ?? false);
-    // The default file next to the kubeconfig may be missing (every user is then impersonated);
-    // one given with --identities may not, and neither may be malformed.
-    const ids = await readIdentitiesFile(
-      opts.identitiesFile ?? join(dirname(opts.kubeconfig), 'identities.json'),
-      opts.identitiesFile === undefined,
-    );
     const admin = new KubeClient(new Transport(cfg.target, { connections: 8 }), cfg.identity);
     return {
       run: {
