@@ -5,15 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ABANDONED_CODES } from '../metrics/timeline.js';
 import { chartConfig } from './charts.js';
 import { formatFigure, formatFlags, serverFlagsNote } from './comparison.js';
-import { ABANDONED_CODES } from '../metrics/timeline.js';
-import {
-  type ChartModel,
-  type ComparisonSection,
-  type ReportModel,
-  type RunOverview,
-} from './model.js';
+import type { ChartModel, ComparisonSection, ReportModel, RunOverview } from './model.js';
 import { reportRuntime, runtime } from './runtime.js';
 import { differenceCells, fairnessColumns, groupColumns, type Column } from './tables.js';
 

@@ -86,8 +86,9 @@ export function groupColumns(multi: boolean, layout: TableLayout): Column<GroupR
       count('Retries', (g) => g.retries, PAGE),
       count('429s', (g) => g.throttled),
       count('409s', (g) => g.conflicts),
-      // Abandoned requests are not errors: the drain ended before the server answered them.
-      count('Errors', (g) => Math.max(0, g.errors - g.abandoned), SUMMARY),
+      // What the errors verdict counts: not 429s, 409s, a kubelet's expected 404, nor requests
+      // abandoned when the drain ended before the server answered them.
+      count('Other errors', (g) => g.otherErrors, SUMMARY),
       count('Abandoned', (g) => g.abandoned),
     ],
     layout,

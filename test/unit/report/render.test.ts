@@ -58,7 +58,7 @@ describe('renderMarkdown', () => {
         '- ✅ No 409 conflicts.',
         '- ✅ The load generator kept up: event-loop delay p99 5.72 ms, utilisation 23.2%, schedule lag p99 9.89 ms.',
         '',
-        '| group | requests | rate | p50 | p99 | p99.9 | max | dropped | 429s | 409s | errors | abandoned |',
+        '| group | requests | rate | p50 | p99 | p99.9 | max | dropped | 429s | 409s | other errors | abandoned |',
         '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
         '| tenant | 1,000 | 200/s | 2.48 ms | 45.4 ms | 71 ms | 76.5 ms | 0 | 0 | 0 | 0 | 0 |',
         '',
