@@ -341,6 +341,29 @@ describe('Http1Pool', () => {
     expect(r.error?.code).toBe('UND_ERR_HEADERS_TIMEOUT');
   });
 
+  it('times out a body that goes silent, counting from its last bytes', async () => {
+    const { origin } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': '10' });
+      // A first byte, a second well within the timeout (the deadline moves), then silence.
+      res.write('a');
+      setTimeout(() => res.write('b'), 200);
+    });
+    const started = Date.now();
+    const r = await send(pool(origin, { bodyTimeoutMs: 300 }), '/');
+    expect(r.error?.code).toBe('UND_ERR_BODY_TIMEOUT');
+    // Not before the second byte's deadline: 200 ms + 300 ms of silence.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(480);
+  });
+
+  it('closes a socket left idle beyond the keep-alive timeout', async () => {
+    const { origin, sockets } = await serve((_req, res) => res.end('ok'));
+    const p = pool(origin, { keepAliveTimeoutMs: 200 });
+    expect((await send(p, '/')).body).toBe('ok');
+    expect(p.stats.sockets).toBe(1);
+    await expect.poll(() => p.stats.sockets, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => sockets.size, { timeout: 10_000 }).toBe(0);
+  });
+
   it('aborts a queued and a running request through their signals', async () => {
     const { origin } = await serve(() => {
       // never answers
