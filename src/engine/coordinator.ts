@@ -74,6 +74,12 @@ export interface RunOptions extends ServerSideOptions {
   /** How long in-flight requests may take after the deadline or a stop. */
   readonly drainMs?: number;
   readonly onProgress?: (p: Progress) => void;
+  /**
+   * Called once, at the start barrier, with the wall-clock instant (ms since the epoch) that the
+   * timeline's t = 0 stands for. Anything timed against the load (a fault, say) counts from here,
+   * not from the call: set-up takes longer on a busy machine.
+   */
+  readonly onStart?: (startEpochMs: number) => void;
   /** Set-up and tear-down steps, as lines. */
   readonly onPhase?: (line: string) => void;
 }
@@ -197,6 +203,7 @@ export async function runScenario(
       types: new Map(scenario.spec.actors.map((g) => [g.name, g.type])),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+      ...(opts.onStart === undefined ? {} : { onStart: opts.onStart }),
     });
     health.push(...outcome.health);
     abandoned = outcome.abandoned;
@@ -294,6 +301,7 @@ interface DriveOptions {
   readonly measured: TimelineAggregator;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
+  readonly onStart?: (startEpochMs: number) => void;
   /** Actor type by group name, for progress. */
   readonly types: ReadonlyMap<string, string>;
 }
@@ -408,6 +416,7 @@ async function driveWorkers(
     startEpoch = performance.timeOrigin + performance.now() + 250;
     for (const w of workers)
       w.postMessage({ type: 'start', startAtEpochMs: startEpoch } satisfies ToWorker);
+    o.onStart?.(startEpoch);
     const hardStop = setTimeout(
       () => {
         stopAll('failed', 'workers did not finish in time');

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/coordinator.js';
 import { useLocalTarget } from '../support/cluster.js';
+import { loadClock } from '../support/load-clock.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
 const env = useLocalTarget();
@@ -25,13 +25,22 @@ spec:
       mix: [{ verb: get, resource: configmaps, weight: 1 }]
 `);
   const apiserver = env.cluster.state.processes.find((p) => p.name === 'kube-apiserver')!;
+  // Timed from the load's start, so that slow set-up cannot move the pause out of the window.
+  const clock = loadClock();
   const pause = (async () => {
-    await sleep(4000);
+    await clock.at(4000);
     process.kill(apiserver.pid, 'SIGSTOP');
-    await sleep(2000);
-    process.kill(apiserver.pid, 'SIGCONT');
+    try {
+      await clock.at(6000);
+    } finally {
+      process.kill(apiserver.pid, 'SIGCONT');
+    }
   })();
-  const result = await runScenario(scenario, env.target.run, { drainMs: 15_000 });
+  const result = await runScenario(scenario, env.target.run, {
+    drainMs: 15_000,
+    onStart: clock.onStart,
+  });
+  clock.settle();
   await pause;
 
   expect(result.reason).toBeUndefined();

@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import type { ControllerSections } from '../../src/actors/controller.js';
 import { runScenario } from '../../src/engine/coordinator.js';
 import type { Scenario } from '../../src/scenario/index.js';
 import type { HeartbeatsSection } from '../../src/metrics/heartbeats.js';
 import { useLocalTarget } from '../support/cluster.js';
+import { loadClock } from '../support/load-clock.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
 const env = useLocalTarget({
@@ -15,24 +15,25 @@ const env = useLocalTarget({
 });
 
 /**
- * Restarts the API server `afterMs` into the test and runs `scenario` meanwhile. Returns the
- * result and the run-relative second at which the restarted server was ready again, so that
- * "after the restart" does not assume how long a restart takes on a busy machine.
+ * Restarts the API server `afterMs` after the load started (timeline t = 0, not the call's
+ * start, which set-up moves) and runs `scenario` meanwhile. Returns the result and the
+ * run-relative second at which the restarted server was ready again, so that "after the
+ * restart" does not assume how long a restart takes on a busy machine.
  */
 async function runThroughRestart(scenario: Scenario, afterMs: number) {
-  let loadStartEpoch: number | undefined;
+  const clock = loadClock();
   const restart = (async () => {
-    await sleep(afterMs);
+    await clock.at(afterMs);
     await env.cluster.restartApiserver({ downMs: 2000 });
     return Date.now();
   })();
   const result = await runScenario(scenario, env.target.run, {
     drainMs: 10_000,
-    onProgress: (p) => (loadStartEpoch ??= Date.now() - p.elapsedMs),
+    onStart: clock.onStart,
   });
+  clock.settle();
   const readyEpoch = await restart;
-  if (loadStartEpoch === undefined) throw new Error('the run reported no progress');
-  return { result, readyT: (readyEpoch - loadStartEpoch) / 1000 };
+  return { result, readyT: (readyEpoch - (await clock.started)) / 1000 };
 }
 
 it('keeps going through an API server restart and records the outage in the timeline', async () => {
