@@ -13,9 +13,9 @@ import { parseArgs } from 'node:util';
 import { createTenant } from '../src/actors/tenant.js';
 import { tenantSchedule } from '../src/actors/tenant.js';
 import { RUN_LABEL, type ActorContext } from '../src/actors/actor.js';
-import { createRealClock } from '../src/engine/clock.js';
-import { createRng } from '../src/engine/random.js';
-import { expectedCount } from '../src/engine/schedule.js';
+import { createRealClock } from '../src/timing/clock.js';
+import { createRng } from '../src/timing/random.js';
+import { expectedCount } from '../src/timing/schedule.js';
 import { FlowControlNames, KubeClient, Transport } from '../src/kube/index.js';
 import {
   capInput,

@@ -1,5 +1,5 @@
-import type { Clock } from '../engine/clock.js';
-import type { Rng } from '../engine/random.js';
+import type { Clock } from '../timing/clock.js';
+import type { Rng } from '../timing/random.js';
 import type { FlowControlNames, KubeClient } from '../kube/index.js';
 import type { GroupIntervalCollector } from '../metrics/timeline.js';
 import type { WriteLedger } from '../metrics/write-ledger.js';

@@ -1,5 +1,5 @@
-import type { Clock } from '../engine/clock.js';
-import type { Rng } from '../engine/random.js';
+import type { Clock } from '../timing/clock.js';
+import type { Rng } from '../timing/random.js';
 
 /**
  * client-go's `wait.Backoff` as `retry.RetryOnConflict` uses it. `retry.DefaultRetry` is

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { eachLimited } from '../engine/fixtures.js';
-import { createSchedule } from '../engine/schedule.js';
+import { eachLimited } from '../timing/each-limited.js';
+import { createSchedule } from '../timing/schedule.js';
 import { whenAborted } from '../errors.js';
 import { resources, type KubeObject, type KubeResponse } from '../kube/index.js';
 import {

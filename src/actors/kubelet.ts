@@ -9,8 +9,8 @@
  * cannot slow the heartbeats down and hide its own slowness.
  */
 import { performance } from 'node:perf_hooks';
-import { dispatch, type Schedule } from '../engine/schedule.js';
-import type { Rng } from '../engine/random.js';
+import { dispatch, type Schedule } from '../timing/schedule.js';
+import type { Rng } from '../timing/random.js';
 import { whenAborted } from '../errors.js';
 import {
   microTime,

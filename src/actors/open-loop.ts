@@ -1,11 +1,11 @@
-import { dispatcherFor } from '../engine/dispatcher.js';
+import { dispatcherFor } from '../timing/dispatcher.js';
 import {
   dispatch,
   InFlightLimiter,
   spreadPhase,
   type Schedule,
   type ScheduleSpec,
-} from '../engine/schedule.js';
+} from '../timing/schedule.js';
 import type { GroupIntervalCollector } from '../metrics/timeline.js';
 import type { ActorContext } from './actor.js';
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createSchedule, dispatch, type ScheduleSpec } from '../engine/schedule.js';
+import { createSchedule, dispatch, type ScheduleSpec } from '../timing/schedule.js';
 import { resourcePath, resources, withQuery, type KubeObject } from '../kube/index.js';
 import type { PodChurnActorGroup } from '../scenario/index.js';
 import type { ActorFactory, ActorInstance } from './actor.js';

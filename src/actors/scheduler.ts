@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { expandIdentity } from '../engine/identities.js';
+import { expandIdentity } from '../scenario/identity.js';
 import { whenAborted } from '../errors.js';
 import { resourcePath, resources, type KubeObject } from '../kube/index.js';
 import { createAccumulator, summarizeMs, type DurationSummary } from '../metrics/histogram.js';

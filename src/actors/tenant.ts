@@ -1,4 +1,4 @@
-import { createSchedule, spreadPhase, type ScheduleSpec } from '../engine/schedule.js';
+import { createSchedule, spreadPhase, type ScheduleSpec } from '../timing/schedule.js';
 import { jsonTemplate, resources, type KubeObject, type KubeResponse } from '../kube/index.js';
 import type { MixEntry, Scenario, TenantActorGroup } from '../scenario/index.js';
 import type { ActorFactory, ActorInstance } from './actor.js';

@@ -1,9 +1,9 @@
 // Before a run: budgets that name something no result of the scenario will have, found in a
 // second rather than after the load.
-import { groupResult } from '../engine/group-result.js';
+import { groupResult } from '../actors/group-result.js';
 import type { Scenario } from '../scenario/index.js';
-import type { Budget } from './budget-schema.js';
-import { parseExpression } from './expression.js';
+import type { Budget } from '../budget/schema.js';
+import { parseExpression } from '../budget/expression.js';
 import {
   describeFailure,
   editDistance,
@@ -12,7 +12,7 @@ import {
   parsePath,
   resolvePath,
   type MetricPath,
-} from './path.js';
+} from '../budget/path.js';
 
 /**
  * What a run of `scenario` writes under `actors`, measuring nothing: each group's request

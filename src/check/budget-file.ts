@@ -5,7 +5,7 @@ import { loadScenarioFile } from '../scenario/index.js';
 import { dnsLabel } from '../validation/fields.js';
 import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
 import { validateYaml } from '../validation/validate.js';
-import { budgetsSchema, type Budget } from './budget-schema.js';
+import { budgetsSchema, type Budget } from '../budget/schema.js';
 
 export const budgetFileSchema = documentSchema(
   'Budget',

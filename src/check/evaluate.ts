@@ -1,8 +1,8 @@
 // Evaluating budgets on candidate runs, against baseline runs for relative limits. Pure: the
 // runs are arguments; the command layer reads files, prints and sets the exit code.
 import { ApfbenchError } from '../errors.js';
-import type { Budget } from './budget-schema.js';
-import { holds, parseExpression, parsePercent, type Expression } from './expression.js';
+import type { Budget } from '../budget/schema.js';
+import { holds, parseExpression, parsePercent, type Expression } from '../budget/expression.js';
 import {
   describeFailure,
   formatKeys,
@@ -12,7 +12,7 @@ import {
   shorthandOf,
   type Match,
   type MetricPath,
-} from './path.js';
+} from '../budget/path.js';
 import type { LoadedRun } from './results.js';
 import { mean, median, welchTTest } from './stats.js';
 

@@ -1,5 +1,5 @@
 export { loadBudgets, parseBudgetFile, BudgetError, budgetFileSchema } from './budget-file.js';
-export { budgetsSchema, type Budget } from './budget-schema.js';
+export { budgetsSchema, type Budget } from '../budget/schema.js';
 export {
   evaluateBudgets,
   describeBudget,
@@ -7,8 +7,8 @@ export {
   type CheckReport,
   type Outcome,
 } from './evaluate.js';
-export { parseExpression, type Expression } from './expression.js';
+export { parseExpression, type Expression } from '../budget/expression.js';
 export { renderJUnit } from './junit.js';
 export { renderCheckMarkdown } from './markdown.js';
-export { parsePath, resolvePath, type MetricPath } from './path.js';
+export { parsePath, resolvePath, type MetricPath } from '../budget/path.js';
 export { loadRuns, type LoadedRun } from './results.js';

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApfbenchError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION, reportableResultSchema, type RunResult } from '../report/result.js';
+import { RESULT_SCHEMA_VERSION, reportableResultSchema, type RunResult } from '../result/result.js';
 import { issueMessage } from '../validation/problems.js';
 import { formatPath } from '../validation/yaml-path.js';
 

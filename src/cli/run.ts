@@ -7,7 +7,7 @@ import { openTarget } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { apiserverArgsOf, assertFlagsApplicable, loadProfileFile } from '../profile/index.js';
 import { buildRunReport } from '../report/index.js';
-import type { RunResult } from '../report/result.js';
+import type { RunResult } from '../result/result.js';
 import { loadScenarioFile } from '../scenario/index.js';
 import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';

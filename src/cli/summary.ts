@@ -1,4 +1,4 @@
-import type { RunResult } from '../report/result.js';
+import type { RunResult } from '../result/result.js';
 
 /**
  * The console's closing lines: per group throughput and latency, the generator's verdict, then

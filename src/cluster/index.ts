@@ -1,5 +1,4 @@
 export * from './binaries.js';
-export * from './flags.js';
 export * from './identities.js';
 export * from './local.js';
 export * from './pki.js';

@@ -16,7 +16,7 @@ import {
   type IdentitiesFile,
   type IdentityCounts,
 } from './identities.js';
-import { mergeFlags } from './flags.js';
+import { mergeFlags } from '../profile/server-flags.js';
 import { generatePki } from './pki.js';
 import {
   assertPortFree,

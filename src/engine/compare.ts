@@ -24,7 +24,7 @@ import {
   type Comparison,
   type ComparisonRun,
   type RunResult,
-} from '../report/result.js';
+} from '../result/result.js';
 import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
 import { runScenario, type Progress, type RunOptions, type RunTarget } from './coordinator.js';
@@ -36,7 +36,7 @@ export {
   type Comparison,
   type ComparisonRun,
   type FigureSummary,
-} from '../report/result.js';
+} from '../result/result.js';
 
 export interface ProfileEntry {
   readonly profile: Profile;

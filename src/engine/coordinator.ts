@@ -17,7 +17,7 @@ import {
   type RunProfile,
   type RunResult,
   type RunStatus,
-} from '../report/result.js';
+} from '../result/result.js';
 import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
 import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
@@ -33,8 +33,9 @@ import {
   ensureNamespaces,
   scenarioNamespaces,
 } from './fixtures.js';
-import { groupResult } from './group-result.js';
-import { expandIdentity, type IdentityResolver } from './identities.js';
+import { groupResult } from '../actors/group-result.js';
+import { expandIdentity } from '../scenario/identity.js';
+import type { IdentityResolver } from './identities.js';
 import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
 
 /** Where a run goes: the API server, the admin client for setup, and how load identities authenticate. */

@@ -7,21 +7,8 @@ import {
   type KubeClient,
   type KubeObject,
 } from '../kube/index.js';
+import { eachLimited } from '../timing/each-limited.js';
 import type { Scenario } from '../scenario/index.js';
-
-/** Runs `fn` over `items` with at most `limit` at a time; once `signal` aborts, starts no more. */
-export async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-  signal?: AbortSignal,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && signal?.aborted !== true) await fn(items[next++]!);
-  });
-  await Promise.all(lanes);
-}
 
 /** Namespaces a scenario writes to: its own and its fixtures'. */
 export function scenarioNamespaces(scenario: Scenario): string[] {

@@ -29,8 +29,3 @@ export class IdentityResolver {
     return { ...this.admin, name: user, impersonate: { user, groups: [...groups] } };
   }
 }
-
-/** `tenant-{i}` → `tenant-3`. */
-export function expandIdentity(template: string, index: number): string {
-  return template.replaceAll('{i}', String(index));
-}

@@ -4,9 +4,10 @@
 import type { KubeClient } from '../kube/index.js';
 import { requestHeaders } from '../kube/index.js';
 import { fairnessSection, type FairnessSection } from '../metrics/fairness.js';
-import { startMetricsSampler, type SamplerResult } from '../metrics/server-metrics.js';
+import { type SamplerResult } from '../metrics/server-metrics.js';
+import { startMetricsSampler } from '../kube/metrics.js';
 import { buildServerSection, type ServerSection } from '../metrics/server-section.js';
-import type { RunResult } from '../report/result.js';
+import type { RunResult } from '../result/result.js';
 
 export const DEFAULT_SERVER_INTERVAL_MS = 2000;
 

@@ -9,7 +9,8 @@ import { ApfbenchError } from '../errors.js';
 import { KubeClient, Transport, assertTargetAllowed, loadKubeconfig, ok } from '../kube/index.js';
 import type { Scenario } from '../scenario/index.js';
 import type { RunTarget } from './coordinator.js';
-import { IdentityResolver, expandIdentity } from './identities.js';
+import { expandIdentity } from '../scenario/identity.js';
+import { IdentityResolver } from './identities.js';
 
 export interface TargetOptions extends BinaryOptions {
   /** Without one, an ephemeral local control plane is started and stopped after the run. */

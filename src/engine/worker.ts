@@ -14,9 +14,9 @@ import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogr
 import { GroupIntervalCollector, type IntervalSnapshot } from '../metrics/timeline.js';
 import { WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroup } from '../scenario/index.js';
-import { createRealClock } from './clock.js';
+import { createRealClock } from '../timing/clock.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { createRng } from './random.js';
+import { createRng } from '../timing/random.js';
 
 type Init = Extract<ToWorker, { type: 'init' }>;
 

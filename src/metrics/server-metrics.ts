@@ -2,14 +2,13 @@
  * The server's side of a run: kube-apiserver `/metrics` scraped before, during and after, and
  * the deltas that the report sets against the client's own counts.
  *
- * Every helper except `scrapeMetrics` and the samplers is pure: it takes snapshots as
- * arguments. Label names are the ones kube-apiserver (1.37) exposes, checked against its output
+ * Every helper is pure: it takes snapshots as arguments (the sampler takes its scrape and its
+ * clock). Fetching `/metrics` over the network is kube/metrics.ts's job. Label names are the ones kube-apiserver (1.37) exposes, checked against its output
  * (see test/fixtures/metrics/).
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApfbenchError, whenAborted } from '../errors.js';
-import { requestHeaders, type KubeClient } from '../kube/index.js';
 import { parsePrometheusText, type Labels, type MetricFamily, type Sample } from './prometheus.js';
 
 /** The server metrics apfbench reads; all names in one place. */
@@ -65,42 +64,6 @@ export function parseSnapshot(
     scrapedAt,
     families: parsePrometheusText(text, families === undefined ? {} : { families }),
   };
-}
-
-/**
- * GETs `/metrics` as `admin` (which must be allowed to; `system:masters` is, and is exempt from
- * APF, so scraping never competes with the load) and parses it.
- *
- * @throws ApfbenchError `APFBENCH_METRICS_SCRAPE` when the request fails or is not answered
- *   with 200, `APFBENCH_METRICS_PARSE` when the text is malformed.
- */
-export async function scrapeMetrics(
-  admin: KubeClient,
-  opts: { families?: ReadonlySet<string>; signal?: AbortSignal } = {},
-): Promise<MetricsSnapshot> {
-  let text: string;
-  try {
-    const res = await admin.transport.pool.request({
-      method: 'GET',
-      path: '/metrics',
-      headers: { ...requestHeaders({ identity: admin.identity }), accept: 'text/plain' },
-      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-    });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new ApfbenchError('APFBENCH_METRICS_SCRAPE', `GET /metrics: HTTP ${res.statusCode}`, {
-        hint: `scrape as an identity allowed to GET /metrics (${admin.identity.name} is not)`,
-      });
-    }
-    text = await res.body.text();
-  } catch (cause) {
-    if (cause instanceof ApfbenchError) throw cause;
-    throw new ApfbenchError('APFBENCH_METRICS_SCRAPE', `GET /metrics: ${String(cause)}`, {
-      hint: 'is the API server running and reachable?',
-      cause,
-    });
-  }
-  return parseSnapshot(text, Date.now(), opts.families);
 }
 
 /** The samples named `sampleName` (`x_count` is found in histogram family `x`). */
@@ -417,22 +380,6 @@ export interface MetricsSampler {
 }
 
 export const MIN_SAMPLER_INTERVAL_MS = 100;
-
-/**
- * Scrapes `/metrics` now (the full `before` snapshot, resolved before this returns so that load
- * starts after it) and then every `intervalMs`, keeping only the APF points of the periodic
- * scrapes so that memory grows by a few numbers per priority level per scrape. Scrapes never
- * overlap.
- *
- * @throws ApfbenchError `APFBENCH_METRICS_INTERVAL` for an interval under 100 ms, or whatever
- *   `scrapeMetrics` throws for the first scrape.
- */
-export function startMetricsSampler(
-  admin: KubeClient,
-  opts: MetricsSamplerOptions,
-): Promise<MetricsSampler> {
-  return startSampler((o) => scrapeMetrics(admin, o), opts);
-}
 
 /** `startMetricsSampler` over any `scrape`; what it throws, the first call to `scrape` threw. */
 export async function startSampler(

@@ -4,7 +4,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApfbenchError, throwIfAborted } from '../errors.js';
 import { resources, type KubeClient, type KubeStatus } from '../kube/index.js';
-import { ServerMetric, gaugeValues, scrapeMetrics } from '../metrics/server-metrics.js';
+import { ServerMetric, gaugeValues } from '../metrics/server-metrics.js';
+import { scrapeMetrics } from '../kube/metrics.js';
 import {
   formatActions,
   inferServerConcurrency,

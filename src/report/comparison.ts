@@ -4,7 +4,7 @@
  * each profile against the baseline, the differences table, and charts that put the profiles on
  * the same axes. Pure, and ordered like comparison.json, so the same input gives the same model.
  */
-import { mergeFlags } from '../cluster/flags.js';
+import { mergeFlags } from '../profile/server-flags.js';
 import type { Difference } from '../metrics/compare-stats.js';
 import {
   JAIN_WARN_BELOW,
@@ -30,7 +30,7 @@ import {
   type Verdict,
   type VerdictLevel,
 } from './model.js';
-import type { Comparison, ComparisonRun } from './result.js';
+import type { Comparison, ComparisonRun } from '../result/result.js';
 import { runtime } from './runtime.js';
 import type { ReportableResult } from './sections.js';
 

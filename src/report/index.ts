@@ -17,7 +17,7 @@ import {
   COMPARISON_SCHEMA_VERSION,
   RESULT_SCHEMA_VERSION,
   reportableResultSchema,
-} from './result.js';
+} from '../result/result.js';
 import type { ReportableResult } from './sections.js';
 
 export { buildRunReport, type ReportModel } from './model.js';

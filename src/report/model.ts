@@ -16,7 +16,7 @@ import {
   type DurationSummary,
 } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline.js';
-import type { RunStatus } from './result.js';
+import type { RunStatus } from '../result/result.js';
 import type { AxisFormats } from './runtime.js';
 import { runtime } from './runtime.js';
 import type { HeartbeatSection, ReportableResult, WatchSection } from './sections.js';

@@ -5,7 +5,7 @@
  * this shape or adjusts it here (and in model.ts), keeping every field optional for old results.
  */
 import type { DurationSummary } from '../metrics/histogram.js';
-import type { RunResult } from './result.js';
+import type { RunResult } from '../result/result.js';
 
 export interface HeartbeatSection {
   readonly nodes: number;

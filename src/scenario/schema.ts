@@ -16,7 +16,7 @@ import { controllerSchema } from './actors/controller.js';
 import { podChurnSchema } from './actors/pod-churn.js';
 import { schedulerSchema } from './actors/scheduler.js';
 import { kubeletSchema } from './actors/kubelet.js';
-import { budgetsSchema } from '../check/budget-schema.js';
+import { budgetsSchema } from '../budget/schema.js';
 
 export { MAX_OBJECT_PAYLOAD } from './fields.js';
 

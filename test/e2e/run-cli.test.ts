@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../src/cluster/index.js';
-import type { RunResult } from '../../src/report/result.js';
+import type { RunResult } from '../../src/result/result.js';
 import { renderKubeconfig, resources, type KubeClient } from '../../src/kube/index.js';
 import { readFlowControl } from '../../src/profile/index.js';
 import { runCli, runCliInterrupted } from '../support/cli.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareProfiles, type Comparison } from '../../src/engine/compare.js';
 import { loadProfileFile, parseProfile, readFlowControl } from '../../src/profile/index.js';
-import type { RunResult } from '../../src/report/result.js';
+import type { RunResult } from '../../src/result/result.js';
 import { startTestCluster } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 

@@ -2,10 +2,8 @@ import { expect, it } from 'vitest';
 import type { ControllerSections } from '../../src/actors/controller.js';
 import type { SchedulerSection } from '../../src/actors/scheduler.js';
 import { runScenario } from '../../src/engine/coordinator.js';
-import {
-  requestCountsByVerbResourceCode,
-  scrapeMetrics,
-} from '../../src/metrics/server-metrics.js';
+import { requestCountsByVerbResourceCode } from '../../src/metrics/server-metrics.js';
+import { scrapeMetrics } from '../../src/kube/metrics.js';
 import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 

@@ -8,8 +8,8 @@ import {
   clientCountsAsServer,
   counterDelta,
   requestCountsByVerbResourceCode,
-  scrapeMetrics,
 } from '../../src/metrics/server-metrics.js';
+import { scrapeMetrics } from '../../src/kube/metrics.js';
 import { startTestCluster } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 

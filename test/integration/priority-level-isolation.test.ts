@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { compareProfiles } from '../../src/engine/compare.js';
 import { loadProfileFile } from '../../src/profile/index.js';
-import type { RunResult } from '../../src/report/result.js';
+import type { RunResult } from '../../src/result/result.js';
 import { loadScenarioFile } from '../../src/scenario/index.js';
 
 const SCENARIO = 'scenarios/priority-level-isolation.yaml';

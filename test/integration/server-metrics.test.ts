@@ -5,10 +5,9 @@ import { ok, resources, type KubeClient } from '../../src/kube/index.js';
 import {
   flowControlSummary,
   requestCountsByVerbResourceCode,
-  scrapeMetrics,
-  startMetricsSampler,
   type MetricsSampler,
 } from '../../src/metrics/server-metrics.js';
+import { scrapeMetrics, startMetricsSampler } from '../../src/kube/metrics.js';
 import { clientFor, identityOf, startTestCluster } from '../support/cluster.js';
 
 const namespace = 'apfbench';

@@ -4,8 +4,8 @@ import { resources } from '../../src/kube/index.js';
 import {
   clientCountsAsServer,
   requestCountsByVerbResourceCode,
-  scrapeMetrics,
 } from '../../src/metrics/server-metrics.js';
+import { scrapeMetrics } from '../../src/kube/metrics.js';
 import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 

@@ -10,8 +10,8 @@ import {
   controllerPlacement,
   controllerSections,
 } from '../../../src/actors/controller.js';
-import { FakeClock } from '../../../src/engine/clock.js';
-import { createRng } from '../../../src/engine/random.js';
+import { FakeClock } from '../../../src/timing/clock.js';
+import { createRng } from '../../../src/timing/random.js';
 import { GroupIntervalCollector, mergeSnapshots } from '../../../src/metrics/timeline.js';
 import type { ControllerActorGroup } from '../../../src/scenario/index.js';
 import { scenarioFromYaml } from '../../support/scenario.js';

@@ -10,9 +10,9 @@ import {
   nodeObject,
   startOffsetMs,
 } from '../../../src/actors/kubelet.js';
-import { FakeClock } from '../../../src/engine/clock.js';
-import { createRng } from '../../../src/engine/random.js';
-import { dispatch } from '../../../src/engine/schedule.js';
+import { FakeClock } from '../../../src/timing/clock.js';
+import { createRng } from '../../../src/timing/random.js';
+import { dispatch } from '../../../src/timing/schedule.js';
 import {
   FlowControlNames,
   type KubeClient,

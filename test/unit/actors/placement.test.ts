@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LeastLoaded, roundRobin } from '../../../src/actors/placement.js';
-import { createRng } from '../../../src/engine/random.js';
+import { createRng } from '../../../src/timing/random.js';
 
 /** The rule as the scheduler first wrote it: scan every node, keep the first with the fewest. */
 function scanning(nodes: readonly string[]) {

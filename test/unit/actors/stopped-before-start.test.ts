@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { definitionOf, RUN_LABEL, type ActorContext } from '../../../src/actors/index.js';
-import { FakeClock } from '../../../src/engine/clock.js';
-import { createRng } from '../../../src/engine/random.js';
+import { FakeClock } from '../../../src/timing/clock.js';
+import { createRng } from '../../../src/timing/random.js';
 import { FlowControlNames, type KubeClient } from '../../../src/kube/index.js';
 import { GroupIntervalCollector } from '../../../src/metrics/timeline.js';
 import { scenarioFromYaml } from '../../support/scenario.js';

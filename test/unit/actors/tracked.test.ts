@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Tracked } from '../../../src/actors/tracked.js';
-import { createRng } from '../../../src/engine/random.js';
+import { createRng } from '../../../src/timing/random.js';
 
 /** What a Tracked holds, oldest first, in the array the tenant used to keep. */
 function reference(capacity: number) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { LoadedRun } from '../../../src/check/index.js';
-import type { ActorGroupResult, RunResult } from '../../../src/report/result.js';
+import type { ActorGroupResult, RunResult } from '../../../src/result/result.js';
 
 const fixture = JSON.parse(
   readFileSync('test/fixtures/results/tenant-smoke.json', 'utf8'),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { summaryLines } from '../../../src/cli/summary.js';
-import type { RunResult } from '../../../src/report/result.js';
+import type { RunResult } from '../../../src/result/result.js';
 
 const fixture = JSON.parse(
   readFileSync('test/fixtures/results/tenant-smoke.json', 'utf8'),

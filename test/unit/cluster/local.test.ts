@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentities, renderTokenFile } from '../../../src/cluster/identities.js';
-import { mergeFlags } from '../../../src/cluster/flags.js';
+import { mergeFlags } from '../../../src/profile/server-flags.js';
 import { localClusterStatus, type ClusterState } from '../../../src/cluster/local.js';
 
 describe('mergeFlags', () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { comparisonTable } from '../../../src/cli/compare.js';
 import { runFigures, summarise, type Comparison } from '../../../src/engine/compare.js';
-import type { RunResult } from '../../../src/report/result.js';
+import type { RunResult } from '../../../src/result/result.js';
 
 it('summarises repeated runs per profile against the baseline and prints them side by side', () => {
   const runs = [

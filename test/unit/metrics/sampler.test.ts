@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/engine/clock.js';
+import { FakeClock } from '../../../src/timing/clock.js';
 import {
   startSampler,
   type MetricsSnapshot,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { createRng, type Rng } from '../../../src/engine/random.js';
+import { createRng, type Rng } from '../../../src/timing/random.js';
 
 function draw(rng: Rng, n: number): number[] {
   return Array.from({ length: n }, () => rng.next());

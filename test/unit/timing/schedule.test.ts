@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { createRng } from '../../../src/engine/random.js';
+import { createRng } from '../../../src/timing/random.js';
 import {
   createSchedule,
   expectedCount,
@@ -8,7 +8,7 @@ import {
   spreadPhase,
   type Schedule,
   type ScheduleSpec,
-} from '../../../src/engine/schedule.js';
+} from '../../../src/timing/schedule.js';
 
 function times(schedule: Schedule): number[] {
   const out: number[] = [];

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
-import { FakeClock, createRealClock } from '../../../src/engine/clock.js';
+import { FakeClock, createRealClock } from '../../../src/timing/clock.js';
 
 describe('FakeClock', () => {
   it('wakes waiters in due order at their due times', async () => {

@@ -5,8 +5,8 @@ import {
   parsePath,
   resolvePath,
   shorthandOf,
-} from '../../../src/check/path.js';
-import { result } from './support.js';
+} from '../../../src/budget/path.js';
+import { result } from '../check/support.js';
 
 const r = result();
 

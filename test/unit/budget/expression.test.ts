@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holds, parseExpression, parsePercent } from '../../../src/check/expression.js';
+import { holds, parseExpression, parsePercent } from '../../../src/budget/expression.js';
 
 describe('parseExpression', () => {
   it.each([

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { FakeClock, type Clock } from '../../../src/engine/clock.js';
-import { SendDispatcher } from '../../../src/engine/dispatcher.js';
-import { createRng } from '../../../src/engine/random.js';
-import { createSchedule, type Schedule } from '../../../src/engine/schedule.js';
+import { FakeClock, type Clock } from '../../../src/timing/clock.js';
+import { SendDispatcher } from '../../../src/timing/dispatcher.js';
+import { createRng } from '../../../src/timing/random.js';
+import { createSchedule, type Schedule } from '../../../src/timing/schedule.js';
 
 interface Send {
   readonly who: string;

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { FakeClock } from '../../../src/engine/clock.js';
-import { createRng } from '../../../src/engine/random.js';
+import { FakeClock } from '../../../src/timing/clock.js';
+import { createRng } from '../../../src/timing/random.js';
 import {
   InFlightLimiter,
   createSchedule,
   dispatch,
   type DispatchOptions,
-} from '../../../src/engine/schedule.js';
+} from '../../../src/timing/schedule.js';
 
 interface Send {
   readonly intended: number;
