@@ -33,7 +33,7 @@ import {
   ensureNamespaces,
   scenarioNamespaces,
 } from './fixtures.js';
-import { groupResult } from '../actors/group-result.js';
+import { groupResult } from '../result/group-result.js';
 import { expandIdentity } from '../scenario/identity.js';
 import type { IdentityResolver } from './identities.js';
 import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';

@@ -1,9 +1,9 @@
 // An actor group's entry in result.json, from its merged totals. Apart from the coordinator so
 // that code which only needs the shape (the budget check before a run) does not load the
 // coordinator's worker-thread machinery.
-import { definitionOf } from './index.js';
+import { definitionOf } from '../actors/index.js';
 import { emptyGroupTotals, type GroupTotals } from '../metrics/timeline.js';
-import type { ActorGroupResult } from '../result/result.js';
+import type { ActorGroupResult } from './result.js';
 import type { ActorGroup } from '../scenario/index.js';
 
 /**
