@@ -1,50 +1,42 @@
+import {
+  ERROR_CODES,
+  EXIT_CODE_OF_KIND,
+  ExitCode,
+  type ErrorCode,
+  type ErrorKind,
+  type KindOf,
+} from './error-codes.js';
+
+export { ExitCode, type ErrorCode, type ErrorKind } from './error-codes.js';
+
 /**
  * Errors that reach a user carry a stable code and, where there is one, a hint
  * saying what to do next (undici's UND_ERR_* codes, k6's errext.WithHint).
  * Only the CLI layer prints them and maps them to exit codes.
+ *
+ * The code must be in the catalogue (src/error-codes.ts), whose kind for it the error takes;
+ * a `kind` given here must be that same kind, so call sites that spell it out stay true.
  */
-export type ErrorKind =
-  'invalid-input' | 'environment' | 'internal' | 'check-failed' | 'interrupted';
-
-export class ApfbenchError extends Error {
+export class ApfbenchError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name: string = 'ApfbenchError';
-  readonly code: string;
+  readonly code: C;
   readonly kind: ErrorKind;
   readonly hint: string | undefined;
 
   constructor(
-    code: string,
+    code: C,
     message: string,
-    opts: { kind?: ErrorKind; hint?: string | undefined; cause?: unknown } = {},
+    opts: { kind?: KindOf<C>; hint?: string | undefined; cause?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
-    this.kind = opts.kind ?? 'environment';
+    this.kind = opts.kind ?? ERROR_CODES[code].kind;
     this.hint = opts.hint;
   }
 }
 
-/** Exit codes are part of the contract (../shared/DESIGN.md). */
-export const ExitCode = {
-  ok: 0,
-  internal: 1,
-  invalidInput: 2,
-  checkFailed: 3,
-  interrupted: 130,
-} as const;
-
 export function exitCodeFor(err: unknown): number {
-  if (!(err instanceof ApfbenchError)) return ExitCode.internal;
-  switch (err.kind) {
-    case 'invalid-input':
-      return ExitCode.invalidInput;
-    case 'check-failed':
-      return ExitCode.checkFailed;
-    case 'interrupted':
-      return ExitCode.interrupted;
-    default:
-      return ExitCode.internal;
-  }
+  return err instanceof ApfbenchError ? EXIT_CODE_OF_KIND[err.kind] : ExitCode.internal;
 }
 
 /**

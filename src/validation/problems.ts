@@ -1,6 +1,7 @@
 // Problems with input files (scenario, profile, budget, kubeconfig, ...): what is wrong, where.
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
+import type { InvalidInputCode } from '../error-codes.js';
 import { ApfbenchError } from '../errors.js';
 
 /**
@@ -48,10 +49,10 @@ export function locatedProblemsHint(more: string): string {
  * An input file (scenario, profile, budget) with problems: the message lists every one with its
  * location. The command layer reports it with exit code 2.
  */
-export class InvalidFileError extends ApfbenchError {
+export class InvalidFileError extends ApfbenchError<InvalidInputCode> {
   readonly problems: readonly Problem[];
 
-  constructor(code: string, what: string, problems: readonly Problem[], hint: string) {
+  constructor(code: InvalidInputCode, what: string, problems: readonly Problem[], hint: string) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     super(code, `invalid ${what} (${count}):\n${problems.map(formatProblem).join('\n')}`, {
       kind: 'invalid-input',

@@ -1,0 +1,134 @@
+/**
+ * Every code an ApfbenchError can carry, with its kind (which decides the exit status) and a
+ * one-line meaning. A code is part of the contract: scripts match on it, so one is never
+ * renamed or reused. docs/errors.md is generated from this table (npm run gen:errors-doc).
+ */
+export type ErrorKind =
+  'invalid-input' | 'environment' | 'internal' | 'check-failed' | 'interrupted';
+
+/** Exit codes are part of the contract: scripts and CI branch on them. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  invalidInput: 2,
+  checkFailed: 3,
+  interrupted: 130,
+} as const;
+
+/** An environment problem (a missing tool, a busy port) exits like an internal error. */
+export const EXIT_CODE_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  'invalid-input': ExitCode.invalidInput,
+  environment: ExitCode.internal,
+  internal: ExitCode.internal,
+  'check-failed': ExitCode.checkFailed,
+  interrupted: ExitCode.interrupted,
+};
+
+interface ErrorCodeEntry {
+  readonly kind: ErrorKind;
+  readonly meaning: string;
+}
+
+const invalid = (meaning: string) => ({ kind: 'invalid-input', meaning }) as const;
+const environment = (meaning: string) => ({ kind: 'environment', meaning }) as const;
+
+export const ERROR_CODES = {
+  APFBENCH_BAD_APISERVER_ARG: invalid('an --apiserver-arg for a kind cluster is not key=value'),
+  APFBENCH_BAD_DIR: invalid('cluster up --dir cannot be read or holds files that are not its own'),
+  APFBENCH_BAD_FLAG: invalid('a command-line flag or API-server flag has a bad value'),
+  APFBENCH_BAD_GOMOD: {
+    kind: 'internal',
+    meaning: 'hack/control-plane/go.mod lacks a module the control-plane build needs',
+  },
+  APFBENCH_BAD_OUT: invalid('--out is not a directory that can be written'),
+  APFBENCH_BAD_PAIRS: invalid('--victim and --noisy do not pair up, or name unknown groups'),
+  APFBENCH_BAD_SNAPSHOT: invalid('the file is not an apfbench profile snapshot'),
+  APFBENCH_BINARY_MISSING: invalid('a given etcd or kube-apiserver binary is not executable'),
+  APFBENCH_BUILD_FAILED: environment('building etcd and kube-apiserver from Go modules failed'),
+  APFBENCH_CHECK_FAILED: {
+    kind: 'check-failed',
+    meaning: 'at least one budget or regression check broke',
+  },
+  APFBENCH_CLUSTER_RUNNING: invalid('a control plane already runs from that --dir'),
+  APFBENCH_COMPARE_FAILED: environment('compare stopped before every run had finished'),
+  APFBENCH_COMPARISON_SCHEMA_VERSION: invalid(
+    'comparison.json was written by an apfbench with another schemaVersion',
+  ),
+  APFBENCH_DOCKER_MISSING: environment('--provider kind needs docker, which is not on PATH'),
+  APFBENCH_DOCKER_UNAVAILABLE: environment('docker is installed but its daemon does not answer'),
+  APFBENCH_DUPLICATE_PROFILE: invalid('compare was given the same profile twice'),
+  APFBENCH_EXEC_CREDENTIAL: environment('a kubeconfig exec credential plugin failed'),
+  APFBENCH_FIXTURE_FAILED: environment('creating a fixture object on the cluster failed'),
+  APFBENCH_FLAGS_NEED_LOCAL: invalid(
+    '--apiserver-arg was given for a cluster apfbench did not start',
+  ),
+  APFBENCH_GO_MISSING: environment('building the control plane needs go, which is not on PATH'),
+  APFBENCH_INTERRUPTED: {
+    kind: 'interrupted',
+    meaning: 'Ctrl-C (SIGINT) or SIGTERM stopped the command',
+  },
+  APFBENCH_INVALID_BUDGET: invalid('a budget file or spec.budgets has problems'),
+  APFBENCH_INVALID_IDENTITIES: invalid('the identities file is missing or has problems'),
+  APFBENCH_INVALID_KUBECONFIG: invalid('the kubeconfig is missing or has problems'),
+  APFBENCH_INVALID_PROFILE: invalid('a profile file has problems'),
+  APFBENCH_INVALID_RESULT: invalid('a result.json given to check is missing or not valid'),
+  APFBENCH_INVALID_SCENARIO: invalid('a scenario file has problems'),
+  APFBENCH_KIND_FAILED: environment('kind create cluster failed'),
+  APFBENCH_KIND_MISSING: environment('--provider kind needs kind, which is not on PATH'),
+  APFBENCH_KUBE_API: environment('an API request that setup cannot do without failed'),
+  APFBENCH_METRICS_INTERVAL: invalid('the /metrics sampling interval is under its minimum'),
+  APFBENCH_METRICS_PARSE: environment("the server's /metrics text is malformed"),
+  APFBENCH_METRICS_SCRAPE: environment('GET /metrics failed or did not answer 200'),
+  APFBENCH_NO_BUDGETS: invalid('check has no budgets: no --budget and none in the scenario'),
+  APFBENCH_NO_CANDIDATE: invalid('check was given no candidate result'),
+  APFBENCH_NO_CLUSTER: invalid('no control plane state in that --dir'),
+  APFBENCH_NO_KUBECONFIG: invalid('the command needs --kubeconfig (or KUBECONFIG)'),
+  APFBENCH_NO_PROFILES: invalid('compare needs at least one --profile'),
+  APFBENCH_NO_SNAPSHOT: invalid('profile restore found no snapshot to restore'),
+  APFBENCH_PNG_UNAVAILABLE: environment(
+    'PNG export needs the optional canvas and chartjs-node-canvas, which are missing or broken',
+  ),
+  APFBENCH_PORT_IN_USE: environment('a port the local control plane needs is already in use'),
+  APFBENCH_PROCESS_EXITED: environment('etcd or kube-apiserver exited during start-up'),
+  APFBENCH_PROFILE_APPLY: environment('the server refused a change while applying a profile'),
+  APFBENCH_PROFILE_DANGLING: invalid(
+    'a flow schema names a priority level neither the profile nor the server has',
+  ),
+  APFBENCH_PROFILE_NEEDS_FLAGS: invalid(
+    'the profile sets kube-apiserver flags on a cluster apfbench did not start',
+  ),
+  APFBENCH_PROFILE_NOT_IN_EFFECT: environment(
+    'an applied profile did not take effect on the server in time',
+  ),
+  APFBENCH_PROFILE_REJECTED: invalid('the server refused the profile in a dry run'),
+  APFBENCH_READY_TIMEOUT: environment(
+    'etcd or kube-apiserver was not ready within --ready-timeout',
+  ),
+  APFBENCH_REMOTE_TARGET: invalid('the target is not a loopback address, so no load is sent'),
+  APFBENCH_REPORT_INPUT_INVALID: invalid(
+    'the file given to report is not a valid result or comparison',
+  ),
+  APFBENCH_REPORT_INPUT_NOT_FOUND: invalid('the file given to report does not exist'),
+  APFBENCH_RESULT_SCHEMA_VERSION: invalid(
+    'result.json was written by an apfbench with another schemaVersion',
+  ),
+  APFBENCH_RUN_FAILED: environment('the run failed; its partial result.json is still written'),
+  APFBENCH_SNAPSHOT_SERVER: invalid('the snapshot was taken on another API server'),
+  APFBENCH_SPAWN_FAILED: environment('etcd or kube-apiserver could not be started'),
+  APFBENCH_TARGET_UNRESOLVED: invalid("the target's host name does not resolve"),
+  APFBENCH_UNKNOWN_METRIC: invalid('a budget names a metric the results do not have'),
+} as const satisfies Record<`APFBENCH_${string}`, ErrorCodeEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The kind a code always has; an ApfbenchError of that code takes it unless told another. */
+export type KindOf<C extends ErrorCode> = (typeof ERROR_CODES)[C]['kind'];
+
+/** The codes of input that apfbench refuses (exit 2), such as a file with located problems. */
+export type InvalidInputCode = {
+  [C in ErrorCode]: KindOf<C> extends 'invalid-input' ? C : never;
+}[ErrorCode];
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
