@@ -12,8 +12,8 @@ import { validateCommand, validateHandler } from './validate.js';
 
 /**
  * Parses argv and runs one command. Returns the exit code; only this layer
- * prints errors (../shared/DESIGN.md: 0 ok, 1 internal, 2 invalid input,
- * 3 check failed, 130 interrupted).
+ * prints errors (0 ok, 1 internal, 2 invalid input, 3 check failed, 130 interrupted: each
+ * error code's is in src/error-codes.ts and docs/errors.md).
  */
 export async function main(args: string[]): Promise<number> {
   let failure: number | undefined;

@@ -1,6 +1,7 @@
 /**
- * Heartbeat health of simulated nodes (see DESIGN.md, "Heartbeat health"), and the names of the
- * counters and histograms the kubelet actor records. Pure: trackers record into a sink, sections
+ * Heartbeat health of simulated nodes: whether each node renewed its Lease often enough that a
+ * node controller would have kept it Ready (a gap over 1.5 × renewInterval is late, one over
+ * leaseDuration missed), and the names of the counters and histograms the kubelet actor records. Pure: trackers record into a sink, sections
  * are built from merged measurements.
  */
 import { createAccumulator, summarizeMs, type DurationSummary } from './histogram.js';

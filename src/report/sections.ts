@@ -1,8 +1,10 @@
 /**
- * Optional result sections that later issues add to result.json (kubelet heartbeats, controller
- * watches, fairness, server-side APF series). The report renders each only when it is present.
- * These shapes are what the report reads; the issue that produces a section either writes it in
- * this shape or adjusts it here (and in model.ts), keeping every field optional for old results.
+ * The optional sections of result.json the report reads: kubelet heartbeats and watches (a run
+ * writes them per actor group, `actors.<group>.heartbeats` and `.watch`, which model.ts adds up;
+ * a run-wide one, when a result has it, is taken as it is), fairness and server-side APF series.
+ * A run writes each only when its scenario has what it measures, and the report renders each
+ * only when it is present. A change to what a run writes is made here too (and in model.ts),
+ * keeping every field optional so that results written before a section existed still render.
  */
 import type { DurationSummary } from '../metrics/histogram.js';
 import type { RunResult } from '../result/result.js';
@@ -67,7 +69,7 @@ export interface ServerSection {
   }[];
 }
 
-/** A result as the report reads it: today's `RunResult` plus the sections still to come. */
+/** A result as the report reads it: a `RunResult`, possibly with run-wide heartbeats and watch. */
 export type ReportableResult = Omit<RunResult, 'fairness' | 'server'> & {
   readonly heartbeats?: HeartbeatSection;
   readonly watch?: WatchSection;
