@@ -131,7 +131,14 @@ describe('createRealClock aborts', () => {
 
   it('returns at once for a time already past or a signal already aborted', async () => {
     const clock = createRealClock();
-    await clock.sleepUntil(clock.now() - 5);
-    await clock.sleepUntil(clock.now() + 60_000, AbortSignal.abort());
+    const aborted = AbortSignal.abort();
+    const woke: string[] = [];
+    void clock.sleepUntil(clock.now() - 5).then(() => woke.push('past'));
+    void clock.sleepUntil(clock.now() + 60_000, aborted).then(() => woke.push('aborted'));
+    // One microtask turn: a sleep that had set a timer, however short, could not be done yet.
+    await Promise.resolve();
+    expect(woke).toEqual(['past', 'aborted']);
+    // An 'abort' listener on a signal that already aborted would never fire.
+    expect(getEventListeners(aborted, 'abort')).toHaveLength(0);
   });
 });
