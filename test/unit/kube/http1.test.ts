@@ -210,6 +210,18 @@ describe('Http1Pool', () => {
     return { origin: `http://127.0.0.1:${address.port}`, server, sockets };
   }
 
+  /** Settles once the server has received a request for `url`: it is then on the wire. */
+  function arrivalOf(url: string): { arrived: Promise<void>; see: (req: IncomingMessage) => void } {
+    let resolve!: () => void;
+    const arrived = new Promise<void>((r) => (resolve = r));
+    return {
+      arrived,
+      see: (req) => {
+        if (req.url === url) resolve();
+      },
+    };
+  }
+
   function pool(origin: string, opts: Partial<ConstructorParameters<typeof Http1Pool>[1]> = {}) {
     const p = new Http1Pool(origin, {
       connections: 2,
@@ -365,15 +377,15 @@ describe('Http1Pool', () => {
   });
 
   it('aborts a queued and a running request through their signals', async () => {
-    const { origin } = await serve(() => {
-      // never answers
-    });
+    const first = arrivalOf('/a');
+    // Never answers.
+    const { origin } = await serve(first.see);
     const p = pool(origin, { connections: 1 });
     const a = new AbortController();
     const b = new AbortController();
     const running = send(p, '/a', undefined, a.signal);
     const queued = send(p, '/b', undefined, b.signal);
-    await new Promise((r) => setTimeout(r, 50));
+    await first.arrived;
     expect(p.stats).toMatchObject({ pending: 1, running: 1 });
     b.abort();
     expect((await queued).error?.code).toBe('ABORT_ERR');
@@ -383,8 +395,10 @@ describe('Http1Pool', () => {
   });
 
   it('close waits for requests in flight; destroy fails them', async () => {
+    const hang = arrivalOf('/hang');
     const { origin } = await serve((req, res) => {
       if (req.url === '/slow') setTimeout(() => res.end('late'), 100);
+      hang.see(req);
     });
     const p = pool(origin);
     const slow = send(p, '/slow');
@@ -394,7 +408,7 @@ describe('Http1Pool', () => {
 
     const q = pool(origin);
     const hung = send(q, '/hang');
-    await new Promise((r) => setTimeout(r, 50));
+    await hang.arrived;
     await q.destroy();
     expect((await hung).error?.code).toBe('ERR_POOL_DESTROYED');
     expect(q.stats).toEqual({ pending: 0, running: 0, sockets: 0 });
