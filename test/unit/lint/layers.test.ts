@@ -29,7 +29,7 @@ async function violations(baseDir: string) {
   );
 }
 
-describe('the layer rules of `npm run lint`', () => {
+describe('the layer rules of `npm run lint`', { timeout: 60_000 }, () => {
   it('hold on the tree as it is', async () => {
     expect(await violations(root)).toEqual([]);
   });

@@ -118,36 +118,40 @@ function inWorker(shared: WriteLedgerShared, body: string): Promise<unknown> {
 }
 
 describe('WriteLedger across worker threads', () => {
-  it('sees writes recorded by one thread from another, and counts deliveries from both', async () => {
-    const ledger = WriteLedger.create(8192, 1);
-    // Two writers race on overlapping keys: every key is stored exactly once.
-    const writes = await Promise.all(
-      [0, 1].map((w) =>
-        inWorker(
-          ledger.shared,
-          `let n = 0;
+  it(
+    'sees writes recorded by one thread from another, and counts deliveries from both',
+    { timeout: 60_000 },
+    async () => {
+      const ledger = WriteLedger.create(8192, 1);
+      // Two writers race on overlapping keys: every key is stored exactly once.
+      const writes = await Promise.all(
+        [0, 1].map((w) =>
+          inWorker(
+            ledger.shared,
+            `let n = 0;
            for (let rv = 1; rv <= 3000; rv++) if (ledger.record(String(rv), ${w} * 1e6 + rv, rv, 2, ${w})) n++;
            ledger.addCounter(0);
            return n;`,
+          ),
         ),
-      ),
-    );
-    expect((writes as number[]).reduce((a, b) => a + b, 0)).toBe(3000);
-    expect(ledger.counter(0)).toBe(2);
-    // Two watchers on other threads each see every write once.
-    const seen = await Promise.all(
-      [0, 1].map(() =>
-        inWorker(
-          ledger.shared,
-          `let n = 0;
+      );
+      expect((writes as number[]).reduce((a, b) => a + b, 0)).toBe(3000);
+      expect(ledger.counter(0)).toBe(2);
+      // Two watchers on other threads each see every write once.
+      const seen = await Promise.all(
+        [0, 1].map(() =>
+          inWorker(
+            ledger.shared,
+            `let n = 0;
            for (let rv = 1; rv <= 3000; rv++) if (ledger.observe(String(rv)) !== undefined) n++;
            return n;`,
+          ),
         ),
-      ),
-    );
-    expect(seen).toEqual([3000, 3000]);
-    const scan = ledger.scan();
-    expect(scan).toMatchObject({ acknowledged: 3000, expectedDeliveries: 6000, lost: 0 });
-    expect(ledger.peek('42')?.intendedEpochMs).toBe(42);
-  });
+      );
+      expect(seen).toEqual([3000, 3000]);
+      const scan = ledger.scan();
+      expect(scan).toMatchObject({ acknowledged: 3000, expectedDeliveries: 6000, lost: 0 });
+      expect(ledger.peek('42')?.intendedEpochMs).toBe(42);
+    },
+  );
 });
