@@ -1,7 +1,7 @@
 import type { Clock } from '../timing/clock.js';
 import type { Rng } from '../timing/random.js';
 import type { FlowControlNames, KubeClient } from '../kube/index.js';
-import type { GroupIntervalCollector } from '../metrics/timeline.js';
+import type { GroupIntervalCollector } from '../metrics/timeline-collector.js';
 import type { WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroup, Scenario } from '../scenario/index.js';
 

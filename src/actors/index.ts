@@ -1,5 +1,5 @@
 import { kubeletSections } from '../metrics/heartbeats.js';
-import type { GroupTotals } from '../metrics/timeline.js';
+import type { GroupTotals } from '../metrics/timeline-aggregator.js';
 import type { ActorGroup } from '../scenario/index.js';
 import type { ActorFactory } from './actor.js';
 import { controllerExpectedWrites, controllerSections, createController } from './controller.js';

@@ -7,11 +7,8 @@ import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
 import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
-import {
-  DEFAULT_INTERVAL_MS,
-  TimelineAggregator,
-  type ProgressResponses,
-} from '../metrics/timeline.js';
+import { TimelineAggregator, type ProgressResponses } from '../metrics/timeline-aggregator.js';
+import { DEFAULT_INTERVAL_MS } from '../metrics/timeline-snapshot.js';
 import {
   RESULT_SCHEMA_VERSION,
   type RunProfile,

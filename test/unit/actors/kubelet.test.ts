@@ -27,7 +27,8 @@ import {
   kubeletSections,
   type MeasureSink,
 } from '../../../src/metrics/heartbeats.js';
-import { GroupIntervalCollector, mergeSnapshots } from '../../../src/metrics/timeline.js';
+import { mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
+import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 import {
   parseScenario,
   type KubeletActorGroup,
