@@ -9,7 +9,7 @@ import {
   controllerExpectedWrites,
   controllerPlacement,
   controllerSections,
-} from '../../../src/actors/controller.js';
+} from '../../../src/actors/controller/index.js';
 import { FakeClock } from '../../../src/timing/clock.js';
 import { createRng } from '../../../src/timing/random.js';
 import { mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
