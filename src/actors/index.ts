@@ -1,8 +1,7 @@
-import { kubeletSections } from '../metrics/heartbeats.js';
 import type { ActorGroup } from '../scenario/index.js';
 import type { ActorDefinition } from './actor.js';
 import { controller } from './controller/index.js';
-import { createKubelet } from './kubelet.js';
+import { kubelet } from './kubelet/index.js';
 import { createPodChurn } from './pod-churn.js';
 import { createScheduler, schedulerSections } from './scheduler.js';
 import { createTenant } from './tenant.js';
@@ -17,14 +16,7 @@ type Definitions = {
 /** Every actor type, keyed by the scenario's `type`: a plain typed map, no registration side effects. */
 export const actors: Definitions = {
   tenant: { create: createTenant },
-  kubelet: {
-    create: createKubelet,
-    sections: (m, g) => ({ ...kubeletSections(m, g) }),
-    // The lease and status loops send one request at a time; pod status reports up to maxInFlight.
-    connections: (g) => 2 + (g.podChurn ? g.maxInFlight : 0),
-    heldConnections: (g) => (g.watchPods ? 1 : 0),
-    identityGroups: ['system:nodes'],
-  },
+  kubelet,
   controller,
   scheduler: {
     create: createScheduler,
