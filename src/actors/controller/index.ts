@@ -9,12 +9,9 @@ import { ControllerMetric } from './metrics.js';
 import { controllerExpectedWrites } from './placement.js';
 import { controllerSections } from './sections.js';
 
-export { createController } from './create.js';
 export { ControllerMetric } from './metrics.js';
-export { controllerExpectedWrites, controllerPlacement, controllerSets } from './placement.js';
-export type { ControllerPlacement } from './placement.js';
-export { controllerSections, retriesSummary } from './sections.js';
-export type { ConflictFigures, ControllerSections, RetriesSummary } from './sections.js';
+export { controllerExpectedWrites, controllerPlacement } from './placement.js';
+export { controllerSections, type ControllerSections } from './sections.js';
 
 export const controller: ActorDefinition<ControllerActorGroup> = {
   create: createController,
