@@ -23,12 +23,9 @@ import {
   generatorHealth,
   judgeCaps,
 } from '../src/metrics/generator-health.js';
-import {
-  GroupIntervalCollector,
-  isErrorCode,
-  mergeSnapshots,
-  type IntervalSnapshot,
-} from '../src/metrics/timeline.js';
+import { mergeSnapshots } from '../src/metrics/timeline-aggregator.js';
+import { GroupIntervalCollector } from '../src/metrics/timeline-collector.js';
+import { isErrorCode, type IntervalSnapshot } from '../src/metrics/timeline-snapshot.js';
 import { parseScenario, type TenantActorGroup } from '../src/scenario/index.js';
 import {
   windowSince,

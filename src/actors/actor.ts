@@ -1,8 +1,9 @@
 import type { Clock } from '../timing/clock.js';
 import type { Rng } from '../timing/random.js';
 import type { FlowControlNames, KubeClient } from '../kube/index.js';
-import type { GroupIntervalCollector } from '../metrics/timeline.js';
-import type { WriteLedger } from '../metrics/write-ledger.js';
+import type { GroupTotals } from '../metrics/timeline-aggregator.js';
+import type { GroupIntervalCollector } from '../metrics/timeline-collector.js';
+import type { LedgerTagFigures, WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroup, Scenario } from '../scenario/index.js';
 
 /** Facts about the run every actor needs: where objects go and how they are labelled. */
@@ -62,3 +63,46 @@ export type ActorFactory<G extends ActorGroup> = (
   instance: ActorInstance,
   ctx: ActorContext,
 ) => Actor;
+
+/** A group's merged actor-specific measurements (see GroupIntervalCollector.count/observe). */
+export type GroupMeasurements = Pick<GroupTotals, 'counters' | 'measures'>;
+
+/** Everything apfbench knows about one actor type. */
+export interface ActorDefinition<G extends ActorGroup> {
+  /** Builds one instance; called in a worker thread, once per instance, before the start barrier. */
+  readonly create: ActorFactory<G>;
+  /**
+   * Turns the group's merged counters and histograms into the sections this type adds to its
+   * result (`heartbeats`, `watch`, `conflicts`, ...). Pure; called once, on the coordinator.
+   */
+  readonly sections?: (m: GroupMeasurements, group: G) => Record<string, unknown>;
+  /**
+   * The group's counters from the run's write ledger (`watch.lost`, ...), given the ledger's
+   * figures for the writes the group tagged, once every worker is done. They are added to its
+   * measured counters before `sections`. Pure; on the coordinator. Omitted: the type writes none.
+   */
+  readonly ledgerCounters?: (
+    written: Readonly<LedgerTagFigures>,
+    group: G,
+  ) => Record<string, number>;
+  /**
+   * Writes the group records in the run's write ledger over `durationMs` (its mean, for Poisson
+   * schedules), so the coordinator can size the ledger. Pure. Omitted: the type records none.
+   */
+  readonly expectedWrites?: (group: G, durationMs: number) => number;
+  /**
+   * Connections one instance needs at most (requests in flight plus long-lived watches), for the
+   * worker's connection pool. Omitted: `maxInFlight` when the group has one, else 4.
+   */
+  readonly connections?: (group: G) => number;
+  /**
+   * Connections one instance holds for the whole run (its watches), added to the worker's pool
+   * beyond the in-flight cap. Omitted: none, or counted in `connections`.
+   */
+  readonly heldConnections?: (group: G) => number;
+  /**
+   * Groups the instances' users belong to, when they are impersonated (see IdentityResolver).
+   * Omitted: the tenants' group.
+   */
+  readonly identityGroups?: readonly string[];
+}

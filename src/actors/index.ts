@@ -1,48 +1,13 @@
-import { kubeletSections } from '../metrics/heartbeats.js';
-import type { GroupTotals } from '../metrics/timeline.js';
 import type { ActorGroup } from '../scenario/index.js';
-import type { ActorFactory } from './actor.js';
-import { controllerExpectedWrites, controllerSections, createController } from './controller.js';
-import { createKubelet } from './kubelet.js';
+import type { ActorDefinition } from './actor.js';
+import { controller } from './controller/index.js';
+import { kubelet } from './kubelet/index.js';
 import { createPodChurn } from './pod-churn.js';
 import { createScheduler, schedulerSections } from './scheduler.js';
 import { createTenant } from './tenant.js';
 
 export * from './actor.js';
-
-/** A group's merged actor-specific measurements (see GroupIntervalCollector.count/observe). */
-export type GroupMeasurements = Pick<GroupTotals, 'counters' | 'measures'>;
-
-/** Everything apfbench knows about one actor type. */
-export interface ActorDefinition<G extends ActorGroup> {
-  /** Builds one instance; called in a worker thread, once per instance, before the start barrier. */
-  readonly create: ActorFactory<G>;
-  /**
-   * Turns the group's merged counters and histograms into the sections this type adds to its
-   * result (`heartbeats`, `watch`, `conflicts`, ...). Pure; called once, on the coordinator.
-   */
-  readonly sections?: (m: GroupMeasurements, group: G) => Record<string, unknown>;
-  /**
-   * Writes the group records in the run's write ledger over `durationMs` (its mean, for Poisson
-   * schedules), so the coordinator can size the ledger. Pure. Omitted: the type records none.
-   */
-  readonly expectedWrites?: (group: G, durationMs: number) => number;
-  /**
-   * Connections one instance needs at most (requests in flight plus long-lived watches), for the
-   * worker's connection pool. Omitted: `maxInFlight` when the group has one, else 4.
-   */
-  readonly connections?: (group: G) => number;
-  /**
-   * Connections one instance holds for the whole run (its watches), added to the worker's pool
-   * beyond the in-flight cap. Omitted: none, or counted in `connections`.
-   */
-  readonly heldConnections?: (group: G) => number;
-  /**
-   * Groups the instances' users belong to, when they are impersonated (see IdentityResolver).
-   * Omitted: the tenants' group.
-   */
-  readonly identityGroups?: readonly string[];
-}
+export { ledgerCounterSlots } from './ledger-counters.js';
 
 type Definitions = {
   readonly [K in ActorGroup['type']]: ActorDefinition<Extract<ActorGroup, { type: K }>>;
@@ -51,22 +16,8 @@ type Definitions = {
 /** Every actor type, keyed by the scenario's `type`: a plain typed map, no registration side effects. */
 export const actors: Definitions = {
   tenant: { create: createTenant },
-  kubelet: {
-    create: createKubelet,
-    sections: (m, g) => ({ ...kubeletSections(m, g) }),
-    // The lease and status loops send one request at a time; pod status reports up to maxInFlight.
-    connections: (g) => 2 + (g.podChurn ? g.maxInFlight : 0),
-    heldConnections: (g) => (g.watchPods ? 1 : 0),
-    identityGroups: ['system:nodes'],
-  },
-  controller: {
-    create: createController,
-    sections: (m) => ({ ...controllerSections(m) }),
-    expectedWrites: controllerExpectedWrites,
-    connections: (g) => g.maxInFlight,
-    // The informer's watch.
-    heldConnections: () => 1,
-  },
+  kubelet,
+  controller,
   scheduler: {
     create: createScheduler,
     sections: (m) => ({ ...schedulerSections(m) }),
@@ -78,5 +29,7 @@ export const actors: Definitions = {
 
 /** The definition for a group, typed loosely for code that handles every type alike. */
 export function definitionOf(group: ActorGroup): ActorDefinition<ActorGroup> {
+  // Sound because callers hand the definition only `group` itself, whose type is the key; no
+  // generic lookup can say so, as TypeScript does not correlate the union with the map's entry.
   return actors[group.type] as unknown as ActorDefinition<ActorGroup>;
 }

@@ -6,7 +6,7 @@ import {
   type Schedule,
   type ScheduleSpec,
 } from '../timing/schedule.js';
-import type { GroupIntervalCollector } from '../metrics/timeline.js';
+import type { GroupIntervalCollector } from '../metrics/timeline-collector.js';
 import type { ActorContext } from './actor.js';
 
 /**

@@ -5,7 +5,7 @@ import { resourcePath, resources, type KubeObject } from '../kube/index.js';
 import { createAccumulator, summarizeMs, type DurationSummary } from '../metrics/histogram.js';
 import { nodeNameOf, type Scenario, type SchedulerActorGroup } from '../scenario/index.js';
 import type { ActorFactory } from './actor.js';
-import type { GroupMeasurements } from './index.js';
+import type { GroupMeasurements } from './actor.js';
 import { Informer, WatchMetric } from './informer.js';
 import { LeastLoaded, roundRobin, type Placement } from './placement.js';
 import { sendRecorded } from './send.js';

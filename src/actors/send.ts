@@ -1,5 +1,5 @@
 import type { KubeResponse } from '../kube/index.js';
-import { transportErrorCode } from '../metrics/timeline.js';
+import { transportErrorCode } from '../metrics/timeline-snapshot.js';
 import type { RetryPolicy } from '../scenario/index.js';
 import type { ActorContext } from './actor.js';
 

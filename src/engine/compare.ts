@@ -10,7 +10,7 @@ import {
   type Difference,
   type Sample,
 } from '../metrics/compare-stats.js';
-import { abandonedOf } from '../metrics/timeline.js';
+import { abandonedOf } from '../metrics/timeline-snapshot.js';
 import {
   apiserverArgsOf,
   assertFlagsApplicable,

@@ -1,17 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { ControllerMetric, ledgerCounterSlots } from '../actors/controller.js';
-import { RUN_LABEL, definitionOf } from '../actors/index.js';
+import { RUN_LABEL, definitionOf, ledgerCounterSlots } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
 import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
-import {
-  DEFAULT_INTERVAL_MS,
-  TimelineAggregator,
-  type ProgressResponses,
-} from '../metrics/timeline.js';
+import { TimelineAggregator, type ProgressResponses } from '../metrics/timeline-aggregator.js';
+import { DEFAULT_INTERVAL_MS } from '../metrics/timeline-snapshot.js';
 import {
   RESULT_SCHEMA_VERSION,
   type RunProfile,
@@ -275,19 +271,17 @@ export function createRunLedger(scenario: Scenario): WriteLedger {
 }
 
 /**
- * The ledger's verdict as counters of the writing groups (`watch.lost`, ...). It covers the
- * whole run, warm-up included: a write in the warm-up whose event never came is still lost.
+ * The ledger's verdict as counters of the writing groups (`watch.lost`, ...), as each group's
+ * actor type names them. It covers the whole run, warm-up included: a write in the warm-up whose
+ * event never came is still lost.
  */
 function ledgerCounters(scenario: Scenario, scan: LedgerScan): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
   for (const [tag, t] of scan.byTag) {
     const group = scenario.spec.actors[tag];
     if (group === undefined) continue;
-    out.set(group.name, {
-      [ControllerMetric.lost]: t.lost,
-      [ControllerMetric.acknowledged]: t.acknowledged,
-      [ControllerMetric.expectedDeliveries]: t.expectedDeliveries,
-    });
+    const counters = definitionOf(group).ledgerCounters?.(t, group);
+    if (counters !== undefined) out.set(group.name, counters);
   }
   return out;
 }

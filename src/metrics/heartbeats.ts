@@ -5,7 +5,7 @@
  * are built from merged measurements.
  */
 import { createAccumulator, summarizeMs, type DurationSummary } from './histogram.js';
-import type { GroupTotals } from './timeline.js';
+import type { GroupTotals } from './timeline-aggregator.js';
 
 /** Kubelet counters (summed over nodes, workers and intervals) and µs histograms. */
 export const KubeletMetric = {

@@ -45,10 +45,14 @@ export interface LedgerScan {
   /** Writes that could not be recorded because the table was full. */
   readonly overflow: number;
   /** The same, by the tag the writer gave (its actor group's index). */
-  readonly byTag: ReadonlyMap<
-    number,
-    { acknowledged: number; expectedDeliveries: number; lost: number }
-  >;
+  readonly byTag: ReadonlyMap<number, LedgerTagFigures>;
+}
+
+/** A `LedgerScan`'s figures for the writes of one tag. */
+export interface LedgerTagFigures {
+  acknowledged: number;
+  expectedDeliveries: number;
+  lost: number;
 }
 
 const HEADER_SLOTS = 4;
@@ -178,10 +182,7 @@ export class WriteLedger {
     let acknowledged = 0;
     let expectedDeliveries = 0;
     let delivered = 0;
-    const byTag = new Map<
-      number,
-      { acknowledged: number; expectedDeliveries: number; lost: number }
-    >();
+    const byTag = new Map<number, LedgerTagFigures>();
     for (let i = 0; i < this.capacity; i++) {
       if (Atomics.load(this.ints, 4 * i) !== PUBLISHED) continue;
       const expected = Atomics.load(this.ints, 4 * i + 1);

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ABANDONED_CODES } from '../metrics/timeline.js';
+import { ABANDONED_CODES } from '../metrics/timeline-snapshot.js';
 import { chartConfig } from './charts.js';
 import { formatFigure, formatFlags, serverFlagsNote } from './comparison.js';
 import type { ChartModel, ComparisonSection, ReportModel, RunOverview } from './model.js';

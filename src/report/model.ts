@@ -15,7 +15,7 @@ import {
   summarizeMs,
   type DurationSummary,
 } from '../metrics/histogram.js';
-import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline.js';
+import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
 import type { RunStatus } from '../result/result.js';
 import type { AxisFormats } from './runtime.js';
 import { runtime } from './runtime.js';

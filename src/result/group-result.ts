@@ -2,7 +2,7 @@
 // that code which only needs the shape (the budget check before a run) does not load the
 // coordinator's worker-thread machinery.
 import { definitionOf } from '../actors/index.js';
-import { emptyGroupTotals, type GroupTotals } from '../metrics/timeline.js';
+import { emptyGroupTotals, type GroupTotals } from '../metrics/timeline-aggregator.js';
 import type { ActorGroupResult } from './result.js';
 import type { ActorGroup } from '../scenario/index.js';
 

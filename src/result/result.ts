@@ -5,7 +5,7 @@ import type { FairnessSection } from '../metrics/fairness.js';
 import type { CapJudgement, GeneratorHealth } from '../metrics/generator-health.js';
 import { decode } from '../metrics/histogram.js';
 import type { ServerSection } from '../metrics/server-section.js';
-import type { GroupTotals, TimelineRow } from '../metrics/timeline.js';
+import type { GroupTotals, TimelineRow } from '../metrics/timeline-aggregator.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Bump when a field changes meaning or is removed; readers refuse other versions. */

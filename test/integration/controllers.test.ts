@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ControllerSections } from '../../src/actors/controller.js';
+import type { ControllerSections } from '../../src/actors/controller/index.js';
 import type { SchedulerSection } from '../../src/actors/scheduler.js';
 import { runScenario } from '../../src/engine/coordinator.js';
 import { requestCountsByVerbResourceCode } from '../../src/metrics/server-metrics.js';

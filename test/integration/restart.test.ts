@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ControllerSections } from '../../src/actors/controller.js';
+import type { ControllerSections } from '../../src/actors/controller/index.js';
 import { runScenario } from '../../src/engine/coordinator.js';
 import type { Scenario } from '../../src/scenario/index.js';
 import type { HeartbeatsSection } from '../../src/metrics/heartbeats.js';

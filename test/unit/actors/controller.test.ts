@@ -9,10 +9,11 @@ import {
   controllerExpectedWrites,
   controllerPlacement,
   controllerSections,
-} from '../../../src/actors/controller.js';
+} from '../../../src/actors/controller/index.js';
 import { FakeClock } from '../../../src/timing/clock.js';
 import { createRng } from '../../../src/timing/random.js';
-import { GroupIntervalCollector, mergeSnapshots } from '../../../src/metrics/timeline.js';
+import { mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
+import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 import type { ControllerActorGroup } from '../../../src/scenario/index.js';
 import { scenarioFromYaml } from '../../support/scenario.js';
 

@@ -2,14 +2,13 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import type { ActorContext } from '../../../src/actors/actor.js';
+import { createKubelet } from '../../../src/actors/kubelet/index.js';
 import {
-  createKubelet,
   heartbeatStatusPatch,
-  jitteredSchedule,
   nodeAddress,
   nodeObject,
-  startOffsetMs,
-} from '../../../src/actors/kubelet.js';
+} from '../../../src/actors/kubelet/objects.js';
+import { jitteredSchedule, startOffsetMs } from '../../../src/actors/kubelet/timing.js';
 import { FakeClock } from '../../../src/timing/clock.js';
 import { createRng } from '../../../src/timing/random.js';
 import { dispatch } from '../../../src/timing/schedule.js';
@@ -27,7 +26,8 @@ import {
   kubeletSections,
   type MeasureSink,
 } from '../../../src/metrics/heartbeats.js';
-import { GroupIntervalCollector, mergeSnapshots } from '../../../src/metrics/timeline.js';
+import { mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
+import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 import {
   parseScenario,
   type KubeletActorGroup,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InFlight, steadySchedule } from '../../../src/actors/open-loop.js';
-import { GroupIntervalCollector } from '../../../src/metrics/timeline.js';
+import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 
 function deferred() {
   let resolve!: () => void;

@@ -3,7 +3,7 @@ import { definitionOf, RUN_LABEL, type ActorContext } from '../../../src/actors/
 import { FakeClock } from '../../../src/timing/clock.js';
 import { createRng } from '../../../src/timing/random.js';
 import { FlowControlNames, type KubeClient } from '../../../src/kube/index.js';
-import { GroupIntervalCollector } from '../../../src/metrics/timeline.js';
+import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 import { scenarioFromYaml } from '../../support/scenario.js';
 
 // A stop can come before an actor starts listening for it (Ctrl-C while its worker waits for

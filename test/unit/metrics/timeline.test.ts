@@ -7,15 +7,14 @@ import {
   record,
   summarizeMs,
 } from '../../../src/metrics/histogram.js';
+import { TimelineAggregator, mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
+import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 import {
-  GroupIntervalCollector,
-  TimelineAggregator,
   isErrorCode,
-  mergeSnapshots,
   transportErrorCode,
   type Completion,
   type IntervalSnapshot,
-} from '../../../src/metrics/timeline.js';
+} from '../../../src/metrics/timeline-snapshot.js';
 
 function encoded(values: readonly number[]): string {
   const h = createRecorder();

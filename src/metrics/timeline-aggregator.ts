@@ -1,13 +1,8 @@
 /**
- * Per-interval snapshots from workers, and their merge into a timeline and per-group totals.
- *
- * A worker keeps one `GroupIntervalCollector` per actor group and, every interval, sends each
- * group's `snapshot` to the coordinator (never one message per request). The coordinator feeds
- * every snapshot to a `TimelineAggregator` (or calls `mergeSnapshots` on all of them).
+ * The coordinator's side of the timeline: merges the snapshots workers send every interval
+ * (see timeline-collector.ts) into a timeline and per-group totals.
  */
 import {
-  EMPTY_ENCODED,
-  IntervalRecorder,
   createAccumulator,
   encode,
   merge,
@@ -18,225 +13,12 @@ import {
   type DurationHistogram,
   type DurationSummary,
 } from './histogram.js';
-
-export const DEFAULT_INTERVAL_MS = 1000;
-
-/** Prefix of `byCode` keys for requests that got no HTTP status, e.g. `error:ECONNRESET`. */
-export const TRANSPORT_ERROR_PREFIX = 'error:';
-
-/** What one worker saw for one actor group during one interval. */
-export interface IntervalSnapshot {
-  /** Interval i covers [i, i + 1) × intervalMs since run start. */
-  readonly intervalIndex: number;
-  readonly group: string;
-  /** Sends started (by actual send time). */
-  readonly sent: number;
-  /** Requests finished, with a response or a transport error (by completion time). */
-  readonly completed: number;
-  /** Sends that could not start because the in-flight cap was reached. */
-  readonly dropped: number;
-  /**
-   * Responses by HTTP status code, or `error:<code>` for transport errors: every attempt,
-   * including retried ones, so that they match the server's `apiserver_request_total`.
-   */
-  readonly byCode: Readonly<Record<string, number>>;
-  /** Completed requests with a non-2xx status or a transport error. */
-  readonly errors: number;
-  /** Attempts that were retried (a logical request's earlier tries); they are in byCode and byKey too. */
-  readonly retries: number;
-  /** 429 responses, retried or final. */
-  readonly throttled: number;
-  /** Encoded µs histograms (see histogram.ts): completion − intended send time. */
-  readonly latency: string;
-  /** Completion − actual send time. */
-  readonly serviceTime: string;
-  /** Actual − intended send time, one value per send. */
-  readonly scheduleLag: string;
-  /** Values clamped into the histograms' range, over all three. */
-  readonly clamped: number;
-  /** Responses (every attempt) by `"<verb> <resource> <code>"`. */
-  readonly byKey: Readonly<Record<string, number>>;
-  /** Completed requests by APF priority level name (when the response said). */
-  readonly byPriorityLevel: Readonly<Record<string, number>>;
-  /** Completed requests by APF flow schema name (when the response said). */
-  readonly byFlowSchema: Readonly<Record<string, number>>;
-  /** Actor-specific counters by metric name (see names.ts); summed when merged. */
-  readonly counters: Readonly<Record<string, number>>;
-  /** Actor-specific µs histograms by metric name, encoded; merged when merged. */
-  readonly measures: Readonly<Record<string, string>>;
-}
-
-/** One response (or transport failure) to one attempt. */
-export interface Attempt {
-  readonly verb: string;
-  readonly resource: string;
-  /** HTTP status code such as `"200"`, or `transportErrorCode(...)`. */
-  readonly code: string;
-  readonly priorityLevel?: string | undefined;
-  readonly flowSchema?: string | undefined;
-}
-
-/** One finished logical request (its last attempt), as reported to a collector. */
-export interface Completion extends Attempt {
-  /** Completion − intended send time of the first attempt: retries included. */
-  readonly latencyUs: number;
-  /** Completion − actual send time of the first attempt. */
-  readonly serviceTimeUs: number;
-}
-
-export function transportErrorCode(code: string): string {
-  return TRANSPORT_ERROR_PREFIX + code;
-}
-
-/**
- * The `byCode` keys of requests that never got an answer because the worker closed its
- * connections when the drain after the deadline (or Ctrl-C) ran out (docs/result-format.md):
- * requests still waiting or running, abandoned by apfbench rather than failed by the server.
- */
-export const ABANDONED_CODES: readonly string[] = [
-  transportErrorCode('ERR_POOL_DESTROYED'),
-  transportErrorCode('ERR_POOL_CLOSED'),
-];
-
-/** Requests of a group abandoned when the drain ended (a transport error is never retried). */
-export function abandonedOf(byCode: Readonly<Record<string, number>>): number {
-  return ABANDONED_CODES.reduce((n, code) => n + (byCode[code] ?? 0), 0);
-}
-
-/** True for anything but a 2xx status. */
-export function isErrorCode(code: string): boolean {
-  return !(code.length === 3 && code.startsWith('2'));
-}
-
-/**
- * Counts and histograms of one actor group in one worker, for the current interval. Used only
- * from the worker's thread; `snapshot` drains it.
- */
-export class GroupIntervalCollector {
-  private readonly latency = new IntervalRecorder();
-  private readonly serviceTime = new IntervalRecorder();
-  private readonly scheduleLag = new IntervalRecorder();
-  private sentCount = 0;
-  private completedCount = 0;
-  private droppedCount = 0;
-  private errorCount = 0;
-  private retryCount = 0;
-  private throttledCount = 0;
-  private byCode = new Map<string, number>();
-  private byKey = new Map<string, number>();
-  private byPriorityLevel = new Map<string, number>();
-  private byFlowSchema = new Map<string, number>();
-  private counters = new Map<string, number>();
-  private readonly measures = new Map<string, IntervalRecorder>();
-
-  constructor(readonly group: string) {}
-
-  /** Adds to an actor-specific counter (heartbeat renewals, watch restarts, ...). */
-  count(metric: string, by = 1): void {
-    increment(this.counters, metric, by);
-  }
-
-  /** Records an actor-specific duration (heartbeat gap, watch latency, ...) in µs. */
-  observe(metric: string, us: number): void {
-    let recorder = this.measures.get(metric);
-    if (recorder === undefined) this.measures.set(metric, (recorder = new IntervalRecorder()));
-    recorder.record(us);
-  }
-
-  /** A send started `lagUs` after its intended time. */
-  sent(lagUs: number): void {
-    this.sentCount++;
-    this.scheduleLag.record(lagUs);
-  }
-
-  /** A send was due but the in-flight cap was reached. */
-  dropped(): void {
-    this.droppedCount++;
-  }
-
-  /** An attempt that will be retried: counted as a response, not as a completion. */
-  retried(c: Attempt): void {
-    this.retryCount++;
-    this.response(c);
-  }
-
-  completed(c: Completion): void {
-    this.completedCount++;
-    if (isErrorCode(c.code)) {
-      this.errorCount++;
-    }
-    this.latency.record(c.latencyUs);
-    this.serviceTime.record(c.serviceTimeUs);
-    this.response(c);
-  }
-
-  private response(c: Attempt): void {
-    if (c.code === '429') this.throttledCount++;
-    increment(this.byCode, c.code);
-    increment(this.byKey, this.keyOf(c));
-    if (c.priorityLevel !== undefined) {
-      increment(this.byPriorityLevel, c.priorityLevel);
-    }
-    if (c.flowSchema !== undefined) {
-      increment(this.byFlowSchema, c.flowSchema);
-    }
-  }
-
-  /** Interned `"<verb> <resource> <code>"`: the same few keys recur on every response. */
-  private readonly keys = new Map<string, Map<string, Map<string, string>>>();
-
-  private keyOf(c: Attempt): string {
-    let byResource = this.keys.get(c.verb);
-    if (byResource === undefined) this.keys.set(c.verb, (byResource = new Map()));
-    let byCode = byResource.get(c.resource);
-    if (byCode === undefined) byResource.set(c.resource, (byCode = new Map()));
-    let key = byCode.get(c.code);
-    if (key === undefined) byCode.set(c.code, (key = `${c.verb} ${c.resource} ${c.code}`));
-    return key;
-  }
-
-  /** Everything since the previous snapshot; starts a new interval. */
-  snapshot(intervalIndex: number): IntervalSnapshot {
-    const latency = this.latency.flush();
-    const serviceTime = this.serviceTime.flush();
-    const scheduleLag = this.scheduleLag.flush();
-    const measures: Record<string, string> = {};
-    let measuresClamped = 0;
-    for (const [metric, recorder] of this.measures) {
-      const flushed = recorder.flush();
-      measuresClamped += flushed.clamped;
-      if (flushed.encoded !== EMPTY_ENCODED) measures[metric] = flushed.encoded;
-    }
-    const snapshot: IntervalSnapshot = {
-      intervalIndex,
-      group: this.group,
-      sent: this.sentCount,
-      completed: this.completedCount,
-      dropped: this.droppedCount,
-      byCode: Object.fromEntries(this.byCode),
-      errors: this.errorCount,
-      retries: this.retryCount,
-      throttled: this.throttledCount,
-      latency: latency.encoded,
-      serviceTime: serviceTime.encoded,
-      scheduleLag: scheduleLag.encoded,
-      clamped: latency.clamped + serviceTime.clamped + scheduleLag.clamped + measuresClamped,
-      byKey: Object.fromEntries(this.byKey),
-      byPriorityLevel: Object.fromEntries(this.byPriorityLevel),
-      byFlowSchema: Object.fromEntries(this.byFlowSchema),
-      counters: Object.fromEntries(this.counters),
-      measures,
-    };
-    this.sentCount = this.completedCount = this.droppedCount = this.errorCount = 0;
-    this.retryCount = this.throttledCount = 0;
-    this.byCode = new Map();
-    this.byKey = new Map();
-    this.byPriorityLevel = new Map();
-    this.byFlowSchema = new Map();
-    this.counters = new Map();
-    return snapshot;
-  }
-}
+import {
+  DEFAULT_INTERVAL_MS,
+  increment,
+  isErrorCode,
+  type IntervalSnapshot,
+} from './timeline-snapshot.js';
 
 /** One group in one interval, merged over workers. */
 export interface TimelineRow {
@@ -557,10 +339,6 @@ function addTotals(into: Counts, s: Omit<Counts, 'byCode'>): void {
   into.errors += s.errors;
   into.retries += s.retries;
   into.throttled += s.throttled;
-}
-
-function increment(counts: Map<string, number>, key: string, by = 1): void {
-  counts.set(key, (counts.get(key) ?? 0) + by);
 }
 
 function addAll(into: Map<string, number>, from: Readonly<Record<string, number>>): void {

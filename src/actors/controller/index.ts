@@ -1,0 +1,29 @@
+/**
+ * The controller actor type. Worker side: create.ts (with context.ts, watch.ts, reconcile.ts).
+ * Coordinator side: sections.ts, placement.ts (expected writes) and the ledger counters below.
+ */
+import type { ControllerActorGroup } from '../../scenario/index.js';
+import type { ActorDefinition } from '../actor.js';
+import { createController } from './create.js';
+import { ControllerMetric } from './metrics.js';
+import { controllerExpectedWrites } from './placement.js';
+import { controllerSections } from './sections.js';
+
+export { ControllerMetric } from './metrics.js';
+export { controllerExpectedWrites, controllerPlacement } from './placement.js';
+export { controllerSections, type ControllerSections } from './sections.js';
+
+export const controller: ActorDefinition<ControllerActorGroup> = {
+  create: createController,
+  sections: (m) => ({ ...controllerSections(m) }),
+  // Lost events are known only once every watcher is done, from the ledger.
+  ledgerCounters: (written) => ({
+    [ControllerMetric.lost]: written.lost,
+    [ControllerMetric.acknowledged]: written.acknowledged,
+    [ControllerMetric.expectedDeliveries]: written.expectedDeliveries,
+  }),
+  expectedWrites: controllerExpectedWrites,
+  connections: (g) => g.maxInFlight,
+  // The informer's watch.
+  heldConnections: () => 1,
+};
