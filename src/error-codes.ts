@@ -113,6 +113,9 @@ export const ERROR_CODES = {
     'result.json was written by an apfbench with another schemaVersion',
   ),
   APFBENCH_RUN_FAILED: environment('the run failed; its partial result.json is still written'),
+  APFBENCH_TARGET_UNREACHABLE: environment(
+    'more than 5 % of sends got no HTTP response (status degraded); --allow-errors accepts it',
+  ),
   APFBENCH_SNAPSHOT_SERVER: invalid('the snapshot was taken on another API server'),
   APFBENCH_SPAWN_FAILED: environment('etcd or kube-apiserver could not be started'),
   APFBENCH_TARGET_UNRESOLVED: invalid("the target's host name does not resolve"),

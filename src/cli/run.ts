@@ -37,6 +37,12 @@ export function runCommand(y: Argv) {
       default: false,
       describe: 'after the run, check budgets (spec.budgets or --budget); exit 3 if one is broken',
     },
+    'allow-errors': {
+      type: 'boolean',
+      default: false,
+      describe:
+        'exit 0 (or as --check says) even when the API server left more than 5 % of sends unanswered (status degraded)',
+    },
     ...checkOutputOptions,
   });
 }
@@ -122,6 +128,21 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   if (restoreError !== undefined) process.stderr.write(`warning: ${restoreError}\n`);
   if (argv.report)
     await writeReportQuietly(() => Promise.resolve(buildRunReport(result)), out, file);
+  const status = statusExit(result, file, argv.allowErrors);
+  if (status !== undefined) return status;
+  const code = check === undefined ? 0 : await check(file);
+  return code === 0 && restoreError !== undefined ? 1 : code;
+}
+
+/**
+ * What a finished run's status means for the exit code: 130 when aborted; an error for a failed
+ * run, and for a degraded one unless `allowErrors`; undefined to go on (check, exit 0).
+ */
+export function statusExit(
+  result: Pick<RunResult, 'status' | 'reason'>,
+  file: string,
+  allowErrors: boolean,
+): number | undefined {
   if (result.status === 'aborted') return 130;
   if (result.status === 'failed') {
     throw new ApfbenchError(
@@ -129,6 +150,14 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       `run failed: ${result.reason ?? 'unknown reason'} (partial result in ${file})`,
     );
   }
-  const code = check === undefined ? 0 : await check(file);
-  return code === 0 && restoreError !== undefined ? 1 : code;
+  if (result.status === 'degraded' && !allowErrors) {
+    throw new ApfbenchError(
+      'APFBENCH_TARGET_UNREACHABLE',
+      `run degraded: ${result.reason ?? 'the API server did not answer part of the load'} (result in ${file})`,
+      {
+        hint: 'its latencies describe only the requests that were answered; pass --allow-errors to accept such a run',
+      },
+    );
+  }
+  return undefined;
 }

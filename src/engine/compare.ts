@@ -278,7 +278,8 @@ export async function compareProfiles(
         break;
       }
       if (result.status !== 'completed') {
-        status = result.status;
+        // A server that stopped answering makes the rest of the comparison meaningless too.
+        status = result.status === 'degraded' ? 'failed' : result.status;
         reason = `run ${index + 1} (${name}) ${result.status}${result.reason === undefined ? '' : `: ${result.reason}`}`;
         break;
       }

@@ -14,6 +14,7 @@ import {
   type RunResult,
   type RunStatus,
 } from '../result/result.js';
+import { describeUnreachable, targetHealth } from '../metrics/target-health.js';
 import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
 import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
@@ -212,6 +213,13 @@ export async function runScenario(
   }
   const serverOutcome = await serverSide?.finish();
 
+  const measuredResult = measured.result();
+  const health_ = targetHealth(measuredResult.totals, measuredResult.timeline);
+  if (status === 'completed' && health_.unreachable) {
+    status = 'degraded';
+    reason = describeUnreachable(health_);
+  }
+
   const policy = scenario.spec.cleanup;
   let cleanup: RunResult['cleanup'] = { policy, deleted: 0, errors: [] };
   if (policy === 'always' || (policy === 'on-success' && status === 'completed')) {
@@ -219,7 +227,7 @@ export async function runScenario(
     cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
   }
 
-  const totals = measured.result().totals;
+  const totals = measuredResult.totals;
   const byGroup = new Map(totals.map((t) => [t.group, t]));
   // Every worker is done (watchers included, after their grace): what the ledger holds is final.
   const fromLedger = ledgerCounters(scenario, ledger.scan());
@@ -243,6 +251,7 @@ export async function runScenario(
     ),
     timeline: timeline.result().timeline,
     generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
+    targetHealth: health_,
     cleanup,
   };
   return {

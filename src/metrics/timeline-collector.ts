@@ -7,6 +7,7 @@ import { EMPTY_ENCODED, IntervalRecorder } from './histogram.js';
 import {
   increment,
   isErrorCode,
+  TRANSPORT_ERROR_PREFIX,
   type Attempt,
   type Completion,
   type IntervalSnapshot,
@@ -64,13 +65,20 @@ export class GroupIntervalCollector {
     this.response(c);
   }
 
+  /**
+   * A logical request finished. Its latency and service time are recorded only when the server
+   * answered: a refused or reset connection fails in microseconds, and counted as a latency it
+   * would make a dead server look fast. Transport errors show in `byCode` as `error:<code>`.
+   */
   completed(c: Completion): void {
     this.completedCount++;
     if (isErrorCode(c.code)) {
       this.errorCount++;
     }
-    this.latency.record(c.latencyUs);
-    this.serviceTime.record(c.serviceTimeUs);
+    if (!c.code.startsWith(TRANSPORT_ERROR_PREFIX)) {
+      this.latency.record(c.latencyUs);
+      this.serviceTime.record(c.serviceTimeUs);
+    }
     this.response(c);
   }
 

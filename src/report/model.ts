@@ -358,7 +358,10 @@ export function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verd
     out.push({
       level: 'bad',
       topic: 'status',
-      text: `The run ${r.status === 'aborted' ? 'was aborted' : 'failed'}${r.reason === undefined ? '' : `: ${r.reason}`}. Figures cover only the part that ran.`,
+      text:
+        r.status === 'degraded'
+          ? `The run is degraded${r.reason === undefined ? '' : `: ${r.reason}`}. Latencies cover only the requests the server answered.`
+          : `The run ${r.status === 'aborted' ? 'was aborted' : 'failed'}${r.reason === undefined ? '' : `: ${r.reason}`}. Figures cover only the part that ran.`,
     });
   }
   const hb = heartbeatsOf(r);

@@ -6,12 +6,17 @@ import type { CapJudgement, GeneratorHealth } from '../metrics/generator-health.
 import { decode } from '../metrics/histogram.js';
 import type { ServerSection } from '../metrics/server-section.js';
 import type { GroupTotals, TimelineRow } from '../metrics/timeline-aggregator.js';
+import type { TargetHealth } from '../metrics/target-health.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Bump when a field changes meaning or is removed; readers refuse other versions. */
 export const RESULT_SCHEMA_VERSION = 1;
 
-export type RunStatus = 'completed' | 'aborted' | 'failed';
+/**
+ * `degraded`: the load ran to its end, but the API server did not answer a significant share
+ * of it (`targetHealth`); its figures describe a server that was partly unreachable.
+ */
+export type RunStatus = 'completed' | 'degraded' | 'aborted' | 'failed';
 
 /**
  * A group's request figures over the measured part of the run (warm-up excluded): the merged
@@ -69,6 +74,8 @@ export interface RunResult {
   readonly serverError?: string;
   /** Jain's index, shares and latency ratios (docs/result-format.md, `fairness`). */
   readonly fairness?: FairnessSection;
+  /** Sends that got no HTTP response; absent from results written before it was added. */
+  readonly targetHealth?: TargetHealth;
 }
 
 /** The profile as applied: its resolved form, where it came from and what it changed. */
@@ -192,7 +199,7 @@ export const reportableResultSchema = z.looseObject({
   target: z.looseObject({ server: z.string(), serverVersion: z.string(), local: z.boolean() }),
   startedAt: z.string(),
   endedAt: z.string(),
-  status: z.enum(['completed', 'aborted', 'failed']),
+  status: z.enum(['completed', 'degraded', 'aborted', 'failed']),
   reason: z.string().optional(),
   workers: figure,
   actors: z.record(

@@ -14,7 +14,7 @@ describe('loadRuns', () => {
 
   it.each([
     [{ scenario: 'x' }, 'scenario: must be a mapping'],
-    [{ status: 'done' }, 'status: must be one of completed, aborted, failed'],
+    [{ status: 'done' }, 'status: must be one of completed, degraded, aborted, failed'],
     [
       { generator: {} },
       'generator.saturated: is required; generator.reasons: is required; generator.eventLoopDelayMs: is required; generator.utilization: is required; generator.scheduleLagMs: is required',
