@@ -5,6 +5,7 @@ import { readTargetFiles } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { loadProfileFile } from '../profile/index.js';
 import { readReportInput } from '../report/index.js';
+import { COMPARISON_FILE } from '../result/write.js';
 import { loadScenarioFile } from '../scenario/index.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
@@ -81,7 +82,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     });
   }
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
-  await checkOutDir(out, 'comparison.json');
+  await checkOutDir(out, COMPARISON_FILE);
   const printer = progressPrinter({ quiet: argv.quiet });
   const abort = interruptible(
     printer.onPhase,
@@ -103,7 +104,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     printer.done();
     abort.dispose();
   }
-  const file = join(out, 'comparison.json');
+  const file = join(out, COMPARISON_FILE);
   process.stdout.write(`${comparisonTable(comparison).join('\n')}\ncomparison: ${file}\n`);
   // From the files just written, as `apfbench report comparison.json` would: one code path.
   if (argv.report && comparison.runs.length > 0) {
