@@ -3,6 +3,12 @@ import type { GroupTotals } from '../metrics/timeline.js';
 import type { ActorGroup } from '../scenario/index.js';
 import type { ActorFactory } from './actor.js';
 import { controllerExpectedWrites, controllerSections, createController } from './controller.js';
+import {
+  controllerExpectedRequests,
+  kubeletExpectedRequests,
+  podChurnExpectedRequests,
+  tenantExpectedRequests,
+} from './expected.js';
 import { createKubelet } from './kubelet.js';
 import { createPodChurn } from './pod-churn.js';
 import { createScheduler, schedulerSections } from './scheduler.js';
@@ -28,6 +34,12 @@ export interface ActorDefinition<G extends ActorGroup> {
    */
   readonly expectedWrites?: (group: G, durationMs: number) => number;
   /**
+   * Requests the group is expected to send on its own schedule with an intended time before
+   * `untilMs` ms of the run (see expected.ts), for the run plan. Pure. Omitted: the type only
+   * answers other groups (a scheduler binds the pods others create), and the plan says so.
+   */
+  readonly expectedRequests?: (group: G, untilMs: number) => number;
+  /**
    * Connections one instance needs at most (requests in flight plus long-lived watches), for the
    * worker's connection pool. Omitted: `maxInFlight` when the group has one, else 4.
    */
@@ -50,10 +62,11 @@ type Definitions = {
 
 /** Every actor type, keyed by the scenario's `type`: a plain typed map, no registration side effects. */
 export const actors: Definitions = {
-  tenant: { create: createTenant },
+  tenant: { create: createTenant, expectedRequests: tenantExpectedRequests },
   kubelet: {
     create: createKubelet,
     sections: (m, g) => ({ ...kubeletSections(m, g) }),
+    expectedRequests: kubeletExpectedRequests,
     // The lease and status loops send one request at a time; pod status reports up to maxInFlight.
     connections: (g) => 2 + (g.podChurn ? g.maxInFlight : 0),
     heldConnections: (g) => (g.watchPods ? 1 : 0),
@@ -63,6 +76,7 @@ export const actors: Definitions = {
     create: createController,
     sections: (m) => ({ ...controllerSections(m) }),
     expectedWrites: controllerExpectedWrites,
+    expectedRequests: controllerExpectedRequests,
     connections: (g) => g.maxInFlight,
     // The informer's watch.
     heldConnections: () => 1,
@@ -73,7 +87,7 @@ export const actors: Definitions = {
     connections: (g) => g.maxInFlight,
     heldConnections: () => 1,
   },
-  'pod-churn': { create: createPodChurn },
+  'pod-churn': { create: createPodChurn, expectedRequests: podChurnExpectedRequests },
 };
 
 /** The definition for a group, typed loosely for code that handles every type alike. */

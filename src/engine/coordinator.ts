@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { ControllerMetric, ledgerCounterSlots } from '../actors/controller.js';
@@ -36,6 +35,7 @@ import {
 import { groupResult } from '../result/group-result.js';
 import { expandIdentity } from '../scenario/identity.js';
 import type { IdentityResolver } from './identities.js';
+import { planRun, workerCount, type PlacedInstance } from './plan.js';
 import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
 
 /** Where a run goes: the API server, the admin client for setup, and how load identities authenticate. */
@@ -85,32 +85,21 @@ export interface RunOptions extends ServerSideOptions {
   readonly onPhase?: (line: string) => void;
 }
 
-/**
- * One worker per spare core, at most four: on a small machine the API server
- * under test needs the other cores, and a saturated generator says so itself.
- */
-export function defaultWorkers(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(4, Math.floor(cores / 2)));
-}
-
-/** Actor instances, round-robin over workers so that each worker gets a share of every group. */
-export function shardInstances(
+/** The plan's placement of one worker's instances, with the identity each one sends as. */
+function withIdentities(
   scenario: Scenario,
-  workers: number,
+  instances: readonly PlacedInstance[],
   identities: IdentityResolver,
-): InstanceAssignment[][] {
-  const shards: InstanceAssignment[][] = Array.from({ length: workers }, () => []);
-  let next = 0;
-  for (const group of scenario.spec.actors) {
-    for (let index = 0; index < group.count; index++) {
-      const identity = identities.resolve(
-        expandIdentity(group.identity, index),
-        definitionOf(group).identityGroups,
-      );
-      shards[next++ % workers]!.push({ group: group.name, index, count: group.count, identity });
-    }
-  }
-  return shards.filter((s) => s.length > 0);
+): InstanceAssignment[] {
+  const groups = new Map(scenario.spec.actors.map((g) => [g.name, g]));
+  return instances.map((instance) => {
+    const group = groups.get(instance.group)!;
+    const identity = identities.resolve(
+      expandIdentity(group.identity, instance.index),
+      definitionOf(group).identityGroups,
+    );
+    return { ...instance, identity };
+  });
 }
 
 /** A run id that is also a valid label value: `<scenario>-<yyyymmddhhmmss>`. */
@@ -154,7 +143,8 @@ export async function runScenario(
   await ensureNamespaces(admin, scenarioNamespaces(scenario));
   await bootstrapLoadIdentities(admin);
   const names = await new FlowControlNames().refresh(admin);
-  const ledger = createRunLedger(scenario);
+  const plan = planRun(scenario, workerCount(scenario, opts.workers));
+  const ledger = createRunLedger(scenario, plan.writes);
   let status: RunStatus;
   let reason: string | undefined;
   const startedAt = new Date();
@@ -162,7 +152,7 @@ export async function runScenario(
   const measured = new TimelineAggregator(intervalMs);
   const health: GeneratorHealth[] = [];
   let abandoned = 0;
-  let workerCount = 0;
+  let workersStarted = 0;
   let serverSide: ServerMeasurement | undefined;
   try {
     await createFixtures(admin, scenario, label, {
@@ -171,14 +161,10 @@ export async function runScenario(
     });
     if (opts.signal?.aborted === true) throw new Interrupted();
     serverSide = await startServerMeasurement(admin, { intervalMs: opts.serverIntervalMs });
-    const shards = shardInstances(
-      scenario,
-      opts.workers ?? scenario.spec.workers ?? defaultWorkers(),
-      run.identities,
-    );
-    workerCount = shards.length;
+    const shards = plan.workers.map((w) => withIdentities(scenario, w.instances, run.identities));
+    workersStarted = shards.length;
     say(
-      `run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workerCount} worker thread(s)`,
+      `run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workersStarted} worker thread(s)`,
     );
     const outcome = await driveWorkers(shards, {
       init: (workerIndex, instances) => ({
@@ -190,6 +176,7 @@ export async function runScenario(
         target: run.target,
         names: names.toJSON(),
         instances,
+        connections: plan.workers[workerIndex]?.connections ?? 1,
         intervalMs,
         drainMs,
         ledger: ledger.shared,
@@ -238,7 +225,7 @@ export async function runScenario(
     endedAt: new Date().toISOString(),
     status,
     ...(reason === undefined ? {} : { reason }),
-    workers: workerCount,
+    workers: workersStarted,
     actors: Object.fromEntries(
       scenario.spec.actors.map((g) => [
         g.name,
@@ -263,14 +250,10 @@ class Interrupted extends Error {
 }
 
 /**
- * The run's write ledger, sized for the writes the scenario's groups expect (see
- * ActorDefinition.expectedWrites, Poisson schedules included by a margin).
+ * The run's write ledger, sized for the `writes` the plan expects (see
+ * ActorDefinition.expectedWrites), with a margin for Poisson schedules.
  */
-export function createRunLedger(scenario: Scenario): WriteLedger {
-  const writes = scenario.spec.actors.reduce(
-    (n, g) => n + (definitionOf(g).expectedWrites?.(g, scenario.spec.duration) ?? 0),
-    0,
-  );
+export function createRunLedger(scenario: Scenario, writes: number): WriteLedger {
   return WriteLedger.create(ledgerCapacityFor(writes * 1.2 + 1000), ledgerCounterSlots(scenario));
 }
 
