@@ -10,6 +10,7 @@ import { loadScenarioFile } from '../scenario/index.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
 import { progressPrinter } from './progress.js';
+import { alignRows } from './table.js';
 import {
   assertTargetArgs,
   defaultOutDir,
@@ -152,16 +153,10 @@ export function comparisonTable(c: Comparison): string[] {
       }),
     ]);
   const header = ['figure', ...names.map((n, i) => (i === 0 ? `${n} (baseline)` : n))];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
   const runs = `${c.runs.length} run(s), order ${c.order.join(' ')}`;
   const note =
     c.repeat > 1
       ? 'mean ±sd over repeats; (difference from the baseline [95% Welch interval], * = interval excludes 0)'
       : 'one run per profile: differences have no interval; use --repeat 3 or more to tell signal from noise';
-  return [`${c.scenario}: ${c.status}, ${runs}`, line(header), ...rows.map(line), note];
+  return [`${c.scenario}: ${c.status}, ${runs}`, ...alignRows([header, ...rows]), note];
 }
