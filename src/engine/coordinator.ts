@@ -20,12 +20,8 @@ import {
 import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
 import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
-import {
-  serverSections,
-  startServerMeasurement,
-  type ServerMeasurement,
-  type ServerSideOptions,
-} from './server-side.js';
+import type { AnyMeasurement } from './measurement.js';
+import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';
 import {
   createFixtures,
   deleteRunObjects,
@@ -153,14 +149,18 @@ export async function runScenario(
   const health: GeneratorHealth[] = [];
   let abandoned = 0;
   let workersStarted = 0;
-  let serverSide: ServerMeasurement | undefined;
+  // In this order: fairness reads the server section.
+  const measurements: readonly AnyMeasurement[] = [
+    serverMeasurement(opts),
+    fairnessMeasurement(opts),
+  ];
   try {
     await createFixtures(admin, scenario, label, {
       onProgress: say,
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     });
     if (opts.signal?.aborted === true) throw new Interrupted();
-    serverSide = await startServerMeasurement(admin, { intervalMs: opts.serverIntervalMs });
+    for (const m of measurements) await m.start({ admin });
     const shards = plan.workers.map((w) => withIdentities(scenario, w.instances, run.identities));
     workersStarted = shards.length;
     say(
@@ -201,21 +201,13 @@ export async function runScenario(
     status = err instanceof Interrupted ? 'aborted' : 'failed';
     reason = err instanceof Error ? err.message : String(err);
   }
-  const serverOutcome = await serverSide?.finish();
-
-  const policy = scenario.spec.cleanup;
-  let cleanup: RunResult['cleanup'] = { policy, deleted: 0, errors: [] };
-  if (policy === 'always' || (policy === 'on-success' && status === 'completed')) {
-    say(`deleting objects labelled ${RUN_LABEL}=${runId}`);
-    cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
-  }
-
   const totals = measured.result().totals;
   const byGroup = new Map(totals.map((t) => [t.group, t]));
   // Every worker is done (watchers included, after their grace): what the ledger holds is final.
   const fromLedger = ledgerCounters(scenario, ledger.scan());
   const caps = scenario.spec.actors.flatMap((g) => capInput(g, byGroup.get(g.name)) ?? []);
-  const result: RunResult = {
+  const policy = scenario.spec.cleanup;
+  let result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'apfbench', version: toolVersion },
     runId,
@@ -234,13 +226,18 @@ export async function runScenario(
     ),
     timeline: timeline.result().timeline,
     generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
-    cleanup,
-  };
-  return {
-    ...result,
+    // Until the cleanup below, after the measurements: nothing of it may show in theirs.
+    cleanup: { policy, deleted: 0, errors: [] },
     ...(opts.profile === undefined ? {} : { profile: opts.profile }),
-    ...serverSections(result, serverOutcome, opts),
   };
+  for (const m of measurements) result = { ...result, ...(await m.finish({ result })) };
+
+  let cleanup = result.cleanup;
+  if (policy === 'always' || (policy === 'on-success' && status === 'completed')) {
+    say(`deleting objects labelled ${RUN_LABEL}=${runId}`);
+    cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
+  }
+  return { ...result, endedAt: new Date().toISOString(), cleanup };
 }
 
 class Interrupted extends Error {
