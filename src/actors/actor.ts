@@ -91,6 +91,12 @@ export interface ActorDefinition<G extends ActorGroup> {
    */
   readonly expectedWrites?: (group: G, durationMs: number) => number;
   /**
+   * Requests the group is expected to send on its own schedule with an intended time before
+   * `untilMs` ms of the run, for the run plan. Pure. Omitted: the type only answers other groups
+   * (a scheduler binds the pods others create), and the plan says so.
+   */
+  readonly expectedRequests?: (group: G, untilMs: number) => number;
+  /**
    * Connections one instance needs at most (requests in flight plus long-lived watches), for the
    * worker's connection pool. Omitted: `maxInFlight` when the group has one, else 4.
    */

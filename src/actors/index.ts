@@ -2,9 +2,9 @@ import type { ActorGroup } from '../scenario/index.js';
 import type { ActorDefinition } from './actor.js';
 import { controller } from './controller/index.js';
 import { kubelet } from './kubelet/index.js';
-import { createPodChurn } from './pod-churn.js';
+import { createPodChurn, podChurnExpectedRequests } from './pod-churn.js';
 import { createScheduler, schedulerSections } from './scheduler.js';
-import { createTenant } from './tenant.js';
+import { createTenant, tenantExpectedRequests } from './tenant.js';
 
 export * from './actor.js';
 export { ledgerCounterSlots } from './ledger-counters.js';
@@ -15,7 +15,7 @@ type Definitions = {
 
 /** Every actor type, keyed by the scenario's `type`: a plain typed map, no registration side effects. */
 export const actors: Definitions = {
-  tenant: { create: createTenant },
+  tenant: { create: createTenant, expectedRequests: tenantExpectedRequests },
   kubelet,
   controller,
   scheduler: {
@@ -24,7 +24,7 @@ export const actors: Definitions = {
     connections: (g) => g.maxInFlight,
     heldConnections: () => 1,
   },
-  'pod-churn': { create: createPodChurn },
+  'pod-churn': { create: createPodChurn, expectedRequests: podChurnExpectedRequests },
 };
 
 /** The definition for a group, typed loosely for code that handles every type alike. */

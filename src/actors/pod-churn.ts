@@ -101,3 +101,10 @@ export const createPodChurn: ActorFactory<PodChurnActorGroup> = (group, instance
     },
   };
 };
+
+/** A create per scheduled pod and a delete per pod whose lifetime ends before `untilMs`. */
+export function podChurnExpectedRequests(group: PodChurnActorGroup, untilMs: number): number {
+  const creates = Math.max(0, untilMs);
+  const deletes = Math.max(0, untilMs - group.lifetime);
+  return (group.count * group.rate * (creates + deletes)) / 1000;
+}

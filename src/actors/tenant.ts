@@ -1,4 +1,4 @@
-import { createSchedule, spreadPhase, type ScheduleSpec } from '../timing/schedule.js';
+import { createSchedule, meanCount, spreadPhase, type ScheduleSpec } from '../timing/schedule.js';
 import { jsonTemplate, resources, type KubeObject, type KubeResponse } from '../kube/index.js';
 import type { MixEntry, Scenario, TenantActorGroup } from '../scenario/index.js';
 import type { ActorFactory, ActorInstance } from './actor.js';
@@ -248,3 +248,9 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
       ),
   };
 };
+
+/** Every instance's rate or ramp; the phase that spreads them does not change the mean. */
+export function tenantExpectedRequests(group: TenantActorGroup, untilMs: number): number {
+  const schedule = tenantSchedule(group, { index: 0, count: group.count }, untilMs);
+  return group.count * meanCount(schedule, untilMs);
+}

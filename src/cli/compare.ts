@@ -5,10 +5,12 @@ import { readTargetFiles } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { loadProfileFile } from '../profile/index.js';
 import { readReportInput } from '../report/index.js';
+import { COMPARISON_FILE } from '../result/write.js';
 import { loadScenarioFile } from '../scenario/index.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
 import { progressPrinter } from './progress.js';
+import { alignRows } from './table.js';
 import {
   assertTargetArgs,
   defaultOutDir,
@@ -81,7 +83,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     });
   }
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
-  await checkOutDir(out, 'comparison.json');
+  await checkOutDir(out, COMPARISON_FILE);
   const printer = progressPrinter({ quiet: argv.quiet });
   const abort = interruptible(
     printer.onPhase,
@@ -103,7 +105,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     printer.done();
     abort.dispose();
   }
-  const file = join(out, 'comparison.json');
+  const file = join(out, COMPARISON_FILE);
   process.stdout.write(`${comparisonTable(comparison).join('\n')}\ncomparison: ${file}\n`);
   // From the files just written, as `apfbench report comparison.json` would: one code path.
   if (argv.report && comparison.runs.length > 0) {
@@ -151,16 +153,10 @@ export function comparisonTable(c: Comparison): string[] {
       }),
     ]);
   const header = ['figure', ...names.map((n, i) => (i === 0 ? `${n} (baseline)` : n))];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
   const runs = `${c.runs.length} run(s), order ${c.order.join(' ')}`;
   const note =
     c.repeat > 1
       ? 'mean ±sd over repeats; (difference from the baseline [95% Welch interval], * = interval excludes 0)'
       : 'one run per profile: differences have no interval; use --repeat 3 or more to tell signal from noise';
-  return [`${c.scenario}: ${c.status}, ${runs}`, line(header), ...rows.map(line), note];
+  return [`${c.scenario}: ${c.status}, ${runs}`, ...alignRows([header, ...rows]), note];
 }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { runScenarioUnderProfile } from '../engine/compare.js';
@@ -8,6 +8,7 @@ import { ApfbenchError } from '../errors.js';
 import { apiserverArgsOf, assertFlagsApplicable, loadProfileFile } from '../profile/index.js';
 import { buildRunReport } from '../report/index.js';
 import type { RunResult } from '../result/result.js';
+import { RESULT_FILE, writeResult } from '../result/write.js';
 import { loadScenarioFile } from '../scenario/index.js';
 import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
@@ -66,7 +67,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   }
   assertTargetArgs(argv);
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
-  await checkOutDir(out, 'result.json');
+  await checkOutDir(out, RESULT_FILE);
   const check = argv.check
     ? await prepareRunCheck(scenario, {
         baselines: argv.baseline,
@@ -120,9 +121,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   } finally {
     abort.dispose();
   }
-  await mkdir(out, { recursive: true });
-  const file = join(out, 'result.json');
-  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = await writeResult(out, result);
   process.stdout.write(`${summaryLines(result).join('\n')}\nresult: ${file}\n`);
   const restoreError = result.profile?.restoreError;
   if (restoreError !== undefined) process.stderr.write(`warning: ${restoreError}\n`);

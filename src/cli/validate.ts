@@ -1,20 +1,43 @@
 import type { Argv } from 'yargs';
+import { planRun, workerCount } from '../engine/plan.js';
 import { loadScenarioFile } from '../scenario/index.js';
-import { scenarioOverrideOptions, scenarioOverridesOf } from './options.js';
+import { positiveInteger, scenarioOverrideOptions, scenarioOverridesOf } from './options.js';
+import { planJson, planTable } from './plan.js';
 
 export function validateCommand(y: Argv) {
   return y
     .positional('file', { type: 'string', demandOption: true, describe: 'scenario file' })
-    .options(scenarioOverrideOptions);
+    .options({
+      ...scenarioOverrideOptions,
+      plan: {
+        type: 'boolean',
+        default: false,
+        describe:
+          'also print the run plan: instances per worker, expected requests, connections, fixtures',
+      },
+      json: { type: 'boolean', default: false, describe: 'with --plan: the plan as JSON' },
+      workers: {
+        type: 'number',
+        describe:
+          'with --plan: worker threads, as for run (default: scenario, else half the cores, at most 4)',
+        coerce: positiveInteger('workers'),
+      },
+    });
 }
 
-/** Validation alone: exit 0 and a one-line summary, or exit 2 with every problem. */
+/** Validation alone: exit 0 and a one-line summary (and the plan), or exit 2 with every problem. */
 export async function validateHandler(
   argv: Awaited<ReturnType<ReturnType<typeof validateCommand>['parseAsync']>>,
 ) {
   const s = await loadScenarioFile(argv.file, scenarioOverridesOf(argv));
+  const plan = argv.plan ? planRun(s, workerCount(s, argv.workers)) : undefined;
+  if (plan !== undefined && argv.json) {
+    process.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
+    return;
+  }
   const instances = s.spec.actors.reduce((n, g) => n + g.count, 0);
   process.stdout.write(
     `${argv.file}: valid scenario ${s.metadata.name}: ${s.spec.actors.length} actor group(s), ${instances} instance(s), ${s.spec.duration / 1000}s\n`,
   );
+  if (plan !== undefined) process.stdout.write(`${planTable(plan).join('\n')}\n`);
 }

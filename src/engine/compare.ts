@@ -1,6 +1,6 @@
 // `apfbench compare`: one scenario under several APF profiles, each applied and restored around
 // its run, with repeats interleaved; the runs' results and a side-by-side summary.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApfbenchError } from '../errors.js';
 import {
@@ -25,6 +25,7 @@ import {
   type ComparisonRun,
   type RunResult,
 } from '../result/result.js';
+import { RESULT_FILE, writeComparison, writeResult } from '../result/write.js';
 import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
 import { runScenario, type Progress, type RunOptions, type RunTarget } from './coordinator.js';
@@ -259,8 +260,8 @@ export async function compareProfiles(
         onPhase: say,
         snapshotFile: join(opts.out, 'profile-snapshot.json'),
       });
-      const resultFile = join(dir, 'result.json');
-      await writeFile(join(opts.out, resultFile), `${JSON.stringify(result, null, 2)}\n`);
+      await writeResult(join(opts.out, dir), result);
+      const resultFile = join(dir, RESULT_FILE);
       const entry: ComparisonRun = {
         index,
         profile: name,
@@ -332,8 +333,4 @@ function comparisonOf(
     runs,
     summary: summarise(names, runs),
   };
-}
-
-async function writeComparison(out: string, comparison: Comparison): Promise<void> {
-  await writeFile(join(out, 'comparison.json'), `${JSON.stringify(comparison, null, 2)}\n`);
 }

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { RUN_LABEL, definitionOf, ledgerCounterSlots } from '../actors/index.js';
@@ -18,12 +17,8 @@ import { describeUnreachable, targetHealth } from '../metrics/target-health.js';
 import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
 import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
-import {
-  serverSections,
-  startServerMeasurement,
-  type ServerMeasurement,
-  type ServerSideOptions,
-} from './server-side.js';
+import type { AnyMeasurement } from './measurement.js';
+import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';
 import {
   createFixtures,
   deleteRunObjects,
@@ -33,6 +28,7 @@ import {
 import { groupResult } from '../result/group-result.js';
 import { expandIdentity } from '../scenario/identity.js';
 import type { IdentityResolver } from './identities.js';
+import { planRun, workerCount, type PlacedInstance } from './plan.js';
 import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
 
 /** Where a run goes: the API server, the admin client for setup, and how load identities authenticate. */
@@ -82,32 +78,21 @@ export interface RunOptions extends ServerSideOptions {
   readonly onPhase?: (line: string) => void;
 }
 
-/**
- * One worker per spare core, at most four: on a small machine the API server
- * under test needs the other cores, and a saturated generator says so itself.
- */
-export function defaultWorkers(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(4, Math.floor(cores / 2)));
-}
-
-/** Actor instances, round-robin over workers so that each worker gets a share of every group. */
-export function shardInstances(
+/** The plan's placement of one worker's instances, with the identity each one sends as. */
+function withIdentities(
   scenario: Scenario,
-  workers: number,
+  instances: readonly PlacedInstance[],
   identities: IdentityResolver,
-): InstanceAssignment[][] {
-  const shards: InstanceAssignment[][] = Array.from({ length: workers }, () => []);
-  let next = 0;
-  for (const group of scenario.spec.actors) {
-    for (let index = 0; index < group.count; index++) {
-      const identity = identities.resolve(
-        expandIdentity(group.identity, index),
-        definitionOf(group).identityGroups,
-      );
-      shards[next++ % workers]!.push({ group: group.name, index, count: group.count, identity });
-    }
-  }
-  return shards.filter((s) => s.length > 0);
+): InstanceAssignment[] {
+  const groups = new Map(scenario.spec.actors.map((g) => [g.name, g]));
+  return instances.map((instance) => {
+    const group = groups.get(instance.group)!;
+    const identity = identities.resolve(
+      expandIdentity(group.identity, instance.index),
+      definitionOf(group).identityGroups,
+    );
+    return { ...instance, identity };
+  });
 }
 
 /** A run id that is also a valid label value: `<scenario>-<yyyymmddhhmmss>`. */
@@ -151,7 +136,8 @@ export async function runScenario(
   await ensureNamespaces(admin, scenarioNamespaces(scenario));
   await bootstrapLoadIdentities(admin);
   const names = await new FlowControlNames().refresh(admin);
-  const ledger = createRunLedger(scenario);
+  const plan = planRun(scenario, workerCount(scenario, opts.workers));
+  const ledger = createRunLedger(scenario, plan.writes);
   let status: RunStatus;
   let reason: string | undefined;
   const startedAt = new Date();
@@ -159,23 +145,23 @@ export async function runScenario(
   const measured = new TimelineAggregator(intervalMs);
   const health: GeneratorHealth[] = [];
   let abandoned = 0;
-  let workerCount = 0;
-  let serverSide: ServerMeasurement | undefined;
+  let workersStarted = 0;
+  // In this order: fairness reads the server section.
+  const measurements: readonly AnyMeasurement[] = [
+    serverMeasurement(opts),
+    fairnessMeasurement(opts),
+  ];
   try {
     await createFixtures(admin, scenario, label, {
       onProgress: say,
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     });
     if (opts.signal?.aborted === true) throw new Interrupted();
-    serverSide = await startServerMeasurement(admin, { intervalMs: opts.serverIntervalMs });
-    const shards = shardInstances(
-      scenario,
-      opts.workers ?? scenario.spec.workers ?? defaultWorkers(),
-      run.identities,
-    );
-    workerCount = shards.length;
+    for (const m of measurements) await m.start({ admin });
+    const shards = plan.workers.map((w) => withIdentities(scenario, w.instances, run.identities));
+    workersStarted = shards.length;
     say(
-      `run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workerCount} worker thread(s)`,
+      `run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workersStarted} worker thread(s)`,
     );
     const outcome = await driveWorkers(shards, {
       init: (workerIndex, instances) => ({
@@ -187,6 +173,7 @@ export async function runScenario(
         target: run.target,
         names: names.toJSON(),
         instances,
+        connections: plan.workers[workerIndex]?.connections ?? 1,
         intervalMs,
         drainMs,
         ledger: ledger.shared,
@@ -211,28 +198,19 @@ export async function runScenario(
     status = err instanceof Interrupted ? 'aborted' : 'failed';
     reason = err instanceof Error ? err.message : String(err);
   }
-  const serverOutcome = await serverSide?.finish();
-
   const measuredResult = measured.result();
   const health_ = targetHealth(measuredResult.totals, measuredResult.timeline);
   if (status === 'completed' && health_.unreachable) {
     status = 'degraded';
     reason = describeUnreachable(health_);
   }
-
-  const policy = scenario.spec.cleanup;
-  let cleanup: RunResult['cleanup'] = { policy, deleted: 0, errors: [] };
-  if (policy === 'always' || (policy === 'on-success' && status === 'completed')) {
-    say(`deleting objects labelled ${RUN_LABEL}=${runId}`);
-    cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
-  }
-
   const totals = measuredResult.totals;
   const byGroup = new Map(totals.map((t) => [t.group, t]));
   // Every worker is done (watchers included, after their grace): what the ledger holds is final.
   const fromLedger = ledgerCounters(scenario, ledger.scan());
   const caps = scenario.spec.actors.flatMap((g) => capInput(g, byGroup.get(g.name)) ?? []);
-  const result: RunResult = {
+  const policy = scenario.spec.cleanup;
+  let result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'apfbench', version: toolVersion },
     runId,
@@ -242,7 +220,7 @@ export async function runScenario(
     endedAt: new Date().toISOString(),
     status,
     ...(reason === undefined ? {} : { reason }),
-    workers: workerCount,
+    workers: workersStarted,
     actors: Object.fromEntries(
       scenario.spec.actors.map((g) => [
         g.name,
@@ -252,13 +230,18 @@ export async function runScenario(
     timeline: timeline.result().timeline,
     generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
     targetHealth: health_,
-    cleanup,
-  };
-  return {
-    ...result,
+    // Until the cleanup below, after the measurements: nothing of it may show in theirs.
+    cleanup: { policy, deleted: 0, errors: [] },
     ...(opts.profile === undefined ? {} : { profile: opts.profile }),
-    ...serverSections(result, serverOutcome, opts),
   };
+  for (const m of measurements) result = { ...result, ...(await m.finish({ result })) };
+
+  let cleanup = result.cleanup;
+  if (policy === 'always' || (policy === 'on-success' && status === 'completed')) {
+    say(`deleting objects labelled ${RUN_LABEL}=${runId}`);
+    cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
+  }
+  return { ...result, endedAt: new Date().toISOString(), cleanup };
 }
 
 class Interrupted extends Error {
@@ -268,14 +251,10 @@ class Interrupted extends Error {
 }
 
 /**
- * The run's write ledger, sized for the writes the scenario's groups expect (see
- * ActorDefinition.expectedWrites, Poisson schedules included by a margin).
+ * The run's write ledger, sized for the `writes` the plan expects (see
+ * ActorDefinition.expectedWrites), with a margin for Poisson schedules.
  */
-export function createRunLedger(scenario: Scenario): WriteLedger {
-  const writes = scenario.spec.actors.reduce(
-    (n, g) => n + (definitionOf(g).expectedWrites?.(g, scenario.spec.duration) ?? 0),
-    0,
-  );
+export function createRunLedger(scenario: Scenario, writes: number): WriteLedger {
   return WriteLedger.create(ledgerCapacityFor(writes * 1.2 + 1000), ledgerCounterSlots(scenario));
 }
 

@@ -23,6 +23,8 @@ export type ToWorker =
       readonly target: KubeTarget;
       readonly names: ReturnType<FlowControlNames['toJSON']>;
       readonly instances: readonly InstanceAssignment[];
+      /** Size of the worker's connection pool (RunPlan: in-flight caps plus held watches). */
+      readonly connections: number;
       readonly intervalMs: number;
       /** Milliseconds in-flight requests may take to finish after the deadline or a stop. */
       readonly drainMs: number;

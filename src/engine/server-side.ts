@@ -8,6 +8,7 @@ import { type SamplerResult } from '../metrics/server-metrics.js';
 import { startMetricsSampler } from '../kube/metrics.js';
 import { buildServerSection, type ServerSection } from '../metrics/server-section.js';
 import type { RunResult } from '../result/result.js';
+import type { Measurement } from './measurement.js';
 
 export const DEFAULT_SERVER_INTERVAL_MS = 2000;
 
@@ -70,26 +71,36 @@ export interface ServerSideOptions {
 }
 
 /**
- * The `server` and `fairness` sections for a finished result. `server` is left out (with the
- * reason in `serverError`) when the metrics could not be read.
+ * The `server` section (or, when /metrics could not be read, `serverError`): scrapes when it
+ * starts (before the load), every `serverIntervalMs` during the run, and when it finishes.
  */
-export function serverSections(
-  result: RunResult,
-  outcome: ServerOutcome | undefined,
+export function serverMeasurement(
   opts: ServerSideOptions = {},
-): { server?: ServerSection; serverError?: string; fairness: FairnessSection } {
-  const pairs = { pairs: opts.latencyPairs ?? [] };
-  if (outcome === undefined || !outcome.ok) {
-    return {
-      ...(outcome === undefined ? {} : { serverError: outcome.error }),
-      fairness: fairnessSection(result.actors, pairs),
-    };
-  }
+): Measurement<{ server?: ServerSection; serverError?: string }> {
+  let measuring: ServerMeasurement | undefined;
+  return {
+    start: async ({ admin }) => {
+      measuring = await startServerMeasurement(admin, { intervalMs: opts.serverIntervalMs });
+    },
+    finish: async ({ result }) => {
+      const outcome = await measuring?.finish();
+      if (outcome === undefined) return undefined;
+      if (!outcome.ok) return { serverError: outcome.error };
+      return { server: serverSection(result, outcome, opts) };
+    },
+  };
+}
+
+function serverSection(
+  result: RunResult,
+  outcome: Extract<ServerOutcome, { ok: true }>,
+  opts: ServerSideOptions,
+): ServerSection {
   const throttledByGroup: Record<string, number> = {};
   for (const row of result.timeline) {
     throttledByGroup[row.group] = (throttledByGroup[row.group] ?? 0) + row.throttled;
   }
-  const server = buildServerSection(
+  return buildServerSection(
     outcome.sampled,
     {
       groups: Object.fromEntries(
@@ -105,8 +116,26 @@ export function serverSections(
       dump: outcome.dump,
     },
   );
+}
+
+/**
+ * The `fairness` section, from the groups' results and, when the server measurement before it
+ * added one, the `server` section. Pure; always added.
+ */
+export function fairnessMeasurement(
+  opts: Pick<ServerSideOptions, 'latencyPairs'> = {},
+): Measurement<{ fairness: FairnessSection }> {
   return {
-    server,
-    fairness: fairnessSection(result.actors, { ...pairs, server }),
+    start: () => Promise.resolve(),
+    finish: ({ result }) => {
+      const pairs = { pairs: opts.latencyPairs ?? [] };
+      const server = result.server;
+      return Promise.resolve({
+        fairness: fairnessSection(
+          result.actors,
+          server === undefined ? pairs : { ...pairs, server },
+        ),
+      });
+    },
   };
 }

@@ -61,21 +61,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const names = FlowControlNames.fromJSON(init.names);
   const groups = new Map<string, ActorGroup>(scenario.spec.actors.map((g) => [g.name, g]));
   const collectors = new Map<string, GroupIntervalCollector>();
-  // HTTP/1.1 carries one request per socket: enough sockets for every allowed
-  // in-flight request, so that the pool never queues a send out of sight.
-  const inFlightCap = (g: ActorGroup | undefined) =>
-    g === undefined
-      ? 4
-      : (definitionOf(g).connections?.(g) ?? ('maxInFlight' in g ? g.maxInFlight : 4));
-  const connections = init.instances.reduce((sum, a) => sum + inFlightCap(groups.get(a.group)), 0);
-  // A held socket (a watch) never serves another request: those come on top of the cap.
-  const held = init.instances.reduce((sum, a) => {
-    const g = groups.get(a.group);
-    return sum + (g === undefined ? 0 : (definitionOf(g).heldConnections?.(g) ?? 0));
-  }, 0);
-  const transport = new Transport(init.target, {
-    connections: Math.max(1, Math.min(1024, connections)) + held,
-  });
+  const transport = new Transport(init.target, { connections: init.connections });
   const runInfo: RunInfo = {
     id: init.runId,
     scenario,

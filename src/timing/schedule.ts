@@ -79,12 +79,15 @@ export function expectedCount(spec: DeterministicSpec): number {
     : new RampingSchedule(spec).count;
 }
 
-/** The expected number of sends: ∫ rate over the schedule's duration. */
-export function meanCount(spec: ScheduleSpec): number {
+/**
+ * The expected number of sends: ∫ rate over the schedule's duration, or over its part before
+ * `untilMs` (ms since run start) when that ends earlier.
+ */
+export function meanCount(spec: ScheduleSpec, untilMs = Infinity): number {
   if (spec.kind === 'constant' || spec.kind === 'poisson') {
-    return (spec.ratePerSec * spec.durationMs) / 1000;
+    return (spec.ratePerSec * Math.max(0, Math.min(spec.durationMs, untilMs))) / 1000;
   }
-  return new CumulativeRate(spec.startRate, spec.stages).total;
+  return new CumulativeRate(spec.startRate, spec.stages).countBefore(untilMs);
 }
 
 /** The phase (fraction of one send) of instance `index` of `count` sharing a schedule. */
@@ -228,6 +231,17 @@ class CumulativeRate {
     }
     this.segments = segments;
     this.total = count;
+  }
+
+  /** Λ(t): the expected count before `t` ms (0 before the start, `total` after the end). */
+  countBefore(t: number): number {
+    let count = 0;
+    for (const segment of this.segments) {
+      if (t <= segment.startMs) break;
+      const tau = Math.min(segment.durationMs, t - segment.startMs);
+      count = segment.countStart + segment.rate0 * tau + segment.halfSlope * tau * tau;
+    }
+    return count;
   }
 
   /** The earliest t with Λ(t) >= y, for 0 <= y <= total. */

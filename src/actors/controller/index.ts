@@ -2,6 +2,7 @@
  * The controller actor type. Worker side: create.ts (with context.ts, watch.ts, reconcile.ts).
  * Coordinator side: sections.ts, placement.ts (expected writes) and the ledger counters below.
  */
+import { controllerExpectedRequests } from './expected.js';
 import type { ControllerActorGroup } from '../../scenario/index.js';
 import type { ActorDefinition } from '../actor.js';
 import { createController } from './create.js';
@@ -15,6 +16,7 @@ export { controllerSections, type ControllerSections } from './sections.js';
 
 export const controller: ActorDefinition<ControllerActorGroup> = {
   create: createController,
+  expectedRequests: controllerExpectedRequests,
   sections: (m) => ({ ...controllerSections(m) }),
   // Lost events are known only once every watcher is done, from the ledger.
   ledgerCounters: (written) => ({

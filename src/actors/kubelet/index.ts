@@ -11,6 +11,7 @@
  * Its parts: registration.ts, lease.ts, status.ts and pods.ts, sharing a KubeletContext
  * (context.ts); the objects it writes are built in objects.ts, its waits in timing.ts.
  */
+import { kubeletExpectedRequests } from './expected.js';
 import { whenAborted } from '../../errors.js';
 import {
   HeartbeatTracker,
@@ -114,6 +115,7 @@ export const createKubelet: ActorFactory<KubeletActorGroup> = (group, instance, 
 
 export const kubelet: ActorDefinition<KubeletActorGroup> = {
   create: createKubelet,
+  expectedRequests: kubeletExpectedRequests,
   sections: (m, g) => ({ ...kubeletSections(m, g) }),
   // The lease and status loops send one request at a time; pod status reports up to maxInFlight.
   connections: (g) => 2 + (g.podChurn ? g.maxInFlight : 0),

@@ -153,3 +153,32 @@ describe('ramping schedule', () => {
     expect(timesOf(spec, 11)).toEqual(sends);
   });
 });
+
+describe('meanCount before a time', () => {
+  // 0 → 10/s over 2 s (10 sends), flat 10/s for 1 s (10), down to 0 over 2 s (10).
+  const ramping = {
+    kind: 'ramping',
+    startRate: 0,
+    stages: [
+      { durationMs: 2000, target: 10 },
+      { durationMs: 1000, target: 10 },
+      { durationMs: 2000, target: 0 },
+    ],
+  } as const;
+  const constant = { kind: 'constant', ratePerSec: 4, durationMs: 10_000 } as const;
+
+  it.each([
+    ['a ramp, before its start', ramping, 0, 0],
+    ['a ramp, mid-way up (Λ = t²·slope/2)', ramping, 1000, 2.5],
+    ['a ramp, at the end of the first stage', ramping, 2000, 10],
+    ['a ramp, inside the flat stage', ramping, 2500, 15],
+    ['a ramp, mid-way down', ramping, 4000, 27.5],
+    ['a ramp, after its end', ramping, 9000, 30],
+    ['a ramp, no limit', ramping, Infinity, 30],
+    ['a constant rate, part of it', constant, 2500, 10],
+    ['a constant rate, past its end', constant, 20_000, 40],
+    ['a constant rate, a negative time', constant, -5, 0],
+  ])('%s', (_name, spec, untilMs, expected) => {
+    expect(meanCount(spec, untilMs)).toBeCloseTo(expected, 9);
+  });
+});
