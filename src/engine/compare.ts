@@ -17,6 +17,7 @@ import {
   formatActions,
   sameFlags,
   withProfile,
+  snapshotNote,
   type Profile,
 } from '../profile/index.js';
 import {
@@ -186,6 +187,9 @@ function checkProfiles(profiles: readonly ProfileEntry[], local: boolean): void 
   }
 }
 
+/** The snapshot file of a run or comparison writing to `out`. */
+export const profileSnapshotFile = (out: string) => join(out, 'profile-snapshot.json');
+
 /**
  * Runs `scenario` under each profile (`repeat` times, interleaved), applying the profile before
  * its run and restoring the flowcontrol objects after it, also after a failure or an abort. On
@@ -208,6 +212,9 @@ export async function compareProfiles(
   const repeat = Math.max(1, opts.repeat ?? 1);
   const order = interleavedOrder(profiles.length, repeat);
   await mkdir(opts.out, { recursive: true });
+  const snapshotFile = profileSnapshotFile(opts.out);
+  // A control plane apfbench started dies with it: only another cluster keeps a profile applied.
+  if (!local) say(snapshotNote(snapshotFile));
 
   let open: { args: readonly string[]; target: OpenTarget } | undefined;
   const runs: ComparisonRun[] = [];
@@ -257,7 +264,7 @@ export async function compareProfiles(
         ...(opts.latencyPairs === undefined ? {} : { latencyPairs: opts.latencyPairs }),
         ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
         onPhase: say,
-        snapshotFile: join(opts.out, 'profile-snapshot.json'),
+        snapshotFile,
       });
       const resultFile = join(dir, 'result.json');
       await writeFile(join(opts.out, resultFile), `${JSON.stringify(result, null, 2)}\n`);

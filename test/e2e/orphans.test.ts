@@ -1,0 +1,72 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { ClusterState } from '../../src/cluster/index.js';
+import { RUN_DIR_PREFIX } from '../../src/cluster/index.js';
+import { runCli } from '../support/cli.js';
+import { pidsMentioning } from '../support/processes.js';
+
+/** True while `pid` exists and is not a zombie (an orphan's new parent may be slow to reap it). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+  } catch {
+    return false;
+  }
+}
+
+/** The control plane directory a run made under `root` and its state.json, read synchronously. */
+function runDirState(root: string): { dir: string; state: ClusterState } {
+  const name = readdirSync(root).find((n) => n.startsWith(RUN_DIR_PREFIX));
+  if (name === undefined) throw new Error(`no ${RUN_DIR_PREFIX}* directory in ${root}`);
+  const dir = join(root, name);
+  return { dir, state: JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ClusterState };
+}
+
+// Binaries from KUBEBUILDER_ASSETS are upstream's: they do not watch their owner.
+describe.skipIf(process.env.KUBEBUILDER_ASSETS !== undefined)(
+  'apfbench killed with SIGKILL',
+  () => {
+    it('leaves no control plane running and no secrets behind', async () => {
+      // TMPDIR makes the CLI create its control plane directory where this test can find it.
+      const tmp = await mkdtemp(join(tmpdir(), 'apfbench-e2e-orphans-'));
+      const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-orphans-out-'));
+      let pid = 0;
+      let victim: { dir: string; state: ClusterState } | undefined;
+      let killedAt = 0;
+      const res = await runCli(
+        ['run', 'scenarios/tenant-smoke.yaml', '--duration', '60s', '--out', out, '--no-report'],
+        {
+          env: { ...process.env, TMPDIR: tmp },
+          onSpawn: (p) => (pid = p),
+          onOutput: (_stdout, stderr) => {
+            // Once the load runs: the control plane is ready and state.json written.
+            if (victim !== undefined || !/sent [1-9]\d{2,}/.test(stderr)) return;
+            victim = runDirState(tmp);
+            process.kill(pid, 'SIGKILL');
+            killedAt = Date.now();
+          },
+          timeoutMs: 180_000,
+        },
+      );
+      expect(res.signal).toBe('SIGKILL');
+      expect(victim).toBeDefined();
+      const { dir, state } = victim!;
+      const pids = state.processes.map((p) => p.pid);
+      expect(state.processes.map((p) => p.name).sort()).toEqual(['etcd', 'kube-apiserver']);
+
+      const deadline = killedAt + 5000;
+      const left = () => pids.filter(running);
+      while (Date.now() < deadline && (left().length > 0 || readdirSync(tmp).length > 0))
+        await sleep(100);
+      expect(left()).toEqual([]);
+      expect(pidsMentioning(dir).filter(running)).toEqual([]);
+      // The CA key, the service-account key, tokens.csv and the admin kubeconfig went with it.
+      expect(await readdir(tmp)).toEqual([]);
+    });
+  },
+);
