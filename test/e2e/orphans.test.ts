@@ -1,12 +1,15 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import type { ClusterState } from '../../src/cluster/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterState, LocalCluster } from '../../src/cluster/index.js';
 import { RUN_DIR_PREFIX } from '../../src/cluster/index.js';
+import type { KubeClient } from '../../src/kube/index.js';
+import { readFlowControl } from '../../src/profile/index.js';
 import { runCli } from '../support/cli.js';
+import { startTestCluster } from '../support/cluster.js';
 import { pidsMentioning } from '../support/processes.js';
 
 /** True while `pid` exists and is not a zombie (an orphan's new parent may be slow to reap it). */
@@ -70,3 +73,88 @@ describe.skipIf(process.env.KUBEBUILDER_ASSETS !== undefined)(
     });
   },
 );
+
+describe('apfbench run --profile killed with SIGKILL on a cluster from a kubeconfig', () => {
+  let cluster: LocalCluster;
+  let admin: KubeClient;
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    admin = cluster.admin();
+  });
+  afterAll(async () => {
+    await admin?.transport.close();
+    await cluster?.stop();
+  });
+
+  it('said at the start where the snapshot is, and that snapshot puts the objects back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-orphans-profile-'));
+    const scenario = join(dir, 'long.yaml');
+    await writeFile(
+      scenario,
+      `apiVersion: apfbench.dev/v1alpha1
+kind: Scenario
+metadata: { name: long }
+spec:
+  duration: 2m
+  warmup: 0s
+  workers: 1
+  actors:
+    - name: noisy
+      type: tenant
+      identity: noisy-{i}
+      count: 1
+      rate: 50/s
+      mix: [{ verb: list, resource: configmaps, weight: 1 }]
+`,
+    );
+    const comparable = (m: Awaited<ReturnType<typeof readFlowControl>>) =>
+      Object.fromEntries(
+        [...m].map(([k, o]) => [k, { spec: o.spec, annotations: o.metadata.annotations }]),
+      );
+    const before = comparable(await readFlowControl(admin));
+    const out = join(dir, 'out');
+    const snapshot = join(out, 'profile-snapshot.json');
+    let pid = 0;
+    let killed = false;
+    const res = await runCli(
+      [
+        'run',
+        scenario,
+        '--kubeconfig',
+        cluster.kubeconfigPath,
+        '--profile',
+        'profiles/isolate-tenants.yaml',
+        '--out',
+        out,
+        '--no-report',
+      ],
+      {
+        onSpawn: (p) => (pid = p),
+        onOutput: (_stdout, stderr) => {
+          if (killed || !/sent [1-9]\d{2,}/.test(stderr)) return;
+          killed = true;
+          process.kill(pid, 'SIGKILL');
+        },
+        timeoutMs: 120_000,
+      },
+    );
+    expect(res.signal).toBe('SIGKILL');
+    expect(res.stderr).toContain(
+      `profile snapshot: ${snapshot} (restore with: apfbench profile restore --snapshot ${snapshot})`,
+    );
+    expect(existsSync(snapshot)).toBe(true);
+    // Killed: nothing restored the profile.
+    expect(comparable(await readFlowControl(admin))).not.toEqual(before);
+
+    const restore = await runCli([
+      'profile',
+      'restore',
+      '--snapshot',
+      snapshot,
+      '--kubeconfig',
+      cluster.kubeconfigPath,
+    ]);
+    expect(restore.code).toBe(0);
+    expect(comparable(await readFlowControl(admin))).toEqual(before);
+  });
+});
