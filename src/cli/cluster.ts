@@ -1,10 +1,13 @@
+import { tmpdir } from 'node:os';
 import type { Argv } from 'yargs';
 import {
   buildControlPlane,
   localClusterStatus,
+  scanRunDirs,
   startLocalCluster,
   stopLocalCluster,
 } from '../cluster/index.js';
+import { runDirLines } from './cluster-status.js';
 import { deferred } from './deferred.js';
 import { interruptible } from './interrupt.js';
 import { kindOptions, kindUpHandler } from './kind.js';
@@ -142,8 +145,22 @@ export function clusterCommand(yargs: Argv): Argv {
     .command(
       'status',
       'say what runs from a cluster directory',
-      (y) => y.options(dirOption),
+      (y) =>
+        y.options({
+          ...dirOption,
+          all: {
+            type: 'boolean',
+            default: false,
+            describe:
+              'instead, list the control planes of runs without --kubeconfig in the temporary directory: running, or stale (their apfbench was killed)',
+          },
+        }),
       deferred(async (argv) => {
+        if (argv.all) {
+          const root = tmpdir();
+          process.stdout.write(`${runDirLines(root, await scanRunDirs(root)).join('\n')}\n`);
+          return;
+        }
         const status = await localClusterStatus(argv.dir);
         if (status.state === undefined) {
           process.stdout.write(`no control plane in ${status.dir}\n`);

@@ -1,11 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { runScenarioUnderProfile } from '../engine/compare.js';
+import { profileSnapshotFile, runScenarioUnderProfile } from '../engine/compare.js';
 import { runScenario } from '../engine/coordinator.js';
 import { openTarget } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
-import { apiserverArgsOf, assertFlagsApplicable, loadProfileFile } from '../profile/index.js';
+import {
+  apiserverArgsOf,
+  assertFlagsApplicable,
+  loadProfileFile,
+  snapshotNote,
+} from '../profile/index.js';
 import { buildRunReport } from '../report/index.js';
 import type { RunResult } from '../result/result.js';
 import { RESULT_FILE, writeResult } from '../result/write.js';
@@ -106,12 +111,15 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       if (profile === undefined) {
         result = await runScenario(scenario, target.run, runOpts);
       } else {
-        // The snapshot is written before anything changes: after a second Ctrl-C,
+        // The snapshot is written before anything changes: after a second Ctrl-C or a kill,
         // `apfbench profile restore --snapshot <out>/profile-snapshot.json` undoes the profile.
+        // A control plane apfbench started dies with it, so only another cluster needs that.
         await mkdir(out, { recursive: true });
+        const snapshotFile = profileSnapshotFile(out);
+        if (argv.kubeconfig !== undefined) printer.onPhase(snapshotNote(snapshotFile));
         result = await runScenarioUnderProfile(scenario, target.run, profile, {
           ...runOpts,
-          snapshotFile: join(out, 'profile-snapshot.json'),
+          snapshotFile,
         });
       }
     } finally {

@@ -85,6 +85,14 @@ async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
   }
 }
 
+/** The files a build reads from the module: go.mod, go.sum and the Go sources (not the tests). */
+async function moduleSources(): Promise<string[]> {
+  const sources = (await readdir(controlPlaneModuleDir, { recursive: true }))
+    .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'))
+    .sort();
+  return ['go.mod', 'go.sum', ...sources];
+}
+
 /** Cache key: the module files, the build flags and the Go toolchain. */
 async function buildKey(
   env: NodeJS.ProcessEnv,
@@ -93,7 +101,7 @@ async function buildKey(
   const go = await goVersion(env);
   const flags = ldflags(kubernetes);
   const hash = createHash('sha256').update(go).update(flags);
-  for (const f of ['go.mod', 'go.sum', 'cmd/kube-apiserver/main.go', 'cmd/etcd/main.go']) {
+  for (const f of await moduleSources()) {
     hash.update(f).update(await readFile(join(controlPlaneModuleDir, f)));
   }
   const name = `kubernetes-${kubernetes}-etcd-${etcd}-${hash.digest('hex').slice(0, 12)}`;

@@ -2,3 +2,4 @@ export * from './binaries.js';
 export * from './identities.js';
 export * from './local.js';
 export * from './pki.js';
+export { RUN_DIR_PREFIX, scanRunDirs, type RunDir } from './run-dirs.js';

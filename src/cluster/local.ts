@@ -1,33 +1,56 @@
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { ApfbenchError, throwIfAborted } from '../errors.js';
-import { KubeClient, Transport, renderKubeconfig, type KubeTarget } from '../kube/index.js';
+import {
+  KubeClient,
+  Transport,
+  renderKubeconfig,
+  type Identity,
+  type KubeTarget,
+} from '../kube/index.js';
 import { resolveBinaries, type BinaryOptions, type ControlPlaneBinaries } from './binaries.js';
 import { bootstrapLoadIdentities } from './bootstrap.js';
+import {
+  assertUsableDir,
+  readClusterState,
+  removeAfterFailedStart,
+  writeClusterState,
+  writeSecret,
+  writeServerSecrets,
+  type ClusterState,
+} from './cluster-dir.js';
 import {
   defaultIdentityCounts,
   generateIdentities,
   readIdentitiesFile,
-  renderTokenFile,
   type IdentitiesFile,
   type IdentityCounts,
 } from './identities.js';
-import { mergeFlags } from '../profile/server-flags.js';
+import { ownProcesses, type OwnedProcesses } from './owned-processes.js';
+import { writeOwnerMarker } from './owner.js';
 import { generatePki } from './pki.js';
 import {
   assertPortFree,
   freePort,
   isAlive,
   runsBinary,
-  startProcess,
   stopPid,
   waitUntilReady,
   type Spawned,
 } from './processes.js';
+import { RUN_DIR_PREFIX, removeStaleRunDirs } from './run-dirs.js';
+import {
+  apiserverFlags,
+  apiserverUrl,
+  etcdClientUrl,
+  etcdFlags,
+  type ControlPlanePorts,
+} from './server-flags.js';
+
+export { readClusterState, type ClusterState } from './cluster-dir.js';
 
 export interface LocalClusterOptions extends BinaryOptions {
   /** Where the data goes; a fresh temporary directory when left out. */
@@ -43,21 +66,13 @@ export interface LocalClusterOptions extends BinaryOptions {
   /** Secure port for kube-apiserver; a free one when left out. */
   readonly port?: number | undefined;
   readonly readyTimeoutMs?: number;
-  /** Detached processes outlive this process once ready (`cluster up`); otherwise `stop()` or exit ends them. */
+  /**
+   * Detached processes outlive this process once ready (`cluster up`); otherwise `stop()` or
+   * exit ends them, and a SIGKILL of this process too (the servers watch their owner).
+   */
   readonly detached?: boolean;
   /** Ctrl-C: stops the start; what it started is stopped and DIR removed. */
   readonly signal?: AbortSignal | undefined;
-}
-
-/** Written to DIR/state.json: what `cluster status` and `cluster down` read. */
-export interface ClusterState {
-  readonly version: 1;
-  readonly server: string;
-  readonly startedAt: string;
-  readonly binaries: ControlPlaneBinaries;
-  readonly processes: { name: 'etcd' | 'kube-apiserver'; pid: number; bin: string; log: string }[];
-  readonly ports: { apiserver: number; etcdClient: number; etcdPeer: number };
-  readonly apiserverArgs: string[];
 }
 
 export interface LocalCluster {
@@ -78,112 +93,16 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-const stateFile = (dir: string) => join(dir, 'state.json');
-
-export async function readClusterState(dir: string): Promise<ClusterState | undefined> {
-  try {
-    return JSON.parse(await readFile(stateFile(dir), 'utf8')) as ClusterState;
-  } catch {
-    return undefined;
-  }
-}
-
-/** What a control plane writes in its DIR. */
-const CLUSTER_DIR_ENTRIES = new Set([
-  'state.json',
-  'pki',
-  'tokens.csv',
-  'etcd-data',
-  'etcd.log',
-  'kube-apiserver.log',
-  'kubeconfig',
-  'identities.json',
-]);
-
 /**
- * Refuses a DIR that `cluster up` must not wipe: one a running control plane still uses, and one
- * that holds anything but an earlier control plane's files (`--dir .` would delete the work tree).
- * A DIR that does not exist, is empty, has a state.json of a stopped control plane, or holds what
- * a failed start left (its logs) is reused.
+ * A fresh temporary directory for an ephemeral control plane, after removing those that earlier
+ * apfbench processes, killed before they could, left behind.
  */
-async function assertUsableDir(dir: string, given: string): Promise<void> {
-  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [];
-    throw new ApfbenchError('APFBENCH_BAD_DIR', `--dir ${given}: ${err.code ?? err.message}`, {
-      kind: 'invalid-input',
-      hint: 'give a directory that does not exist yet: apfbench creates it and `cluster down` removes it',
-    });
-  });
-  const previous = await readClusterState(dir);
-  const foreign = entries.filter((name) => !CLUSTER_DIR_ENTRIES.has(name));
-  if (foreign.length > 0) {
-    throw new ApfbenchError(
-      'APFBENCH_BAD_DIR',
-      `--dir ${given} holds files that are not a control plane's (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): cluster up replaces the directory, so it refuses one with other files`,
-      {
-        kind: 'invalid-input',
-        hint: 'give a new or empty directory, such as /tmp/apfbench-cluster',
-      },
-    );
+async function ephemeralDir(say: (line: string) => void): Promise<string> {
+  for (const stale of await removeStaleRunDirs()) {
+    const killed = stale.killed.length > 0 ? `, killed pid ${stale.killed.join(', ')}` : '';
+    say(`removed ${stale.dir}: its apfbench (pid ${stale.ownerPid}) is gone${killed}`);
   }
-  if (previous?.processes.some((p) => isAlive(p.pid))) {
-    throw new ApfbenchError(
-      'APFBENCH_CLUSTER_RUNNING',
-      `a control plane already runs from ${dir}`,
-      {
-        kind: 'invalid-input',
-        hint: `stop it with \`apfbench cluster down --dir ${given}\`, or pick another --dir`,
-      },
-    );
-  }
-}
-
-/** The server processes one start spawned, stopped by PID; see `ownProcesses`. */
-interface OwnedProcesses {
-  readonly started: Spawned[];
-  /** Stops every process started, the last first. */
-  stop(): Promise<void>;
-  /** No longer stops them when this process exits or gets SIGHUP. */
-  release(): void;
-}
-
-/**
- * Processes that end with this one: on exit they are killed and DIR removed, and on SIGHUP too before this
- * process exits. The servers are in a process group of their own (startProcess), so a closed
- * terminal's SIGHUP reaches only apfbench, which would die without its 'exit' handlers.
- */
-function ownProcesses(dir: string): OwnedProcesses {
-  const started: Spawned[] = [];
-  // A forced exit (a second Ctrl-C, SIGHUP) takes the keys, tokens and etcd data with it too.
-  const killAll = () => {
-    for (const p of started) if (isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const onHangup = () => {
-    killAll();
-    process.exit(129);
-  };
-  process.once('exit', killAll);
-  process.once('SIGHUP', onHangup);
-  return {
-    started,
-    stop: async () => {
-      for (const p of [...started].reverse()) await stopPid(p.pid);
-    },
-    release: () => {
-      process.removeListener('exit', killAll);
-      process.removeListener('SIGHUP', onHangup);
-    },
-  };
-}
-
-/**
- * After a failed start: no keys, tokens or etcd data stay behind. The logs stay when a server ran
- * and the error points at them; after an interrupt, or when no server ran, DIR goes altogether.
- */
-async function removeAfterFailedStart(dir: string, keepLogs: boolean): Promise<void> {
-  const doomed = keepLogs ? ['pki', 'tokens.csv', 'etcd-data'].map((n) => join(dir, n)) : [dir];
-  for (const path of doomed) await rm(path, { recursive: true, force: true });
+  return mkdtemp(join(tmpdir(), RUN_DIR_PREFIX));
 }
 
 /**
@@ -198,8 +117,8 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const binaries = await resolveBinaries(opts);
   throwIfAborted(opts.signal, 'before the control plane started');
   const dir =
-    opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'apfbench-run-')) : resolve(opts.dir);
-  const owned = ownProcesses(dir);
+    opts.dir === undefined ? await ephemeralDir(opts.onProgress ?? (() => {})) : resolve(opts.dir);
+  const owned = ownProcesses(dir, opts.detached ?? false);
   try {
     const cluster = await launch(dir, binaries, owned, opts);
     // From here a detached control plane is on its own: `cluster down` stops it.
@@ -214,6 +133,41 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   }
 }
 
+/** Free loopback ports, with `port` for kube-apiserver when given. */
+async function choosePorts(port: number | undefined): Promise<ControlPlanePorts> {
+  if (port !== undefined) await assertPortFree(port, 'kube-apiserver');
+  return {
+    apiserver: port ?? (await freePort()),
+    etcdClient: await freePort(),
+    etcdPeer: await freePort(),
+  };
+}
+
+/** Resolves once kube-apiserver `proc` answers /readyz with 200. */
+async function apiserverReady(
+  proc: Spawned,
+  target: KubeTarget,
+  admin: Identity,
+  opts: Pick<LocalClusterOptions, 'readyTimeoutMs' | 'onProgress'> & {
+    readonly signal?: AbortSignal | undefined;
+  },
+): Promise<void> {
+  const say = opts.onProgress ?? (() => {});
+  const probe = new Transport(target, { connections: 1, headersTimeoutMs: 5000 });
+  const ready = async () =>
+    (await probe.send({ method: 'GET', path: '/readyz', identity: admin, discardBody: true }))
+      .status === 200;
+  try {
+    await waitUntilReady(proc, ready, {
+      timeoutMs: opts.readyTimeoutMs ?? 180_000,
+      onWait: (ms) => say(`  waiting for /readyz (${Math.round(ms / 1000)}s)`),
+      signal: opts.signal,
+    });
+  } finally {
+    await probe.close();
+  }
+}
+
 /** `startLocalCluster` once DIR is chosen: everything it may have to undo. */
 async function launch(
   dir: string,
@@ -223,152 +177,108 @@ async function launch(
 ): Promise<LocalCluster> {
   const say = opts.onProgress ?? (() => {});
   if (opts.dir !== undefined) await rm(dir, { recursive: true, force: true });
-  await mkdir(join(dir, 'pki'), { recursive: true, mode: 0o700 });
-
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Before any secret: a directory with secrets and no owner.json is never cleaned up for us.
+  if (opts.detached !== true) await writeOwnerMarker(dir);
   const pki = await generatePki();
   const identities = generateIdentities(
     { ...defaultIdentityCounts, ...opts.identities },
     opts.extraTenants,
   );
-  const file = (name: string) => join(dir, name);
-  const secret = async (name: string, content: string) => {
-    await writeFile(file(name), content, { mode: 0o600 });
-    return file(name);
-  };
-  const caFile = await secret('pki/ca.crt', pki.ca.cert);
-  await secret('pki/ca.key', pki.ca.key);
-  const certFile = await secret('pki/apiserver.crt', pki.serving.cert);
-  const keyFile = await secret('pki/apiserver.key', pki.serving.key);
-  const saPub = await secret('pki/sa.pub', pki.serviceAccount.publicKey);
-  const saKey = await secret('pki/sa.key', pki.serviceAccount.privateKey);
-  const tokenFile = await secret('tokens.csv', renderTokenFile(identities));
-
-  if (opts.port !== undefined) await assertPortFree(opts.port, 'kube-apiserver');
-  const ports = {
-    apiserver: opts.port ?? (await freePort()),
-    etcdClient: await freePort(),
-    etcdPeer: await freePort(),
-  };
-  const detached = opts.detached ?? false;
-  const { started } = owned;
-
-  const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
-  const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
-  const etcdArgs = mergeFlags(
-    {
-      name: 'apfbench',
-      'data-dir': file('etcd-data'),
-      'listen-client-urls': etcdUrl,
-      'advertise-client-urls': etcdUrl,
-      'listen-peer-urls': peerUrl,
-      'initial-advertise-peer-urls': peerUrl,
-      'initial-cluster': `apfbench=${peerUrl}`,
-      'log-level': 'warn',
-      'quota-backend-bytes': String(8 * 1024 ** 3),
-    },
-    opts.etcdArgs ?? [],
-  );
-  const server = `https://127.0.0.1:${ports.apiserver}`;
-  const apiserverArgs = mergeFlags(
-    {
-      'etcd-servers': etcdUrl,
-      'bind-address': '127.0.0.1',
-      'advertise-address': '127.0.0.1',
-      'secure-port': String(ports.apiserver),
-      'tls-cert-file': certFile,
-      'tls-private-key-file': keyFile,
-      'client-ca-file': caFile,
-      'cert-dir': file('pki'),
-      'service-account-key-file': saPub,
-      'service-account-signing-key-file': saKey,
-      'service-account-issuer': 'https://kubernetes.default.svc.cluster.local',
-      'token-auth-file': tokenFile,
-      'authorization-mode': 'Node,RBAC',
-      'enable-admission-plugins': 'NodeRestriction',
-      'service-cluster-ip-range': '10.96.0.0/16',
-      'enable-priority-and-fairness': 'true',
-      // The endpoint reconciler refuses a loopback advertise address; nothing here needs the kubernetes Service endpoints.
-      'endpoint-reconciler-type': 'none',
-      ...(opts.maxRequestsInflight === undefined
-        ? {}
-        : { 'max-requests-inflight': String(opts.maxRequestsInflight) }),
-      ...(opts.maxMutatingRequestsInflight === undefined
-        ? {}
-        : { 'max-mutating-requests-inflight': String(opts.maxMutatingRequestsInflight) }),
-    },
-    opts.apiserverArgs ?? [],
-  );
-
-  const target: KubeTarget = { server, ca: pki.ca.cert };
+  const files = await writeServerSecrets(dir, pki, identities);
+  const ports = await choosePorts(opts.port);
+  const etcdArgs = etcdFlags(join(dir, 'etcd-data'), ports, opts.etcdArgs);
+  const apiserverArgs = apiserverFlags({
+    ports,
+    files,
+    maxRequestsInflight: opts.maxRequestsInflight,
+    maxMutatingRequestsInflight: opts.maxMutatingRequestsInflight,
+    extra: opts.apiserverArgs,
+  });
+  const server = apiserverUrl(ports);
+  const target = { server, ca: pki.ca.cert };
   const adminIdentity = { name: identities.admin.user, token: identities.admin.token };
   /** Starts kube-apiserver (on the same port and data each time) and waits for /readyz. */
-  const launchApiserver = async (signal?: AbortSignal) => {
-    const apiserver = startProcess(
-      'kube-apiserver',
-      binaries.apiserver,
-      apiserverArgs,
-      file('kube-apiserver.log'),
-      detached,
+  const launchApiserver = (signal?: AbortSignal) =>
+    apiserverReady(
+      owned.start(
+        'kube-apiserver',
+        binaries.apiserver,
+        apiserverArgs,
+        join(dir, 'kube-apiserver.log'),
+      ),
+      target,
+      adminIdentity,
+      { ...opts, signal },
     );
-    started.push(apiserver);
-    const probe = new Transport(target, { connections: 1, headersTimeoutMs: 5000 });
-    try {
-      await waitUntilReady(
-        apiserver,
-        async () =>
-          (
-            await probe.send({
-              method: 'GET',
-              path: '/readyz',
-              identity: adminIdentity,
-              discardBody: true,
-            })
-          ).status === 200,
-        {
-          timeoutMs: opts.readyTimeoutMs ?? 180_000,
-          onWait: (ms) => say(`  waiting for /readyz (${Math.round(ms / 1000)}s)`),
-          signal,
-        },
-      );
-    } finally {
-      await probe.close();
-    }
-  };
+
+  const etcdUrl = etcdClientUrl(ports);
   say(`starting etcd on ${etcdUrl}`);
-  const etcd = startProcess('etcd', binaries.etcd, etcdArgs, file('etcd.log'), detached);
-  started.push(etcd);
+  const etcd = owned.start('etcd', binaries.etcd, etcdArgs, join(dir, 'etcd.log'));
   await waitUntilReady(etcd, () => etcdHealthy(etcdUrl), {
     timeoutMs: opts.readyTimeoutMs ?? 60_000,
     signal: opts.signal,
   });
-
   say(`starting kube-apiserver on ${server}`);
   await launchApiserver(opts.signal);
   const setup = new Transport(target, { connections: 4 });
   await bootstrapLoadIdentities(new KubeClient(setup, adminIdentity)).finally(() => setup.close());
   throwIfAborted(opts.signal, 'while the control plane was starting');
 
-  const kubeconfigPath = await secret(
+  return clusterHandle({
+    dir,
+    binaries,
+    owned,
+    target,
+    identities,
+    ports,
+    apiserverArgs,
+    relaunchApiserver: () => launchApiserver(),
+  });
+}
+
+/** A control plane that has started, as `clusterHandle` needs it. */
+interface StartedControlPlane {
+  readonly dir: string;
+  readonly binaries: ControlPlaneBinaries;
+  readonly owned: OwnedProcesses;
+  readonly target: KubeTarget & { readonly ca: string };
+  readonly identities: IdentitiesFile;
+  readonly ports: ControlPlanePorts;
+  readonly apiserverArgs: string[];
+  /** Starts kube-apiserver again and resolves once it is ready. */
+  readonly relaunchApiserver: () => Promise<void>;
+}
+
+/** Writes DIR/kubeconfig, DIR/identities.json and DIR/state.json, and returns the handle. */
+async function clusterHandle(cp: StartedControlPlane): Promise<LocalCluster> {
+  const { dir, binaries, owned, target, identities } = cp;
+  const kubeconfigPath = await writeSecret(
+    dir,
     'kubeconfig',
-    renderKubeconfig({ server, ca: pki.ca.cert, token: identities.admin.token }),
+    renderKubeconfig({ server: target.server, ca: target.ca, token: identities.admin.token }),
   );
-  const identitiesPath = await secret('identities.json', JSON.stringify(identities, null, 2));
+  const identitiesPath = await writeSecret(
+    dir,
+    'identities.json',
+    JSON.stringify(identities, null, 2),
+  );
   const startedAt = new Date().toISOString();
   const currentState = (): ClusterState => ({
     version: 1,
-    server,
+    server: target.server,
     startedAt,
     binaries,
-    processes: started.map((p) => ({
+    processes: owned.started.map((p) => ({
       name: p.name as 'etcd' | 'kube-apiserver',
       pid: p.pid,
       bin: p.name === 'etcd' ? binaries.etcd : binaries.apiserver,
       log: p.logFile,
     })),
-    ports,
-    apiserverArgs,
+    ports: cp.ports,
+    apiserverArgs: cp.apiserverArgs,
   });
-  const saveState = () => writeFile(stateFile(dir), JSON.stringify(currentState(), null, 2));
+  const saveState = () => writeClusterState(dir, currentState());
   await saveState();
 
   let stopped = false;
@@ -382,14 +292,14 @@ async function launch(
       return currentState();
     },
     restartApiserver: async ({ downMs = 0, signal = 'SIGKILL' } = {}) => {
-      const old = started.findIndex((p) => p.name === 'kube-apiserver');
+      const old = owned.started.findIndex((p) => p.name === 'kube-apiserver');
       if (old >= 0) {
-        const [proc] = started.splice(old, 1);
+        const [proc] = owned.started.splice(old, 1);
         process.kill(proc!.pid, signal);
         await proc!.exited;
       }
       await sleep(downMs);
-      await launchApiserver();
+      await cp.relaunchApiserver();
       await saveState();
     },
     admin: () =>

@@ -53,7 +53,8 @@ export interface Spawned {
  * Starts a server process with stdout and stderr in a log file, always in a process group of its
  * own: a Ctrl-C in the terminal goes to apfbench alone, which then drains, cleans up and restores
  * against a server that is still up, and stops the server itself. A detached process also
- * outlives this one (`cluster up`); the others are stopped by the caller, by PID.
+ * outlives this one (`cluster up`); the others are stopped by the caller, by PID. `env` is added
+ * to this process's environment.
  */
 export function startProcess(
   name: string,
@@ -61,11 +62,16 @@ export function startProcess(
   args: string[],
   logFile: string,
   detached: boolean,
+  env: Readonly<Record<string, string>> = {},
 ): Spawned {
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: true });
+    child = spawn(bin, args, {
+      stdio: ['ignore', fd, fd],
+      detached: true,
+      env: { ...process.env, ...env },
+    });
   } finally {
     closeSync(fd);
   }

@@ -17,6 +17,7 @@ import {
   formatActions,
   sameFlags,
   withProfile,
+  snapshotNote,
   type Profile,
 } from '../profile/index.js';
 import {
@@ -187,6 +188,9 @@ function checkProfiles(profiles: readonly ProfileEntry[], local: boolean): void 
   }
 }
 
+/** The snapshot file of a run or comparison writing to `out`. */
+export const profileSnapshotFile = (out: string) => join(out, 'profile-snapshot.json');
+
 /**
  * Runs `scenario` under each profile (`repeat` times, interleaved), applying the profile before
  * its run and restoring the flowcontrol objects after it, also after a failure or an abort. On
@@ -209,6 +213,9 @@ export async function compareProfiles(
   const repeat = Math.max(1, opts.repeat ?? 1);
   const order = interleavedOrder(profiles.length, repeat);
   await mkdir(opts.out, { recursive: true });
+  const snapshotFile = profileSnapshotFile(opts.out);
+  // A control plane apfbench started dies with it: only another cluster keeps a profile applied.
+  if (!local) say(snapshotNote(snapshotFile));
 
   let open: { args: readonly string[]; target: OpenTarget } | undefined;
   const runs: ComparisonRun[] = [];
@@ -258,7 +265,7 @@ export async function compareProfiles(
         ...(opts.latencyPairs === undefined ? {} : { latencyPairs: opts.latencyPairs }),
         ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
         onPhase: say,
-        snapshotFile: join(opts.out, 'profile-snapshot.json'),
+        snapshotFile,
       });
       await writeResult(join(opts.out, dir), result);
       const resultFile = join(dir, RESULT_FILE);

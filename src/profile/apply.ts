@@ -420,6 +420,13 @@ export function withProfile<T>(
 }
 
 /**
+ * Where a run under a profile keeps its snapshot, said before it starts, so that after a kill
+ * (which restores nothing) putting the objects back is one copy-paste away.
+ */
+export const snapshotNote = (file: string) =>
+  `profile snapshot: ${file} (restore with: apfbench profile restore --snapshot ${file})`;
+
+/**
  * Runs `fn` between `applier.apply()` and `applier.restore()`. A restore that fails never hides
  * what `fn` did: its value comes back with `restoreError`, and an error it threw is thrown
  * again, with the restore failure added to its message.

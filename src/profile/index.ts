@@ -6,6 +6,7 @@ export {
   readSnapshotFile,
   removeSnapshotFile,
   restoreSnapshot,
+  snapshotNote,
   withApplier,
   withProfile,
   writeSnapshotFile,

@@ -6,8 +6,11 @@ import (
 	"os"
 
 	"go.etcd.io/etcd/server/v3/etcdmain"
+
+	"github.com/apfbench/apfbench/hack/control-plane/internal/owner"
 )
 
 func main() {
+	owner.Watch()
 	etcdmain.Main(os.Args)
 }

@@ -11,8 +11,11 @@ import (
 	_ "k8s.io/component-base/metrics/prometheus/clientgo"
 	_ "k8s.io/component-base/metrics/prometheus/version"
 	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+
+	"github.com/apfbench/apfbench/hack/control-plane/internal/owner"
 )
 
 func main() {
+	owner.Watch()
 	os.Exit(cli.Run(app.NewAPIServerCommand()))
 }

@@ -1,0 +1,54 @@
+import { rmSync } from 'node:fs';
+import { isAlive, startProcess, stopPid, type Spawned } from './processes.js';
+import { ownerEnv } from './owner.js';
+
+/** The server processes one start spawned, stopped by PID; see `ownProcesses`. */
+export interface OwnedProcesses {
+  readonly started: Spawned[];
+  /**
+   * Starts a server with its log in `logFile` and records it. Unless `detached`, the server
+   * also ends by itself once this process is gone, even killed, and removes DIR (`ownerEnv`).
+   */
+  start(name: 'etcd' | 'kube-apiserver', bin: string, args: string[], logFile: string): Spawned;
+  /** Stops every process started, the last first. */
+  stop(): Promise<void>;
+  /** No longer stops them when this process exits or gets SIGHUP. */
+  release(): void;
+}
+
+/**
+ * Processes that end with this one: on exit they are killed and DIR removed, and on SIGHUP too before this
+ * process exits. The servers are in a process group of their own (startProcess), so a closed
+ * terminal's SIGHUP reaches only apfbench, which would die without its 'exit' handlers. A SIGKILL
+ * runs no handler: then the servers' own owner watch (`ownerEnv`) ends them.
+ */
+export function ownProcesses(dir: string, detached: boolean): OwnedProcesses {
+  const started: Spawned[] = [];
+  // A forced exit (a second Ctrl-C, SIGHUP) takes the keys, tokens and etcd data with it too.
+  const killAll = () => {
+    for (const p of started) if (isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onHangup = () => {
+    killAll();
+    process.exit(129);
+  };
+  process.once('exit', killAll);
+  process.once('SIGHUP', onHangup);
+  const env = detached ? {} : ownerEnv(dir);
+  return {
+    started,
+    start: (name, bin, args, logFile) => {
+      const proc = startProcess(name, bin, args, logFile, detached, env);
+      started.push(proc);
+      return proc;
+    },
+    stop: async () => {
+      for (const p of [...started].reverse()) await stopPid(p.pid);
+    },
+    release: () => {
+      process.removeListener('exit', killAll);
+      process.removeListener('SIGHUP', onHangup);
+    },
+  };
+}
