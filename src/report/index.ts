@@ -27,7 +27,6 @@ export { renderMarkdown } from './markdown.js';
 export {
   renderPngs,
   loadChartRenderer,
-  CANVAS_BUILD_PACKAGES,
   PNG_WIDTH,
   PNG_HEIGHT,
 } from './png.js';
@@ -139,7 +138,7 @@ function asRunResult({ file, text, value }: JsonFile): ReportableResult {
 }
 
 export interface WriteReportOptions {
-  /** Also write one PNG per chart (needs the optional canvas dependency). */
+  /** Also write one PNG per chart. */
   readonly png: boolean;
   /** The generation time shown in report.html. */
   readonly now?: Date;
