@@ -142,9 +142,7 @@ export async function writeReportQuietly(
       await writeReport(built, out, { png: true });
     } catch (err) {
       if (!(err instanceof ApfbenchError && err.code === 'APFBENCH_PNG_UNAVAILABLE')) throw err;
-      process.stderr.write(
-        `note: PNG charts skipped: ${err.message}\n`,
-      );
+      process.stderr.write(`note: PNG charts skipped: ${err.message}\n`);
     }
     process.stdout.write(`report: ${html}\n`);
   } catch (err) {

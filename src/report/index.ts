@@ -24,12 +24,7 @@ export { buildRunReport, type ReportModel } from './model.js';
 export { buildComparisonReport, type ComparisonInput } from './comparison.js';
 export { renderHtml, loadChartJsSource, GENERATED_LINE_PREFIX } from './html.js';
 export { renderMarkdown } from './markdown.js';
-export {
-  renderPngs,
-  loadChartRenderer,
-  PNG_WIDTH,
-  PNG_HEIGHT,
-} from './png.js';
+export { renderPngs, loadChartRenderer, PNG_WIDTH, PNG_HEIGHT } from './png.js';
 
 const INPUT_HINT = 'pass the result.json written by apfbench run or the comparison.json of compare';
 
