@@ -86,7 +86,7 @@ export const ERROR_CODES = {
   APFBENCH_NO_PROFILES: invalid('compare needs at least one --profile'),
   APFBENCH_NO_SNAPSHOT: invalid('profile restore found no snapshot to restore'),
   APFBENCH_PNG_UNAVAILABLE: environment(
-    'PNG export needs the optional canvas and chartjs-node-canvas, which are missing or broken',
+    'PNG export could not load @napi-rs/canvas (none built for this platform) or its font file',
   ),
   APFBENCH_PORT_IN_USE: environment('a port the local control plane needs is already in use'),
   APFBENCH_PROCESS_EXITED: environment('etcd or kube-apiserver exited during start-up'),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
-import { CANVAS_BUILD_PACKAGES, writeReport, type ReportModel } from '../report/index.js';
+import { writeReport, type ReportModel } from '../report/index.js';
 import type { Overrides } from '../scenario/index.js';
 
 export const scenarioOverrideOptions = {
@@ -125,9 +125,10 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
 }
 
 /**
- * Writes the report of a run or comparison into `out` and prints its path. Without canvas the
- * PNGs are skipped with a one-line note; any other failure to render is a warning, not a failed
- * run: the result is already written and `apfbench report` can render it again.
+ * Writes the report of a run or comparison into `out` and prints its path. Where PNGs cannot be
+ * drawn (no prebuilt @napi-rs/canvas for the platform) they are skipped with a one-line note; any
+ * other failure to render is a warning, not a failed run: the result is already written and
+ * `apfbench report` can render it again.
  */
 export async function writeReportQuietly(
   model: ReportModel | (() => Promise<ReportModel>),
@@ -141,9 +142,7 @@ export async function writeReportQuietly(
       await writeReport(built, out, { png: true });
     } catch (err) {
       if (!(err instanceof ApfbenchError && err.code === 'APFBENCH_PNG_UNAVAILABLE')) throw err;
-      process.stderr.write(
-        `note: PNG charts skipped: canvas is not installed or did not build (Debian/Ubuntu: apt-get install -y ${CANVAS_BUILD_PACKAGES.join(' ')}, then npm rebuild canvas)\n`,
-      );
+      process.stderr.write(`note: PNG charts skipped: ${err.message}\n`);
     }
     process.stdout.write(`report: ${html}\n`);
   } catch (err) {

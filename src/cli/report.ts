@@ -15,8 +15,7 @@ export function reportCommand(y: Argv) {
       png: {
         type: 'boolean',
         default: true,
-        describe:
-          'also write one PNG per chart (needs the optional canvas dependency; --no-png skips)',
+        describe: 'also write one PNG per chart (--no-png skips)',
       },
     });
 }

@@ -275,7 +275,7 @@ const STYLE = `
 :root { color-scheme: light; --text: #1f2328; --muted: #59636e; --line: #d8dee4; --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--text); background: #fff; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px; }
+main { max-width: 1400px; margin: 0 auto; padding: 24px; }
 h1 { margin: 0 0 4px; font-size: 28px; } h2 { margin: 32px 0 12px; font-size: 20px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 .kicker { margin: 0; color: var(--muted); text-transform: uppercase; letter-spacing: .06em; font-size: 12px; }
 .description { margin: 4px 0 0; color: var(--muted); }
@@ -287,11 +287,11 @@ h1 { margin: 0 0 4px; font-size: 28px; } h2 { margin: 32px 0 12px; font-size: 20
 dl.run { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 dt { color: var(--muted); } dd { margin: 0; }
 details { margin-top: 12px; } pre { background: #f6f8fa; padding: 12px; overflow: auto; font-size: 12px; }
-.table { overflow-x: auto; } table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
-th { background: #f6f8fa; } .num { text-align: right; font-variant-numeric: tabular-nums; }
-.note, figcaption { color: var(--muted); font-size: 13px; }
-figure { margin: 0 0 28px; } .chart { position: relative; width: 100%; min-width: 0; }
+.table { overflow-x: auto; max-width: 100%; } table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th { background: #f6f8fa; } .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.note, figcaption { color: var(--muted); font-size: 13px; max-width: 80em; }
+figure { margin: 0 0 28px; } figure:not(.panel) { max-width: 1100px; } .chart { position: relative; width: 100%; min-width: 0; }
 .panel .grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 12px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 `;

@@ -24,13 +24,7 @@ export { buildRunReport, type ReportModel } from './model.js';
 export { buildComparisonReport, type ComparisonInput } from './comparison.js';
 export { renderHtml, loadChartJsSource, GENERATED_LINE_PREFIX } from './html.js';
 export { renderMarkdown } from './markdown.js';
-export {
-  renderPngs,
-  loadChartRenderer,
-  CANVAS_BUILD_PACKAGES,
-  PNG_WIDTH,
-  PNG_HEIGHT,
-} from './png.js';
+export { renderPngs, loadChartRenderer, PNG_WIDTH, PNG_HEIGHT } from './png.js';
 
 const INPUT_HINT = 'pass the result.json written by apfbench run or the comparison.json of compare';
 
@@ -139,7 +133,7 @@ function asRunResult({ file, text, value }: JsonFile): ReportableResult {
 }
 
 export interface WriteReportOptions {
-  /** Also write one PNG per chart (needs the optional canvas dependency). */
+  /** Also write one PNG per chart. */
   readonly png: boolean;
   /** The generation time shown in report.html. */
   readonly now?: Date;

@@ -4,25 +4,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PNG_HEIGHT, PNG_WIDTH } from '../../src/report/png.js';
-import { openReport } from '../support/browser.js';
+import { measureLayout, openReport } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
+import { decodePng, luminanceVariance } from '../support/png.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/results/tenant-smoke.json', import.meta.url));
 const CHART_IDS = ['latency-spectrum', 'throughput', 'throttling-conflicts', 'latency-p99'];
 
-/** canvas is an optional dependency: imported by a variable specifier, typed by the part used. */
-const CANVAS = 'canvas';
-interface CanvasModule {
-  loadImage(png: Buffer): Promise<{ width: number; height: number }>;
-  createCanvas(
-    width: number,
-    height: number,
-  ): {
-    getContext(kind: '2d'): {
-      drawImage(image: unknown, x: number, y: number): void;
-      getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-    };
-  };
+/**
+ * Checks that report.html fits a 1400-pixel-wide window: the page does not scroll sideways, and
+ * every table shows all its columns within its section.
+ */
+async function expectFitsWindow(html: string): Promise<void> {
+  const layout = await measureLayout(html, { width: 1400, height: 900 });
+  expect(layout.scrollWidth).toBeLessThanOrEqual(layout.innerWidth);
+  expect(layout.tables.length).toBeGreaterThan(0);
+  for (const t of layout.tables) {
+    expect(t.wrapperRight, t.section).toBeLessThanOrEqual(layout.innerWidth);
+    expect(t.tableWidth, t.section).toBeLessThanOrEqual(t.wrapperWidth);
+  }
 }
 
 /** Width and height from a PNG's IHDR chunk; throws if `png` is not a PNG. */
@@ -66,24 +66,10 @@ describe('apfbench report', () => {
   });
 
   it('writes one real, non-blank PNG per chart', async () => {
-    const { createCanvas, loadImage } = (await import(CANVAS)) as CanvasModule;
     for (const id of CHART_IDS) {
       const png = await readFile(join(out, `${id}.png`));
       expect(pngSize(png), id).toEqual({ width: PNG_WIDTH, height: PNG_HEIGHT });
-      const image = await loadImage(png);
-      const ctx = createCanvas(image.width, image.height).getContext('2d');
-      ctx.drawImage(image, 0, 0);
-      const { data } = ctx.getImageData(0, 0, image.width, image.height);
-      let sum = 0;
-      let sumSquares = 0;
-      const n = data.length / 4;
-      for (let i = 0; i < data.length; i += 4) {
-        const luminance = 0.2126 * data[i]! + 0.7152 * data[i + 1]! + 0.0722 * data[i + 2]!;
-        sum += luminance;
-        sumSquares += luminance * luminance;
-      }
-      const variance = sumSquares / n - (sum / n) ** 2;
-      expect(variance, id).toBeGreaterThan(100);
+      expect(luminanceVariance(await decodePng(png)), id).toBeGreaterThan(100);
     }
   });
 
@@ -157,6 +143,10 @@ describe('apfbench report comparison.json', () => {
     expect(page.errors).toEqual([]);
     expect(page.requests).toEqual([page.url]);
   });
+
+  it('fits a 1400-pixel-wide window, every table whole', async () => {
+    await expectFitsWindow(join(out, 'report.html'));
+  });
 });
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -229,6 +219,10 @@ describe('apfbench report on a comparison run with --apiserver-arg and a noisy g
       '- ⚠️ Requests still in flight when the drain ended, abandoned (mean of 2 runs each): tight: 7 abandoned (all lister) vs 0 under k8s-defaults; not counted as errors.',
     );
     expect(md.some((line) => line.includes('Other error responses'))).toBe(false);
+  });
+
+  it('fits a 1400-pixel-wide window, every table whole', async () => {
+    await expectFitsWindow(join(out, 'report.html'));
   });
 });
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ApfbenchError } from '../../../src/errors.js';
 import { GENERATED_LINE_PREFIX, loadChartJsSource, renderHtml } from '../../../src/report/html.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
 import { buildRunReport } from '../../../src/report/model.js';
-import { CANVAS_BUILD_PACKAGES, loadChartRenderer } from '../../../src/report/png.js';
 import { reportRuntime, runtime } from '../../../src/report/runtime.js';
 import { loadFixture } from './fixture.js';
 
@@ -88,30 +86,4 @@ describe('reportRuntime', () => {
     [1000, '99.9%'],
     [10000, '99.99%'],
   ])('formatPercentile(%s) = %s', (x, text) => expect(runtime.formatPercentile(x)).toBe(text));
-});
-
-describe('loadChartRenderer', () => {
-  it.each([
-    ['canvas', "Cannot find module '../build/Release/canvas.node'"],
-    ['chartjs-node-canvas', "Cannot find package 'chartjs-node-canvas'"],
-  ])('says which Debian packages to install when %s cannot be loaded', async (broken, message) => {
-    const importer = (specifier: string) =>
-      specifier === broken ? Promise.reject(new Error(message)) : Promise.resolve({});
-    const err = await loadChartRenderer(importer).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApfbenchError);
-    expect(err).toMatchObject({ code: 'APFBENCH_PNG_UNAVAILABLE', kind: 'environment' });
-    expect((err as ApfbenchError).message).toContain(message);
-    expect((err as ApfbenchError).hint).toContain(
-      `apt-get install -y ${CANVAS_BUILD_PACKAGES.join(' ')}`,
-    );
-    expect(CANVAS_BUILD_PACKAGES).toEqual([
-      'build-essential',
-      'pkg-config',
-      'libcairo2-dev',
-      'libpango1.0-dev',
-      'libjpeg-dev',
-      'libgif-dev',
-      'librsvg2-dev',
-    ]);
-  });
 });
