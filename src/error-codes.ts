@@ -113,6 +113,9 @@ export const ERROR_CODES = {
     'result.json was written by an apfbench with another schemaVersion',
   ),
   APFBENCH_RUN_FAILED: environment('the run failed; its partial result.json is still written'),
+  APFBENCH_RESULT_FALLBACK: environment(
+    'the output directory could not take result.json; it was written to the temp directory named',
+  ),
   APFBENCH_TARGET_UNREACHABLE: environment(
     'more than 5 % of sends got no HTTP response (status degraded); --allow-errors accepts it',
   ),

@@ -14,6 +14,7 @@ import {
 } from '../check/index.js';
 import { unknownMetricProblems } from '../check/before-run.js';
 import { ApfbenchError } from '../errors.js';
+import { checkOutFile } from './output.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Options `run --check` shares with `check`. */
@@ -147,7 +148,14 @@ export async function runCheck(opts: CheckOptions, preloaded?: Budget[]): Promis
   );
 }
 
+/** `--junit` and `--summary`, when given, before anything is read or run. */
+async function checkOutputFiles(opts: Pick<CheckOptions, 'junit' | 'summary'>): Promise<void> {
+  if (opts.junit !== undefined) await checkOutFile('--junit', opts.junit);
+  if (opts.summary !== undefined) await checkOutFile('--summary', opts.summary);
+}
+
 export async function checkHandler(argv: CheckArgs): Promise<number> {
+  await checkOutputFiles(argv);
   return runCheck({
     candidates: argv.candidate,
     baselines: argv.baseline,
@@ -165,6 +173,7 @@ export async function prepareRunCheck(
   scenario: Scenario,
   opts: Omit<CheckOptions, 'candidates'>,
 ): Promise<(resultFile: string) => Promise<number>> {
+  await checkOutputFiles(opts);
   const budgets =
     opts.budget !== undefined ? await loadBudgets(opts.budget) : (scenario.spec.budgets ?? []);
   if (budgets.length === 0) {

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
+import { checkOutDir } from './output.js';
 import { readReportInput, writeReport } from '../report/index.js';
 
 export function reportCommand(y: Argv) {
@@ -27,8 +28,10 @@ type ReportArgs = Awaited<ReturnType<ReturnType<typeof reportCommand>['parseAsyn
  * profiles side by side), each path printed as written.
  */
 export async function reportHandler(argv: ReportArgs): Promise<void> {
+  const out = argv.out ?? dirname(argv.file);
+  await checkOutDir(out, undefined, '--out');
   const model = await readReportInput(argv.file);
-  await writeReport(model, argv.out ?? dirname(argv.file), {
+  await writeReport(model, out, {
     png: argv.png,
     onFile: (path) => process.stdout.write(`${path}\n`),
   });

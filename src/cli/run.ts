@@ -128,8 +128,16 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   } finally {
     abort.dispose();
   }
-  const file = await writeResult(out, result);
+  const written = await writeResult(out, result);
+  const file = written.path;
   process.stdout.write(`${summaryLines(result).join('\n')}\nresult: ${file}\n`);
+  if (written.failed !== undefined) {
+    throw new ApfbenchError(
+      'APFBENCH_RESULT_FALLBACK',
+      `could not write ${written.failed.path} (${written.failed.error}); the run's result is in ${file}`,
+      { hint: `move it where you want it; apfbench report ${file} --out DIR renders its report` },
+    );
+  }
   const restoreError = result.profile?.restoreError;
   if (restoreError !== undefined) process.stderr.write(`warning: ${restoreError}\n`);
   if (argv.report)

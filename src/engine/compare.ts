@@ -267,7 +267,13 @@ export async function compareProfiles(
         onPhase: say,
         snapshotFile,
       });
-      await writeResult(join(opts.out, dir), result);
+      const written = await writeResult(join(opts.out, dir), result);
+      if (written.failed !== undefined) {
+        throw new ApfbenchError(
+          'APFBENCH_RESULT_FALLBACK',
+          `could not write ${written.failed.path} (${written.failed.error}); run ${index + 1}'s result is in ${written.path}`,
+        );
+      }
       const resultFile = join(dir, RESULT_FILE);
       const entry: ComparisonRun = {
         index,
@@ -306,7 +312,13 @@ export async function compareProfiles(
     const comparison = comparisonOf(scenario, profiles, order, runs, repeat, status, reason, [
       ...(opts.target.serverArgs ?? []),
     ]);
-    await writeComparison(opts.out, comparison);
+    const written = await writeComparison(opts.out, comparison);
+    if (written.failed !== undefined) {
+      throw new ApfbenchError(
+        'APFBENCH_RESULT_FALLBACK',
+        `could not write ${written.failed.path} (${written.failed.error}); the comparison is in ${written.path}`,
+      );
+    }
     return comparison;
   }
 }

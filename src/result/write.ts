@@ -1,6 +1,7 @@
 // The one place result.json and comparison.json are written, by `run` and by `compare` alike.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Comparison, RunResult } from './result.js';
 
@@ -25,16 +26,59 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   }
 }
 
-/** Writes `dir`/result.json; returns its path. */
-export async function writeResult(dir: string, result: RunResult): Promise<string> {
-  const path = join(dir, RESULT_FILE);
-  await writeJsonAtomic(path, result);
-  return path;
+/** Where a file went: `path`, or, when the intended one failed, the fallback and why. */
+export interface Written {
+  readonly path: string;
+  /** The intended path and its error, when `path` is the fallback. */
+  readonly failed?: { readonly path: string; readonly error: string };
 }
 
-/** Writes `dir`/comparison.json; returns its path. */
-export async function writeComparison(dir: string, comparison: Comparison): Promise<string> {
-  const path = join(dir, COMPARISON_FILE);
-  await writeJsonAtomic(path, comparison);
-  return path;
+/**
+ * Writes `value` to `path`; if that fails (the directory went away, the disk filled up), to
+ * `fallbackName` in the system temp directory instead, so that a finished run's data is never
+ * lost. Throws only when both fail.
+ */
+export async function writeWithFallback(
+  path: string,
+  value: unknown,
+  fallbackName: string,
+  fallbackDir = tmpdir(),
+): Promise<Written> {
+  try {
+    await writeJsonAtomic(path, value);
+    return { path };
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    const fallback = join(fallbackDir, fallbackName);
+    await writeJsonAtomic(fallback, value);
+    return { path: fallback, failed: { path, error } };
+  }
+}
+
+/** Writes `dir`/result.json, or its fallback `apfbench-<runId>-result.json` in the temp dir. */
+export function writeResult(
+  dir: string,
+  result: RunResult,
+  fallbackDir?: string,
+): Promise<Written> {
+  return writeWithFallback(
+    join(dir, RESULT_FILE),
+    result,
+    `apfbench-${result.runId}-${RESULT_FILE}`,
+    fallbackDir,
+  );
+}
+
+/** Writes `dir`/comparison.json, or its fallback `apfbench-<scenario>-comparison.json` in the temp dir. */
+export function writeComparison(
+  dir: string,
+  comparison: Comparison,
+  fallbackDir?: string,
+): Promise<Written> {
+  return writeWithFallback(
+    join(dir, COMPARISON_FILE),
+    comparison,
+    `apfbench-${comparison.scenario}-${COMPARISON_FILE}`,
+    fallbackDir,
+  );
 }

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkOutDir } from '../../../src/cli/output.js';
+import { checkOutDir, checkOutFile } from '../../../src/cli/output.js';
 
 const dir = () => mkdtemp(join(tmpdir(), 'apfbench-out-'));
 
@@ -54,5 +54,48 @@ describe('checkOutDir', () => {
     expect(said).toEqual([
       `note: ${join(d, 'comparison.json')} is from an earlier run; this one replaces it\n`,
     ]);
+  });
+});
+
+describe('output paths on filesystems that hold no files', () => {
+  it.each([
+    [
+      '/proc/apfbench-x',
+      '--out /proc/apfbench-x: /proc is on proc, not a filesystem that holds files',
+    ],
+    [
+      '/sys/apfbench-x',
+      '--out /sys/apfbench-x: /sys is on sysfs, not a filesystem that holds files',
+    ],
+  ])('refuses %s before anything starts (mkdir there never returns)', async (out, message) => {
+    await expect(checkOutDir(out, 'result.json')).rejects.toMatchObject({
+      code: 'APFBENCH_BAD_OUT',
+      message,
+    });
+  });
+});
+
+describe('checkOutFile (--junit, --summary)', () => {
+  it('takes a new file in a directory that is there or can be made, and an old file', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'old.xml'), 'x');
+    await checkOutFile('--junit', join(d, 'junit.xml'));
+    await checkOutFile('--junit', join(d, 'new', 'junit.xml'));
+    await checkOutFile('--junit', join(d, 'old.xml'));
+  });
+
+  it('refuses a directory, a path under a file, and /proc', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'taken'), 'x');
+    await expect(checkOutFile('--junit', d)).rejects.toMatchObject({
+      code: 'APFBENCH_BAD_OUT',
+      message: `--junit ${d}: is a directory`,
+    });
+    await expect(checkOutFile('--summary', join(d, 'taken', 's.md'))).rejects.toMatchObject({
+      message: `--summary ${join(d, 'taken', 's.md')}: ${join(d, 'taken')} is not a directory`,
+    });
+    await expect(checkOutFile('--summary', '/proc/apfbench/s.md')).rejects.toMatchObject({
+      message: '--summary /proc/apfbench/s.md: /proc is on proc, not a filesystem that holds files',
+    });
   });
 });

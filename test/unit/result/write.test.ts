@@ -45,9 +45,35 @@ describe('writeResult and writeComparison', () => {
     const d = await dir();
     const result = { runId: 'r' } as unknown as RunResult;
     const comparison = { scenario: 's' } as unknown as Comparison;
-    expect(await writeResult(join(d, 'run'), result)).toBe(join(d, 'run', 'result.json'));
-    expect(await writeComparison(d, comparison)).toBe(join(d, 'comparison.json'));
+    expect(await writeResult(join(d, 'run'), result)).toEqual({
+      path: join(d, 'run', 'result.json'),
+    });
+    expect(await writeComparison(d, comparison)).toEqual({ path: join(d, 'comparison.json') });
     expect(JSON.parse(await readFile(join(d, 'run', 'result.json'), 'utf8'))).toEqual(result);
     expect(JSON.parse(await readFile(join(d, 'comparison.json'), 'utf8'))).toEqual(comparison);
+  });
+});
+
+describe('a finished run is never lost', () => {
+  it('writes to the fallback directory when the output directory was replaced by a file', async () => {
+    const d = await dir();
+    const fallback = await dir();
+    // The output directory's parent was taken away mid-run, and a file stands in its place.
+    await writeFile(join(d, 'gone'), 'not a directory');
+    const result = { runId: 'noisy-20261202' } as unknown as RunResult;
+    const written = await writeResult(join(d, 'gone', 'out'), result, fallback);
+    expect(written.path).toBe(join(fallback, 'apfbench-noisy-20261202-result.json'));
+    expect(written.failed?.path).toBe(join(d, 'gone', 'out', 'result.json'));
+    expect(written.failed?.error).toMatch(/ENOTDIR|EEXIST/);
+    expect(JSON.parse(await readFile(written.path, 'utf8'))).toEqual(result);
+  });
+
+  it('names the comparison after its scenario in the fallback directory', async () => {
+    const d = await dir();
+    const fallback = await dir();
+    await writeFile(join(d, 'gone'), 'x');
+    const comparison = { scenario: 'listers' } as unknown as Comparison;
+    const written = await writeComparison(join(d, 'gone'), comparison, fallback);
+    expect(written.path).toBe(join(fallback, 'apfbench-listers-comparison.json'));
   });
 });
