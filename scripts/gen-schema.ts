@@ -1,12 +1,15 @@
-// Regenerates schema/scenario.schema.json and schema/profile.schema.json from the zod schemas:
-// npx tsx scripts/gen-schema.ts
+// Regenerates schema/*.schema.json (scenario, profile, result, comparison) from the zod
+// schemas: npx tsx scripts/gen-schema.ts
 import { writeFile } from 'node:fs/promises';
 import { profileJsonSchema } from '../src/profile/json-schema.js';
+import { comparisonJsonSchema, runResultJsonSchema } from '../src/result/json-schema.js';
 import { scenarioJsonSchema } from '../src/scenario/json-schema.js';
 
 for (const [name, schema] of [
   ['scenario', scenarioJsonSchema()],
   ['profile', profileJsonSchema()],
+  ['result', runResultJsonSchema()],
+  ['comparison', comparisonJsonSchema()],
 ] as const) {
   const target = new URL(`../schema/${name}.schema.json`, import.meta.url);
   await writeFile(target, `${JSON.stringify(schema, null, 2)}\n`);

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Clock } from '../timing/clock.js';
 import type { Rng } from '../timing/random.js';
 import type { FlowControlNames, KubeClient } from '../kube/index.js';
@@ -68,14 +69,20 @@ export type ActorFactory<G extends ActorGroup> = (
 export type GroupMeasurements = Pick<GroupTotals, 'counters' | 'measures'>;
 
 /** Everything apfbench knows about one actor type. */
-export interface ActorDefinition<G extends ActorGroup> {
+export interface ActorDefinition<G extends ActorGroup, S extends z.ZodObject = z.ZodObject> {
   /** Builds one instance; called in a worker thread, once per instance, before the start barrier. */
   readonly create: ActorFactory<G>;
   /**
-   * Turns the group's merged counters and histograms into the sections this type adds to its
-   * result (`heartbeats`, `watch`, `conflicts`, ...). Pure; called once, on the coordinator.
+   * The sections this type adds to its group's result (`heartbeats`, `watch`, `conflicts`, ...),
+   * beside `type`, `count` and `requests`: what `sections` returns, and what a reader of
+   * result.json gets for a group of this type.
    */
-  readonly sections?: (m: GroupMeasurements, group: G) => Record<string, unknown>;
+  readonly resultSections: S;
+  /**
+   * Turns the group's merged counters and histograms into its result sections. Pure; called
+   * once, on the coordinator. Omitted: the type adds none.
+   */
+  readonly sections?: (m: GroupMeasurements, group: G) => z.output<S>;
   /**
    * The group's counters from the run's write ledger (`watch.lost`, ...), given the ledger's
    * figures for the writes the group tagged, once every worker is done. They are added to its

@@ -2,10 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { expandIdentity } from '../scenario/identity.js';
 import { whenAborted } from '../errors.js';
 import { resourcePath, resources, type KubeObject } from '../kube/index.js';
-import { createAccumulator, summarizeMs, type DurationSummary } from '../metrics/histogram.js';
+import { createAccumulator, summarizeMs } from '../metrics/histogram.js';
 import { nodeNameOf, type Scenario, type SchedulerActorGroup } from '../scenario/index.js';
 import type { ActorFactory } from './actor.js';
 import type { GroupMeasurements } from './actor.js';
+import type { SchedulerSection } from './scheduler-result.js';
 import { Informer, WatchMetric } from './informer.js';
 import { LeastLoaded, roundRobin, type Placement } from './placement.js';
 import { sendRecorded } from './send.js';
@@ -164,16 +165,6 @@ export const createScheduler: ActorFactory<SchedulerActorGroup> = (group, _insta
     },
   };
 };
-
-export interface SchedulerSection {
-  readonly bound: number;
-  readonly bindConflicts: number;
-  readonly bindErrors: number;
-  /** Binding acknowledged − the pod's intended create time. */
-  readonly latencyMs: DurationSummary;
-  readonly latencyHistogram: string;
-  readonly watch: { events: number; restarts: number; relists: number; failures: number };
-}
 
 export function schedulerSections(m: GroupMeasurements): { scheduling: SchedulerSection } {
   const c = (k: string) => m.counters[k] ?? 0;

@@ -1,11 +1,14 @@
 // Reading the runs a check compares: result.json files, and comparison.json files (from
 // `apfbench compare`) that hold several runs, possibly under several profiles and with repeats.
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApfbenchError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION, reportableResultSchema, type RunResult } from '../result/result.js';
-import { issueMessage } from '../validation/problems.js';
-import { formatPath } from '../validation/yaml-path.js';
+import {
+  INVALID_RESULT,
+  parseRunResult,
+  readJsonDocument,
+  type JsonDocument,
+  type RunResult,
+} from '../result/result.js';
 
 export interface LoadedRun {
   /** Where it came from: the file, and the run's index and profile when it was one of several. */
@@ -28,11 +31,14 @@ function profileName(v: unknown): string | undefined {
   return undefined;
 }
 
-/** A run found in a file, with the profile it ran under and the file it is in, when known. */
+/**
+ * A run found in a file, with the profile it ran under and, when it is a file of its own, that
+ * file's document (to locate its problems in).
+ */
 interface FoundRun {
   readonly result: Record<string, unknown>;
   readonly profile?: string;
-  readonly source?: string;
+  readonly document?: JsonDocument;
 }
 
 /**
@@ -63,37 +69,11 @@ export function runsIn(doc: unknown): FoundRun[] {
   return found;
 }
 
-/** What a check reads of a result besides the metrics its budgets name (those say what is missing). */
-const checkedFields = reportableResultSchema.pick({
-  scenario: true,
-  status: true,
-  reason: true,
-  generator: true,
-  endedAt: true,
-});
-
 const invalid = (message: string, hint?: string) =>
-  new ApfbenchError('APFBENCH_INVALID_RESULT', message, { kind: 'invalid-input', hint });
+  new ApfbenchError(INVALID_RESULT, message, { kind: 'invalid-input', hint });
 
-async function readJsonFile(file: string, missingHint?: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw invalid(
-      `${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      missingHint,
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw invalid(
-      `${file}: not JSON (${(error as Error).message})`,
-      'Give a result.json or a comparison.json.',
-    );
-  }
-}
+const readJsonFile = (file: string, missingHint = 'Give a result.json or a comparison.json.') =>
+  readJsonDocument(file, { code: INVALID_RESULT, hint: missingHint });
 
 /** The run entries of a comparison.json: each names its result.json relative to the comparison. */
 function comparisonEntries(doc: unknown): { result: string; profile?: unknown }[] {
@@ -115,15 +95,16 @@ async function runsOfFile(file: string, doc: unknown): Promise<FoundRun[]> {
   // One at a time, in the comparison's order: the first missing run is the one reported.
   for (const entry of entries) {
     const source = join(dirname(file), entry.result);
-    const result = await readJsonFile(
+    const document = await readJsonFile(
       source,
       `keep the runs/ directory next to ${file}, as compare wrote it`,
     );
+    const result = document.value;
     if (!looksLikeResult(result)) {
       throw invalid(`${source} (a run of ${file}): not an apfbench result`);
     }
     const profile = profileName(entry.profile) ?? profileName(result.profile);
-    runs.push(profile === undefined ? { result, source } : { result, profile, source });
+    runs.push(profile === undefined ? { result, document } : { result, profile, document });
   }
   return runs;
 }
@@ -136,7 +117,8 @@ export async function loadRuns(spec: string): Promise<LoadedRun[]> {
   const hash = spec.lastIndexOf('#');
   const file = hash > 0 ? spec.slice(0, hash) : spec;
   const wanted = hash > 0 ? spec.slice(hash + 1) : undefined;
-  let runs = await runsOfFile(file, await readJsonFile(file));
+  const document = await readJsonFile(file);
+  let runs = await runsOfFile(file, document.value);
   if (runs.length === 0) {
     throw invalid(
       `${file}: holds no apfbench result (no object with schemaVersion, scenario and actors)`,
@@ -156,25 +138,17 @@ export async function loadRuns(spec: string): Promise<LoadedRun[]> {
     );
   }
   return runs.map((run, i) => {
-    const version = run.result.schemaVersion;
-    const where = run.source ?? (runs.length > 1 ? `${file}[${i}]` : file);
-    if (version !== RESULT_SCHEMA_VERSION) {
-      throw invalid(
-        `${where}: result schemaVersion ${JSON.stringify(version)} is not one this apfbench reads (${RESULT_SCHEMA_VERSION})`,
-        'Check results with the apfbench version that wrote them, or re-run the baseline with this one.',
-      );
-    }
-    const checked = checkedFields.safeParse(run.result, { error: issueMessage });
-    if (!checked.success) {
-      throw invalid(
-        `${where}: not an apfbench result: ${checked.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`,
-        'Give a result.json written by `apfbench run` or a comparison.json written by `apfbench compare`.',
-      );
-    }
+    // A result that is the whole file is located by line; one embedded in a document by field.
+    const own = run.document ?? (run.result === document.value ? document : undefined);
+    const source = run.document?.source ?? (runs.length > 1 ? `${file}[${i}]` : file);
     return {
-      source: where,
+      source,
       profile: run.profile,
-      result: run.result as unknown as RunResult,
+      // A schemaVersion it does not read is an invalid result to check, as it has always been.
+      result: parseRunResult(own ?? { source, value: run.result }, {
+        shape: INVALID_RESULT,
+        version: INVALID_RESULT,
+      }),
     };
   });
 }

@@ -349,7 +349,7 @@ function comparisonOf(
       apiserverArgs: apiserverArgsOf(p.profile),
     })),
     order: order.map((i) => names[i]!),
-    runs,
+    runs: [...runs],
     summary: summarise(names, runs),
   };
 }

@@ -227,7 +227,7 @@ export async function runScenario(
         groupResult(g, byGroup.get(g.name), fromLedger.get(g.name)),
       ]),
     ),
-    timeline: timeline.result().timeline,
+    timeline: [...timeline.result().timeline],
     generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
     targetHealth: health_,
     // Until the cleanup below, after the measurements: nothing of it may show in theirs.

@@ -3,6 +3,7 @@
  * and per profile against the baseline, the difference of means with a 95 % Welch confidence
  * interval, so that a difference can be told from run-to-run noise. Pure.
  */
+import { z } from 'zod';
 
 /** Two-sided 97.5 % quantiles of Student's t by degrees of freedom (1–30, then 40, 60, 120). */
 const T975: readonly [number, number][] = [
@@ -55,31 +56,33 @@ export function tQuantile975(df: number): number {
   return 1.96;
 }
 
-export interface Sample {
-  readonly n: number;
-  readonly mean: number;
+export const sampleSchema = z.object({
+  n: z.number(),
+  mean: z.number(),
   /** Sample standard deviation (n − 1); 0 for a single value. */
-  readonly sd: number;
-  readonly values: readonly number[];
-}
+  sd: z.number(),
+  values: z.array(z.number()),
+});
+export type Sample = z.infer<typeof sampleSchema>;
 
 export function describe(values: readonly number[]): Sample {
   const n = values.length;
   const mean = n === 0 ? 0 : values.reduce((a, b) => a + b, 0) / n;
   const variance = n < 2 ? 0 : values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
-  return { n, mean, sd: Math.sqrt(variance), values };
+  return { n, mean, sd: Math.sqrt(variance), values: [...values] };
 }
 
-export interface Difference {
+export const differenceSchema = z.object({
   /** mean(b) − mean(a). */
-  readonly diff: number;
+  diff: z.number(),
   /** diff ÷ |mean(a)|; null when mean(a) is 0. */
-  readonly relative: number | null;
+  relative: z.number().nullable(),
   /** 95 % Welch interval of the difference; absent with fewer than 2 runs on either side. */
-  readonly ci95?: readonly [number, number];
+  ci95: z.tuple([z.number(), z.number()]).optional(),
   /** The interval excludes 0 (or, with no spread at all, the means differ). */
-  readonly significant?: boolean;
-}
+  significant: z.boolean().optional(),
+});
+export type Difference = z.infer<typeof differenceSchema>;
 
 /** Welch's t interval for mean(b) − mean(a), which does not assume equal variances. */
 export function welchDifference(a: Sample, b: Sample): Difference {
@@ -92,7 +95,7 @@ export function welchDifference(a: Sample, b: Sample): Difference {
   if (se === 0) return { diff, relative, ci95: [diff, diff], significant: diff !== 0 };
   const df = (va + vb) ** 2 / (va ** 2 / (a.n - 1) + vb ** 2 / (b.n - 1));
   const half = tQuantile975(df) * se;
-  const ci95 = [diff - half, diff + half] as const;
+  const ci95: [number, number] = [diff - half, diff + half];
   return { diff, relative, ci95, significant: ci95[0] > 0 || ci95[1] < 0 };
 }
 

@@ -9,6 +9,7 @@
  * achieved ÷ demanded over the measured part of the run. Within a group that is fair by
  * construction; the index measures fairness between groups, weighted by their instance counts.
  */
+import { z } from 'zod';
 import type { DurationSummary } from './histogram.js';
 import type { PriorityLevelSummary } from './server-metrics.js';
 
@@ -54,45 +55,51 @@ export interface GroupFigures {
   };
 }
 
-export interface FlowFairness {
+export const flowFairnessSchema = z.object({
   /** Instances of the group: flows of the level under a ByUser distinguisher. */
-  readonly instances: number;
+  instances: z.number(),
   /** Sends the schedule asked for: sent + dropped. */
-  readonly demanded: number;
+  demanded: z.number(),
   /** Successful (2xx) completions. */
-  readonly achieved: number;
+  achieved: z.number(),
   /** achieved ÷ demanded. */
-  readonly normalisedThroughput: number;
+  normalisedThroughput: z.number(),
   /** This group's part of everything the level served for apfbench, 0..1. */
-  readonly share: number;
-}
+  share: z.number(),
+});
+export type FlowFairness = z.infer<typeof flowFairnessSchema>;
 
-export interface PriorityLevelFairness {
+export const priorityLevelFairnessSchema = z.object({
   /** Over the instances of the groups served in this level, in (0, 1]. */
-  readonly jainIndex: number;
+  jainIndex: z.number(),
   /** Flows counted: the instances of the groups below. */
-  readonly flows: number;
+  flows: z.number(),
   /** Per actor group served in this level. */
-  readonly groups: Readonly<Record<string, FlowFairness>>;
+  groups: z.record(z.string(), flowFairnessSchema),
   /** Mean executing seats of this level ÷ those of all levels, over the server's samples. */
-  readonly seatShare?: number;
+  seatShare: z.number().optional(),
   /** Nominal seats of this level ÷ those of all levels. */
-  readonly nominalShare?: number;
-}
+  nominalShare: z.number().optional(),
+});
+export type PriorityLevelFairness = z.infer<typeof priorityLevelFairnessSchema>;
 
-export interface LatencyRatio {
-  readonly victim: string;
-  readonly noisy: string;
+export const latencyRatioSchema = z.object({
+  victim: z.string(),
+  noisy: z.string(),
   /** victim p50 ÷ noisy p50 (null when the noisy group has no latency). */
-  readonly p50: number | null;
-  readonly p99: number | null;
-}
+  p50: z.number().nullable(),
+  p99: z.number().nullable(),
+});
+export type LatencyRatio = z.infer<typeof latencyRatioSchema>;
 
-export interface FairnessSection {
-  readonly method: string;
-  readonly priorityLevels: Readonly<Record<string, PriorityLevelFairness>>;
-  readonly latencyRatios: readonly LatencyRatio[];
-}
+/** The `fairness` section of a result. */
+export const fairnessSectionSchema = z.object({
+  method: z.string(),
+  priorityLevels: z.record(z.string(), priorityLevelFairnessSchema),
+  /** The `--victim G --noisy H` pairs the run was told about; the report reads the noisy ones. */
+  latencyRatios: z.array(latencyRatioSchema),
+});
+export type FairnessSection = z.infer<typeof fairnessSectionSchema>;
 
 export const FAIRNESS_METHOD =
   'per actor group: each instance is one flow with the group normalised throughput (achieved 2xx ÷ demanded sends); a group belongs to the priority level that served most of its responses';

@@ -11,6 +11,7 @@ import {
   type EventLoopUtilization,
   type IntervalHistogram,
 } from 'node:perf_hooks';
+import { z } from 'zod';
 
 /** Event-loop figures of one worker over some span of time. */
 export interface LoopSample {
@@ -99,11 +100,7 @@ export const SATURATION_THRESHOLDS: SaturationThresholds = {
 /** The figures judged, in the thresholds' shape. */
 export type SaturationInput = SaturationThresholds;
 
-export interface SaturationJudgement {
-  readonly saturated: boolean;
-  /** One human-readable sentence per threshold exceeded; empty when not saturated. */
-  readonly reasons: readonly string[];
-}
+export type SaturationJudgement = Pick<GeneratorHealth, 'saturated' | 'reasons'>;
 
 /** Pure. Each figure strictly above its threshold adds a reason. */
 export function judgeSaturation(
@@ -129,12 +126,17 @@ export function judgeSaturation(
   return { saturated: reasons.length > 0, reasons };
 }
 
-/** The `generator` section of a result. */
-export interface GeneratorHealth extends SaturationJudgement {
-  readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
-  readonly utilization: number;
-  readonly scheduleLagMs: { readonly p99: number };
-}
+const generatorHealthShape = {
+  eventLoopDelayMs: z.object({ p99: z.number(), max: z.number() }),
+  utilization: z.number(),
+  scheduleLagMs: z.object({ p99: z.number() }),
+  saturated: z.boolean(),
+  /** One human-readable sentence per threshold exceeded; empty when not saturated. */
+  reasons: z.array(z.string()),
+};
+
+/** The generator's own health over a run: saturation and the figures it was judged on. */
+export type GeneratorHealth = z.infer<z.ZodObject<typeof generatorHealthShape>>;
 
 /** One worker's health over the run. */
 export function generatorHealth(
@@ -202,13 +204,27 @@ export interface CapInput extends CappedGroupTotals {
   readonly ratePerSecond?: number;
 }
 
-/** Whether every actor group offered its intended load (the `generator` section of a result). */
-export interface CapJudgement {
+const capJudgementShape = {
   /** Some group dropped sends because its `maxInFlight` requests were in flight. */
-  readonly capped: boolean;
+  capped: z.boolean(),
   /** One sentence per such group; empty when not capped. */
-  readonly cappedReasons: readonly string[];
-}
+  cappedReasons: z.array(z.string()),
+};
+
+/** Whether every actor group offered its intended load. */
+export type CapJudgement = z.infer<z.ZodObject<typeof capJudgementShape>>;
+
+/** The `generator` section of a result. */
+export const generatorSectionSchema = z.object({
+  ...generatorHealthShape,
+  // The cap judgement (whether every actor group offered its intended load) is absent from
+  // results written before it was added, which counted drops as saturation.
+  capped: capJudgementShape.capped.optional(),
+  cappedReasons: capJudgementShape.cappedReasons.optional(),
+  /** Requests still in flight when the drain after the deadline ended. */
+  abandonedRequests: z.number(),
+});
+export type GeneratorSection = z.infer<typeof generatorSectionSchema>;
 
 /** The cap judgement's input for one group; undefined when it has no cap or no figures. */
 export function capInput(

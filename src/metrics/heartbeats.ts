@@ -4,7 +4,13 @@
  * leaseDuration missed), and the names of the counters and histograms the kubelet actor records. Pure: trackers record into a sink, sections
  * are built from merged measurements.
  */
-import { createAccumulator, summarizeMs, type DurationSummary } from './histogram.js';
+import { z } from 'zod';
+import {
+  createAccumulator,
+  durationSummarySchema,
+  encodedHistogramSchema,
+  summarizeMs,
+} from './histogram.js';
 import type { GroupTotals } from './timeline-aggregator.js';
 
 /** Kubelet counters (summed over nodes, workers and intervals) and µs histograms. */
@@ -129,41 +135,54 @@ export class HeartbeatTracker {
 
 type Measurements = Pick<GroupTotals, 'counters' | 'measures'>;
 
-export interface HeartbeatsSection {
-  readonly renewals: number;
-  readonly failed: number;
+export const heartbeatsSectionSchema = z.object({
+  renewals: z.number(),
+  failed: z.number(),
   /** Gaps over 1.5 × renewInterval but within leaseDuration. */
-  readonly late: number;
+  late: z.number(),
   /** Gaps over leaseDuration. */
-  readonly missed: number;
-  readonly skipped: number;
-  readonly gapMs: DurationSummary;
+  missed: z.number(),
+  skipped: z.number(),
+  gapMs: durationSummarySchema,
   /** Encoded HDR histogram of the gaps (µs); '' when there were none. */
-  readonly histogram: string;
+  histogram: encodedHistogramSchema,
   /** Nodes with at least one missed gap, sorted. */
-  readonly notReadyNodes: readonly string[];
-}
+  notReadyNodes: z.array(z.string()),
+});
+export type HeartbeatsSection = z.infer<typeof heartbeatsSectionSchema>;
 
-export interface PodWatchSection {
-  readonly opened: number;
-  readonly restarts: number;
-  readonly relists: number;
-  readonly bookmarks: number;
-  readonly events: number;
-  readonly errors: number;
-}
+export const podWatchSectionSchema = z.object({
+  opened: z.number(),
+  restarts: z.number(),
+  relists: z.number(),
+  bookmarks: z.number(),
+  events: z.number(),
+  errors: z.number(),
+});
+export type PodWatchSection = z.infer<typeof podWatchSectionSchema>;
 
-export interface PodStartupSection {
-  readonly count: number;
-  readonly latencyMs: DurationSummary;
-  readonly histogram: string;
-}
+export const podStartupSectionSchema = z.object({
+  count: z.number(),
+  latencyMs: durationSummarySchema,
+  histogram: encodedHistogramSchema,
+});
+export type PodStartupSection = z.infer<typeof podStartupSectionSchema>;
 
-export interface NodesSection {
-  readonly registered: number;
-  readonly statusReports: number;
-  readonly statusFailed: number;
-}
+export const nodesSectionSchema = z.object({
+  registered: z.number(),
+  statusReports: z.number(),
+  statusFailed: z.number(),
+});
+export type NodesSection = z.infer<typeof nodesSectionSchema>;
+
+/** The sections of a kubelet group's result: `watch` with `watchPods`, `podStartup` with pods. */
+export const kubeletSectionsSchema = z.object({
+  heartbeats: heartbeatsSectionSchema,
+  nodes: nodesSectionSchema,
+  watch: podWatchSectionSchema.optional(),
+  podStartup: podStartupSectionSchema.optional(),
+});
+export type KubeletSections = z.infer<typeof kubeletSectionsSchema>;
 
 const EMPTY_SUMMARY = summarizeMs(createAccumulator());
 
@@ -171,12 +190,7 @@ const EMPTY_SUMMARY = summarizeMs(createAccumulator());
 export function kubeletSections(
   m: Measurements,
   opts: { readonly watchPods: boolean },
-): {
-  heartbeats: HeartbeatsSection;
-  nodes: NodesSection;
-  watch?: PodWatchSection;
-  podStartup?: PodStartupSection;
-} {
+): KubeletSections {
   const n = (metric: string) => m.counters[metric] ?? 0;
   const gap = m.measures[KubeletMetric.gap];
   const startup = m.measures[KubeletMetric.podStartup];

@@ -16,6 +16,7 @@ import {
   type BitBucketSize,
   type Histogram,
 } from 'hdr-histogram-js';
+import { z } from 'zod';
 
 export const HIGHEST_TRACKABLE_US = 3_600_000_000;
 export const SIGNIFICANT_DIGITS = 3;
@@ -34,15 +35,16 @@ export interface DurationHistogram {
  * percentile, `max` is the highest value equivalent to the largest recorded one (within 0.1 %),
  * so that a live histogram and its decoded copy summarize identically.
  */
-export interface DurationSummary {
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly p999: number;
-  readonly max: number;
-  readonly mean: number;
-}
+export const durationSummarySchema = z.object({
+  count: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  p999: z.number(),
+  max: z.number(),
+  mean: z.number(),
+});
+export type DurationSummary = z.infer<typeof durationSummarySchema>;
 
 /** A histogram for the hot path of one worker, reset every interval. */
 export function createRecorder(): DurationHistogram {
@@ -167,3 +169,17 @@ export class IntervalRecorder {
     return interval;
   }
 }
+
+const decodes = (encoded: string) => {
+  try {
+    decode(encoded);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** An `encode`d histogram in a result; '' (nothing recorded) decodes too. */
+export const encodedHistogramSchema = z
+  .string()
+  .refine(decodes, 'must be an encoded HDR histogram (compressed base64)');

@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { ApfbenchError, whenAborted } from '../errors.js';
 import { parsePrometheusText, type Labels, type MetricFamily, type Sample } from './prometheus.js';
 
@@ -190,30 +191,35 @@ export function requestCountsByVerbResourceCode(
   });
 }
 
-/** APF figures of one flow schema within a priority level, or of a whole priority level. */
-export interface FlowControlStats {
+const flowControlStatsShape = {
   /** Requests dispatched (let execute) between the snapshots. */
-  readonly dispatched: number;
+  dispatched: z.number(),
   /** Requests rejected with 429 between the snapshots, by reason. */
-  readonly rejected: Readonly<Record<string, number>>;
+  rejected: z.record(z.string(), z.number()),
   /** Requests that finished waiting in a queue (executed or not) between the snapshots. */
-  readonly waitCount: number;
+  waitCount: z.number(),
   /** Their total time in the queue, in seconds. */
-  readonly waitSumSeconds: number;
+  waitSumSeconds: z.number(),
   /** Seats occupied by executing requests at `after`. */
-  readonly executingSeats: number;
+  executingSeats: z.number(),
   /** Requests waiting in queues at `after`. */
-  readonly inqueueRequests: number;
-}
+  inqueueRequests: z.number(),
+};
 
-export interface PriorityLevelSummary extends FlowControlStats {
-  /** Seats configured at `after`; undefined when the server did not report the level. */
-  readonly nominalLimitSeats: number | undefined;
+/** APF figures of one flow schema within a priority level, or of a whole priority level. */
+export const flowControlStatsSchema = z.object(flowControlStatsShape);
+export type FlowControlStats = z.infer<typeof flowControlStatsSchema>;
+
+export const priorityLevelSummarySchema = z.object({
+  ...flowControlStatsShape,
+  /** Seats configured at `after`; absent when the server did not report the level. */
+  nominalLimitSeats: z.number().optional(),
   /** Seats available after borrowing and lending at `after`. */
-  readonly currentLimitSeats: number | undefined;
+  currentLimitSeats: z.number().optional(),
   /** The same figures per flow schema that sent requests to this level. */
-  readonly flowSchemas: Readonly<Record<string, FlowControlStats>>;
-}
+  flowSchemas: z.record(z.string(), flowControlStatsSchema),
+});
+export type PriorityLevelSummary = z.infer<typeof priorityLevelSummarySchema>;
 
 interface StatsAccumulator {
   dispatched: number;
@@ -293,22 +299,24 @@ export function flowControlSummary(
 }
 
 /** One priority level at one scrape of the sampler. */
-export interface PriorityLevelPoint {
-  readonly executingSeats: number;
-  readonly inqueueRequests: number;
-  readonly nominalLimitSeats: number | undefined;
-  readonly currentLimitSeats: number | undefined;
+export const priorityLevelPointSchema = z.object({
+  executingSeats: z.number(),
+  inqueueRequests: z.number(),
+  nominalLimitSeats: z.number().optional(),
+  currentLimitSeats: z.number().optional(),
   /** Cumulative counters as read (since the server started), for rates between points. */
-  readonly dispatchedTotal: number;
-  readonly rejectedTotal: number;
-}
+  dispatchedTotal: z.number(),
+  rejectedTotal: z.number(),
+});
+export type PriorityLevelPoint = z.infer<typeof priorityLevelPointSchema>;
 
 /** The APF gauges of one scrape, per priority level. */
-export interface FlowControlPoint {
+export const flowControlPointSchema = z.object({
   /** Wall-clock time of the scrape, ms since the epoch. */
-  readonly t: number;
-  readonly priorityLevels: Readonly<Record<string, PriorityLevelPoint>>;
-}
+  t: z.number(),
+  priorityLevels: z.record(z.string(), priorityLevelPointSchema),
+});
+export type FlowControlPoint = z.infer<typeof flowControlPointSchema>;
 
 const NOTHING: MetricsSnapshot = { scrapedAt: 0, families: new Map() };
 

@@ -3,55 +3,62 @@
  * how they compare with apfbench's counts. Pure: it takes the sampler's snapshots and the
  * client-side figures as arguments.
  */
+import { z } from 'zod';
 import {
+  flowControlPointSchema,
   flowControlSummary,
-  requestCountsByVerbResourceCode,
-  type FlowControlPoint,
+  priorityLevelSummarySchema,
   type PriorityLevelSummary,
+  requestCountsByVerbResourceCode,
   type SamplerResult,
 } from './server-metrics.js';
 
 /** Per priority level at one scrape; `t` is the scrape time in ms since the epoch. */
-export interface ServerSeriesPoint {
-  readonly t: number;
-  readonly priorityLevels: FlowControlPoint['priorityLevels'];
-}
+export type ServerSeriesPoint = z.infer<typeof flowControlPointSchema>;
+
+const counts = z.record(z.string(), z.number());
 
 /** Client 429s against the server's APF rejections for the flow schemas apfbench's requests used. */
-export interface RejectionCrossCheck {
+export const rejectionCrossCheckSchema = z.object({
   /** Flow schemas apfbench's requests were classified into (from the PF response headers). */
-  readonly flowSchemas: readonly string[];
+  flowSchemas: z.array(z.string()),
   /** 429 responses apfbench received over the whole run, warm-up included. */
-  readonly client429: number;
+  client429: z.number(),
   /** `apiserver_flowcontrol_rejected_requests_total` increase for those flow schemas. */
-  readonly serverRejected: number;
+  serverRejected: z.number(),
   /** `apiserver_request_total{code="429"}` increase (all users, resource requests). */
-  readonly server429: number;
+  server429: z.number(),
   /** Whether the client and server counts agree (see `agrees`). */
-  readonly agree: boolean;
+  agree: z.boolean(),
   /**
    * Per flow schema, where the client's 429s can be attributed: every group whose responses all
    * came from that one flow schema.
    */
-  readonly byFlowSchema: Readonly<Record<string, { client429: number; serverRejected: number }>>;
-}
+  byFlowSchema: z.record(
+    z.string(),
+    z.object({ client429: z.number(), serverRejected: z.number() }),
+  ),
+});
+export type RejectionCrossCheck = z.infer<typeof rejectionCrossCheckSchema>;
 
-export interface ServerSection {
+/** The `server` section of a result. */
+export const serverSectionSchema = z.object({
   /** Time between periodic scrapes, ms. */
-  readonly intervalMs: number;
-  readonly scrapes: { readonly ok: number; readonly failed: number };
+  intervalMs: z.number(),
+  scrapes: z.object({ ok: z.number(), failed: z.number() }),
   /** APF per priority level (and flow schema within it), deltas over the whole run. */
-  readonly flowControl: Readonly<Record<string, PriorityLevelSummary>>;
+  flowControl: z.record(z.string(), priorityLevelSummarySchema),
   /** Executing seats, in-queue requests, limits and cumulative counters per scrape. */
-  readonly series: readonly ServerSeriesPoint[];
+  series: z.array(flowControlPointSchema),
   /** `apiserver_request_total` increase by code (resource requests). */
-  readonly requestsByCode: Readonly<Record<string, number>>;
+  requestsByCode: counts,
   /** The same by `"<VERB> <resource> <code>"`. */
-  readonly requestsByVerbResourceCode: Readonly<Record<string, number>>;
+  requestsByVerbResourceCode: counts,
   /** `/debug/api_priority_and_fairness/dump_priority_levels` at the end of the run. */
-  readonly dumpPriorityLevels?: string;
-  readonly crossCheck: RejectionCrossCheck;
-}
+  dumpPriorityLevels: z.string().optional(),
+  crossCheck: rejectionCrossCheckSchema,
+});
+export type ServerSection = z.infer<typeof serverSectionSchema>;
 
 /** What the client side contributes: per group, the flow schemas seen and 429s counted. */
 export interface ClientSide {
@@ -87,7 +94,7 @@ export function buildServerSection(
     intervalMs: opts.intervalMs,
     scrapes: { ok: sampled.series.length, failed: sampled.failedScrapes },
     flowControl,
-    series: sampled.series,
+    series: [...sampled.series],
     requestsByCode,
     requestsByVerbResourceCode: byVerb,
     ...(opts.dump === undefined ? {} : { dumpPriorityLevels: opts.dump }),

@@ -4,6 +4,7 @@
  * against a server that was down for part of its window must say so, since its answered
  * requests alone would look faster than ever. Pure: counts come in as arguments.
  */
+import { z } from 'zod';
 import { ABANDONED_CODES, TRANSPORT_ERROR_PREFIX } from './timeline-snapshot.js';
 
 /**
@@ -13,24 +14,25 @@ import { ABANDONED_CODES, TRANSPORT_ERROR_PREFIX } from './timeline-snapshot.js'
  */
 export const UNREACHABLE_THRESHOLD = 0.05;
 
-export interface TargetHealth {
+export const targetHealthSchema = z.object({
   /** Sends started in the measured window, every group. */
-  readonly sent: number;
+  sent: z.number(),
   /**
    * Requests that got no HTTP response, by `error:<code>`. Requests apfbench itself abandoned
    * when the drain ran out are not the server's doing and are left out.
    */
-  readonly transportErrors: number;
-  readonly byCode: Readonly<Record<string, number>>;
+  transportErrors: z.number(),
+  byCode: z.record(z.string(), z.number()),
   /** transportErrors ÷ sent; 0 when nothing was sent. */
-  readonly ratio: number;
-  readonly threshold: number;
+  ratio: z.number(),
+  threshold: z.number(),
   /** ratio > threshold: the run is `degraded`. */
-  readonly unreachable: boolean;
+  unreachable: z.boolean(),
   /** First and last timeline second with a transport error, when there was one. */
-  readonly firstErrorT?: number;
-  readonly lastErrorT?: number;
-}
+  firstErrorT: z.number().optional(),
+  lastErrorT: z.number().optional(),
+});
+export type TargetHealth = z.infer<typeof targetHealthSchema>;
 
 interface Counts {
   readonly sent: number;

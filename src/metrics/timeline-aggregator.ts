@@ -10,9 +10,12 @@ import {
   reset,
   summarizeMs,
   usToMs,
+  durationSummarySchema,
+  encodedHistogramSchema,
   type DurationHistogram,
   type DurationSummary,
 } from './histogram.js';
+import { z } from 'zod';
 import {
   DEFAULT_INTERVAL_MS,
   increment,
@@ -20,67 +23,73 @@ import {
   type IntervalSnapshot,
 } from './timeline-snapshot.js';
 
+const counts = z.record(z.string(), z.number());
+
 /** One group in one interval, merged over workers. */
-export interface TimelineRow {
+export const timelineRowSchema = z.object({
   /** Interval start, in seconds since run start. */
-  readonly t: number;
-  readonly group: string;
-  readonly sent: number;
-  readonly completed: number;
-  readonly dropped: number;
-  readonly throttled: number;
+  t: z.number(),
+  group: z.string(),
+  sent: z.number(),
+  completed: z.number(),
+  dropped: z.number(),
+  throttled: z.number(),
   /** The non-2xx and transport-error entries of `byCode`. */
-  readonly errorsByCode: Readonly<Record<string, number>>;
+  errorsByCode: counts,
   /** Latency p99 in ms, or null when nothing completed. */
-  readonly p99Ms: number | null;
+  p99Ms: z.number().nullable(),
   /** Completions per second. */
-  readonly rps: number;
+  rps: z.number(),
   /** Actor-specific counters of this interval (only those that moved). */
-  readonly counters?: Readonly<Record<string, number>>;
-}
+  counters: counts.optional(),
+});
+export type TimelineRow = z.infer<typeof timelineRowSchema>;
+
+/** A group's request figures over a run, as result.json keeps them (see `GroupTotals`). */
+export const requestFiguresShape = {
+  /** Sends started on schedule. */
+  sent: z.number(),
+  /** Sends due while the in-flight cap was reached: not sent, counted here. */
+  dropped: z.number(),
+  /** Completed logical requests whose last response was not 2xx, or a transport error. */
+  errors: z.number(),
+  /** Extra attempts made by client-go-like retries. */
+  retries: z.number(),
+  /** 429 responses, retried or final. */
+  throttled: z.number(),
+  /** Responses (every attempt) by status code; `error:<code>` for transport errors. */
+  byCode: counts,
+  /** Responses by `"<verb> <resource> <code>"`. */
+  byKey: counts,
+  byPriorityLevel: counts,
+  byFlowSchema: counts,
+  /** Completion − intended send time of the first attempt. */
+  latencyMs: durationSummarySchema,
+  /** Completion − actual send time of the first attempt. */
+  serviceTimeMs: durationSummarySchema,
+  /** Actual − intended send time. */
+  scheduleLagMs: durationSummarySchema,
+  /** Encoded HDR histograms (µs, compressed base64), to re-render or compare. */
+  histograms: z.object({
+    latency: encodedHistogramSchema,
+    serviceTime: encodedHistogramSchema,
+    scheduleLag: encodedHistogramSchema,
+  }),
+};
 
 /** One group over the whole run, merged over workers and intervals. */
-export interface GroupTotals {
+export type GroupTotals = z.infer<z.ZodObject<typeof requestFiguresShape>> & {
   readonly group: string;
-  /** Sends started on schedule. */
-  readonly sent: number;
   /** Logical requests completed (a retried request counts once). */
   readonly completed: number;
-  /** Sends due while the in-flight cap was reached: not sent, counted here. */
-  readonly dropped: number;
-  /** Completed logical requests whose last response was not 2xx, or a transport error. */
-  readonly errors: number;
-  /** Extra attempts made by client-go-like retries. */
-  readonly retries: number;
-  /** 429 responses, retried or final. */
-  readonly throttled: number;
-  /** Responses (every attempt) by status code; `error:<code>` for transport errors. */
-  readonly byCode: Readonly<Record<string, number>>;
-  /** Responses by `"<verb> <resource> <code>"`. */
-  readonly byKey: Readonly<Record<string, number>>;
-  readonly byPriorityLevel: Readonly<Record<string, number>>;
-  readonly byFlowSchema: Readonly<Record<string, number>>;
-  /** Completion − intended send time of the first attempt. */
-  readonly latencyMs: DurationSummary;
-  /** Completion − actual send time of the first attempt. */
-  readonly serviceTimeMs: DurationSummary;
-  /** Actual − intended send time. */
-  readonly scheduleLagMs: DurationSummary;
   readonly clamped: number;
   readonly counters: Readonly<Record<string, number>>;
   /** Actor-specific histograms by metric name: summary (ms) and encoded merge. */
   readonly measures: Readonly<
     Record<string, { readonly summaryMs: DurationSummary; readonly encoded: string }>
   >;
-  /** Encoded HDR histograms (µs, compressed base64), to re-render or compare. */
-  readonly histograms: {
-    readonly latency: string;
-    readonly serviceTime: string;
-    readonly scheduleLag: string;
-  };
-}
+};
 
-/** One group's responses so far (every attempt), as `GroupTotals` counts them. */
 export interface ProgressResponses {
   readonly group: string;
   readonly byCode: Readonly<Record<string, number>>;

@@ -10,15 +10,14 @@ import { loadChartJsSource, renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { buildRunReport, type ReportModel } from './model.js';
 import { renderPngs, type ModuleImporter } from './png.js';
-import { buildComparisonReport, type ComparisonInput } from './comparison.js';
-import { InvalidFileError } from '../validation/problems.js';
-import { validateJson } from '../validation/validate.js';
+import { buildComparisonReport } from './comparison.js';
 import {
-  COMPARISON_SCHEMA_VERSION,
-  RESULT_SCHEMA_VERSION,
-  reportableResultSchema,
+  parseComparison,
+  parseRunResult,
+  type JsonDocument,
+  type RefusalCodes,
+  type RunResult,
 } from '../result/result.js';
-import type { ReportableResult } from './sections.js';
 
 export { buildRunReport, type ReportModel } from './model.js';
 export { buildComparisonReport, type ComparisonInput } from './comparison.js';
@@ -28,17 +27,10 @@ export { renderPngs, loadChartRenderer, PNG_WIDTH, PNG_HEIGHT } from './png.js';
 
 const INPUT_HINT = 'pass the result.json written by apfbench run or the comparison.json of compare';
 
-/** A JSON file, parsed, and its text (to locate problems in). */
-interface JsonFile {
-  readonly file: string;
-  readonly text: string;
-  readonly value: Record<string, unknown>;
-}
-
-async function readJson(file: string, hint = INPUT_HINT): Promise<JsonFile> {
+async function readJson(file: string, hint = INPUT_HINT): Promise<JsonDocument> {
   try {
     const text = await readFile(file, 'utf8');
-    return { file, text, value: asObject(JSON.parse(text)) };
+    return { source: file, text, value: JSON.parse(text) as unknown };
   } catch (err) {
     const notFound = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new ApfbenchError(
@@ -55,51 +47,12 @@ async function readJson(file: string, hint = INPUT_HINT): Promise<JsonFile> {
  */
 export async function readReportInput(file: string): Promise<ReportModel> {
   const input = await readJson(file);
-  if (!isComparison(input.value)) return buildRunReport(asRunResult(input));
-  const comparison = asComparison(file, input.value);
-  const results = await Promise.all(
-    comparison.runs.map(async (run) =>
-      asRunResult(
-        await readJson(
-          resolve(dirname(file), run.result),
-          `keep the runs/ directory next to ${file}, as compare wrote it`,
-        ),
-      ),
-    ),
-  );
-  return buildComparisonReport(comparison, results);
-}
-
-const asObject = (v: unknown) =>
-  (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-
-/** comparison.json has runs and a summary; a result.json has neither. */
-const isComparison = (o: Record<string, unknown>) =>
-  Array.isArray(o.runs) && typeof o.summary === 'object' && o.summary !== null;
-
-function asComparison(file: string, o: Record<string, unknown>): ComparisonInput {
-  if (o.schemaVersion !== COMPARISON_SCHEMA_VERSION) {
-    throw new ApfbenchError(
-      'APFBENCH_COMPARISON_SCHEMA_VERSION',
-      `${file}: comparison schemaVersion ${JSON.stringify(o.schemaVersion)} is not supported (this apfbench reads ${COMPARISON_SCHEMA_VERSION})`,
-      { kind: 'invalid-input', hint: 'render it with the apfbench version that wrote it' },
-    );
-  }
-  const missing = ['scenario', 'status', 'repeat', 'profiles', 'runs', 'summary'].filter(
-    (k) => o[k] === undefined,
-  );
-  const runs = Array.isArray(o.runs) ? (o.runs as unknown[]) : [];
-  if (
-    missing.length > 0 ||
-    !runs.every((r) => typeof (r as { result?: unknown })?.result === 'string')
-  ) {
-    throw new ApfbenchError(
-      'APFBENCH_REPORT_INPUT_INVALID',
-      `${file}: not an apfbench comparison (${missing.length > 0 ? `missing ${missing.join(', ')}` : 'a run without its result path'})`,
-      { kind: 'invalid-input', hint: 'pass the comparison.json written by apfbench compare' },
-    );
-  }
-  if (runs.length === 0) {
+  if (!isComparison(input.value)) return buildRunReport(parseRunResult(input, RESULT_CODES));
+  const comparison = parseComparison(input, {
+    shape: 'APFBENCH_REPORT_INPUT_INVALID',
+    version: 'APFBENCH_COMPARISON_SCHEMA_VERSION',
+  });
+  if (comparison.runs.length === 0) {
     throw new ApfbenchError(
       'APFBENCH_REPORT_INPUT_INVALID',
       `${file}: the comparison has no runs`,
@@ -109,28 +62,32 @@ function asComparison(file: string, o: Record<string, unknown>): ComparisonInput
       },
     );
   }
-  return o as unknown as ComparisonInput;
+  const results: RunResult[] = await Promise.all(
+    comparison.runs.map(async (run) =>
+      parseRunResult(
+        await readJson(
+          resolve(dirname(file), run.result),
+          `keep the runs/ directory next to ${file}, as compare wrote it`,
+        ),
+        RESULT_CODES,
+      ),
+    ),
+  );
+  return buildComparisonReport(comparison, results);
 }
 
-function asRunResult({ file, text, value }: JsonFile): ReportableResult {
-  if (value.schemaVersion !== RESULT_SCHEMA_VERSION) {
-    throw new ApfbenchError(
-      'APFBENCH_RESULT_SCHEMA_VERSION',
-      `${file}: result schemaVersion ${JSON.stringify(value.schemaVersion)} is not supported (this apfbench reads ${RESULT_SCHEMA_VERSION})`,
-      { kind: 'invalid-input', hint: 'render it with the apfbench version that wrote it' },
-    );
-  }
-  const result = validateJson(reportableResultSchema, value, text, file);
-  if (!result.ok) {
-    throw new InvalidFileError(
-      'APFBENCH_REPORT_INPUT_INVALID',
-      'result',
-      result.problems,
-      INPUT_HINT,
-    );
-  }
-  return result.value as unknown as ReportableResult;
-}
+const RESULT_CODES: RefusalCodes = {
+  shape: 'APFBENCH_REPORT_INPUT_INVALID',
+  version: 'APFBENCH_RESULT_SCHEMA_VERSION',
+};
+
+/** comparison.json has runs and a summary; a result.json has neither. */
+const isComparison = (v: unknown) =>
+  typeof v === 'object' &&
+  v !== null &&
+  Array.isArray((v as { runs?: unknown }).runs) &&
+  typeof (v as { summary?: unknown }).summary === 'object' &&
+  (v as { summary?: unknown }).summary !== null;
 
 export interface WriteReportOptions {
   /** Also write one PNG per chart. */

@@ -8,19 +8,24 @@
  * charts of its own (comparison.ts builds them from the helpers exported here).
  */
 import type { Difference, Sample } from '../metrics/compare-stats.js';
-import {
-  createAccumulator,
-  encode,
-  mergeEncoded,
-  summarizeMs,
-  type DurationSummary,
-} from '../metrics/histogram.js';
+import type { DurationSummary } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
-import type { RunStatus } from '../result/result.js';
+import type { RunResult, RunStatus } from '../result/result.js';
 import type { AxisFormats } from './runtime.js';
-import { runtime } from './runtime.js';
-import type { HeartbeatSection, ReportableResult, WatchSection } from './sections.js';
+import { heartbeatsOf, watchOf } from './totals.js';
+import { verdicts } from './verdicts/run.js';
 import { percentileSpectrum, type Point } from './spectrum.js';
+
+export { heartbeatsOf, watchOf, type HeartbeatTotals, type WatchTotals } from './totals.js';
+export {
+  JAIN_WARN_BELOW,
+  NOISY_THROTTLING_NOTE,
+  THROTTLING_BAD_SHARE,
+  noisyGroups,
+  throttledOnlyNoisy,
+  whose,
+} from './verdicts/facts.js';
+export { verdicts } from './verdicts/run.js';
 
 export interface ReportModel {
   readonly title: string;
@@ -171,7 +176,7 @@ const isOtherError = (code: string) =>
  */
 export function otherErrorsOf(
   type: string,
-  requests: Pick<ReportableResult['actors'][string]['requests'], 'byCode' | 'byKey'>,
+  requests: Pick<RunResult['actors'][string]['requests'], 'byCode' | 'byKey'>,
 ): number {
   const expected = (EXPECTED_RESPONSES[type] ?? []).reduce(
     (n, key) => n + (requests.byKey[key] ?? 0),
@@ -225,11 +230,8 @@ export interface ChartModel {
   readonly suggestedMax?: { readonly x: number; readonly y: number };
 }
 
-/** Share of a run's 429 responses above which throttling is a problem, not a blip. */
-export const THROTTLING_BAD_SHARE = 0.01;
-
 /** The report of one run. */
-export function buildRunReport(result: ReportableResult): ReportModel {
+export function buildRunReport(result: RunResult): ReportModel {
   const run = overview(result);
   const groups = groupRows(run.label, result);
   const label = (group: string) => group;
@@ -243,7 +245,7 @@ export function buildRunReport(result: ReportableResult): ReportModel {
   };
 }
 
-export function overview(r: ReportableResult, label = r.scenario.metadata.name): RunOverview {
+export function overview(r: RunResult, label = r.scenario.metadata.name): RunOverview {
   return {
     label,
     runId: r.runId,
@@ -264,19 +266,19 @@ export function overview(r: ReportableResult, label = r.scenario.metadata.name):
   };
 }
 
-function runSeconds(r: ReportableResult): number {
+function runSeconds(r: RunResult): number {
   return Math.max(0, (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
 }
 
 const CONFLICT = '409';
 
 /** The measured part of the run in seconds: the scenario's duration less warm-up, or less if it ended early. */
-function measuredSeconds(r: ReportableResult): number {
+function measuredSeconds(r: RunResult): number {
   const { duration, warmup } = r.scenario.spec;
   return Math.min(runSeconds(r), Math.max(0, duration - warmup) / 1000);
 }
 
-export function groupRows(run: string, r: ReportableResult): GroupRow[] {
+export function groupRows(run: string, r: RunResult): GroupRow[] {
   const seconds = measuredSeconds(r);
   return Object.entries(r.actors).map(([group, g]) => {
     const q = g.requests;
@@ -301,7 +303,7 @@ export function groupRows(run: string, r: ReportableResult): GroupRow[] {
   });
 }
 
-export function fairnessRows(run: string, r: ReportableResult): FairnessRow[] {
+export function fairnessRows(run: string, r: RunResult): FairnessRow[] {
   return Object.entries(r.fairness?.priorityLevels ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([priorityLevel, pl]) => ({
@@ -314,269 +316,14 @@ export function fairnessRows(run: string, r: ReportableResult): FairnessRow[] {
     }));
 }
 
-const { formatCount, formatMs, formatPercent } = runtime;
-const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-
-/**
- * Whose a figure is, from each group's share of it: "all noisy" when one group has it all,
- * else "quiet: 12, noisy: 3"; groups with none are left out. `format` formats a share (a mean
- * over repeats in a comparison).
- */
-export function whose(
-  shares: readonly (readonly [group: string, n: number])[],
-  format: (n: number) => string = formatCount,
-): string {
-  const some = shares.filter(([, n]) => n > 0);
-  if (some.length === 1) return `all ${some[0]![0]}`;
-  return some.map(([group, n]) => `${group}: ${format(n)}`).join(', ');
-}
-const byGroup = (rows: readonly GroupRow[], pick: (g: GroupRow) => number) =>
-  whose(rows.map((g) => [g.group, pick(g)]));
-
-/** The groups a run was told are noisy (`--noisy`), whose throttling is APF doing its job. */
-export function noisyGroups(r: ReportableResult): ReadonlySet<string> {
-  return new Set((r.fairness?.latencyRatios ?? []).map((pair) => pair.noisy));
-}
-
-/** True when a run had 429s and every one of them was a group named noisy (`--noisy`). */
-export function throttledOnlyNoisy(r: ReportableResult, groups: readonly GroupRow[]): boolean {
-  const noisy = noisyGroups(r);
-  const throttled = groups.filter((g) => g.throttled > 0);
-  return throttled.length > 0 && throttled.every((g) => noisy.has(g.group));
-}
-
-/** What the verdicts say about 429s that fell only on groups named noisy. */
-export const NOISY_THROTTLING_NOTE =
-  'every 429 went to a group named noisy (--noisy): APF held back the noisy neighbour, not its victims';
-
-/** Jain's index below which a priority level's flows were not served fairly. */
-export const JAIN_WARN_BELOW = 0.9;
-
-export function verdicts(r: ReportableResult, groups: readonly GroupRow[]): Verdict[] {
-  const out: Verdict[] = [];
-  if (r.status !== 'completed') {
-    out.push({
-      level: 'bad',
-      topic: 'status',
-      text:
-        r.status === 'degraded'
-          ? `The run is degraded${r.reason === undefined ? '' : `: ${r.reason}`}. Latencies cover only the requests the server answered.`
-          : `The run ${r.status === 'aborted' ? 'was aborted' : 'failed'}${r.reason === undefined ? '' : `: ${r.reason}`}. Figures cover only the part that ran.`,
-    });
-  }
-  const hb = heartbeatsOf(r);
-  if (hb !== undefined) {
-    const gap = `longest gap between renewals ${formatMs(hb.gapMs.max)}`;
-    out.push(
-      hb.missed > 0
-        ? {
-            level: 'bad',
-            topic: 'heartbeats',
-            text: `Heartbeats missed: ${formatCount(hb.missed)} lease gap(s) exceeded the lease duration (nodes would go NotReady); ${gap}.`,
-          }
-        : hb.late > 0
-          ? {
-              level: 'warn',
-              topic: 'heartbeats',
-              text: `Heartbeats late: ${formatCount(hb.late)} gap(s) exceeded 1.5 × the renew interval, none missed; ${gap}.`,
-            }
-          : {
-              level: 'ok',
-              topic: 'heartbeats',
-              text: `Heartbeats healthy: ${formatCount(hb.nodes)} node(s) renewed ${formatCount(hb.renewals)} times, none late; ${gap}.`,
-            },
-    );
-  }
-  const responses = sum(groups.map((g) => sum(g.codes.map(([, n]) => n))));
-  const throttled = sum(groups.map((g) => g.throttled));
-  const share = responses > 0 ? throttled / responses : 0;
-  const onlyNoisy = throttledOnlyNoisy(r, groups);
-  out.push(
-    throttled === 0
-      ? {
-          level: 'ok',
-          topic: 'throttling',
-          text: 'No 429s: API Priority and Fairness rejected nothing.',
-        }
-      : {
-          // Throttling the group named noisy is what APF is for: worth a look, not a failure.
-          level: share > THROTTLING_BAD_SHARE && !onlyNoisy ? 'bad' : 'warn',
-          topic: 'throttling',
-          text: `${formatCount(throttled)} responses were 429 (${formatPercent(share)} of all) — ${byGroup(groups, (g) => g.throttled)}${onlyNoisy ? `; ${NOISY_THROTTLING_NOTE}` : ''}.`,
-        },
-  );
-  const conflicts = sum(groups.map((g) => g.conflicts));
-  out.push(
-    conflicts === 0
-      ? { level: 'ok', topic: 'conflicts', text: 'No 409 conflicts.' }
-      : {
-          level: 'warn',
-          topic: 'conflicts',
-          text: `${formatCount(conflicts)} responses were 409 Conflict — ${byGroup(groups, (g) => g.conflicts)}.`,
-        },
-  );
-  const otherErrors = sum(groups.map((g) => g.otherErrors));
-  if (otherErrors > 0) {
-    out.push({
-      level: 'bad',
-      topic: 'errors',
-      text: `${formatCount(otherErrors)} other error responses or transport errors (not 429 or 409, nor a kubelet's lookup of a Lease it has yet to create, nor abandoned) — ${byGroup(groups, (g) => g.otherErrors)}; see the codes in the table.`,
-    });
-  }
-  const dropped = sum(groups.map((g) => g.dropped));
-  // Results written before the cap judgement have no reasons: their counts per group, then.
-  const capped = r.generator.cappedReasons ?? [];
-  if (dropped > 0) {
-    out.push({
-      level: 'warn',
-      topic: 'dropped',
-      text:
-        capped.length > 0
-          ? `The intended load was not offered — ${capped.join('; ')}.`
-          : `${formatCount(dropped)} sends were dropped because their group's in-flight cap was reached — ${byGroup(groups, (g) => g.dropped)}.`,
-    });
-  }
-  const abandoned = sum(groups.map((g) => g.abandoned));
-  if (abandoned > 0) {
-    out.push({
-      level: 'warn',
-      topic: 'abandoned',
-      text: `${formatCount(abandoned)} requests still in flight when the drain ended, abandoned (not counted as errors) — ${byGroup(groups, (g) => g.abandoned)}.`,
-    });
-  }
-  const w = watchOf(r);
-  if (w !== undefined) {
-    const figures = [
-      ...(w.latencyMs.count > 0 ? [`watch latency p99 ${formatMs(w.latencyMs.p99)}`] : []),
-      `${formatCount(w.restarts)} restart(s)`,
-      `${formatCount(w.relists)} relist(s)`,
-    ].join(', ');
-    out.push(
-      w.lost === undefined
-        ? {
-            level: 'ok',
-            topic: 'watch',
-            text: `Watches received ${formatCount(w.events)} event(s); ${figures}.`,
-          }
-        : w.lost > 0
-          ? {
-              level: 'bad',
-              topic: 'watch',
-              text: `${formatCount(w.lost)} watch event(s) expected but never seen; ${figures}.`,
-            }
-          : {
-              level: 'ok',
-              topic: 'watch',
-              text: `Watches saw every expected event (${formatCount(w.events)}); ${figures}.`,
-            },
-    );
-  }
-  const levels = Object.entries(r.fairness?.priorityLevels ?? {});
-  if (levels.length > 0) {
-    const unfair = levels
-      .filter(([, pl]) => pl.jainIndex < JAIN_WARN_BELOW)
-      .map(([name, pl]) => `${name} (J = ${pl.jainIndex.toFixed(2)})`);
-    out.push(
-      unfair.length === 0
-        ? {
-            level: 'ok',
-            topic: 'fairness',
-            text: `Fair within every priority level (Jain's index ≥ ${JAIN_WARN_BELOW}).`,
-          }
-        : {
-            level: 'warn',
-            topic: 'fairness',
-            text: `Unfair within ${unfair.join(', ')}: Jain's index below ${JAIN_WARN_BELOW}.`,
-          },
-    );
-  }
-  const gen = r.generator;
-  out.push(
-    gen.saturated
-      ? {
-          level: 'bad',
-          topic: 'generator',
-          text: `The load generator was saturated (${gen.reasons.join('; ')}): latencies include its own delay.`,
-        }
-      : {
-          level: 'ok',
-          topic: 'generator',
-          text: `The load generator kept up: event-loop delay p99 ${formatMs(gen.eventLoopDelayMs.p99)}, utilisation ${formatPercent(gen.utilization)}, schedule lag p99 ${formatMs(gen.scheduleLagMs.p99)}.`,
-        },
-  );
-  return out;
-}
-
 /** The priority levels of a result's server series, sorted. */
-export function serverLevels(r: ReportableResult): string[] {
+export function serverLevels(r: RunResult): string[] {
   const series = r.server?.series ?? [];
   return [...new Set(series.flatMap((p) => Object.keys(p.priorityLevels)))].sort();
 }
 
-/**
- * The run's heartbeats: the result's `heartbeats` section, else the kubelet groups' own
- * `heartbeats` sections (actors.<group>.heartbeats) added up, gap histograms merged.
- */
-export function heartbeatsOf(r: ReportableResult): HeartbeatSection | undefined {
-  if (r.heartbeats !== undefined) return r.heartbeats;
-  const groups = Object.values(r.actors).flatMap((g) => {
-    const hb = g.heartbeats as Partial<Record<string, unknown>> | undefined;
-    return typeof hb === 'object' && hb !== null && typeof hb.renewals === 'number'
-      ? [{ count: g.count, hb }]
-      : [];
-  });
-  if (groups.length === 0) return undefined;
-  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
-  const gaps = createAccumulator();
-  for (const { hb } of groups) {
-    if (typeof hb.histogram === 'string' && hb.histogram !== '') mergeEncoded(gaps, hb.histogram);
-  }
-  return {
-    nodes: groups.reduce((n, g) => n + g.count, 0),
-    renewals: groups.reduce((n, g) => n + num(g.hb.renewals), 0),
-    late: groups.reduce((n, g) => n + num(g.hb.late), 0),
-    missed: groups.reduce((n, g) => n + num(g.hb.missed), 0),
-    gapMs: summarizeMs(gaps),
-    ...(gaps.hdr.totalCount > 0 ? { gapHistogram: encode(gaps) } : {}),
-  };
-}
-
-/**
- * The run's watches: the result's `watch` section, else every watch section of its groups added
- * up, latency histograms merged. A group's watch stats are its own `watch` (controllers, kubelets
- * watching their pods) or a section's (the scheduler's `scheduling.watch`). `lost` is present
- * when some watcher counts the events it expected (controllers).
- */
-export function watchOf(r: ReportableResult): WatchSection | undefined {
-  if (r.watch !== undefined) return r.watch;
-  const sections = Object.values(r.actors).flatMap((g) =>
-    [g.watch, ...Object.values(g).map((section) => fieldOf(section, 'watch'))].filter(isWatch),
-  );
-  if (sections.length === 0) return undefined;
-  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
-  const total = (key: string) => sections.reduce((n, w) => n + num(w[key]), 0);
-  const latency = createAccumulator();
-  for (const w of sections) {
-    if (typeof w.latencyHistogram === 'string') mergeEncoded(latency, w.latencyHistogram);
-  }
-  return {
-    events: total('events'),
-    ...(sections.some((w) => typeof w.lost === 'number') ? { lost: total('lost') } : {}),
-    restarts: total('restarts'),
-    relists: total('relists'),
-    latencyMs: summarizeMs(latency),
-    ...(latency.hdr.totalCount > 0 ? { latencyHistogram: encode(latency) } : {}),
-  };
-}
-
-const fieldOf = (v: unknown, key: string): unknown =>
-  typeof v === 'object' && v !== null ? (v as Partial<Record<string, unknown>>)[key] : undefined;
-/** A watch section as an actor writes it: at least its event count. */
-const isWatch = (v: unknown): v is Partial<Record<string, unknown>> =>
-  typeof fieldOf(v, 'events') === 'number';
-
 /** The timeline's interval in seconds: the smallest step between two rows' start times (1 if none). */
-function intervalSeconds(r: ReportableResult): number {
+function intervalSeconds(r: RunResult): number {
   const ts = [...new Set(r.timeline.map((row) => row.t))].sort((a, b) => a - b);
   let step = Infinity;
   for (let i = 1; i < ts.length; i++) step = Math.min(step, ts[i]! - ts[i - 1]!);
@@ -635,7 +382,7 @@ function timeChart(
  * level keeps its colour when a profile adds one).
  */
 export function charts(
-  r: ReportableResult,
+  r: RunResult,
   label: (group: string) => string,
   levels?: readonly string[],
 ): ChartModel[] {

@@ -26,10 +26,12 @@ export function groupResult(
   } = totals;
   const counters = { ...measuredCounters, ...extraCounters };
   const sections = definitionOf(group).sections?.({ counters, measures }, group);
+  // `definitionOf` loses the link between a type and its sections that `actors` keeps (each
+  // type's `sections` returns what its `resultSections` describe): the union is restored here.
   return {
     type: group.type,
     count: group.count,
     ...sections,
     requests: { ...requests, total: completed },
-  };
+  } as ActorGroupResult;
 }

@@ -1,10 +1,9 @@
 import { expect, it } from 'vitest';
-import type { ControllerSections } from '../../src/actors/controller/index.js';
-import type { SchedulerSection } from '../../src/actors/scheduler.js';
 import { runScenario } from '../../src/engine/coordinator.js';
 import { requestCountsByVerbResourceCode } from '../../src/metrics/server-metrics.js';
 import { scrapeMetrics } from '../../src/kube/metrics.js';
 import { useLocalTarget } from '../support/cluster.js';
+import { groupOf } from '../support/result.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
 const serviceAccounts = Array.from(
@@ -38,9 +37,8 @@ spec:
   const after = await scrapeMetrics(env.target.run.admin);
 
   expect(result.reason).toBeUndefined();
-  const group = result.actors.ctrl!;
-  const conflicts = group.conflicts as ControllerSections['conflicts'];
-  const watch = group.watch as ControllerSections['watch'];
+  const group = groupOf(result, 'ctrl', 'controller');
+  const { conflicts, watch } = group;
   const server = requestCountsByVerbResourceCode(before, after, { resource: 'configmaps' });
   console.log(
     `conflict-storm: ${conflicts.attempts} PUTs, ${conflicts.count409} 409s (rate ${conflicts.rate}),` +
@@ -83,9 +81,8 @@ spec:
 `);
   const result = await runScenario(scenario, env.target.run);
   expect(result.reason).toBeUndefined();
-  const group = result.actors.ctrl!;
-  const watch = group.watch as ControllerSections['watch'];
-  const conflicts = group.conflicts as ControllerSections['conflicts'];
+  const group = groupOf(result, 'ctrl', 'controller');
+  const { watch, conflicts } = group;
   console.log(
     `watch: ${watch.acknowledgedWrites} writes x 5 watchers, ${watch.events} events, lost ${watch.lost},` +
       ` unmatched ${watch.unmatched}, before-ack ${watch.beforeAck}; latency p50 ${watch.latencyMs.p50} ms` +
@@ -124,7 +121,7 @@ spec:
   const after = await scrapeMetrics(env.target.run.admin);
   expect(result.reason).toBeUndefined();
   const churn = result.actors.churn!.requests;
-  const scheduling = result.actors.scheduler!.scheduling as SchedulerSection;
+  const { scheduling } = groupOf(result, 'scheduler', 'scheduler');
   const server = requestCountsByVerbResourceCode(before, after, { resource: 'pods' });
   console.log(
     `pod churn: ${churn.byKey['create pods 201']} created, ${churn.byKey['delete pods 200']} deleted;` +

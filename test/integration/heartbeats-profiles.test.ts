@@ -13,6 +13,7 @@ import { compareProfiles } from '../../src/engine/compare.js';
 import { loadProfileFile } from '../../src/profile/index.js';
 import type { RunResult } from '../../src/result/result.js';
 import { scenarioFromYaml } from '../support/scenario.js';
+import { groupOf } from '../support/result.js';
 
 const RENEW_S = 2;
 /**
@@ -60,15 +61,6 @@ spec:
         - { verb: list, resource: configmaps, weight: 1, labelSelector: tier=big }
 `);
 
-interface Heartbeats {
-  renewals: number;
-  failed: number;
-  late: number;
-  missed: number;
-  skipped: number;
-  gapMs: { max: number };
-}
-
 it('heartbeats are hurt under nodes-in-global-default and not under protect-heartbeats', async () => {
   const out = await mkdtemp(join(tmpdir(), 'apfbench-heartbeats-'));
   const profiles = await Promise.all(
@@ -91,8 +83,8 @@ it('heartbeats are hurt under nodes-in-global-default and not under protect-hear
       async (r) => JSON.parse(await readFile(join(out, r.result), 'utf8')) as RunResult,
     ),
   );
-  const kubelets = (r: RunResult) => r.actors.kubelets!;
-  const heartbeats = (r: RunResult) => kubelets(r).heartbeats as Heartbeats;
+  const kubelets = (r: RunResult) => groupOf(r, 'kubelets', 'kubelet');
+  const heartbeats = (r: RunResult) => kubelets(r).heartbeats;
   for (const r of [bad!, good!]) {
     const q = kubelets(r).requests;
     console.log(

@@ -12,6 +12,7 @@ import {
 import { scrapeMetrics } from '../../src/kube/metrics.js';
 import { startTestCluster } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
+import { groupOf } from '../support/result.js';
 
 const KUBELETS = 200;
 const DURATION_S = 20;
@@ -63,15 +64,8 @@ spec:
 
   expect(result.reason).toBeUndefined();
   expect(result.status).toBe('completed');
-  const kubelets = result.actors.kubelets!;
-  const heartbeats = kubelets.heartbeats as {
-    renewals: number;
-    failed: number;
-    late: number;
-    missed: number;
-    notReadyNodes: string[];
-    gapMs: { count: number; p50: number };
-  };
+  const kubelets = groupOf(result, 'kubelets', 'kubelet');
+  const { heartbeats } = kubelets;
   const expected = (KUBELETS * DURATION_S) / RENEW_S;
   expect(heartbeats.renewals).toBeGreaterThanOrEqual(expected * 0.97);
   expect(heartbeats.renewals).toBeLessThanOrEqual(expected * 1.03);
@@ -115,7 +109,7 @@ spec:
   const dispatched = counterDelta(before, after, ServerMetric.dispatched, ['flow_schema']);
   const nodeFlows = (dispatched['system-node-high'] ?? 0) + (dispatched['system-nodes'] ?? 0);
   const attempts = Object.values(kubelets.requests.byCode).reduce((a, b) => a + b, 0);
-  expect(nodeFlows).toBe(attempts + (kubelets.watch as { opened: number }).opened);
+  expect(nodeFlows).toBe(attempts + kubelets.watch!.opened);
 
   // Nodes are cluster-scoped and leases live in kube-node-lease: both are deleted after the run.
   const selector = `apfbench.dev/run=${result.runId}`;

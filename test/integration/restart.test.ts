@@ -1,11 +1,10 @@
 import { expect, it } from 'vitest';
-import type { ControllerSections } from '../../src/actors/controller/index.js';
 import { runScenario } from '../../src/engine/coordinator.js';
 import type { Scenario } from '../../src/scenario/index.js';
-import type { HeartbeatsSection } from '../../src/metrics/heartbeats.js';
 import { useLocalTarget } from '../support/cluster.js';
 import { loadClock } from '../support/load-clock.js';
 import { scenarioFromYaml } from '../support/scenario.js';
+import { groupOf } from '../support/result.js';
 
 const env = useLocalTarget({
   extraTenants: [
@@ -118,15 +117,14 @@ spec:
 
   // Degraded or not depends on how many sends fell in the outage; the status must agree.
   expect(result.status).toBe(result.targetHealth?.unreachable === true ? 'degraded' : 'completed');
-  const heartbeats = (result.actors.kubelets as unknown as { heartbeats: HeartbeatsSection })
-    .heartbeats;
+  const { heartbeats } = groupOf(result, 'kubelets', 'kubelet');
   // The outage shows as late renewals (gap > 1.5 × 2 s) but no node went past its 20 s lease.
   expect(heartbeats.late).toBeGreaterThanOrEqual(4);
   expect(heartbeats.missed).toBe(0);
   expect(heartbeats.gapMs.max).toBeGreaterThan(3000);
   // Renewals resumed: most of the 4 × 10 intended renewals happened.
   expect(heartbeats.renewals).toBeGreaterThanOrEqual(28);
-  const watch = (result.actors.ctrl as unknown as ControllerSections).watch;
+  const { watch } = groupOf(result, 'ctrl', 'controller');
   expect(watch.restarts + watch.relists).toBeGreaterThanOrEqual(1);
   // Writes after the restart reached the watchers again.
   const rows = result.timeline.filter((r) => r.group === 'ctrl' && r.t >= Math.ceil(readyT) + 1);

@@ -8,16 +8,19 @@ import type { ActorDefinition } from '../actor.js';
 import { createController } from './create.js';
 import { ControllerMetric } from './metrics.js';
 import { controllerExpectedWrites } from './placement.js';
+import { controllerSectionsSchema } from './result.js';
 import { controllerSections } from './sections.js';
 
 export { ControllerMetric } from './metrics.js';
 export { controllerExpectedWrites, controllerPlacement } from './placement.js';
-export { controllerSections, type ControllerSections } from './sections.js';
+export { controllerSections } from './sections.js';
+export type { ControllerSections } from './result.js';
 
-export const controller: ActorDefinition<ControllerActorGroup> = {
+export const controller: ActorDefinition<ControllerActorGroup, typeof controllerSectionsSchema> = {
   create: createController,
   expectedRequests: controllerExpectedRequests,
-  sections: (m) => ({ ...controllerSections(m) }),
+  resultSections: controllerSectionsSchema,
+  sections: controllerSections,
   // Lost events are known only once every watcher is done, from the ledger.
   ledgerCounters: (written) => ({
     [ControllerMetric.lost]: written.lost,

@@ -2,66 +2,10 @@
  * The coordinator's side of a controller group: its `watch` and `conflicts` result sections,
  * from the counters and histograms its instances recorded (metrics.ts).
  */
-import {
-  createAccumulator,
-  decode,
-  summarizeMs,
-  type DurationSummary,
-} from '../../metrics/histogram.js';
+import { createAccumulator, decode, summarizeMs } from '../../metrics/histogram.js';
 import type { GroupMeasurements } from '../actor.js';
 import { ControllerMetric } from './metrics.js';
-
-export interface ControllerSections {
-  readonly watch: {
-    readonly events: number;
-    readonly bookmarks: number;
-    readonly restarts: number;
-    readonly relists: number;
-    readonly failures: number;
-    /** Acknowledged writes with watchers that never received their event (Σ missing deliveries). */
-    readonly lost: number;
-    readonly acknowledgedWrites: number;
-    readonly expectedDeliveries: number;
-    /** MODIFIED events that matched no recorded write. */
-    readonly unmatched: number;
-    /** Events that arrived before their writer had read the response (latency counted as 0). */
-    readonly beforeAck: number;
-    readonly latencyMs: DurationSummary;
-    readonly latencyFromIntentMs: DurationSummary;
-    /** Encoded µs histogram of latencyMs (the report's WatchSection field). */
-    readonly latencyHistogram: string;
-    readonly histograms: { readonly latency: string; readonly latencyFromIntent: string };
-  };
-  readonly conflicts: ConflictFigures & {
-    /** Reconciles that ended on another error. */
-    readonly failed: number;
-    readonly reconcileLatencyMs: DurationSummary;
-    readonly bySet: Readonly<Record<string, ConflictFigures>>;
-  };
-}
-
-export interface ConflictFigures {
-  readonly count409: number;
-  /** PUT attempts. */
-  readonly attempts: number;
-  /** 409s ÷ PUT attempts. */
-  readonly rate: number;
-  /** Successful writes. */
-  readonly writes: number;
-  /** Reconciles given up after the last conflict retry. */
-  readonly abandoned: number;
-  /** Retries per successful write (from a histogram of retries + 1). */
-  readonly retriesPerWrite: RetriesSummary;
-}
-
-export interface RetriesSummary {
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
-}
+import type { ConflictFigures, ControllerSections, RetriesSummary } from './result.js';
 
 /** A histogram of retries + 1 (µs slots used as plain counts), as retries. */
 export function retriesSummary(encoded: string | undefined): RetriesSummary {

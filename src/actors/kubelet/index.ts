@@ -18,6 +18,7 @@ import {
   KubeletMetric,
   heartbeatThresholds,
   kubeletSections,
+  kubeletSectionsSchema,
 } from '../../metrics/heartbeats.js';
 import type { KubeletActorGroup } from '../../scenario/index.js';
 import { dispatch, type Schedule } from '../../timing/schedule.js';
@@ -113,10 +114,11 @@ export const createKubelet: ActorFactory<KubeletActorGroup> = (group, instance, 
   };
 };
 
-export const kubelet: ActorDefinition<KubeletActorGroup> = {
+export const kubelet: ActorDefinition<KubeletActorGroup, typeof kubeletSectionsSchema> = {
   create: createKubelet,
   expectedRequests: kubeletExpectedRequests,
-  sections: (m, g) => ({ ...kubeletSections(m, g) }),
+  resultSections: kubeletSectionsSchema,
+  sections: kubeletSections,
   // The lease and status loops send one request at a time; pod status reports up to maxInFlight.
   connections: (g) => 2 + (g.podChurn ? g.maxInFlight : 0),
   heldConnections: (g) => (g.watchPods ? 1 : 0),

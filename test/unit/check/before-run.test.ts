@@ -76,7 +76,8 @@ describe('unknownMetricProblems, before a run', () => {
       'test/fixtures/comparisons/listers/runs/02-tight/result.json',
     ]) {
       const [{ result }] = (await loadRuns(file)) as [Awaited<ReturnType<typeof loadRuns>>[0]];
-      const skeleton = resultSkeleton(result.scenario);
+      // A result keeps its scenario as run: the resolved scenario the skeleton is built from.
+      const skeleton = resultSkeleton(result.scenario as Scenario);
       const written = metricPaths(result).filter((p) => {
         const path = parsePath(p);
         return path.ok && !isRootSection(path.value.segments[0]!);

@@ -13,19 +13,41 @@ describe('loadRuns', () => {
   });
 
   it.each([
-    [{ scenario: 'x' }, 'scenario: must be a mapping'],
-    [{ status: 'done' }, 'status: must be one of completed, degraded, aborted, failed'],
+    [{ scenario: 'x' }, ['scenario: must be a mapping (got "x")']],
+    [
+      { status: 'done' },
+      ['status: must be one of completed, degraded, aborted, failed (got "done")'],
+    ],
     [
       { generator: {} },
-      'generator.saturated: is required; generator.reasons: is required; generator.eventLoopDelayMs: is required; generator.utilization: is required; generator.scheduleLagMs: is required',
+      [
+        'generator.eventLoopDelayMs: is required',
+        'generator.utilization: is required',
+        'generator.scheduleLagMs: is required',
+        'generator.saturated: is required',
+        'generator.reasons: is required',
+        'generator.abandonedRequests: is required',
+      ],
     ],
-  ])('refuses a result with %j, naming the fields', async (change, fields) => {
+  ])('refuses a result with %j, naming the file, line and fields', async (change, fields) => {
     const file = join(await mkdtemp(join(tmpdir(), 'apfbench-runs-')), 'result.json');
     await writeFile(file, JSON.stringify({ ...result(), ...change }));
+    const err = await loadRuns(file).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'APFBENCH_INVALID_RESULT', kind: 'invalid-input' });
+    const lines = (err as Error).message.split('\n');
+    expect(lines[0]).toMatch(/^invalid result \(\d+ problems?\):$/);
+    expect(lines.slice(1).map((l) => l.replace(/^(.+):1:\d+ /, '$1 '))).toEqual(
+      fields.map((f) => `${file} ${f}`),
+    );
+  });
+
+  it('refuses a result of a schemaVersion it does not read', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'apfbench-runs-')), 'result.json');
+    await writeFile(file, JSON.stringify({ ...result(), schemaVersion: 2 }));
     await expect(loadRuns(file)).rejects.toMatchObject({
       code: 'APFBENCH_INVALID_RESULT',
       kind: 'invalid-input',
-      message: `${file}: not an apfbench result: ${fields}`,
+      message: `${file}: result schemaVersion 2 is not one this apfbench reads (1)`,
     });
   });
 });

@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { LoadedRun } from '../../../src/check/index.js';
-import type { ActorGroupResult, RunResult } from '../../../src/result/result.js';
+import { KubeletMetric, kubeletSections } from '../../../src/metrics/heartbeats.js';
+import {
+  parseRunResult,
+  type ActorGroupResult,
+  type RunResult,
+} from '../../../src/result/result.js';
 
-const fixture = JSON.parse(
-  readFileSync('test/fixtures/results/tenant-smoke.json', 'utf8'),
-) as RunResult;
+const FIXTURE = 'test/fixtures/results/tenant-smoke.json';
+const fixture = parseRunResult({
+  source: FIXTURE,
+  value: JSON.parse(readFileSync(FIXTURE, 'utf8')),
+});
 
 type Requests = ActorGroupResult['requests'];
 
@@ -31,10 +38,12 @@ export function result(
         },
       },
       kubelets: {
-        ...base,
         type: 'kubelet',
         count: 10,
-        heartbeats: { missed: 0, late: 2 },
+        ...kubeletSections(
+          { counters: { [KubeletMetric.late]: 2 }, measures: {} },
+          { watchPods: false },
+        ),
         requests: { ...base.requests, byCode: { '200': 40, '429': 3 } },
       },
     },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PALETTE, chartConfig, seriesColour } from '../../../src/report/charts.js';
 import { buildComparisonReport, type ComparisonInput } from '../../../src/report/comparison.js';
 import type { ChartModel, ChartSeries } from '../../../src/report/model.js';
-import type { ReportableResult } from '../../../src/report/sections.js';
+import type { RunResult } from '../../../src/result/result.js';
 import { loadFixture } from './fixture.js';
 
 const chart = (series: ChartSeries[]): ChartModel => ({
@@ -58,7 +58,7 @@ describe('chartConfig', () => {
 
 describe('a comparison repeated three times', () => {
   // Three runs of each profile, from one result: only their labels and styles matter here.
-  const result: ReportableResult = loadFixture();
+  const result: RunResult = loadFixture();
   const profiles = ['a', 'b'];
   const order = ['a', 'b', 'b', 'a', 'a', 'b'];
   const comparison: ComparisonInput = {

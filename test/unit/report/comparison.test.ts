@@ -8,9 +8,8 @@ import {
   figureUnit,
   formatRelative,
   formatSigned,
-  type ComparisonInput,
 } from '../../../src/report/comparison.js';
-import type { ReportableResult } from '../../../src/report/sections.js';
+import { parseComparison, parseRunResult } from '../../../src/result/result.js';
 import { GENERATED_LINE_PREFIX, loadChartJsSource, renderHtml } from '../../../src/report/html.js';
 import { readReportInput } from '../../../src/report/index.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
@@ -171,8 +170,8 @@ function listers(): { comparison: Json; results: Json[] } {
 }
 const build = ({ comparison, results }: { comparison: Json; results: Json[] }) =>
   buildComparisonReport(
-    comparison as unknown as ComparisonInput,
-    results as unknown as ReportableResult[],
+    parseComparison({ source: comparisonFile, value: comparison }),
+    results.map((value, i) => parseRunResult({ source: `results[${i}]`, value })),
   );
 const tightRuns = (results: Json[]) => results.filter((r) => r.profile.name === 'tight');
 const verdict = (m: ReturnType<typeof build>, topic: string) =>

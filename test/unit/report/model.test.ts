@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createAccumulator, encode, record } from '../../../src/metrics/histogram.js';
 import { buildRunReport } from '../../../src/report/model.js';
-import type { ReportableResult } from '../../../src/report/sections.js';
+import type { RunResult } from '../../../src/result/result.js';
 import { percentileSpectrum } from '../../../src/report/spectrum.js';
-import { loadFixture } from './fixture.js';
+import { ControllerMetric, controllerSections } from '../../../src/actors/controller/index.js';
+import { KubeletMetric, kubeletSections } from '../../../src/metrics/heartbeats.js';
+import { fairnessWith, loadFixture, serverWith } from './fixture.js';
 
 const fixture = loadFixture();
 
 /** The fixture with its only group's counters changed. */
-function withTenant(
-  requests: Partial<ReportableResult['actors'][string]['requests']>,
-): ReportableResult {
+function withTenant(requests: Partial<RunResult['actors'][string]['requests']>): RunResult {
   const tenant = fixture.actors.tenant!;
   return {
     ...fixture,
@@ -119,15 +119,12 @@ describe('buildRunReport', () => {
       ...tenant,
       requests: { ...tenant.requests, throttled, byCode: { '200': 900, '429': throttled } },
     });
-    const run = (noisy: number, quiet: number): ReportableResult => ({
+    const run = (noisy: number, quiet: number): RunResult => ({
       ...fixture,
       actors: { quiet: group(quiet), noisy: group(noisy) },
-      fairness: {
-        priorityLevels: {},
-        latencyRatios: [{ victim: 'quiet', noisy: 'noisy' }],
-      },
+      fairness: fairnessWith({}, [{ victim: 'quiet', noisy: 'noisy' }]),
     });
-    const throttling = (r: ReportableResult) =>
+    const throttling = (r: RunResult) =>
       buildRunReport(r).verdicts.find((v) => v.topic === 'throttling')!;
     expect(throttling(run(100, 0))).toEqual({
       level: 'warn',
@@ -147,8 +144,9 @@ describe('buildRunReport', () => {
         ...fixture,
         actors: {
           kubelets: {
-            ...tenant,
             type: 'kubelet',
+            count: tenant.count,
+            ...kubeletSections({ counters: {}, measures: {} }, { watchPods: false }),
             requests: { ...tenant.requests, byCode, byKey, errors: byCode['404'] ?? 0 },
           },
         },
@@ -162,16 +160,34 @@ describe('buildRunReport', () => {
   });
 
   it('renders heartbeat, watch and fairness verdicts only when the result has them', () => {
-    const topics = (r: ReportableResult) => buildRunReport(r).verdicts.map((v) => v.topic);
+    const topics = (r: RunResult) => buildRunReport(r).verdicts.map((v) => v.topic);
     expect(topics(fixture)).not.toContain('heartbeats');
-    const summary = { count: 10, p50: 1, p90: 2, p99: 3, p999: 4, max: 15_000, mean: 1 };
-    const full: ReportableResult = {
+    const tenant = fixture.actors.tenant!;
+    const counters = (c: Record<string, number>) => ({ counters: c, measures: {} });
+    const full: RunResult = {
       ...fixture,
       status: 'aborted',
       reason: 'interrupted',
-      heartbeats: { nodes: 10, renewals: 50, late: 2, missed: 0, gapMs: summary },
-      watch: { events: 100, lost: 1, restarts: 0, relists: 1, latencyMs: summary },
-      fairness: { priorityLevels: { 'global-default': { jainIndex: 0.5, flows: 2 } } },
+      actors: {
+        tenant,
+        kubelets: {
+          type: 'kubelet',
+          count: 10,
+          requests: tenant.requests,
+          ...kubeletSections(counters({ [KubeletMetric.renewals]: 50, [KubeletMetric.late]: 2 }), {
+            watchPods: false,
+          }),
+        },
+        ctrl: {
+          type: 'controller',
+          count: 1,
+          requests: tenant.requests,
+          ...controllerSections(
+            counters({ [ControllerMetric.events]: 100, [ControllerMetric.lost]: 1 }),
+          ),
+        },
+      },
+      fairness: fairnessWith({ 'global-default': { jainIndex: 0.5, flows: 2 } }),
     };
     expect(buildRunReport(full).verdicts.map((v) => [v.topic, v.level])).toEqual([
       ['status', 'bad'],
@@ -246,12 +262,10 @@ describe('buildRunReport', () => {
     const level = (executingSeats: number) => ({ executingSeats, inqueueRequests: 0 });
     const withServer = buildRunReport({
       ...fixture,
-      server: {
-        series: [
-          { t: t0 + 500, priorityLevels: { 'workload-low': level(3), 'global-default': level(1) } },
-          { t: t0 + 1500, priorityLevels: { 'global-default': level(2) } },
-        ],
-      },
+      server: serverWith([
+        { t: t0 + 500, priorityLevels: { 'workload-low': level(3), 'global-default': level(1) } },
+        { t: t0 + 1500, priorityLevels: { 'global-default': level(2) } },
+      ]),
     });
     const seats = withServer.charts.find((c) => c.id === 'server-executing-seats');
     expect(seats?.series.map((s) => [s.label, s.points])).toEqual([

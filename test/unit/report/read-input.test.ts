@@ -85,12 +85,24 @@ describe('readReportInput on a result.json of the wrong shape', () => {
       join(dir, 'comparison.json'),
       JSON.stringify({
         schemaVersion: 1,
+        tool: { name: 'apfbench', version: '0.1.0' },
         scenario: 'tenant-smoke',
+        createdAt: '2026-01-01T00:00:00.000Z',
         status: 'completed',
         repeat: 1,
-        profiles: [],
-        runs: [{ result: 'runs/result.json' }],
-        summary: {},
+        profiles: [{ name: 'a', file: 'a.yaml', apiserverArgs: [] }],
+        order: ['a'],
+        runs: [
+          {
+            index: 0,
+            profile: 'a',
+            repeat: 0,
+            status: 'completed',
+            result: 'runs/result.json',
+            figures: {},
+          },
+        ],
+        summary: { baseline: 'a', figures: [] },
       }),
     );
     const problems = await problemsOf(join(dir, 'comparison.json'));
