@@ -80,6 +80,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
       kubeconfig: argv.kubeconfig,
       context: argv.context,
       identitiesFile: argv.identities,
+      allowRemote: argv['allow-remote'],
     });
   }
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
