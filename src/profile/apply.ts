@@ -375,8 +375,8 @@ export async function readSnapshotFile(file: string): Promise<Snapshot> {
   let parsed: Partial<Snapshot> | null;
   try {
     parsed = JSON.parse(text) as Partial<Snapshot> | null;
-  } catch (cause) {
-    throw notSnapshot(cause instanceof Error ? cause.message : String(cause));
+  } catch {
+    throw notSnapshot('not JSON');
   }
   if (parsed?.version !== 1 || !Array.isArray(parsed.objects)) {
     throw notSnapshot('no version 1 and objects');

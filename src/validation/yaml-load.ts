@@ -62,7 +62,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
       problems: [
         at(
           deep,
-          `is nested more than ${YAML_LIMITS.maxDepth} levels deep; apfbench reads at most ${YAML_LIMITS.maxDepth}`,
+          `mappings and lists nest more than ${YAML_LIMITS.maxDepth} levels deep here; apfbench reads at most ${YAML_LIMITS.maxDepth}`,
         ),
       ],
     };
