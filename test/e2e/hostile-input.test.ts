@@ -54,6 +54,14 @@ const cases: Record<string, string[]> = {
   'too-many-in-total': ['validate', at('too-many-in-total.yaml')],
   'negative-duration': ['validate', SMOKE, '--duration', '-5s'],
   'apiserver-arg-without-value': runSmoke('--apiserver-arg', 'novalue'),
+  'cluster-up-apiserver-arg-without-value': [
+    'cluster',
+    'up',
+    '--dir',
+    '{tmp}/cluster',
+    '--apiserver-arg',
+    'novalue',
+  ],
   'snapshot-not-json': ['profile', 'restore', '--snapshot', at('snapshot-not-json.json')],
 };
 
