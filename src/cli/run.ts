@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { profileSnapshotFile, runScenarioUnderProfile } from '../engine/compare.js';
 import { runScenario } from '../engine/coordinator.js';
