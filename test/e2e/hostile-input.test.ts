@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
 /**
@@ -66,10 +66,16 @@ const cases: Record<string, string[]> = {
 };
 
 describe('hostile input', () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
   it.each(Object.entries(cases))(
     '%s: exit 2, a located message, nothing started',
     async (name, template) => {
       const tmp = await mkdtemp(join(tmpdir(), 'apfbench-hostile-'));
+      dirs.push(tmp);
       // Generated, not committed: 11 MiB of valid YAML.
       await writeFile(join(tmp, 'oversized.yaml'), `# ${'x'.repeat(11 * 1024 * 1024)}\n`);
       const setBomb = (await readFile(at('set-alias-bomb.txt'), 'utf8')).trim();

@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblem, MAX_INPUT_BYTES, readInputFile } from '../../../src/validation/problems.js';
 import { parseYaml, plainValue, YAML_LIMITS } from '../../../src/validation/yaml-load.js';
 
@@ -90,8 +90,18 @@ describe('parseYaml', () => {
 });
 
 describe('readInputFile', () => {
+  const dirs: string[] = [];
+  const tempDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apfbench-input-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
   it('refuses a file over the limit before reading it, and a device that never ends', async () => {
-    const file = join(await mkdtemp(join(tmpdir(), 'apfbench-input-')), 'big.yaml');
+    const file = join(await tempDir(), 'big.yaml');
     await writeFile(file, Buffer.alloc(MAX_INPUT_BYTES + 1, 0x20));
     for (const path of [file, '/dev/zero']) {
       const read = await readInputFile(path);
@@ -105,7 +115,7 @@ describe('readInputFile', () => {
   });
 
   it('reads a file of exactly the limit', async () => {
-    const file = join(await mkdtemp(join(tmpdir(), 'apfbench-input-')), 'full.yaml');
+    const file = join(await tempDir(), 'full.yaml');
     await writeFile(file, Buffer.alloc(MAX_INPUT_BYTES, 0x61));
     const read = await readInputFile(file);
     expect(read.ok && read.text.length).toBe(MAX_INPUT_BYTES);
