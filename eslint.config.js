@@ -22,6 +22,26 @@ export default tseslint.config(
     },
   },
   {
+    // Input YAML is parsed only through src/validation/yaml-load.ts, which bounds alias
+    // expansion, nesting and document count: yaml's own parsers have no such limits.
+    files: ['src/**/*.ts'],
+    ignores: ['src/validation/yaml-load.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'yaml',
+              importNames: ['parse', 'parseDocument', 'parseAllDocuments', 'Parser', 'Composer'],
+              message: 'parse input YAML with parseYaml() from src/validation/yaml-load.ts',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/cli/**', 'bench/**', 'scripts/**', 'test/**', 'bin/**', 'hack/**'],
     rules: { 'no-console': 'off' },
   },

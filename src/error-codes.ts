@@ -42,7 +42,7 @@ export const ERROR_CODES = {
   },
   APFBENCH_BAD_OUT: invalid('--out is not a directory that can be written'),
   APFBENCH_BAD_PAIRS: invalid('--victim and --noisy do not pair up, or name unknown groups'),
-  APFBENCH_BAD_SNAPSHOT: invalid('the file is not an apfbench profile snapshot'),
+  APFBENCH_BAD_SNAPSHOT: invalid('the file is not a JSON profile snapshot written by apfbench'),
   APFBENCH_BINARY_MISSING: invalid('a given etcd or kube-apiserver binary is not executable'),
   APFBENCH_BUILD_FAILED: environment('building etcd and kube-apiserver from Go modules failed'),
   APFBENCH_CHECK_FAILED: {
@@ -69,7 +69,9 @@ export const ERROR_CODES = {
   },
   APFBENCH_INVALID_BUDGET: invalid('a budget file or spec.budgets has problems'),
   APFBENCH_INVALID_IDENTITIES: invalid('the identities file is missing or has problems'),
-  APFBENCH_INVALID_KUBECONFIG: invalid('the kubeconfig is missing or has problems'),
+  APFBENCH_INVALID_KUBECONFIG: invalid(
+    'the kubeconfig is missing or has problems, or names an exec plugin that cannot be run',
+  ),
   APFBENCH_INVALID_PROFILE: invalid('a profile file has problems'),
   APFBENCH_INVALID_RESULT: invalid('a result.json given to check is missing or not valid'),
   APFBENCH_INVALID_SCENARIO: invalid('a scenario file has problems'),
@@ -122,6 +124,9 @@ export const ERROR_CODES = {
   APFBENCH_SNAPSHOT_SERVER: invalid('the snapshot was taken on another API server'),
   APFBENCH_SPAWN_FAILED: environment('etcd or kube-apiserver could not be started'),
   APFBENCH_TARGET_UNRESOLVED: invalid("the target's host name does not resolve"),
+  APFBENCH_TOO_MANY_WORKERS: invalid(
+    "the scenario's spec.workers is over 4 per CPU of this machine, and no --workers replaces it",
+  ),
   APFBENCH_UNKNOWN_METRIC: invalid('a budget names a metric the results do not have'),
 } as const satisfies Record<`APFBENCH_${string}`, ErrorCodeEntry>;
 

@@ -1,10 +1,10 @@
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { documentSchema } from '../scenario/fields.js';
 import { loadScenarioFile } from '../scenario/index.js';
 import { dnsLabel } from '../validation/fields.js';
 import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
 import { validateYaml } from '../validation/validate.js';
+import { parseYaml } from '../validation/yaml-load.js';
 import { budgetsSchema, type Budget } from '../budget/schema.js';
 
 export const budgetFileSchema = documentSchema(
@@ -45,13 +45,9 @@ export async function loadBudgets(file: string): Promise<Budget[]> {
   const read = await readInputFile(file);
   if (!read.ok) throw new BudgetError(read.problems);
   const { text } = read;
-  let kind: unknown;
-  try {
-    kind = (parse(text) as { kind?: unknown } | null)?.kind;
-  } catch {
-    // validateYaml reports the syntax error with its location.
-  }
-  if (kind === 'Scenario') {
+  // A file that does not parse is reported, with its location, by parseBudgetFile.
+  const parsed = parseYaml(text, file);
+  if (parsed.ok && parsed.doc.get('kind') === 'Scenario') {
     const scenario = await loadScenarioFile(file);
     const budgets = scenario.spec.budgets ?? [];
     if (budgets.length === 0) {
@@ -61,7 +57,7 @@ export async function loadBudgets(file: string): Promise<Budget[]> {
     }
     return budgets;
   }
-  const parsed = parseBudgetFile(text, file);
-  if (!parsed.ok) throw new BudgetError(parsed.problems);
-  return parsed.budgets;
+  const budgets = parseBudgetFile(text, file);
+  if (!budgets.ok) throw new BudgetError(budgets.problems);
+  return budgets.budgets;
 }

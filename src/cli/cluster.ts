@@ -7,6 +7,7 @@ import {
   startLocalCluster,
   stopLocalCluster,
 } from '../cluster/index.js';
+import { checkServerFlag } from '../profile/index.js';
 import { runDirLines } from './cluster-status.js';
 import { deferred } from './deferred.js';
 import { interruptible } from './interrupt.js';
@@ -76,6 +77,7 @@ export function clusterCommand(yargs: Argv): Argv {
             array: true,
             default: [] as string[],
             describe: 'extra kube-apiserver flag, key=value (repeatable)',
+            coerce: (values: readonly string[]) => values.map(checkServerFlag),
           },
           port: {
             type: 'number',

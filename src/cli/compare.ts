@@ -14,7 +14,9 @@ import { alignRows } from './table.js';
 import {
   assertTargetArgs,
   defaultOutDir,
+  assertScenarioWorkers,
   integerFlag,
+  MAX_REPEAT,
   scenarioArguments,
   scenarioOverridesOf,
   targetOptions,
@@ -33,8 +35,8 @@ export function compareCommand(y: Argv) {
     repeat: {
       type: 'number',
       default: 1,
-      describe: 'runs per profile, interleaved (A B B A ...)',
-      coerce: integerFlag('repeat', 1),
+      describe: `runs per profile, interleaved (A B B A ...), at most ${MAX_REPEAT}`,
+      coerce: integerFlag('repeat', 1, MAX_REPEAT),
     },
     victim: {
       type: 'string',
@@ -74,12 +76,14 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     );
   }
   assertTargetArgs(argv);
+  assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   // Before `--out` gets a comparison.json: a failed comparison would replace a good one there.
   if (argv.kubeconfig !== undefined) {
     await readTargetFiles({
       kubeconfig: argv.kubeconfig,
       context: argv.context,
       identitiesFile: argv.identities,
+      allowRemote: argv['allow-remote'],
     });
   }
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;

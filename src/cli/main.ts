@@ -4,6 +4,7 @@ import { clusterCommand } from './cluster.js';
 import { demoCommand, demoHandler } from './demo.js';
 import { compareCommand, compareHandler } from './compare.js';
 import { deferred, takeDeferred } from './deferred.js';
+import { joinNegativeValues } from './negative-values.js';
 import { printError } from './output.js';
 import { profileCommand } from './profile.js';
 import { reportCommand, reportHandler } from './report.js';
@@ -19,7 +20,7 @@ export async function main(args: string[]): Promise<number> {
   let failure: number | undefined;
   let code: number | undefined;
   try {
-    await yargs(args)
+    await yargs(joinNegativeValues(args))
       .scriptName('apfbench')
       .usage(
         '$0 <command> [options]\n\nLoad and fairness benchmarks for the Kubernetes API server under API Priority and Fairness.',

@@ -1,13 +1,20 @@
 /** Options that `run` and `compare` share, declared once, and what they turn into. */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { writeReport, type ReportModel } from '../report/index.js';
-import type { Overrides } from '../scenario/index.js';
+import { checkServerFlag } from '../profile/index.js';
+import type { Overrides, Scenario } from '../scenario/index.js';
+import { parseDuration } from '../validation/units.js';
 
 export const scenarioOverrideOptions = {
-  duration: { type: 'string', describe: 'override spec.duration, e.g. 10s' },
+  duration: {
+    type: 'string',
+    describe: 'override spec.duration, e.g. 10s',
+    coerce: durationFlag('duration'),
+  },
   set: {
     type: 'string',
     array: true,
@@ -31,6 +38,38 @@ export function scenarioOverridesOf(argv: {
   return { ...(argv.duration === undefined ? {} : { duration: argv.duration }), set: argv.set };
 }
 
+/**
+ * The most worker threads a run may have: 4 per CPU (os.availableParallelism()). Each thread has
+ * a heap of its own, and past a few per CPU they only contend for it.
+ */
+export function maxWorkers(cores = availableParallelism()): number {
+  return cores * 4;
+}
+
+/** The most runs per profile of `compare --repeat`. */
+export const MAX_REPEAT = 1000;
+
+/**
+ * Refuses, before anything starts, a scenario's `spec.workers` over maxWorkers() when no
+ * --workers replaces it: the bound depends on the machine, so the schema cannot check it.
+ */
+export function assertScenarioWorkers(
+  scenario: Scenario,
+  file: string,
+  workersFlag: number | undefined,
+): void {
+  const { workers } = scenario.spec;
+  if (workersFlag !== undefined || workers === undefined || workers <= maxWorkers()) return;
+  throw new ApfbenchError(
+    'APFBENCH_TOO_MANY_WORKERS',
+    `${file} spec.workers: must be at most ${maxWorkers()} on this machine, 4 per CPU (got ${workers})`,
+    {
+      kind: 'invalid-input',
+      hint: `pass --workers ${maxWorkers()} or fewer, or lower spec.workers`,
+    },
+  );
+}
+
 /** Where the load goes, how it is generated and where its files are written. */
 export const targetOptions = {
   kubeconfig: {
@@ -50,8 +89,8 @@ export const targetOptions = {
   },
   workers: {
     type: 'number',
-    describe: 'worker threads (default: scenario, else half the cores, at most 4)',
-    coerce: positiveInteger('workers'),
+    describe: `worker threads, at most 4 per CPU (${maxWorkers()} here) (default: scenario, else half the CPUs, at most 4)`,
+    coerce: positiveInteger('workers', maxWorkers()),
   },
   quiet: { type: 'boolean', default: false, describe: 'no progress output' },
   'apiserver-bin': {
@@ -65,6 +104,7 @@ export const targetOptions = {
     default: [] as string[],
     describe:
       "kube-apiserver flag key=value for the local control plane (repeatable); a profile's flags win",
+    coerce: (values: readonly string[]) => values.map(checkServerFlag),
   },
   out: {
     type: 'string',
@@ -176,5 +216,22 @@ export function positiveInteger(flag: string, max = Infinity) {
   return <T extends number | undefined>(value: T): T => {
     if (value !== undefined) checkInteger(flag, value, 1, max);
     return value;
+  };
+}
+
+/**
+ * A yargs `coerce` for a duration flag: a positive duration such as 30s, or not given. Checked
+ * as the arguments are read, before a scenario file is; its upper bound is the schema's.
+ */
+export function durationFlag(flag: string) {
+  return <T extends string | undefined>(value: T): T => {
+    if (value === undefined) return value;
+    const parsed = parseDuration(value);
+    if (parsed.ok && parsed.value > 0) return value;
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      `--${flag}: must be a positive duration like 30s (got ${value})`,
+      { kind: 'invalid-input' },
+    );
   };
 }

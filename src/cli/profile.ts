@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
 import { ApfbenchError } from '../errors.js';
-import { KubeClient, Transport, assertTargetAllowed, loadKubeconfig } from '../kube/index.js';
+import { KubeClient, Transport, loadKubeconfig } from '../kube/index.js';
 import {
   applyProfile,
   assertFlagsApplicable,
@@ -55,8 +55,7 @@ async function adminFor(argv: ClusterArgs): Promise<KubeClient> {
       hint: 'for a local control plane: `apfbench cluster up`, then --kubeconfig .apfbench/cluster/kubeconfig',
     });
   }
-  const cfg = await loadKubeconfig(path, argv.context);
-  await assertTargetAllowed(cfg.target.server, argv['allow-remote']);
+  const cfg = await loadKubeconfig(path, argv.context, { allowRemote: argv['allow-remote'] });
   return new KubeClient(new Transport(cfg.target, { connections: 2 }), cfg.identity);
 }
 

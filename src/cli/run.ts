@@ -18,6 +18,7 @@ import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
 import {
+  assertScenarioWorkers,
   assertTargetArgs,
   defaultOutDir,
   scenarioArguments,
@@ -70,6 +71,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
     assertFlagsApplicable(profile.profile, argv.kubeconfig === undefined, profile.file);
   }
   assertTargetArgs(argv);
+  assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
   await checkOutDir(out, RESULT_FILE);
   const check = argv.check

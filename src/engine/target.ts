@@ -6,7 +6,7 @@ import {
   type LocalCluster,
 } from '../cluster/index.js';
 import { ApfbenchError } from '../errors.js';
-import { KubeClient, Transport, assertTargetAllowed, loadKubeconfig, ok } from '../kube/index.js';
+import { KubeClient, Transport, loadKubeconfig, ok } from '../kube/index.js';
 import type { Scenario } from '../scenario/index.js';
 import type { RunTarget } from './coordinator.js';
 import { expandIdentity } from '../scenario/identity.js';
@@ -52,14 +52,19 @@ async function serverVersion(admin: KubeClient): Promise<string> {
 /**
  * The kubeconfig and the identities file of a cluster given by `kubeconfig`, validated: callers
  * that write something before they open the target read them first, so that a bad file is
- * refused before anything starts. The default identities file next to the kubeconfig may be
+ * refused before anything starts; so is a server that is not loopback (unless allowRemote),
+ * before the kubeconfig's exec plugin runs. The default identities file next to the kubeconfig may be
  * missing (every user is then impersonated); one given with --identities may not, and neither
  * may be malformed.
  */
 export async function readTargetFiles(
-  opts: Pick<TargetOptions, 'context' | 'identitiesFile'> & { readonly kubeconfig: string },
+  opts: Pick<TargetOptions, 'context' | 'identitiesFile' | 'allowRemote'> & {
+    readonly kubeconfig: string;
+  },
 ) {
-  const cfg = await loadKubeconfig(opts.kubeconfig, opts.context);
+  const cfg = await loadKubeconfig(opts.kubeconfig, opts.context, {
+    allowRemote: opts.allowRemote ?? false,
+  });
   const ids = await readIdentitiesFile(
     opts.identitiesFile ?? join(dirname(opts.kubeconfig), 'identities.json'),
     opts.identitiesFile === undefined,
@@ -86,7 +91,6 @@ export async function openTarget(scenario: Scenario, opts: TargetOptions): Promi
       );
     }
     const { cfg, ids } = await readTargetFiles({ ...opts, kubeconfig: opts.kubeconfig });
-    await assertTargetAllowed(cfg.target.server, opts.allowRemote ?? false);
     const admin = new KubeClient(new Transport(cfg.target, { connections: 8 }), cfg.identity);
     return {
       run: {

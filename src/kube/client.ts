@@ -4,6 +4,7 @@ import { resourcePath, withQuery, type Resource } from './resources.js';
 import type { KubeResponse, KubeStatus } from './response.js';
 import type { Identity } from './target.js';
 import type { RequestSpec, Transport } from './transport.js';
+import { noResponseHint } from './unreachable.js';
 import { openWatch, type WatchOptions, type WatchStream } from './watch.js';
 
 export interface Where {
@@ -277,7 +278,7 @@ export class KubeApiError extends ApfbenchError {
     const status = res.body as KubeStatus | undefined;
     const detail = res.error?.message ?? status?.message ?? `HTTP ${res.status}`;
     super('APFBENCH_KUBE_API', `${what}: ${detail}`, {
-      hint: res.status === 0 ? 'is the API server running and reachable?' : undefined,
+      hint: res.status === 0 ? noResponseHint(res.error?.code) : undefined,
     });
     this.status = res.status;
     this.reason = status?.reason;

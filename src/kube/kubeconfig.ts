@@ -16,7 +16,7 @@ import {
 } from '../validation/problems.js';
 import { validateYaml } from '../validation/validate.js';
 import { formatPath, type Path } from '../validation/yaml-path.js';
-import type { Identity, KubeTarget } from './target.js';
+import { assertTargetAllowed, type Identity, type KubeTarget } from './target.js';
 
 /** The parts of a kubeconfig apfbench uses, after files and exec plugins are resolved. */
 export interface ResolvedKubeconfig {
@@ -97,11 +97,17 @@ function kubeconfigSchema(contextFlag?: string) {
         : report(['contexts'], `has no context named ${JSON.stringify(name)} (--context)`);
     }
     const { cluster, user } = doc.contexts![c]!.context;
-    const k = entryOf(doc, 'clusters', cluster);
-    if (k < 0) report(['contexts', c, 'context', 'cluster'], 'names no entry of clusters');
     if (valid('users') && entryOf(doc, 'users', user) < 0)
       report(['contexts', c, 'context', 'user'], 'names no entry of users');
-    if (k < 0) return;
+    // clusters may be any shape here (a mapping, a number, entries without `cluster:`): its
+    // own problems are reported already, so only a well-formed list is looked into further.
+    const k = entryOf(doc, 'clusters', cluster);
+    if (k < 0) {
+      if (valid('clusters'))
+        report(['contexts', c, 'context', 'cluster'], 'names no entry of clusters');
+      return;
+    }
+    if (!valid('clusters', k, 'cluster')) return;
     const server = doc.clusters![k]!.cluster.server;
     const at = ['clusters', k, 'cluster', 'server'];
     if (server === undefined) report(at, 'is required');
@@ -109,8 +115,14 @@ function kubeconfigSchema(contextFlag?: string) {
   });
 }
 
+/** The index of the entry named `name` in `list`, -1 when there is none or no list at all. */
 function entryOf(doc: KubeconfigDocument, list: 'clusters' | 'users', name: string): number {
-  return (doc[list] ?? []).findIndex((entry) => entry.name === name);
+  const entries: unknown = doc[list];
+  if (!Array.isArray(entries)) return -1;
+  return entries.findIndex(
+    (entry: unknown) =>
+      typeof entry === 'object' && entry !== null && 'name' in entry && entry.name === name,
+  );
 }
 
 const invalidKubeconfig = (problems: readonly Problem[]) =>
@@ -148,12 +160,17 @@ async function readKubeconfig(file: string, contextName: string | undefined) {
  * file), client certificate (data or file), impersonation (`as`, `as-groups`)
  * and exec credential plugins (as EKS and GKE use). Throws an InvalidFileError, listing
  * every problem with its field, for a file that is not one or names files that cannot be read.
+ * A server that is not loopback is refused (unless `allowRemote`) before any file the
+ * kubeconfig names is read and before its exec plugin runs: neither is for a cluster that will
+ * not be loaded.
  */
 export async function loadKubeconfig(
   file: string,
   contextName?: string,
+  opts: { readonly allowRemote?: boolean } = {},
 ): Promise<ResolvedKubeconfig> {
   const { name, ctx, cluster, user } = await readKubeconfig(file, contextName);
+  await assertTargetAllowed(cluster.fields.server!, opts.allowRemote ?? false);
   const base = dirname(resolve(file));
   const problems: Problem[] = [];
   // A file a field names, relative to the kubeconfig; one that cannot be read is a problem.
@@ -193,7 +210,8 @@ export async function loadKubeconfig(
   if (token === undefined && tokenFile !== undefined)
     token = (await fileOf([...user.at, 'tokenFile'], tokenFile))?.trim();
   if (problems.length > 0) throw invalidKubeconfig(problems);
-  if (token === undefined && exec !== undefined) token = await execCredential(exec, file);
+  if (token === undefined && exec !== undefined)
+    token = await execCredential(exec, file, [...user.at, 'exec', 'command']);
 
   const target: KubeTarget = {
     server: server!.replace(/\/+$/, ''),
@@ -212,8 +230,21 @@ export async function loadKubeconfig(
 
 type ExecConfig = z.output<typeof execSchema>;
 
-/** Runs a client.authentication.k8s.io exec plugin and returns its bearer token. */
-async function execCredential(exec: ExecConfig, file: string): Promise<string> {
+/**
+ * Why an exec plugin did not start, from the spawn error's code (a plugin that ran and failed
+ * has its exit status there instead): the kubeconfig names something that cannot be run.
+ */
+function whyNotStarted(command: string, code: unknown): string | undefined {
+  if (code === 'ENOENT') return command.includes('/') ? 'does not exist' : 'not found on PATH';
+  if (code === 'EACCES') return 'is not executable';
+  return undefined;
+}
+
+/**
+ * Runs a client.authentication.k8s.io exec plugin and returns its bearer token. A plugin that is
+ * not there or cannot be run is a problem of the kubeconfig at `at` (its `command`).
+ */
+async function execCredential(exec: ExecConfig, file: string, at: Path): Promise<string> {
   const env = { ...process.env } as Record<string, string>;
   for (const e of exec.env ?? []) env[e.name] = e.value;
   env.KUBERNETES_EXEC_INFO = JSON.stringify({
@@ -235,7 +266,17 @@ async function execCredential(exec: ExecConfig, file: string): Promise<string> {
       timeout: 60_000,
     }));
   } catch (cause) {
-    throw failed('failed', cause);
+    const why = whyNotStarted(exec.command, (cause as NodeJS.ErrnoException).code);
+    if (why === undefined) throw failed('failed', cause);
+    throw invalidKubeconfig([
+      {
+        file,
+        line: 0,
+        column: 0,
+        path: formatPath(at),
+        message: `exec plugin '${exec.command}' ${why}`,
+      },
+    ]);
   }
   let token: unknown;
   try {

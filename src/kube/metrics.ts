@@ -10,6 +10,7 @@ import {
 } from '../metrics/server-metrics.js';
 import type { KubeClient } from './client.js';
 import { requestHeaders } from './transport.js';
+import { noResponseHint } from './unreachable.js';
 
 /**
  * GETs `/metrics` as `admin` (which must be allowed to; `system:masters` is, and is exempt from
@@ -40,7 +41,7 @@ export async function scrapeMetrics(
   } catch (cause) {
     if (cause instanceof ApfbenchError) throw cause;
     throw new ApfbenchError('APFBENCH_METRICS_SCRAPE', `GET /metrics: ${String(cause)}`, {
-      hint: 'is the API server running and reachable?',
+      hint: noResponseHint((cause as { code?: string } | null)?.code),
       cause,
     });
   }

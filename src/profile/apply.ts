@@ -362,17 +362,26 @@ export async function writeSnapshotFile(file: string, snapshot: Snapshot): Promi
 }
 
 export async function readSnapshotFile(file: string): Promise<Snapshot> {
-  const parsed = JSON.parse(await readFile(file, 'utf8')) as Snapshot;
-  if (parsed.version !== 1 || !Array.isArray(parsed.objects)) {
-    throw new ApfbenchError(
+  const text = await readFile(file, 'utf8');
+  const notSnapshot = (why: string) =>
+    new ApfbenchError(
       'APFBENCH_BAD_SNAPSHOT',
-      `${file} is not an apfbench profile snapshot`,
+      `${file} is not a JSON snapshot written by apfbench (${why})`,
       {
         kind: 'invalid-input',
+        hint: 'pass the --snapshot that `profile apply` (or `run --profile`) wrote',
       },
     );
+  let parsed: Partial<Snapshot> | null;
+  try {
+    parsed = JSON.parse(text) as Partial<Snapshot> | null;
+  } catch {
+    throw notSnapshot('not JSON');
   }
-  return parsed;
+  if (parsed?.version !== 1 || !Array.isArray(parsed.objects)) {
+    throw notSnapshot('no version 1 and objects');
+  }
+  return parsed as Snapshot;
 }
 
 export async function removeSnapshotFile(file: string): Promise<void> {

@@ -18,6 +18,7 @@ export {
 } from './apply.js';
 export { apiserverArgsOf, assertFlagsApplicable, sameFlags } from './flags.js';
 export { profileJsonSchema } from './json-schema.js';
+export { checkServerFlag } from './server-flags.js';
 export { loadProfileFile, parseProfile, ProfileError, type ParseProfileResult } from './load.js';
 export {
   AUTOUPDATE_ANNOTATION,

@@ -25,6 +25,28 @@ export function documentSchema<K extends string, N extends z.ZodType, S extends 
   });
 }
 
+/**
+ * The most actor instances a scenario may have, all groups together: the coordinator holds the
+ * whole plan (an assignment, identity and token per instance) in memory before the run, and a
+ * local control plane gets a token for every one. It is also the most identities `cluster up`
+ * makes.
+ */
+export const MAX_ACTOR_INSTANCES = 100_000;
+
+/**
+ * The most fixture objects a scenario may create, all fixtures together: each is created one by
+ * one before the load starts.
+ */
+export const MAX_FIXTURE_OBJECTS = 100_000;
+
+/** The `count` of an actor group: at least 1, at most MAX_ACTOR_INSTANCES. */
+export const instanceCount = integer
+  .min(1)
+  .max(
+    MAX_ACTOR_INSTANCES,
+    `must be <= ${MAX_ACTOR_INSTANCES} (the most instances a scenario may have)`,
+  );
+
 /** etcd refuses objects above ~1.5MiB; 1Mi of payload leaves room for metadata. */
 export const MAX_OBJECT_PAYLOAD = 2 ** 20;
 

@@ -1,8 +1,9 @@
 // Command-line overrides, applied to the YAML document before validation so that they are
 // validated exactly like the file.
-import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, type Document } from 'yaml';
 import { gotOf, type Problem } from '../validation/problems.js';
 import type { AppliedEdit } from '../validation/validate.js';
+import { parseYaml, plainValue } from '../validation/yaml-load.js';
 import { findNode, formatPath, parsePath } from '../validation/yaml-path.js';
 
 export interface Overrides {
@@ -33,10 +34,13 @@ export function applyOverrides(
 
   const apply = (override: AppliedOverride) => {
     const { flag, path, text } = override;
-    const value = parseDocument(text, { prettyErrors: false });
-    const [error] = value.errors;
-    if (error) return fail(flag, formatPath(path), `is not valid YAML: ${error.message}`, text);
-    const node = doc.createNode(value.toJS());
+    // Read with the limits of any YAML input: a value can be an alias bomb as well as a file.
+    const value = parseYaml(text, flag);
+    if (!value.ok) {
+      const [problem] = value.problems;
+      return fail(flag, formatPath(path), `is not valid YAML: ${problem?.message}`, text);
+    }
+    const node = doc.createNode(plainValue(value.doc));
     const parentPath = path.slice(0, -1);
     const last = path.at(-1);
     const { found, node: parent } = findNode(doc.contents, parentPath);

@@ -11,7 +11,14 @@ import {
   withRule,
 } from '../validation/fields.js';
 import { formatDuration } from '../validation/units.js';
-import { documentSchema, retrySchema, size } from './fields.js';
+import {
+  documentSchema,
+  instanceCount,
+  MAX_ACTOR_INSTANCES,
+  MAX_FIXTURE_OBJECTS,
+  retrySchema,
+  size,
+} from './fields.js';
 import { controllerSchema } from './actors/controller.js';
 import { podChurnSchema } from './actors/pod-churn.js';
 import { schedulerSchema } from './actors/scheduler.js';
@@ -53,7 +60,7 @@ const tenantSchema = withRule(
   z.strictObject({
     name: dnsLabel,
     type: z.literal('tenant'),
-    count: integer.min(1),
+    count: instanceCount,
     identity: z
       .string()
       .min(1)
@@ -96,7 +103,12 @@ const actorGroupSchema = z.discriminatedUnion('type', [
 const fixtureSchema = z.strictObject({
   kind: z.enum(['ConfigMap', 'Secret']),
   namespace: dnsLabel.describe('Default: spec.namespace.').optional(),
-  count: integer.min(1),
+  count: integer
+    .min(1)
+    .max(
+      MAX_FIXTURE_OBJECTS,
+      `must be <= ${MAX_FIXTURE_OBJECTS} (the most fixture objects a scenario may have)`,
+    ),
   size,
   namePrefix: dnsLabel.default('fixture'),
   labels: z.record(z.string(), z.string()).optional(),
@@ -109,7 +121,13 @@ const specSchema = withRule(
       .describe('Leading part of duration whose measurements are not counted.')
       .prefault('0s'),
     seed: integer.default(1),
-    workers: integer.min(1).describe('Worker threads; omitted: the engine decides.').optional(),
+    workers: integer
+      .min(1)
+      .max(1024)
+      .describe(
+        'Worker threads, at most 4 per CPU of the machine that runs it; omitted: the engine decides.',
+      )
+      .optional(),
     timerResolution: duration
       .pipe(z.number().min(1, 'must be at least 1ms').max(100, 'must be at most 100ms'))
       .describe(
@@ -132,7 +150,9 @@ const specSchema = withRule(
     if (valid('warmup') && spec.warmup >= spec.duration) {
       report(['warmup'], `must be less than spec.duration (${formatDuration(spec.duration)})`);
     }
+    totalAtMost(spec.fixtures, 'fixtures', MAX_FIXTURE_OBJECTS, 'fixture objects', valid, report);
     if (!Array.isArray(spec.actors)) return;
+    totalAtMost(spec.actors, 'actors', MAX_ACTOR_INSTANCES, 'actor instances', valid, report);
     const firstByName = new Map<string, number>();
     spec.actors.forEach((group, i) => {
       if (valid('actors', i, 'name')) {
@@ -159,6 +179,28 @@ const specSchema = withRule(
     namespace: fixture.namespace ?? spec.namespace,
   })),
 }));
+
+/**
+ * Reports `list` (spec.fixtures or spec.actors) when its entries' counts add up to more than
+ * `max`; entries whose count failed are left out (they are reported already).
+ */
+function totalAtMost(
+  list: unknown,
+  key: 'fixtures' | 'actors',
+  max: number,
+  what: string,
+  valid: (...path: PropertyKey[]) => boolean,
+  report: (path: PropertyKey[], message: string) => void,
+): void {
+  if (!Array.isArray(list)) return;
+  const total = list.reduce<number>(
+    (sum, entry: { count?: unknown }, i) =>
+      valid(key, i, 'count') && typeof entry.count === 'number' ? sum + entry.count : sum,
+    0,
+  );
+  if (total > max)
+    report([key], `have ${total} ${what} in total; a scenario may have at most ${max}`);
+}
 
 export const scenarioSchema = documentSchema('Scenario', dnsLabel, specSchema).meta({
   title: 'apfbench Scenario',

@@ -1,7 +1,8 @@
 // YAML text → validated model, with every problem located in the source or in an override.
-import { isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import { gotOf, issueMessage, sortProblems, type Problem } from './problems.js';
+import { parseYaml, plainValue } from './yaml-load.js';
 import { findNode, formatPath, type Path } from './yaml-path.js';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
@@ -25,8 +26,8 @@ const NO_EDIT: DocumentEdit = () => ({ applied: [], problems: [] });
 
 /**
  * Parses `text` (named `file` in problems), applies `edit` (command-line overrides) and
- * validates the result against `schema`. YAML syntax errors are reported alone, since
- * validating a broken document would only add noise.
+ * validates the result against `schema`. YAML syntax errors, and inputs over the limits of
+ * `parseYaml`, are reported alone, since validating a broken document would only add noise.
  */
 export function validateYaml<S extends z.ZodType>(
   schema: S,
@@ -34,23 +35,16 @@ export function validateYaml<S extends z.ZodType>(
   file: string,
   edit: DocumentEdit = NO_EDIT,
 ): Validated<z.output<S>> {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const parsed = parseYaml(text, file);
+  if (!parsed.ok) return { ok: false, problems: sortProblems(parsed.problems) };
+  const { doc, lines } = parsed;
   const at = (offset: number) => {
     const { line, col } = lines.linePos(offset);
     return { file, line, column: col };
   };
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((error) => ({
-      ...at(error.pos[0]),
-      path: '',
-      message: error.message,
-    }));
-    return { ok: false, problems: sortProblems(problems) };
-  }
 
   const { applied, problems } = edit(doc);
-  const result = schema.safeParse(doc.toJS(), { error: issueMessage });
+  const result = schema.safeParse(plainValue(doc), { error: issueMessage });
   if (result.success && problems.length === 0) return { ok: true, value: result.data };
 
   // Where the problem at `path` comes from: the last edit at or above it, or else the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, duration, integer, positiveRate, withRule } from '../../validation/fields.js';
-import { retrySchema, size } from '../fields.js';
+import { instanceCount, retrySchema, size } from '../fields.js';
 
 /** client-go `retry.DefaultRetry`: how a reconcile retries a 409. */
 const conflictRetrySchema = z.strictObject({
@@ -20,7 +20,7 @@ export const controllerSchema = withRule(
   z.strictObject({
     name: dnsLabel,
     type: z.literal('controller'),
-    count: integer.min(1),
+    count: instanceCount,
     identity: z
       .string()
       .min(1)

@@ -1,6 +1,7 @@
 // The `kubelet` actor group: simulated nodes that register, renew their Lease, report Node status
 // and watch their own pods. Defaults are the kubelet's own (KubeletConfiguration).
 import { z } from 'zod';
+import { instanceCount } from '../fields.js';
 import { dnsLabel, duration, integer, withRule } from '../../validation/fields.js';
 import { formatDuration } from '../../validation/units.js';
 
@@ -16,7 +17,7 @@ export const kubeletSchema = withRule(
   z.strictObject({
     name: dnsLabel,
     type: z.literal('kubelet'),
-    count: integer.min(1),
+    count: instanceCount,
     identity: z
       .string()
       .min(1)

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, duration, integer, positiveRate } from '../../validation/fields.js';
-import { retrySchema } from '../fields.js';
+import { instanceCount, retrySchema } from '../fields.js';
 
 /**
  * A pod-churn group: instances create pods in the scenario namespace at `rate` each, annotated
@@ -11,7 +11,7 @@ export const podChurnSchema = z
   .strictObject({
     name: dnsLabel,
     type: z.literal('pod-churn'),
-    count: integer.min(1),
+    count: instanceCount,
     identity: z
       .string()
       .min(1)

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,6 +113,36 @@ users:
       ],
     ],
     [
+      'clusters as a mapping',
+      `${ctx}${users}clusters:\n  c: { server: "https://127.0.0.1:1" }\n`,
+      undefined,
+      [':5:3 clusters: must be a list'],
+    ],
+    [
+      'clusters as a string',
+      `${ctx}${users}clusters: c\n`,
+      undefined,
+      [':4:11 clusters: must be a list (got c)'],
+    ],
+    [
+      'clusters as a number',
+      `${ctx}${users}clusters: 7\n`,
+      undefined,
+      [':4:11 clusters: must be a list (got 7)'],
+    ],
+    [
+      'a cluster entry without cluster:',
+      `${ctx}${users}clusters: [{ name: c }]\n`,
+      undefined,
+      [':4:12 clusters[0].cluster: is required'],
+    ],
+    [
+      'a cluster entry with a null cluster:',
+      `${ctx}${users}clusters: [{ name: c, cluster: null }]\n`,
+      undefined,
+      [':4:32 clusters[0].cluster: must be a mapping (got null)'],
+    ],
+    [
       'a missing server',
       `${ctx}${users}clusters: [{ name: c, cluster: {} }]\n`,
       undefined,
@@ -198,5 +228,34 @@ users: [{ name: u, user: { exec: { command: ${process.execPath}, args: [-e, "con
       code: 'APFBENCH_EXEC_CREDENTIAL',
       message: `${file}: exec plugin ${process.execPath} printed no ExecCredential JSON`,
     });
+  });
+
+  it('names an exec plugin that is not on PATH, at its command', async () => {
+    const file = join(await dir(), 'config');
+    await writeFile(
+      file,
+      `${ctx}clusters: [{ name: c, cluster: { server: "https://127.0.0.1:2" } }]
+users: [{ name: u, user: { exec: { command: apfbench-no-such-plugin } } }]
+`,
+    );
+    await expect(loadKubeconfig(file)).rejects.toMatchObject({
+      code: 'APFBENCH_INVALID_KUBECONFIG',
+      kind: 'invalid-input',
+      message: `invalid kubeconfig (1 problem):\n${file} users[0].user.exec.command: exec plugin 'apfbench-no-such-plugin' not found on PATH`,
+    });
+  });
+
+  it('refuses a server that is not loopback before the exec plugin runs', async () => {
+    const d = await dir();
+    const file = join(d, 'config');
+    const marker = join(d, 'plugin-ran');
+    await writeFile(
+      file,
+      `${ctx}clusters: [{ name: c, cluster: { server: "https://10.1.2.3:6443" } }]
+users: [{ name: u, user: { exec: { command: ${process.execPath}, args: [-e, "require('fs').writeFileSync(process.argv[1], '')", ${marker}] } } }]
+`,
+    );
+    await expect(loadKubeconfig(file)).rejects.toMatchObject({ code: 'APFBENCH_REMOTE_TARGET' });
+    await expect(access(marker)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
