@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -264,6 +265,44 @@ spec:
   afterAll(async () => {
     await admin?.transport.close();
     await cluster?.stop();
+  });
+
+  it('writes the result to the temp directory, naming it, when --out is taken away mid-run', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'apfbench-e2e-lost-'));
+    const temp = await mkdtemp(join(tmpdir(), 'apfbench-e2e-fallback-'));
+    const short = join(base, 'short.yaml');
+    await writeFile(
+      short,
+      (await readFile(scenarioFile, 'utf8')).replace('duration: 2m', 'duration: 6s'),
+    );
+    const out = join(base, 'parent', 'out');
+    let taken = false;
+    const res = await runCli(
+      ['run', short, '--kubeconfig', cluster.kubeconfigPath, '--out', out, '--no-report'],
+      {
+        env: { ...process.env, TMPDIR: temp },
+        onOutput: (_stdout, stderr) => {
+          // Once the load runs, the output directory's parent becomes a file.
+          if (!taken && /sent [1-9]\d+/.test(stderr)) {
+            taken = true;
+            rmSync(join(base, 'parent'), { recursive: true, force: true });
+            writeFileSync(join(base, 'parent'), 'in the way');
+          }
+        },
+        timeoutMs: 120_000,
+      },
+    );
+    expect(taken).toBe(true);
+    expect(res.code).toBe(1);
+    const fallback = (await readdir(temp)).filter((f) => f.endsWith('-result.json'));
+    expect(fallback).toHaveLength(1);
+    const path = join(temp, fallback[0]!);
+    expect(res.stderr).toContain('error [APFBENCH_RESULT_FALLBACK]: could not write');
+    expect(res.stderr).toContain(`the run's result is in ${path}`);
+    expect(res.stderr).not.toMatch(/^\s+at /m);
+    const result = JSON.parse(await readFile(path, 'utf8')) as RunResult;
+    expect(result.status).toBe('completed');
+    expect(result.actors.writer!.requests.total).toBeGreaterThan(200);
   });
 
   it('on Ctrl-C writes an aborted result.json, deletes what it created, and exits 130', async () => {
