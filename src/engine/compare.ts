@@ -67,10 +67,7 @@ export interface CompareOptions {
  */
 export function runFigures(r: RunResult): Record<string, number> {
   const figures: Record<string, number> = {};
-  const measuredSeconds = Math.max(
-    0.001,
-    (r.scenario.spec.duration - r.scenario.spec.warmup) / 1000,
-  );
+  const measuredSeconds = Math.max(0.001, measuredMs(r) / 1000);
   let throttled = 0;
   for (const [name, g] of Object.entries(r.actors)) {
     const q = g.requests;
@@ -104,11 +101,30 @@ export function runFigures(r: RunResult): Record<string, number> {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/**
+ * How long the measured window really ran: from its recorded start to its end (an aborted run's
+ * is shorter than configured), or, for results written before the window was recorded, the
+ * configured duration less the warm-up.
+ */
+export function measuredMs(
+  r: Pick<RunResult, 'measuredFrom' | 'measuredTo'> & {
+    readonly scenario: { readonly spec: { readonly duration: number; readonly warmup: number } };
+  },
+): number {
+  if (r.measuredFrom !== undefined && r.measuredTo !== undefined) {
+    return Date.parse(r.measuredTo) - Date.parse(r.measuredFrom);
+  }
+  return r.scenario.spec.duration - r.scenario.spec.warmup;
+}
+
 /** Pure: the side-by-side summary of finished runs. */
 export function summarise(
   profiles: readonly string[],
-  runs: readonly Pick<ComparisonRun, 'profile' | 'figures'>[],
+  all: readonly Pick<ComparisonRun, 'profile' | 'figures' | 'status'>[],
 ): Comparison['summary'] {
+  // An aborted or failed run is shown with its own figures, but its partial window would bias
+  // the samples: the differences and intervals are over completed runs only.
+  const runs = all.filter((r) => r.status === 'completed');
   const baseline = profiles[0] ?? '';
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.figures)))];
   const figures = names.map((figure) => {

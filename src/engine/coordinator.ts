@@ -139,6 +139,7 @@ export async function runScenario(
   const plan = planRun(scenario, workerCount(scenario, opts.workers));
   const ledger = createRunLedger(scenario, plan.writes);
   let status: RunStatus;
+  let window: MeasuredWindow | undefined;
   let reason: string | undefined;
   const startedAt = new Date();
   const timeline = new TimelineAggregator(intervalMs);
@@ -192,6 +193,9 @@ export async function runScenario(
     });
     health.push(...outcome.health);
     abandoned = outcome.abandoned;
+    if (outcome.startEpoch !== undefined) {
+      window = measuredWindow(scenario.spec, outcome.startEpoch, outcome.stopEpoch);
+    }
     status = outcome.status;
     reason = outcome.reason;
   } catch (err) {
@@ -218,6 +222,7 @@ export async function runScenario(
     target: { server: run.target.server, serverVersion: run.serverVersion, local: run.local },
     startedAt: startedAt.toISOString(),
     endedAt: new Date().toISOString(),
+    ...window,
     status,
     ...(reason === undefined ? {} : { reason }),
     workers: workersStarted,
@@ -242,6 +247,28 @@ export async function runScenario(
     cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
   }
   return { ...result, endedAt: new Date().toISOString(), cleanup };
+}
+
+interface MeasuredWindow {
+  readonly measuredFrom: string;
+  readonly measuredTo: string;
+}
+
+/**
+ * The measured window in wall-clock time: from the end of the warm-up to the deadline, or to an
+ * early stop, so that outside events line up with it and rates divide by the time that ran.
+ */
+export function measuredWindow(
+  spec: { readonly duration: number; readonly warmup: number },
+  startEpoch: number,
+  stopEpoch?: number,
+): MeasuredWindow {
+  const from = startEpoch + spec.warmup;
+  const to = Math.max(from, Math.min(startEpoch + spec.duration, stopEpoch ?? Infinity));
+  return {
+    measuredFrom: new Date(from).toISOString(),
+    measuredTo: new Date(to).toISOString(),
+  };
 }
 
 class Interrupted extends Error {
@@ -294,6 +321,10 @@ interface DriveOutcome {
   readonly reason: string | undefined;
   readonly health: GeneratorHealth[];
   readonly abandoned: number;
+  /** Wall-clock ms of the start barrier (timeline t = 0), when the load started. */
+  readonly startEpoch?: number;
+  /** Wall-clock ms at which an early stop (Ctrl-C, a failed worker) ended the sending. */
+  readonly stopEpoch?: number;
 }
 
 /** Spawns the workers, holds them at the start barrier, and collects until every one is done. */
@@ -307,6 +338,7 @@ async function driveWorkers(
   let status: RunStatus = 'completed';
   let reason: string | undefined;
   let startEpoch = 0;
+  let stopEpoch: number | undefined;
 
   let stopping = false;
   let stopped = () => {};
@@ -319,6 +351,7 @@ async function driveWorkers(
       reason = message;
     }
     stopping = true;
+    stopEpoch ??= performance.timeOrigin + performance.now();
     stopped();
     for (const w of workers) w.postMessage({ type: 'stop' } satisfies ToWorker);
   };
@@ -416,5 +449,12 @@ async function driveWorkers(
     unlisten();
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return { status, reason, health: health.filter((h) => h !== undefined), abandoned };
+  return {
+    status,
+    reason,
+    health: health.filter((h) => h !== undefined),
+    abandoned,
+    startEpoch,
+    ...(stopEpoch === undefined ? {} : { stopEpoch }),
+  };
 }

@@ -102,6 +102,9 @@ export const runResultSchema = z.object({
   target: z.object({ server: z.string(), serverVersion: z.string(), local: z.boolean() }),
   startedAt: z.string(),
   endedAt: z.string(),
+  /** The measured window (after the warm-up, to the deadline or an early stop), wall clock. */
+  measuredFrom: z.string().optional(),
+  measuredTo: z.string().optional(),
   status: runStatusSchema,
   /** Why the run failed or was aborted. */
   reason: z.string().optional(),

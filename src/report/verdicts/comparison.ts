@@ -165,7 +165,7 @@ const status: ComparisonVerdict = ({ c, facts, runs }) => {
   return {
     level: 'bad',
     topic: 'status',
-    text: `The comparison ${c.status === 'completed' ? 'completed' : c.status === 'aborted' ? 'was aborted' : 'failed'}${why}; ${formatCount(runs.length)} run(s) recorded${unfinished.length > 0 ? `, not completed: ${unfinished.map((f) => `${f.label} (${f.run.status})`).join(', ')}` : ''}. Figures cover only what ran.`,
+    text: `The comparison ${c.status === 'completed' ? 'completed' : c.status === 'aborted' ? 'was aborted' : 'failed'}${why}; ${formatCount(runs.length)} run(s) recorded${unfinished.length > 0 ? `, not completed: ${unfinished.map((f) => `${f.label} (${f.run.status})`).join(', ')}; they are shown, but left out of the differences and intervals` : ''}. Figures cover only what ran.`,
   };
 };
 

@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { comparisonTable } from '../../../src/cli/compare.js';
-import { runFigures, summarise, type Comparison } from '../../../src/engine/compare.js';
+import { measuredMs, runFigures, summarise, type Comparison } from '../../../src/engine/compare.js';
 import type { RunResult } from '../../../src/result/result.js';
 
 it('summarises repeated runs per profile against the baseline and prints them side by side', () => {
   const runs = [
-    { profile: 'a', figures: { 't.429s': 0, 't.p99 ms': 10, same: 1 } },
-    { profile: 'b', figures: { 't.429s': 100, 't.p99 ms': 30, same: 1 } },
-    { profile: 'b', figures: { 't.429s': 120, 't.p99 ms': 20, same: 1 } },
-    { profile: 'a', figures: { 't.429s': 0, 't.p99 ms': 12, same: 1 } },
-  ];
+    { profile: 'a', status: 'completed', figures: { 't.429s': 0, 't.p99 ms': 10, same: 1 } },
+    { profile: 'b', status: 'completed', figures: { 't.429s': 100, 't.p99 ms': 30, same: 1 } },
+    { profile: 'b', status: 'completed', figures: { 't.429s': 120, 't.p99 ms': 20, same: 1 } },
+    { profile: 'a', status: 'completed', figures: { 't.429s': 0, 't.p99 ms': 12, same: 1 } },
+  ] as const;
   const summary = summarise(['a', 'b'], runs);
   expect(summary.baseline).toBe('a');
   const throttled = summary.figures.find((f) => f.figure === 't.429s')!;
@@ -60,4 +60,37 @@ it('counts requests abandoned when the drain ended apart from the errors in the 
   // Neither an error nor an answer: abandoned requests are not among the 2xx per second.
   // The fixture measured 4 s: 800 requests, 12 not 2xx.
   expect(figures['lister.ok/s']).toBe((800 - 12) / 4);
+});
+
+it('leaves an aborted or failed run out of the samples and differences', () => {
+  const summary = summarise(
+    ['a', 'b'],
+    [
+      { profile: 'a', status: 'completed', figures: { 't.ok/s': 100 } },
+      { profile: 'b', status: 'completed', figures: { 't.ok/s': 90 } },
+      // Ctrl-C 2 s into a 30 s run: its few requests would read as a collapse of throughput.
+      { profile: 'a', status: 'aborted', figures: { 't.ok/s': 7 } },
+      { profile: 'b', status: 'failed', figures: { 't.ok/s': 3 } },
+    ],
+  );
+  const ok = summary.figures.find((f) => f.figure === 't.ok/s')!;
+  expect(ok.byProfile.a).toMatchObject({ n: 1, mean: 100 });
+  expect(ok.byProfile.b).toMatchObject({ n: 1, mean: 90 });
+});
+
+it('divides rates by the time the measured window really ran', async () => {
+  const file = 'test/fixtures/comparisons/listers/runs/01-k8s-defaults/result.json';
+  const result = JSON.parse(await readFile(file, 'utf8')) as RunResult;
+  const configured = runFigures(result);
+  // The same counts over a window that an abort cut to a quarter of its configured length.
+  const measured = result.scenario.spec.duration - result.scenario.spec.warmup;
+  const from = Date.parse('2026-12-02T10:00:00.000Z');
+  const cut = {
+    ...result,
+    measuredFrom: new Date(from).toISOString(),
+    measuredTo: new Date(from + measured / 4).toISOString(),
+  };
+  expect(measuredMs(result)).toBe(measured);
+  expect(measuredMs(cut)).toBe(measured / 4);
+  expect(runFigures(cut)['reader.ok/s']).toBeCloseTo(4 * configured['reader.ok/s']!, 1);
 });
