@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { planRun, workerCount } from '../engine/plan.js';
 import { loadScenarioFile } from '../scenario/index.js';
-import { positiveInteger, scenarioOverrideOptions, scenarioOverridesOf } from './options.js';
+import { scenarioOverrideOptions, scenarioOverridesOf, targetOptions } from './options.js';
 import { planJson, planTable } from './plan.js';
 
 export function validateCommand(y: Argv) {
@@ -17,10 +17,8 @@ export function validateCommand(y: Argv) {
       },
       json: { type: 'boolean', default: false, describe: 'with --plan: the plan as JSON' },
       workers: {
-        type: 'number',
-        describe:
-          'with --plan: worker threads, as for run (default: scenario, else half the cores, at most 4)',
-        coerce: positiveInteger('workers'),
+        ...targetOptions.workers,
+        describe: `with --plan: ${targetOptions.workers.describe}`,
       },
     });
 }

@@ -6,8 +6,8 @@ import { JITTER_FACTOR, startOffsetMs } from './timing.js';
 /**
  * Per node, from its start (spread over one renew interval): the registration, the first lease
  * sync (a GET, then the create), a renewal per later tick of the jittered renew period, a status
- * report per report interval (on the status loop's next tick after it) and the pod informer's
- * LIST.
+ * report on the status loop's first tick and then per report interval (rounded up to its ticks)
+ * and the pod informer's LIST.
  */
 export function kubeletExpectedRequests(group: KubeletActorGroup, untilMs: number): number {
   const meanJitter = 1 + JITTER_FACTOR / 2;
@@ -20,7 +20,7 @@ export function kubeletExpectedRequests(group: KubeletActorGroup, untilMs: numbe
     if (span <= 0) continue;
     const registration = 1;
     const lease = 2 + Math.ceil(span / renewMs) - 1;
-    const status = Math.ceil(span / reportMs) - 1;
+    const status = Math.ceil(span / reportMs);
     total += registration + lease + status + (group.watchPods ? 1 : 0);
   }
   return total;

@@ -5,16 +5,20 @@ import { heartbeatStatusPatch } from './objects.js';
 import { STATUS_UPDATE_RETRIES } from './timing.js';
 
 /**
- * The node status loop, started once the node registered (its last report): returns one tick of
+ * The node status loop, started once the node registered: returns one tick of
  * syncNodeStatus. The simulated node's status never changes, so it reports only once per
  * statusReportInterval. It reads the Node from what it last wrote, as the kubelet reads its node
  * lister, so a tick without a report sends nothing.
  */
 export function statusSync(k: KubeletContext): (intendedMs: number) => Promise<void> {
   const { ctx } = k;
-  let lastReportMs = k.rel();
+  // As kubelet_node_status.go's lastStatusReportTime: zero at first, so the first tick reports,
+  // and set to the time a report was started, not answered, so that a slow PATCH does not make
+  // the next tick (jittered a little shorter than it) skip its report.
+  let lastReportMs = Number.NEGATIVE_INFINITY;
   return async (intendedMs) => {
-    if (k.rel() - lastReportMs < k.group.statusReportInterval) return;
+    const now = k.rel();
+    if (now - lastReportMs < k.group.statusReportInterval) return;
     for (let i = 0; i < STATUS_UPDATE_RETRIES; i++) {
       const t = i === 0 ? intendedMs : k.rel();
       if (!k.mayStart(t)) break;
@@ -31,7 +35,7 @@ export function statusSync(k: KubeletContext): (intendedMs: number) => Promise<v
         ),
       );
       if (res.status === 200) {
-        lastReportMs = k.rel();
+        lastReportMs = now;
         ctx.collector.count(KubeletMetric.statusReports);
         return;
       }

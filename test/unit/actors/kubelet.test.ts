@@ -322,9 +322,12 @@ describe('lease renewal under failures', () => {
     };
   }
 
-  async function runNode(failing: (relMs: number) => boolean) {
+  async function runNode(
+    failing: (relMs: number) => boolean,
+    { extra = '', patchLatencyMs = 0 }: { extra?: string; patchLatencyMs?: number } = {},
+  ) {
     const { scenario, group } = parseKubelets(
-      'count: 1\nidentity: system:node:node-0\nwatchPods: false',
+      `count: 1\nidentity: system:node:node-0\nwatchPods: false${extra}`,
     );
     const clock = new FakeClock(1000);
     const calls: { verb: string; at: number }[] = [];
@@ -349,7 +352,20 @@ describe('lease renewal under failures', () => {
       get: (r: { plural: string }) =>
         call(`get ${r.plural}`, () => (leaseExists ? response(200, lease()) : response(404))),
       update: (r: { plural: string }) => call(`update ${r.plural}`, () => response(200, lease())),
-      patch: (r: { plural: string }) => call(`patch ${r.plural}`, () => response(200)),
+      patch: async (
+        r: { plural: string },
+        _name: string,
+        _body: unknown,
+        _type: string,
+        o: { subresource?: string },
+      ) => {
+        const res = await call(
+          `patch ${r.plural}${o.subresource === undefined ? '' : `/${o.subresource}`}`,
+          () => response(200),
+        );
+        await clock.sleepUntil(clock.now() + patchLatencyMs);
+        return res;
+      },
     } as unknown as KubeClient;
     const collector = new GroupIntervalCollector('kubelets');
     const ctx: ActorContext = {
@@ -391,7 +407,22 @@ describe('lease renewal under failures', () => {
       'get leases 404': 1,
       'create leases 201': 1,
       'update leases 200': 5,
+      // As the kubelet: the first status tick reports (lastStatusReportTime starts at zero).
+      'patch nodes/status 200': 1,
     });
+  });
+
+  it('reports status on every tick due, however long the previous PATCH took', async () => {
+    // Ticks every 10 s (+ up to 4 %), a report due every 10 s, and 2 s per PATCH: the report
+    // time is taken before sending, so a tick jittered a little shorter is never skipped.
+    const { calls } = await runNode(() => false, {
+      extra: '\nstatusUpdateFrequency: 10s\nstatusReportInterval: 10s',
+      patchLatencyMs: 2000,
+    });
+    const reports = calls.filter((c) => c.verb === 'patch nodes/status').map((c) => c.at);
+    expect(reports.length).toBeGreaterThanOrEqual(5);
+    const gaps = reports.slice(1).map((t, i) => t - reports[i]!);
+    for (const gap of gaps) expect(gap).toBeLessThan(10_400 + 1);
   });
 
   it('retries a failed renewal 5 times at once, then with the 200 ms … 7 s backoff; a long outage is late', async () => {
