@@ -1,5 +1,6 @@
 // `apfbench compare`: one scenario under several APF profiles, each applied and restored around
 // its run, with repeats interleaved; the runs' results and a side-by-side summary.
+import { levelJain } from '../metrics/fairness.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApfbenchError } from '../errors.js';
@@ -94,7 +95,7 @@ export function runFigures(r: RunResult): Record<string, number> {
     figures['server.429s'] = r.server.crossCheck.server429;
   }
   for (const [level, f] of Object.entries(r.fairness?.priorityLevels ?? {})) {
-    figures[`fairness.${level}.jain`] = f.jainIndex;
+    figures[`fairness.${level}.jain`] = levelJain(f);
   }
   return figures;
 }

@@ -9,6 +9,7 @@
  * achieved ÷ demanded over the measured part of the run. Within a group that is fair by
  * construction; the index measures fairness between groups, weighted by their instance counts.
  */
+import { maxMinFairShares, maxMinJainIndex, weightedJainIndex } from './max-min.js';
 import { z } from 'zod';
 import type { DurationSummary } from './histogram.js';
 import type { PriorityLevelSummary } from './server-metrics.js';
@@ -18,29 +19,7 @@ export interface ServerSeriesPointLike {
   readonly priorityLevels: Readonly<Record<string, { readonly executingSeats: number }>>;
 }
 
-/** Jain's index J = (Σx)² / (n·Σx²): 1 when all are equal, 1/n when one gets everything. */
-export function jainIndex(xs: readonly number[]): number | null {
-  return weightedJainIndex(xs.map((x) => ({ x, weight: 1 })));
-}
-
-/**
- * Jain's index over flows that come in groups of equal values: `weight` flows with value `x`
- * each. null when there is no flow or every value is 0 (nothing to be fair about).
- */
-export function weightedJainIndex(
-  flows: readonly { readonly x: number; readonly weight: number }[],
-): number | null {
-  let n = 0;
-  let sum = 0;
-  let squares = 0;
-  for (const { x, weight } of flows) {
-    n += weight;
-    sum += weight * x;
-    squares += weight * x * x;
-  }
-  if (n === 0 || squares === 0) return null;
-  return (sum * sum) / (n * squares);
-}
+export { jainIndex, weightedJainIndex } from './max-min.js';
 
 /** What fairness needs of one actor group's result. */
 export interface GroupFigures {
@@ -66,12 +45,26 @@ export const flowFairnessSchema = z.object({
   normalisedThroughput: z.number(),
   /** This group's part of everything the level served for apfbench, 0..1. */
   share: z.number(),
+  /**
+   * The group's max-min fair share of what the level delivered, given every group's demand
+   * (see max-min.ts); absent from results written before it was added.
+   */
+  fairShare: z.number().optional(),
 });
 export type FlowFairness = z.infer<typeof flowFairnessSchema>;
 
 export const priorityLevelFairnessSchema = z.object({
-  /** Over the instances of the groups served in this level, in (0, 1]. */
+  /**
+   * Jain's index over achieved ÷ demanded per flow, in (0, 1]: 1 only when every flow got the
+   * same part of what it asked for, so it falls below 1 for a max-min fair outcome with unequal
+   * demands. Kept under its name; `maxMinJainIndex` is the fairness APF aims at.
+   */
   jainIndex: z.number(),
+  /**
+   * Jain's index over achieved ÷ max-min fair share per flow: 1 for an exactly max-min fair
+   * outcome whatever the demands (docs/result-format.md). Absent from older results.
+   */
+  maxMinJainIndex: z.number().optional(),
   /** Flows counted: the instances of the groups below. */
   flows: z.number(),
   /** Per actor group served in this level. */
@@ -102,7 +95,14 @@ export const fairnessSectionSchema = z.object({
 export type FairnessSection = z.infer<typeof fairnessSectionSchema>;
 
 export const FAIRNESS_METHOD =
-  'per actor group: each instance is one flow with the group normalised throughput (achieved 2xx ÷ demanded sends); a group belongs to the priority level that served most of its responses';
+  "per actor group: each instance is one flow with its group's demand (sends) and achieved 2xx, split evenly; maxMinJainIndex is Jain's index over achieved ÷ max-min fair share of what the level delivered, jainIndex over achieved ÷ demanded; a group belongs to the priority level that served most of its responses";
+
+/** The fairness figure to show for a level: max-min where the result has it, else the older one. */
+export function levelJain(
+  pl: Pick<PriorityLevelFairness, 'jainIndex' | 'maxMinJainIndex'>,
+): number {
+  return pl.maxMinJainIndex ?? pl.jainIndex;
+}
 
 /** The priority level that answered most of a group's requests. */
 export function mainPriorityLevel(
@@ -190,8 +190,24 @@ export function fairnessSection(
     const index = weightedJainIndex(weighted);
     // A level where apfbench asked for nothing, or got nothing at all, has no fairness to tell.
     if (index === null) continue;
+    // Per flow (instance): each group's demand and achieved split over its instances.
+    const outcomes = members.map(([, g]) => ({
+      demand: (g.requests.sent + g.requests.dropped) / Math.max(1, g.count),
+      achieved: (g.requests.total - g.requests.errors) / Math.max(1, g.count),
+      weight: g.count,
+    }));
+    const fair = maxMinFairShares(
+      outcomes,
+      outcomes.reduce((n, o) => n + o.achieved * o.weight, 0),
+    );
+    members.forEach(([name, g], i) => {
+      const f = flows[name];
+      if (f !== undefined) flows[name] = { ...f, fairShare: round(fair[i]! * g.count) };
+    });
+    const maxMin = maxMinJainIndex(outcomes);
     priorityLevels[level] = {
       jainIndex: round(index),
+      ...(maxMin === null ? {} : { maxMinJainIndex: round(maxMin) }),
       flows: weighted.reduce((n, f) => n + f.weight, 0),
       groups: flows,
       ...(shares?.seat[level] === undefined ? {} : { seatShare: shares.seat[level] }),

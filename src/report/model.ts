@@ -7,6 +7,7 @@
  * renderers: rows carry their run's label, and a comparison adds its `comparison` section and
  * charts of its own (comparison.ts builds them from the helpers exported here).
  */
+import { levelJain } from '../metrics/fairness.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { DurationSummary } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
@@ -310,7 +311,7 @@ export function fairnessRows(run: string, r: RunResult): FairnessRow[] {
       run,
       priorityLevel,
       flows: pl.flows,
-      jainIndex: pl.jainIndex,
+      jainIndex: levelJain(pl),
       seatShare: pl.seatShare,
       nominalShare: pl.nominalShare,
     }));

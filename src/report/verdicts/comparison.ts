@@ -5,6 +5,7 @@
  * levels, so a comparison and its runs never disagree). A topic that is fine under every profile
  * takes one OK line. Each topic has its own function, in the order of `comparisonVerdicts`.
  */
+import { levelJain } from '../../metrics/fairness.js';
 import type { ComparisonRun, RunResult } from '../../result/result.js';
 import type { ComparisonInput } from '../comparison.js';
 import { formatFigure, formatInterval, formatSigned } from '../figures.js';
@@ -39,7 +40,7 @@ interface RunFacts {
 function factsOf(result: RunResult, groups: readonly GroupRow[]): RunFacts {
   const hb = heartbeatsOf(result);
   const levels = Object.entries(result.fairness?.priorityLevels ?? {}).sort(
-    ([a, x], [b, y]) => x.jainIndex - y.jainIndex || a.localeCompare(b),
+    ([a, x], [b, y]) => levelJain(x) - levelJain(y) || a.localeCompare(b),
   );
   const least = levels[0];
   return {
@@ -47,7 +48,7 @@ function factsOf(result: RunResult, groups: readonly GroupRow[]): RunFacts {
     throttledOnlyNoisy: throttledOnlyNoisy(result, groups),
     heartbeats: hb === undefined ? undefined : { late: hb.late, missed: hb.missed },
     watchLost: watchOf(result)?.lost,
-    leastFair: least === undefined ? undefined : { level: least[0], jain: least[1].jainIndex },
+    leastFair: least === undefined ? undefined : { level: least[0], jain: levelJain(least[1]) },
     levels: new Map(runVerdicts(result, groups).map((v) => [v.topic, v.level])),
   };
 }

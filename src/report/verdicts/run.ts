@@ -3,6 +3,7 @@
  * each from its own function, in the order of `RUN_VERDICTS`. A function returns nothing when
  * its question does not arise (no kubelets, no watchers, no errors).
  */
+import { levelJain } from '../../metrics/fairness.js';
 import type { RunResult } from '../../result/result.js';
 import type { GroupRow, Verdict } from '../model.js';
 import { runtime } from '../runtime.js';
@@ -166,8 +167,8 @@ const fairness: RunVerdict = ({ r }) => {
   const levels = Object.entries(r.fairness?.priorityLevels ?? {});
   if (levels.length === 0) return undefined;
   const unfair = levels
-    .filter(([, pl]) => pl.jainIndex < JAIN_WARN_BELOW)
-    .map(([name, pl]) => `${name} (J = ${pl.jainIndex.toFixed(2)})`);
+    .filter(([, pl]) => levelJain(pl) < JAIN_WARN_BELOW)
+    .map(([name, pl]) => `${name} (J = ${levelJain(pl).toFixed(2)})`);
   return unfair.length === 0
     ? {
         level: 'ok',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   fairnessSection,
+  levelJain,
   jainIndex,
   mainPriorityLevel,
   seatShares,
@@ -89,12 +90,36 @@ describe('fairnessSection', () => {
       achieved: 100,
       normalisedThroughput: 1,
       share: 0.5,
+      // Of the 200 the level delivered, max-min gives each quiet flow the 25 it asked for.
+      fairShare: 100,
     });
     expect(gd.groups.noisy!.normalisedThroughput).toBe(0.25);
-    // (4·1 + 0.25)² / (5 · (4·1 + 0.0625))
+    expect(gd.groups.noisy!.fairShare).toBe(100);
+    // achieved ÷ demanded: (4·1 + 0.25)² / (5 · (4·1 + 0.0625)), below 1 for a max-min fair
+    // outcome; over achieved ÷ fair share every flow got exactly its share: 1.
     expect(gd.jainIndex).toBeCloseTo((4.25 * 4.25) / (5 * 4.0625), 4);
+    expect(gd.maxMinJainIndex).toBe(1);
     expect(section.priorityLevels.system!.jainIndex).toBe(1);
     expect(section.latencyRatios).toEqual([{ victim: 'quiet', noisy: 'noisy', p50: 4, p99: 4 }]);
+  });
+
+  it('falls below 1 when the level starves small flows to serve a big one', () => {
+    const section = fairnessSection({
+      // 2 small users asked for 10 each and got 2; 1 big user asked for 400 and got 100.
+      small: group(2, 20, 4, 0, { 'global-default': 4 }),
+      big: group(1, 400, 100, 0, { 'global-default': 100 }),
+    });
+    const gd = section.priorityLevels['global-default']!;
+    // 104 delivered: fair shares 10, 10 and 84; x = 0.2, 0.2, 1.19.
+    expect(gd.groups.small!.fairShare).toBe(20);
+    expect(gd.groups.big!.fairShare).toBe(84);
+    const xs = [0.2, 0.2, 100 / 84];
+    const sum = xs.reduce((a, b) => a + b, 0);
+    expect(gd.maxMinJainIndex).toBeCloseTo(
+      (sum * sum) / (3 * xs.reduce((a, b) => a + b * b, 0)),
+      3,
+    );
+    expect(levelJain(gd)).toBe(gd.maxMinJainIndex);
   });
 
   it('picks the level that served most of a group', () => {

@@ -119,3 +119,13 @@ describe('maxMinJainIndex (over achieved ÷ max-min fair share)', () => {
     expect(maxMinJainIndex([])).toBeNull();
   });
 });
+
+describe('the worked example of docs/result-format.md', () => {
+  it('is 1 when 2, 5 and 5 of 12 go to flows asking 2, 5 and 20; 0.46 when 0, 2 and 10 do', () => {
+    const asked = [2, 5, 20];
+    const outcome = (achieved: number[]) =>
+      maxMinJainIndex(asked.map((demand, i) => ({ demand, weight: 1, achieved: achieved[i]! })));
+    expect(outcome([2, 5, 5])).toBeCloseTo(1, 12);
+    expect(outcome([0, 2, 10])).toBeCloseTo(0.4615, 4);
+  });
+});
