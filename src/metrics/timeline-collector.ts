@@ -5,6 +5,7 @@
  */
 import { EMPTY_ENCODED, IntervalRecorder } from './histogram.js';
 import {
+  ABANDONED_CODES,
   increment,
   isErrorCode,
   TRANSPORT_ERROR_PREFIX,
@@ -66,16 +67,18 @@ export class GroupIntervalCollector {
   }
 
   /**
-   * A logical request finished. Its latency and service time are recorded only when the server
-   * answered: a refused or reset connection fails in microseconds, and counted as a latency it
-   * would make a dead server look fast. Transport errors show in `byCode` as `error:<code>`.
+   * A logical request finished. A transport error (no HTTP response: a refused or reset
+   * connection) is counted in `byCode` as `error:<code>` but kept out of the latency and service
+   * time: it fails in microseconds and would make a dead server look fast. A request apfbench
+   * abandoned when the drain ran out stays in: it waited that long for the server, and its
+   * latency is a lower bound that must not vanish from the tail.
    */
   completed(c: Completion): void {
     this.completedCount++;
     if (isErrorCode(c.code)) {
       this.errorCount++;
     }
-    if (!c.code.startsWith(TRANSPORT_ERROR_PREFIX)) {
+    if (!c.code.startsWith(TRANSPORT_ERROR_PREFIX) || ABANDONED_CODES.includes(c.code)) {
       this.latency.record(c.latencyUs);
       this.serviceTime.record(c.serviceTimeUs);
     }

@@ -105,6 +105,15 @@ describe('GroupIntervalCollector', () => {
 
     expect(collector.snapshot(8)).toEqual(snapshot({ intervalIndex: 8, group: 'kubelet' }));
   });
+
+  it('keeps a request abandoned at the end of the drain in the latency: it waited that long', () => {
+    const collector = new GroupIntervalCollector('tenant');
+    collector.completed(completion(transportErrorCode('ERR_POOL_DESTROYED'), 10_000_000));
+    collector.completed(completion(transportErrorCode('ECONNREFUSED'), 300));
+    const s = collector.snapshot(0);
+    expect(s.latency).toBe(encoded([10_000_000]));
+    expect(s.errors).toBe(2);
+  });
 });
 
 describe('mergeSnapshots', () => {
