@@ -55,30 +55,24 @@ export async function writeWithFallback(
   }
 }
 
-/** Writes `dir`/result.json, or its fallback `apfbench-<runId>-result.json` in the temp dir. */
-export function writeResult(
+/**
+ * Writes `dir`/`file` (result.json, comparison.json), or, when that fails, `apfbench-<name>-<file>`
+ * in the temp dir (or `fallbackDir`).
+ */
+function writeOutput(
   dir: string,
-  result: RunResult,
+  file: string,
+  name: string,
+  value: unknown,
   fallbackDir?: string,
-): Promise<Written> {
-  return writeWithFallback(
-    join(dir, RESULT_FILE),
-    result,
-    `apfbench-${result.runId}-${RESULT_FILE}`,
-    fallbackDir,
-  );
+) {
+  return writeWithFallback(join(dir, file), value, `apfbench-${name}-${file}`, fallbackDir);
 }
 
-/** Writes `dir`/comparison.json, or its fallback `apfbench-<scenario>-comparison.json` in the temp dir. */
-export function writeComparison(
-  dir: string,
-  comparison: Comparison,
-  fallbackDir?: string,
-): Promise<Written> {
-  return writeWithFallback(
-    join(dir, COMPARISON_FILE),
-    comparison,
-    `apfbench-${comparison.scenario}-${COMPARISON_FILE}`,
-    fallbackDir,
-  );
-}
+/** Writes `dir`/result.json; its fallback is named after the run id. */
+export const writeResult = (dir: string, result: RunResult, fallbackDir?: string) =>
+  writeOutput(dir, RESULT_FILE, result.runId, result, fallbackDir);
+
+/** Writes `dir`/comparison.json; its fallback is named after the scenario. */
+export const writeComparison = (dir: string, comparison: Comparison, fallbackDir?: string) =>
+  writeOutput(dir, COMPARISON_FILE, comparison.scenario, comparison, fallbackDir);

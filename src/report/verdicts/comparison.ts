@@ -201,6 +201,11 @@ interface CountedTopic {
   readonly after?: string;
 }
 
+const NO_429S = 'No 429s under any profile: API Priority and Fairness rejected nothing.';
+const NO_409S = 'No 409 conflicts under any profile.';
+const OTHER_ERRORS = 'Other error responses and transport errors';
+const ABANDONED = 'Requests still in flight when the drain ended, abandoned';
+
 /** The line of a counted topic: each profile's count, with the groups it belongs to. */
 const counted =
   (t: CountedTopic): ComparisonVerdict =>
@@ -219,41 +224,18 @@ const counted =
     };
   };
 
-const throttling = counted({
-  topic: 'throttling',
-  pick: (g) => g.throttled,
-  title: '429s',
-  unit: '429s',
-  none: 'No 429s under any profile: API Priority and Fairness rejected nothing.',
-  figure: 'all.429s',
-});
-const conflicts = counted({
-  topic: 'conflicts',
-  pick: (g) => g.conflicts,
-  title: '409 conflicts',
-  unit: '409s',
-  none: 'No 409 conflicts under any profile.',
-});
-const errors = counted({
-  topic: 'errors',
-  pick: (g) => g.otherErrors,
-  title: 'Other error responses and transport errors',
-  unit: 'errors',
-  after: '; see the codes in the table',
-});
-const dropped = counted({
-  topic: 'dropped',
-  pick: (g) => g.dropped,
-  title: 'Sends dropped at an in-flight cap',
-  unit: 'dropped',
-});
-const abandoned = counted({
-  topic: 'abandoned',
-  pick: (g) => g.abandoned,
-  title: 'Requests still in flight when the drain ended, abandoned',
-  unit: 'abandoned',
-  after: '; not counted as errors',
-});
+// Each counted topic: its GroupRow figure, heading, unit, and the line when no profile has any.
+const COUNTS = (
+  [
+    ['throttling', 'throttled', '429s', '429s', { none: NO_429S, figure: 'all.429s' }],
+    ['conflicts', 'conflicts', '409 conflicts', '409s', { none: NO_409S }],
+    ['errors', 'otherErrors', OTHER_ERRORS, 'errors', { after: '; see the codes in the table' }],
+    ['dropped', 'dropped', 'Sends dropped at an in-flight cap', 'dropped', {}],
+    ['abandoned', 'abandoned', ABANDONED, 'abandoned', { after: '; not counted as errors' }],
+  ] as const
+).map(([topic, key, title, unit, more]) =>
+  counted({ topic, pick: (g) => g[key], title, unit, ...more }),
+);
 
 const watch: ComparisonVerdict = (cmp) => {
   if (!cmp.facts.some((f) => f.facts.watchLost !== undefined)) return undefined;
@@ -307,11 +289,7 @@ const generator: ComparisonVerdict = ({ facts }) => {
 const COMPARISON_VERDICTS: readonly ComparisonVerdict[] = [
   status,
   heartbeats,
-  throttling,
-  conflicts,
-  errors,
-  dropped,
-  abandoned,
+  ...COUNTS,
   watch,
   fairness,
   generator,

@@ -98,16 +98,28 @@ const conflicts: RunVerdict = ({ groups }) => {
       };
 };
 
-const errors: RunVerdict = ({ groups }) => {
-  const n = total(groups, (g) => g.otherErrors);
-  return n === 0
-    ? undefined
-    : {
-        level: 'bad',
-        topic: 'errors',
-        text: `${formatCount(n)} other error responses or transport errors (not 429 or 409, nor a kubelet's lookup of a Lease it has yet to create, nor abandoned) — ${byGroup(groups, (g) => g.otherErrors)}; see the codes in the table.`,
-      };
-};
+/** A verdict on one count over the groups: none when it is 0, else `text(count, by group)`. */
+const whenAny =
+  (
+    level: Verdict['level'],
+    topic: Verdict['topic'],
+    pick: (g: GroupRow) => number,
+    text: (n: string, byGroups: string) => string,
+  ): RunVerdict =>
+  ({ groups }) => {
+    const n = total(groups, pick);
+    return n === 0
+      ? undefined
+      : { level, topic, text: text(formatCount(n), byGroup(groups, pick)) };
+  };
+
+const errors = whenAny(
+  'bad',
+  'errors',
+  (g) => g.otherErrors,
+  (n, by) =>
+    `${n} other error responses or transport errors (not 429 or 409, nor a kubelet's lookup of a Lease it has yet to create, nor abandoned) — ${by}; see the codes in the table.`,
+);
 
 const dropped: RunVerdict = ({ r, groups }) => {
   const n = total(groups, (g) => g.dropped);
@@ -124,16 +136,13 @@ const dropped: RunVerdict = ({ r, groups }) => {
   };
 };
 
-const abandoned: RunVerdict = ({ groups }) => {
-  const n = total(groups, (g) => g.abandoned);
-  return n === 0
-    ? undefined
-    : {
-        level: 'warn',
-        topic: 'abandoned',
-        text: `${formatCount(n)} requests still in flight when the drain ended, abandoned (not counted as errors) — ${byGroup(groups, (g) => g.abandoned)}.`,
-      };
-};
+const abandoned = whenAny(
+  'warn',
+  'abandoned',
+  (g) => g.abandoned,
+  (n, by) =>
+    `${n} requests still in flight when the drain ended, abandoned (not counted as errors) — ${by}.`,
+);
 
 const watch: RunVerdict = ({ r }) => {
   const w = watchOf(r);
