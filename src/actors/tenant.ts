@@ -204,7 +204,11 @@ export const createTenant: ActorFactory<TenantActorGroup> = (group, instance, ct
         return send('update', entry.resource, intendedMs, () =>
           client.updateJson(r, name!, body, { namespace: ns }),
         ).then((res) => {
-          if (res.status === 200) remember(entry.resource, res.body as KubeObject);
+          // Not when a delete sent meanwhile forgot it: that would bring a deleted object back
+          // for later GETs and deletes to find 404.
+          if (res.status === 200 && own[entry.resource].has(name!)) {
+            remember(entry.resource, res.body as KubeObject);
+          }
           return res;
         });
       }

@@ -305,38 +305,41 @@ spec:
     expect(result.actors.writer!.requests.total).toBeGreaterThan(200);
   });
 
-  it('on Ctrl-C writes an aborted result.json, deletes what it created, and exits 130', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-out-'));
-    let pid = 0;
-    let interrupted = false;
-    const res = await runCli(
-      ['run', scenarioFile, '--kubeconfig', cluster.kubeconfigPath, '--out', out],
-      {
-        onSpawn: (p) => (pid = p),
-        onOutput: (_stdout, stderr) => {
-          // Interrupt once the load is running and has created objects.
-          if (!interrupted && /sent [1-9]\d{2,}/.test(stderr)) {
-            interrupted = true;
-            process.kill(pid, 'SIGINT');
-          }
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'on %s (Ctrl-C, or a kill) writes an aborted result.json, deletes what it created, and exits 130',
+    async (signal) => {
+      const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-out-'));
+      let pid = 0;
+      let interrupted = false;
+      const res = await runCli(
+        ['run', scenarioFile, '--kubeconfig', cluster.kubeconfigPath, '--out', out],
+        {
+          onSpawn: (p) => (pid = p),
+          onOutput: (_stdout, stderr) => {
+            // Interrupt once the load is running and has created objects.
+            if (!interrupted && /sent [1-9]\d{2,}/.test(stderr)) {
+              interrupted = true;
+              process.kill(pid, signal);
+            }
+          },
+          timeoutMs: 120_000,
         },
-        timeoutMs: 120_000,
-      },
-    );
-    expect(interrupted).toBe(true);
-    expect(res.code).toBe(130);
-    const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
-    expect(result.status).toBe('aborted');
-    expect(result.schemaVersion).toBe(1);
-    expect(result.actors.writer!.requests.byCode['201']).toBeGreaterThan(50);
-    expect(result.cleanup.deleted).toBeGreaterThan(50);
-    expect(result.cleanup.errors).toEqual([]);
-    const left = await admin.listAll(resources.configmaps, {
-      namespace: 'apfbench',
-      labelSelector: `apfbench.dev/run=${result.runId}`,
-    });
-    expect(left.items).toEqual([]);
-  });
+      );
+      expect(interrupted).toBe(true);
+      expect(res.code).toBe(130);
+      const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
+      expect(result.status).toBe('aborted');
+      expect(result.schemaVersion).toBe(1);
+      expect(result.actors.writer!.requests.byCode['201']).toBeGreaterThan(50);
+      expect(result.cleanup.deleted).toBeGreaterThan(50);
+      expect(result.cleanup.errors).toEqual([]);
+      const left = await admin.listAll(resources.configmaps, {
+        namespace: 'apfbench',
+        labelSelector: `apfbench.dev/run=${result.runId}`,
+      });
+      expect(left.items).toEqual([]);
+    },
+  );
 
   it('on Ctrl-C while it creates fixtures, stops creating them, deletes them, writes an aborted result.json and exits 130', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-fixtures-'));
