@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterState, LocalCluster } from '../../src/cluster/index.js';
 import { RUN_DIR_PREFIX } from '../../src/cluster/index.js';
 import type { KubeClient } from '../../src/kube/index.js';
-import { readFlowControl } from '../../src/profile/index.js';
+import { flowControlState } from '../support/flowcontrol.js';
 import { runCli } from '../support/cli.js';
 import { startTestCluster } from '../support/cluster.js';
 import { pidsMentioning } from '../support/processes.js';
@@ -107,11 +107,7 @@ spec:
       mix: [{ verb: list, resource: configmaps, weight: 1 }]
 `,
     );
-    const comparable = (m: Awaited<ReturnType<typeof readFlowControl>>) =>
-      Object.fromEntries(
-        [...m].map(([k, o]) => [k, { spec: o.spec, annotations: o.metadata.annotations }]),
-      );
-    const before = comparable(await readFlowControl(admin));
+    const before = await flowControlState(admin);
     const out = join(dir, 'out');
     const snapshot = join(out, 'profile-snapshot.json');
     let pid = 0;
@@ -144,7 +140,7 @@ spec:
     );
     expect(existsSync(snapshot)).toBe(true);
     // Killed: nothing restored the profile.
-    expect(comparable(await readFlowControl(admin))).not.toEqual(before);
+    expect(await flowControlState(admin)).not.toEqual(before);
 
     const restore = await runCli([
       'profile',
@@ -155,6 +151,6 @@ spec:
       cluster.kubeconfigPath,
     ]);
     expect(restore.code).toBe(0);
-    expect(comparable(await readFlowControl(admin))).toEqual(before);
+    expect(await flowControlState(admin)).toEqual(before);
   });
 });

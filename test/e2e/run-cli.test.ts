@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../src/cluster/index.js';
 import type { RunResult } from '../../src/result/result.js';
 import { renderKubeconfig, resources, type KubeClient } from '../../src/kube/index.js';
-import { readFlowControl } from '../../src/profile/index.js';
+import { flowControlState } from '../support/flowcontrol.js';
 import { runCli, runCliInterrupted } from '../support/cli.js';
 import { startTestCluster } from '../support/cluster.js';
 import { pidsMentioning, waitForProcesses } from '../support/processes.js';
@@ -405,11 +405,7 @@ spec:
       mix: [{ verb: list, resource: configmaps, weight: 1 }]
 `,
     );
-    const comparable = (m: Awaited<ReturnType<typeof readFlowControl>>) =>
-      Object.fromEntries(
-        [...m].map(([k, o]) => [k, { spec: o.spec, annotations: o.metadata.annotations }]),
-      );
-    const before = comparable(await readFlowControl(admin));
+    const before = await flowControlState(admin);
     const out = join(dir, 'out');
     const res = await runCli(
       [
@@ -434,7 +430,7 @@ spec:
     expect(result.profile?.changes.length).toBeGreaterThan(0);
     // The noisy user ran in the profile's own priority level while it was applied.
     expect(Object.keys(result.fairness?.priorityLevels ?? {})).toContain('noisy-tenants');
-    expect(comparable(await readFlowControl(admin))).toEqual(before);
+    expect(await flowControlState(admin)).toEqual(before);
     const files = await readdir(out);
     expect(files).toEqual(expect.arrayContaining(['result.json', 'report.html', 'summary.md']));
     expect(files).not.toContain('profile-snapshot.json');
