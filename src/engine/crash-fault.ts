@@ -7,6 +7,8 @@
  * barrier, by an uncaught exception thrown from a timer, or with `:exit` by `process.exit`
  * (`CRASH_EXIT_CODE`), which ends the thread without an error.
  */
+// worker.ts reads it as `process.env.APFBENCH_TEST_CRASH_WORKER`, the form in which the error-code
+// catalogue's test tells environment variables from error codes.
 export const CRASH_FAULT_ENV = 'APFBENCH_TEST_CRASH_WORKER';
 
 /** The exit code of a worker that `:exit` ends. */

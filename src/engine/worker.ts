@@ -17,7 +17,7 @@ import { WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroup } from '../scenario/index.js';
 import { createRealClock } from '../timing/clock.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { CRASH_FAULT_ENV, crashFaultFor, crashNow } from './crash-fault.js';
+import { crashFaultFor, crashNow } from './crash-fault.js';
 import { createRng } from '../timing/random.js';
 
 type Init = Extract<ToWorker, { type: 'init' }>;
@@ -71,7 +71,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   };
   const ledger = WriteLedger.attach(init.ledger);
   const seed = createRng(scenario.spec.seed);
-  const crash = crashFaultFor(process.env[CRASH_FAULT_ENV], init.workerIndex);
+  const crash = crashFaultFor(process.env.APFBENCH_TEST_CRASH_WORKER, init.workerIndex);
 
   const instances = init.instances.map((a) => {
     const group = groups.get(a.group);
