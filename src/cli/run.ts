@@ -56,7 +56,7 @@ export function runCommand(y: Argv) {
 type RunArgs = Awaited<ReturnType<ReturnType<typeof runCommand>['parseAsync']>>;
 
 /**
- * `apfbench run`: Ctrl-C (SIGINT) or SIGTERM stops the load, drains, deletes the run's objects,
+ * `apfbench run`: Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the load, drains, deletes the run's objects,
  * restores the flowcontrol objects a --profile changed, and still writes result.json (and the
  * report), then exits 130.
  */

@@ -401,8 +401,8 @@ async function driveWorkers(
           stopAll('failed', `worker ${i}: ${err.message}`);
           resolve();
         });
-        w.on('exit', () => {
-          if (!done) stopAll('failed', `worker ${i} exited before reporting`);
+        w.on('exit', (code) => {
+          if (!done) stopAll('failed', `worker ${i} exited with code ${code} before reporting`);
           resolve();
         });
       }),

@@ -17,6 +17,7 @@ import { WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroup } from '../scenario/index.js';
 import { createRealClock } from '../timing/clock.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { crashFaultFor, crashNow } from './crash-fault.js';
 import { createRng } from '../timing/random.js';
 
 type Init = Extract<ToWorker, { type: 'init' }>;
@@ -70,6 +71,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   };
   const ledger = WriteLedger.attach(init.ledger);
   const seed = createRng(scenario.spec.seed);
+  const crash = crashFaultFor(process.env.APFBENCH_TEST_CRASH_WORKER, init.workerIndex);
 
   const instances = init.instances.map((a) => {
     const group = groups.get(a.group);
@@ -107,6 +109,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   };
 
   await clock.sleepUntil(originMs);
+  const crashTimer = crash && setTimeout(() => crashNow(crash, init.workerIndex), crash.afterMs);
   loop.interval();
   // Each tick closes the interval that just ended, aligned to the run's start.
   // It keeps ticking through the drain after the deadline or a stop, so that
@@ -162,5 +165,6 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const snapshots = flush(openInterval());
   const health = generatorHealth(loop.total(), summarizeMs(lag).p99);
   loop.stop();
+  clearTimeout(crashTimer);
   post({ type: 'done', workerIndex: init.workerIndex, snapshots, health, abandoned });
 }
