@@ -5,12 +5,13 @@ import type { FlowControlNames, KubeClient } from '../kube/index.js';
 import type { GroupTotals } from '../metrics/timeline-aggregator.js';
 import type { GroupIntervalCollector } from '../metrics/timeline-collector.js';
 import type { LedgerTagFigures, WriteLedger } from '../metrics/write-ledger.js';
-import type { ActorGroup, Scenario } from '../scenario/index.js';
+import type { ActorGroupBase, ActorGroupSchema, ScenarioOf } from '../scenario/index.js';
 
 /** Facts about the run every actor needs: where objects go and how they are labelled. */
 export interface RunInfo {
   readonly id: string;
-  readonly scenario: Scenario;
+  /** The scenario, read as any scenario: an actor knows its own group's type and no other. */
+  readonly scenario: ScenarioOf<ActorGroupBase>;
   /** Every object apfbench creates carries `labelKey: id`, so cleanup can find it. */
   readonly labelKey: string;
   /** The API server's gitVersion, when known (kubelets report it as their version). */
@@ -59,7 +60,7 @@ export interface Actor {
   run(): Promise<void>;
 }
 
-export type ActorFactory<G extends ActorGroup> = (
+export type ActorFactory<G extends ActorGroupBase> = (
   group: G,
   instance: ActorInstance,
   ctx: ActorContext,
@@ -68,8 +69,18 @@ export type ActorFactory<G extends ActorGroup> = (
 /** A group's merged actor-specific measurements (see GroupIntervalCollector.count/observe). */
 export type GroupMeasurements = Pick<GroupTotals, 'counters' | 'measures'>;
 
-/** Everything apfbench knows about one actor type. */
-export interface ActorDefinition<G extends ActorGroup, S extends z.ZodObject = z.ZodObject> {
+/**
+ * Everything apfbench knows about one actor type: its folder's index.ts exports it, and one line
+ * in the registry (index.ts) adds it. `G` is its group as parsed from a scenario, `S` the
+ * schema of the sections it adds to its group's result.
+ */
+export interface ActorDefinition<G extends ActorGroupBase, S extends z.ZodObject = z.ZodObject> {
+  /**
+   * The schema of a group of this type in a scenario file (`spec.actors[i]`): its fields, their
+   * defaults and units, and its located rules, with `type: z.literal('<type>')`. The scenario
+   * (scenario.ts) is the union of every registered type's.
+   */
+  readonly scenario: z.ZodType<G> & ActorGroupSchema;
   /** Builds one instance; called in a worker thread, once per instance, before the start barrier. */
   readonly create: ActorFactory<G>;
   /**

@@ -20,14 +20,16 @@ import {
   kubeletSections,
   kubeletSectionsSchema,
 } from '../../metrics/heartbeats.js';
-import type { KubeletActorGroup } from '../../scenario/index.js';
 import { dispatch, type Schedule } from '../../timing/schedule.js';
 import type { ActorDefinition, ActorFactory } from '../actor.js';
 import { kubeletContext, type KubeletContext } from './context.js';
 import { leaseSync } from './lease.js';
 import { watchPods } from './pods.js';
 import { register } from './registration.js';
+import { kubeletSchema, type KubeletActorGroup } from './schema.js';
 import { statusSync } from './status.js';
+
+export { kubeletNodes, nodeNameOf, NODE_USER_PREFIX, type KubeletActorGroup } from './schema.js';
 import { jitteredSchedule, startOffsetMs } from './timing.js';
 
 /**
@@ -114,7 +116,8 @@ export const createKubelet: ActorFactory<KubeletActorGroup> = (group, instance, 
   };
 };
 
-export const kubelet: ActorDefinition<KubeletActorGroup, typeof kubeletSectionsSchema> = {
+export const kubelet = {
+  scenario: kubeletSchema,
   create: createKubelet,
   expectedRequests: kubeletExpectedRequests,
   resultSections: kubeletSectionsSchema,
@@ -123,4 +126,4 @@ export const kubelet: ActorDefinition<KubeletActorGroup, typeof kubeletSectionsS
   connections: (g) => 2 + (g.podChurn ? g.maxInFlight : 0),
   heldConnections: (g) => (g.watchPods ? 1 : 0),
   identityGroups: ['system:nodes'],
-};
+} satisfies ActorDefinition<KubeletActorGroup, typeof kubeletSectionsSchema>;

@@ -1,0 +1,32 @@
+// The scenario file of the registered actor types: the union of their groups' schemas (each
+// type's `scenario`, in the registry's order) in the scenario format of src/scenario/. Code that
+// runs scenarios (engine, cli, check) reads them through this module.
+import type { z } from 'zod';
+import {
+  scenarioFiles,
+  scenarioJsonSchemaOf,
+  scenarioSchemaOf,
+  type ScenarioInputOf,
+  type ScenarioOf,
+} from '../scenario/index.js';
+import { actors, type ActorGroup, type ActorType } from './index.js';
+
+type GroupSchema = (typeof actors)[ActorType]['scenario'];
+
+export const scenarioSchema = scenarioSchemaOf(
+  Object.values(actors).map((definition) => definition.scenario) as [GroupSchema, ...GroupSchema[]],
+);
+
+/** A scenario with defaults applied; durations in ms, rates per second, sizes in bytes. */
+export type Scenario = ScenarioOf<ActorGroup>;
+/** A scenario as written in a file. */
+export type ScenarioInput = ScenarioInputOf<z.input<GroupSchema>>;
+export type ScenarioSpec = Scenario['spec'];
+export type { ActorGroup } from './index.js';
+
+export const { parseScenario, loadScenarioFile } = scenarioFiles(scenarioSchema);
+
+/** The JSON Schema of scenario files, for editors: schema/scenario.schema.json. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return scenarioJsonSchemaOf(scenarioSchema);
+}
