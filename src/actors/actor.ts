@@ -4,6 +4,7 @@ import type { Rng } from '../timing/random.js';
 import type { FlowControlNames, KubeClient } from '../kube/index.js';
 import type { GroupTotals } from '../metrics/timeline-aggregator.js';
 import type { GroupIntervalCollector } from '../metrics/timeline-collector.js';
+import type { HeartbeatsSection } from '../metrics/heartbeats.js';
 import type { LedgerTagFigures, WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroupBase, ActorGroupSchema, ScenarioOf } from '../scenario/index.js';
 
@@ -69,6 +70,17 @@ export type ActorFactory<G extends ActorGroupBase> = (
 /** A group's merged actor-specific measurements (see GroupIntervalCollector.count/observe). */
 export type GroupMeasurements = Pick<GroupTotals, 'counters' | 'measures'>;
 
+/** A watch as a group's result reports it, for the run's watch totals in a report. */
+export interface WatchFigures {
+  readonly events: number;
+  readonly restarts: number;
+  readonly relists: number;
+  /** Events expected (caused by apfbench's own writes) but never seen; absent: none expected. */
+  readonly lost?: number;
+  /** Encoded µs histogram of event received − write acknowledged; absent: not measured. */
+  readonly latencyHistogram?: string;
+}
+
 /**
  * Everything apfbench knows about one actor type: its folder's index.ts exports it, and one line
  * in the registry (index.ts) adds it. `G` is its group as parsed from a scenario, `S` the
@@ -124,6 +136,16 @@ export interface ActorDefinition<G extends ActorGroupBase, S extends z.ZodObject
    * beyond the in-flight cap. Omitted: none, or counted in `connections`.
    */
   readonly heldConnections?: (group: G) => number;
+  /**
+   * The watches a group's result sections report, for the run's watch totals (report/totals.ts).
+   * Pure. Omitted: the type watches nothing.
+   */
+  readonly watches?: (sections: z.output<S>) => readonly WatchFigures[];
+  /**
+   * The Lease heartbeats a group's result sections report, one node per instance, for the run's
+   * heartbeat totals (report/totals.ts). Pure. Omitted: the type's instances are not nodes.
+   */
+  readonly heartbeats?: (sections: z.output<S>) => HeartbeatsSection;
   /**
    * Groups the instances' users belong to, when they are impersonated (see IdentityResolver).
    * Omitted: the tenants' group.

@@ -51,8 +51,11 @@ type Misfit = {
 const everyEntryFits: [Misfit] extends [never] ? true : Misfit = true;
 void everyEntryFits;
 
-/** The definition for a group, typed loosely for code that handles every type alike. */
-export function definitionOf(group: ActorGroup): ActorDefinition<ActorGroup> {
+/**
+ * The definition for a group, or a group's result, typed loosely for code that handles every
+ * type alike.
+ */
+export function definitionOf(group: { readonly type: ActorType }): ActorDefinition<ActorGroup> {
   // Sound because callers hand the definition only `group` itself, whose type is the key; no
   // generic lookup can say so, as TypeScript does not correlate the union with the map's entry.
   return actors[group.type] as unknown as ActorDefinition<ActorGroup>;

@@ -33,4 +33,5 @@ export const controller = {
   connections: (g) => g.maxInFlight,
   // The informer's watch.
   heldConnections: () => 1,
+  watches: (s) => [s.watch],
 } satisfies ActorDefinition<ControllerActorGroup, typeof controllerSectionsSchema>;

@@ -125,5 +125,8 @@ export const kubelet = {
   // The lease and status loops send one request at a time; pod status reports up to maxInFlight.
   connections: (g) => 2 + (g.podChurn ? g.maxInFlight : 0),
   heldConnections: (g) => (g.watchPods ? 1 : 0),
+  // Its pod watch, when it holds one (watchPods).
+  watches: (s) => (s.watch === undefined ? [] : [s.watch]),
+  heartbeats: (s) => s.heartbeats,
   identityGroups: ['system:nodes'],
 } satisfies ActorDefinition<KubeletActorGroup, typeof kubeletSectionsSchema>;

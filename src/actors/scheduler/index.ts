@@ -17,4 +17,5 @@ export const scheduler = {
   connections: (g) => g.maxInFlight,
   // The informer's watch.
   heldConnections: () => 1,
+  watches: (s) => [s.scheduling.watch],
 } satisfies ActorDefinition<SchedulerActorGroup, typeof schedulerSectionsSchema>;
