@@ -13,9 +13,13 @@ import { actors, type ActorGroup, type ActorType } from './index.js';
 
 type GroupSchema = (typeof actors)[ActorType]['scenario'];
 
-export const scenarioSchema = scenarioSchemaOf(
-  Object.values(actors).map((definition) => definition.scenario) as [GroupSchema, ...GroupSchema[]],
-);
+/** The registered types' group schemas, in the registry's order (it has at least one). */
+export const actorGroupSchemas = Object.values(actors).map((definition) => definition.scenario) as [
+  GroupSchema,
+  ...GroupSchema[],
+];
+
+export const scenarioSchema = scenarioSchemaOf(actorGroupSchemas);
 
 /** A scenario with defaults applied; durations in ms, rates per second, sizes in bytes. */
 export type Scenario = ScenarioOf<ActorGroup>;
