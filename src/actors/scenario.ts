@@ -1,12 +1,10 @@
 // The scenario file of the registered actor types: the union of their groups' schemas (each
 // type's `scenario`, in the registry's order) in the scenario format of src/scenario/. Code that
 // runs scenarios (engine, cli, check) reads them through this module.
-import type { z } from 'zod';
 import {
   scenarioFiles,
   scenarioJsonSchemaOf,
   scenarioSchemaOf,
-  type ScenarioInputOf,
   type ScenarioOf,
 } from '../scenario/index.js';
 import { actors, type ActorGroup, type ActorType } from './index.js';
@@ -23,9 +21,6 @@ export const scenarioSchema = scenarioSchemaOf(actorGroupSchemas);
 
 /** A scenario with defaults applied; durations in ms, rates per second, sizes in bytes. */
 export type Scenario = ScenarioOf<ActorGroup>;
-/** A scenario as written in a file. */
-export type ScenarioInput = ScenarioInputOf<z.input<GroupSchema>>;
-export type ScenarioSpec = Scenario['spec'];
 export type { ActorGroup } from './index.js';
 
 export const { parseScenario, loadScenarioFile } = scenarioFiles(scenarioSchema);

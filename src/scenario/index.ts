@@ -15,7 +15,6 @@ export {
   type ActorGroupSchema,
   type Fixture,
   type RetryPolicy,
-  type ScenarioInputOf,
   type ScenarioOf,
   type ScenarioSchema,
   type Stage,
