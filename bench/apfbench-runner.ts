@@ -26,7 +26,7 @@ import { mergeSnapshots } from '../src/metrics/timeline-aggregator.js';
 import { GroupIntervalCollector } from '../src/metrics/timeline-collector.js';
 import { isErrorCode, type IntervalSnapshot } from '../src/metrics/timeline-snapshot.js';
 import { parseScenario } from '../src/actors/scenario.js';
-import type { TenantActorGroup } from '../src/actors/tenant/index.js';
+import type { TenantActorGroup } from '../src/actors/tenant/schema.js';
 import {
   windowSince,
   windowStart,

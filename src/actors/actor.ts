@@ -98,9 +98,10 @@ export interface ActorDefinition<G extends ActorGroupBase, S extends z.ZodObject
   /**
    * The sections this type adds to its group's result (`heartbeats`, `watch`, `conflicts`, ...),
    * beside `type`, `count` and `requests`: what `sections` returns, and what a reader of
-   * result.json gets for a group of this type.
+   * result.json gets for a group of this type. Omitted: the type adds none (and has no
+   * `sections`).
    */
-  readonly resultSections: S;
+  readonly resultSections?: S;
   /**
    * Turns the group's merged counters and histograms into its result sections. Pure; called
    * once, on the coordinator. Omitted: the type adds none.

@@ -2,7 +2,7 @@
 // exports its ActorDefinition (scenario schema, factory, result sections, plan hooks), plus one
 // line in the map below. The scenario (scenario.ts) and the result format
 // (src/result/run-result-schema.ts) are composed from this map; nothing else names a type.
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ActorDefinition } from './actor.js';
 import { controller } from './controller/index.js';
 import { kubelet } from './kubelet/index.js';
@@ -33,6 +33,16 @@ export type ActorType = keyof typeof actors;
 /** A group of type `T` as parsed from a scenario. */
 export type ActorGroupOf<T extends ActorType> = z.output<(typeof actors)[T]['scenario']>;
 
+/** The sections of a type that adds none to its group's result. */
+export const noResultSections = z.object({});
+
+/** The schema of the sections a group of type `T` adds to its result. */
+export type ResultSectionsOf<T extends ActorType> = (typeof actors)[T] extends {
+  readonly resultSections: infer S extends z.ZodObject;
+}
+  ? S
+  : typeof noResultSections;
+
 /** An actor group of any registered type, as parsed from a scenario. */
 export type ActorGroup = { [T in ActorType]: ActorGroupOf<T> }[ActorType];
 
@@ -40,10 +50,7 @@ export type ActorGroup = { [T in ActorType]: ActorGroupOf<T> }[ActorType];
 // that schema accepts: an entry that is not, or a key that differs, fails to compile here.
 type Misfit = {
   [T in ActorType]: ActorGroupOf<T>['type'] extends T
-    ? (typeof actors)[T] extends ActorDefinition<
-        ActorGroupOf<T>,
-        (typeof actors)[T]['resultSections']
-      >
+    ? (typeof actors)[T] extends ActorDefinition<ActorGroupOf<T>, ResultSectionsOf<T>>
       ? never
       : T
     : T;

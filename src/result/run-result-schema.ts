@@ -9,7 +9,12 @@
  * A field added after results were first recorded is optional.
  */
 import { z } from 'zod';
-import { actors, type ActorType } from '../actors/index.js';
+import {
+  actors,
+  noResultSections,
+  type ActorType,
+  type ResultSectionsOf,
+} from '../actors/index.js';
 import { fairnessSectionSchema } from '../metrics/fairness.js';
 import { generatorSectionSchema } from '../metrics/generator-health.js';
 import { serverSectionSchema } from '../metrics/server-section.js';
@@ -53,9 +58,7 @@ function groupResultSchema<T extends ActorType, S extends z.ZodRawShape>(
 }
 
 type GroupResultSchemas = {
-  [T in ActorType]: ReturnType<
-    typeof groupResultSchema<T, (typeof actors)[T]['resultSections']['shape']>
-  >;
+  [T in ActorType]: ReturnType<typeof groupResultSchema<T, ResultSectionsOf<T>['shape']>>;
 }[ActorType];
 
 /**
@@ -63,7 +66,10 @@ type GroupResultSchemas = {
  * loses which entry is which type; `GroupResultSchemas` restores it, one schema per type.
  */
 const groupSchemas = Object.entries(actors).map(([type, definition]) =>
-  groupResultSchema(type as ActorType, definition.resultSections),
+  groupResultSchema(
+    type as ActorType,
+    'resultSections' in definition ? definition.resultSections : noResultSections,
+  ),
 ) as [GroupResultSchemas, ...GroupResultSchemas[]];
 
 /** What one actor group did, over the measured part of the run; its `type` says its sections. */

@@ -29,7 +29,7 @@ import { register } from './registration.js';
 import { kubeletSchema, type KubeletActorGroup } from './schema.js';
 import { statusSync } from './status.js';
 
-export { kubeletNodes, nodeNameOf, NODE_USER_PREFIX, type KubeletActorGroup } from './schema.js';
+export type { KubeletActorGroup } from './schema.js';
 import { jitteredSchedule, startOffsetMs } from './timing.js';
 
 /**

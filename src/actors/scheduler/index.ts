@@ -5,10 +5,6 @@ import { createScheduler, schedulerSections } from './create.js';
 import { schedulerSectionsSchema } from './result.js';
 import { schedulerSchema, type SchedulerActorGroup } from './schema.js';
 
-export { SchedulerMetric, schedulerNodes, schedulerSections } from './create.js';
-export type { SchedulerSection } from './result.js';
-export type { SchedulerActorGroup } from './schema.js';
-
 export const scheduler = {
   scenario: schedulerSchema,
   create: createScheduler,
