@@ -10,8 +10,7 @@
  *        [--duration 10] [--connections 32] [--warmup 1] [--mode max] [--timer-resolution 1]
  */
 import { parseArgs } from 'node:util';
-import { createTenant } from '../src/actors/tenant.js';
-import { tenantSchedule } from '../src/actors/tenant.js';
+import { createTenant, tenantSchedule } from '../src/actors/tenant/create.js';
 import { RUN_LABEL, type ActorContext } from '../src/actors/actor.js';
 import { createRealClock } from '../src/timing/clock.js';
 import { createRng } from '../src/timing/random.js';
@@ -26,7 +25,8 @@ import {
 import { mergeSnapshots } from '../src/metrics/timeline-aggregator.js';
 import { GroupIntervalCollector } from '../src/metrics/timeline-collector.js';
 import { isErrorCode, type IntervalSnapshot } from '../src/metrics/timeline-snapshot.js';
-import { parseScenario, type TenantActorGroup } from '../src/scenario/index.js';
+import { parseScenario } from '../src/actors/scenario.js';
+import type { TenantActorGroup } from '../src/actors/tenant/schema.js';
 import {
   windowSince,
   windowStart,

@@ -6,7 +6,8 @@ import type { TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { writeReport, type ReportModel } from '../report/index.js';
 import { checkServerFlag } from '../profile/index.js';
-import type { Overrides, Scenario } from '../scenario/index.js';
+import type { Overrides } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import { parseDuration } from '../validation/units.js';
 
 export const scenarioOverrideOptions = {

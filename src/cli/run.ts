@@ -13,7 +13,7 @@ import {
 import { buildRunReport } from '../report/index.js';
 import type { RunResult } from '../result/result.js';
 import { RESULT_FILE, writeResult } from '../result/write.js';
-import { loadScenarioFile } from '../scenario/index.js';
+import { loadScenarioFile } from '../actors/scenario.js';
 import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';

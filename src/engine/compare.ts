@@ -28,7 +28,7 @@ import {
   type RunResult,
 } from '../result/result.js';
 import { RESULT_FILE, writeComparison, writeResult } from '../result/write.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import { toolVersion } from '../version.js';
 import { runScenario, type Progress, type RunOptions, type RunTarget } from './coordinator.js';
 import { openTarget, type OpenTarget, type TargetOptions } from './target.js';

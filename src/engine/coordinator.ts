@@ -15,7 +15,7 @@ import {
 } from '../result/result.js';
 import { describeUnreachable, targetHealth } from '../metrics/target-health.js';
 import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import { toolVersion } from '../version.js';
 import type { AnyMeasurement } from './measurement.js';
 import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';

@@ -7,7 +7,7 @@ import {
 } from '../cluster/index.js';
 import { ApfbenchError } from '../errors.js';
 import { KubeClient, Transport, loadKubeconfig, ok } from '../kube/index.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import type { RunTarget } from './coordinator.js';
 import { expandIdentity } from '../scenario/identity.js';
 import { IdentityResolver } from './identities.js';

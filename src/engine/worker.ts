@@ -14,7 +14,7 @@ import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogr
 import { GroupIntervalCollector } from '../metrics/timeline-collector.js';
 import { type IntervalSnapshot } from '../metrics/timeline-snapshot.js';
 import { WriteLedger } from '../metrics/write-ledger.js';
-import type { ActorGroup } from '../scenario/index.js';
+import type { ActorGroup } from '../actors/scenario.js';
 import { createRealClock } from '../timing/clock.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { crashFaultFor, crashNow } from './crash-fault.js';

@@ -9,7 +9,12 @@
  * A field added after results were first recorded is optional.
  */
 import { z } from 'zod';
-import { actors, type ActorType } from '../actors/index.js';
+import {
+  actors,
+  noResultSections,
+  type ActorType,
+  type ResultSectionsOf,
+} from '../actors/index.js';
 import { fairnessSectionSchema } from '../metrics/fairness.js';
 import { generatorSectionSchema } from '../metrics/generator-health.js';
 import { serverSectionSchema } from '../metrics/server-section.js';
@@ -52,25 +57,26 @@ function groupResultSchema<T extends ActorType, S extends z.ZodRawShape>(
   });
 }
 
-const groupSchemas = [
-  groupResultSchema('tenant', actors.tenant.resultSections),
-  groupResultSchema('kubelet', actors.kubelet.resultSections),
-  groupResultSchema('controller', actors.controller.resultSections),
-  groupResultSchema('scheduler', actors.scheduler.resultSections),
-  groupResultSchema('pod-churn', actors['pod-churn'].resultSections),
-] as const;
+type GroupResultSchemas = {
+  [T in ActorType]: ReturnType<typeof groupResultSchema<T, ResultSectionsOf<T>['shape']>>;
+}[ActorType];
+
+/**
+ * Every registered type's group schema, in the registry's order. The map over the registry
+ * loses which entry is which type; `GroupResultSchemas` restores it, one schema per type.
+ */
+const groupSchemas = Object.entries(actors).map(([type, definition]) =>
+  groupResultSchema(
+    type as ActorType,
+    'resultSections' in definition ? definition.resultSections : noResultSections,
+  ),
+) as [GroupResultSchemas, ...GroupResultSchemas[]];
 
 /** What one actor group did, over the measured part of the run; its `type` says its sections. */
 export const actorGroupResultSchema = z.discriminatedUnion('type', groupSchemas);
 export type ActorGroupResult = z.infer<typeof actorGroupResultSchema>;
 /** The result of a group of one actor type. */
 export type ActorGroupResultOf<T extends ActorType> = Extract<ActorGroupResult, { type: T }>;
-
-// Every actor type of the registry has its group schema above: a type added to `actors` and not
-// here fails to compile.
-type Unlisted = Exclude<ActorType, ActorGroupResult['type']>;
-const everyTypeListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void everyTypeListed;
 
 /**
  * The scenario as run, resolved (durations in ms). Only what readers use is checked; the rest is

@@ -1,5 +1,5 @@
 import type { KubeResponse } from '../../kube/index.js';
-import { nodeNameOf, type KubeletActorGroup } from '../../scenario/index.js';
+import { nodeNameOf, type KubeletActorGroup } from './schema.js';
 import type { Rng } from '../../timing/random.js';
 import type { ActorContext, ActorInstance } from '../actor.js';
 import { sendRecorded } from '../send.js';

@@ -14,7 +14,7 @@ import { FakeClock } from '../../../src/timing/clock.js';
 import { createRng } from '../../../src/timing/random.js';
 import { mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
 import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
-import type { ControllerActorGroup } from '../../../src/scenario/index.js';
+import type { ControllerActorGroup } from '../../../src/actors/controller/index.js';
 import { scenarioFromYaml } from '../../support/scenario.js';
 
 /** Runs retryOnConflict over scripted outcomes; returns its result and when each attempt ran. */

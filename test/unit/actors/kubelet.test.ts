@@ -28,11 +28,8 @@ import {
 } from '../../../src/metrics/heartbeats.js';
 import { mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
 import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
-import {
-  parseScenario,
-  type KubeletActorGroup,
-  type Scenario,
-} from '../../../src/scenario/index.js';
+import { parseScenario, type Scenario } from '../../../src/actors/scenario.js';
+import type { KubeletActorGroup } from '../../../src/actors/kubelet/index.js';
 import { formatProblem } from '../../../src/validation/problems.js';
 
 function kubeletScenario(group: string, spec = 'duration: 60s'): string {
