@@ -9,6 +9,7 @@ import { TimelineAggregator, type ProgressResponses } from '../metrics/timeline-
 import { DEFAULT_INTERVAL_MS } from '../metrics/timeline-snapshot.js';
 import {
   RESULT_SCHEMA_VERSION,
+  WINDOW_ATTRIBUTION,
   type RunProfile,
   type RunResult,
   type RunStatus,
@@ -181,7 +182,6 @@ export async function runScenario(
         serverVersion: run.serverVersion,
       }),
       durationMs: scenario.spec.duration,
-      warmupIntervals: Math.ceil(scenario.spec.warmup / intervalMs),
       intervalMs,
       drainMs,
       timeline,
@@ -223,6 +223,7 @@ export async function runScenario(
     startedAt: startedAt.toISOString(),
     endedAt: new Date().toISOString(),
     ...window,
+    attribution: WINDOW_ATTRIBUTION,
     status,
     ...(reason === undefined ? {} : { reason }),
     workers: workersStarted,
@@ -304,7 +305,6 @@ function ledgerCounters(scenario: Scenario, scan: LedgerScan): Map<string, Recor
 interface DriveOptions {
   readonly init: (workerIndex: number, instances: InstanceAssignment[]) => ToWorker;
   readonly durationMs: number;
-  readonly warmupIntervals: number;
   readonly intervalMs: number;
   readonly drainMs: number;
   readonly timeline: TimelineAggregator;
@@ -364,7 +364,8 @@ async function driveWorkers(
   const ingest = (m: Extract<FromWorker, { type: 'interval' | 'done' }>) => {
     for (const s of m.snapshots) {
       o.timeline.add(s);
-      if (s.intervalIndex >= o.warmupIntervals) o.measured.add(s);
+      // The measured window's figures: requests intended after the warm-up, whenever they ended.
+      if (s.window === 'measured') o.measured.add(s);
     }
     if (m.type === 'interval' && o.onProgress !== undefined) {
       const index = m.snapshots[0]?.intervalIndex ?? 0;

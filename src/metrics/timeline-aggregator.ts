@@ -47,7 +47,7 @@ export type TimelineRow = z.infer<typeof timelineRowSchema>;
 
 /** A group's request figures over a run, as result.json keeps them (see `GroupTotals`). */
 export const requestFiguresShape = {
-  /** Sends started on schedule. */
+  /** Logical requests started, scheduled or sent in reaction (a reconcile's GET, a LIST). */
   sent: z.number(),
   /** Sends due while the in-flight cap was reached: not sent, counted here. */
   dropped: z.number(),
@@ -67,7 +67,7 @@ export const requestFiguresShape = {
   latencyMs: durationSummarySchema,
   /** Completion − actual send time of the first attempt. */
   serviceTimeMs: durationSummarySchema,
-  /** Actual − intended send time. */
+  /** Actual − intended send time, per scheduled send. */
   scheduleLagMs: durationSummarySchema,
   /** Encoded HDR histograms (µs, compressed base64), to re-render or compare. */
   histograms: z.object({

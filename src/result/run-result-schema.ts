@@ -19,6 +19,9 @@ import { targetHealthSchema } from '../metrics/target-health.js';
 /** Bump when a field changes meaning or is removed; readers refuse other versions. */
 export const RESULT_SCHEMA_VERSION = 1;
 
+/** `attribution` of results whose measured figures count requests by intended send time. */
+export const WINDOW_ATTRIBUTION = 'intended-send-time';
+
 export const toolSchema = z.object({ name: z.literal('apfbench'), version: z.string() });
 
 /**
@@ -105,6 +108,11 @@ export const runResultSchema = z.object({
   /** The measured window (after the warm-up, to the deadline or an early stop), wall clock. */
   measuredFrom: z.string().optional(),
   measuredTo: z.string().optional(),
+  /**
+   * How the measured figures count requests: each in the window of its intended send time.
+   * Absent from results written before that rule (docs/result-format.md, "Windows").
+   */
+  attribution: z.literal(WINDOW_ATTRIBUTION).optional(),
   status: runStatusSchema,
   /** Why the run failed or was aborted. */
   reason: z.string().optional(),
