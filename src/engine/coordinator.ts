@@ -10,6 +10,7 @@ import { DEFAULT_INTERVAL_MS } from '../metrics/timeline-snapshot.js';
 import {
   RESULT_SCHEMA_VERSION,
   WINDOW_ATTRIBUTION,
+  type RunClock,
   type RunProfile,
   type RunResult,
   type RunStatus,
@@ -141,6 +142,7 @@ export async function runScenario(
   const ledger = createRunLedger(scenario, plan.writes);
   let status: RunStatus;
   let window: MeasuredWindow | undefined;
+  let clock: RunClock | undefined;
   let reason: string | undefined;
   const startedAt = new Date();
   const timeline = new TimelineAggregator(intervalMs);
@@ -193,8 +195,9 @@ export async function runScenario(
     });
     health.push(...outcome.health);
     abandoned = outcome.abandoned;
-    if (outcome.startEpoch !== undefined) {
-      window = measuredWindow(scenario.spec, outcome.startEpoch, outcome.stopEpoch);
+    if (outcome.start !== undefined) {
+      window = measuredWindow(scenario.spec, outcome.start.epochMs, outcome.stopEpoch);
+      clock = outcome.start.clock;
     }
     status = outcome.status;
     reason = outcome.reason;
@@ -224,6 +227,7 @@ export async function runScenario(
     endedAt: new Date().toISOString(),
     ...window,
     attribution: WINDOW_ATTRIBUTION,
+    ...(clock === undefined ? {} : { clock }),
     status,
     ...(reason === undefined ? {} : { reason }),
     workers: workersStarted,
@@ -233,7 +237,7 @@ export async function runScenario(
         groupResult(g, byGroup.get(g.name), fromLedger.get(g.name)),
       ]),
     ),
-    timeline: [...timeline.result().timeline],
+    timeline: [...timeline.result(clock === undefined ? undefined : Date.parse(clock.t0)).timeline],
     generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
     targetHealth: health_,
     // Until the cleanup below, after the measurements: nothing of it may show in theirs.
@@ -321,8 +325,8 @@ interface DriveOutcome {
   readonly reason: string | undefined;
   readonly health: GeneratorHealth[];
   readonly abandoned: number;
-  /** Wall-clock ms of the start barrier (timeline t = 0), when the load started. */
-  readonly startEpoch?: number;
+  /** When the load started: the start barrier (timeline t = 0) in epoch ms, and the clocks. */
+  readonly start?: { readonly epochMs: number; readonly clock: RunClock };
   /** Wall-clock ms at which an early stop (Ctrl-C, a failed worker) ended the sending. */
   readonly stopEpoch?: number;
 }
@@ -338,6 +342,7 @@ async function driveWorkers(
   let status: RunStatus = 'completed';
   let reason: string | undefined;
   let startEpoch = 0;
+  let start: DriveOutcome['start'];
   let stopEpoch: number | undefined;
 
   let stopping = false;
@@ -430,7 +435,16 @@ async function driveWorkers(
     await Promise.race([ready, stoppedEarly]);
     if (stopping) return { status, reason, health, abandoned };
     // Start barrier: every worker starts at the same wall-clock instant.
-    startEpoch = performance.timeOrigin + performance.now() + 250;
+    const sample = { monotonicMs: performance.now(), wallMs: Date.now() };
+    startEpoch = performance.timeOrigin + sample.monotonicMs + 250;
+    start = {
+      epochMs: startEpoch,
+      clock: {
+        t0: new Date(startEpoch).toISOString(),
+        monotonicOriginMs: performance.timeOrigin,
+        sample,
+      },
+    };
     for (const w of workers)
       w.postMessage({ type: 'start', startAtEpochMs: startEpoch } satisfies ToWorker);
     o.onStart?.(startEpoch);
@@ -455,7 +469,7 @@ async function driveWorkers(
     reason,
     health: health.filter((h) => h !== undefined),
     abandoned,
-    startEpoch,
+    ...(start === undefined ? {} : { start }),
     ...(stopEpoch === undefined ? {} : { stopEpoch }),
   };
 }

@@ -29,6 +29,11 @@ const counts = z.record(z.string(), z.number());
 export const timelineRowSchema = z.object({
   /** Interval start, in seconds since run start. */
   t: z.number(),
+  /**
+   * Interval start, wall clock (ISO 8601 with ms): the run's t = 0 plus `t`. Absent from results
+   * written before it was added.
+   */
+  at: z.string().optional(),
   group: z.string(),
   sent: z.number(),
   completed: z.number(),
@@ -220,26 +225,31 @@ export class TimelineAggregator {
     return this.completedByInterval.get(String(intervalIndex)) ?? 0;
   }
 
-  result(): MergedRun {
+  /** The merged run; rows carry their wall-clock start when `originEpochMs` (t = 0) is given. */
+  result(originEpochMs?: number): MergedRun {
     const scratch = createAccumulator();
     const cells = [...this.cells.values()].sort(
       (a, b) => a.intervalIndex - b.intervalIndex || compareStrings(a.group, b.group),
     );
     const groups = [...this.groups.entries()].sort(([a], [b]) => compareStrings(a, b));
     return {
-      timeline: cells.map((cell) => this.row(cell, scratch)),
+      timeline: cells.map((cell) => this.row(cell, scratch, originEpochMs)),
       totals: groups.map(([name, group]) => totals(name, group)),
     };
   }
 
-  private row(cell: Cell, scratch: DurationHistogram): TimelineRow {
+  private row(cell: Cell, scratch: DurationHistogram, originEpochMs?: number): TimelineRow {
     reset(scratch);
     for (const encoded of cell.latency) {
       mergeEncoded(scratch, encoded);
     }
     const { totalCount } = scratch.hdr;
+    const startMs = cell.intervalIndex * this.intervalMs;
     return {
-      t: (cell.intervalIndex * this.intervalMs) / 1000,
+      t: startMs / 1000,
+      ...(originEpochMs === undefined
+        ? {}
+        : { at: new Date(originEpochMs + startMs).toISOString() }),
       group: cell.group,
       sent: cell.sent,
       completed: cell.completed,

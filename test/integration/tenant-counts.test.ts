@@ -60,3 +60,64 @@ spec:
   expect(server).toEqual(client);
   expect(Object.keys(client).length).toBeGreaterThanOrEqual(6);
 });
+
+it('counts the measured window by intended send time, and the timeline both windows', async () => {
+  const scenario = scenarioFromYaml(`
+apiVersion: apfbench.dev/v1alpha1
+kind: Scenario
+metadata: { name: counts-warmup }
+spec:
+  duration: 10s
+  warmup: 4s
+  cleanup: never
+  actors:
+    - name: tenant
+      type: tenant
+      identity: tenant-1
+      count: 1
+      rate: 200/s
+      maxInFlight: 64
+      mix:
+        - { verb: get, resource: configmaps, weight: 50 }
+        - { verb: list, resource: configmaps, weight: 20, limit: 50 }
+        - { verb: create, resource: configmaps, weight: 30, size: 256 }
+`);
+  const before = await scrapeMetrics(env.target.run.admin);
+  const result = await runScenario(scenario, env.target.run);
+  const after = await scrapeMetrics(env.target.run.admin);
+  await env.target.run.admin.deleteCollection(resources.configmaps, {
+    namespace: 'apfbench',
+    labelSelector: `apfbench.dev/run=${result.runId}`,
+  });
+
+  expect(result.status).toBe('completed');
+  expect(result.attribution).toBe('intended-send-time');
+  const q = result.actors.tenant!.requests;
+  // The sends intended in the 6 s after the warm-up, and only their responses.
+  expect(q.sent).toBeGreaterThanOrEqual(1180);
+  expect(q.sent).toBeLessThanOrEqual(1220);
+  expect(q.dropped).toBe(0);
+  expect(q.total).toBe(q.sent);
+  expect(Object.values(q.byCode).reduce((a, b) => a + b, 0)).toBe(q.total);
+
+  // The timeline holds both windows: 2,000 sends due in 10 s (the start-up may drop some at
+  // the in-flight cap), and every request the server counted.
+  const rows = result.timeline.filter((r) => r.group === 'tenant');
+  const sent = rows.reduce((n, r) => n + r.sent, 0);
+  const due = sent + rows.reduce((n, r) => n + r.dropped, 0);
+  expect(due).toBeGreaterThanOrEqual(1980);
+  expect(due).toBeLessThanOrEqual(2020);
+  expect(rows.reduce((n, r) => n + r.completed, 0)).toBe(sent);
+  const server = Object.values(
+    requestCountsByVerbResourceCode(before, after, { resource: 'configmaps' }),
+  ).reduce((a, b) => a + b, 0);
+  expect(server).toBe(sent);
+
+  // Wall-clock instants: t = 0, the measured window and each row's start agree.
+  const clock = result.clock!;
+  const t0 = Date.parse(clock.t0);
+  expect(Date.parse(result.measuredFrom!)).toBe(t0 + 4000);
+  expect(t0).toBeGreaterThanOrEqual(Date.parse(result.startedAt));
+  for (const row of rows) expect(Date.parse(row.at!)).toBe(t0 + row.t * 1000);
+  expect(t0).toBe(Math.floor(clock.monotonicOriginMs + clock.sample.monotonicMs + 250));
+});

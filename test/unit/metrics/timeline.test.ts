@@ -385,3 +385,17 @@ describe('windows', () => {
     expect(c.snapshot(0)).toEqual([snapshot({ intervalIndex: 0, window: 'warmup' })]);
   });
 });
+
+describe('wall-clock row starts', () => {
+  it('are t = 0 plus t, in ISO 8601 with ms, when the origin is given', () => {
+    const aggregator = new TimelineAggregator(500);
+    aggregator.add(snapshot({ intervalIndex: 0 }));
+    aggregator.add(snapshot({ intervalIndex: 3 }));
+    const origin = Date.parse('2026-12-02T10:00:00.250Z');
+    expect(aggregator.result(origin).timeline.map((r) => [r.t, r.at])).toEqual([
+      [0, '2026-12-02T10:00:00.250Z'],
+      [1.5, '2026-12-02T10:00:01.750Z'],
+    ]);
+    expect(aggregator.result().timeline[0]).not.toHaveProperty('at');
+  });
+});
