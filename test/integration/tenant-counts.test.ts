@@ -6,14 +6,30 @@ import {
   requestCountsByVerbResourceCode,
 } from '../../src/metrics/server-metrics.js';
 import { scrapeMetrics } from '../../src/kube/metrics.js';
+import type { Scenario } from '../../src/scenario/index.js';
 import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
 const env = useLocalTarget();
 
+/**
+ * Runs `scenario` between two scrapes of the server's metrics, then deletes its ConfigMaps:
+ * with no fixtures and no cleanup inside the run, only its tenant touches ConfigMaps between
+ * the scrapes.
+ */
+async function runBetweenScrapes(scenario: Scenario) {
+  const before = await scrapeMetrics(env.target.run.admin);
+  const result = await runScenario(scenario, env.target.run);
+  const after = await scrapeMetrics(env.target.run.admin);
+  await env.target.run.admin.deleteCollection(resources.configmaps, {
+    namespace: 'apfbench',
+    labelSelector: `apfbench.dev/run=${result.runId}`,
+  });
+  expect(result.status).toBe('completed');
+  return { result, before, after };
+}
+
 it('sends 200/s for 20 s on schedule, and every request is one the server counted', async () => {
-  // No fixtures and no cleanup inside the run: only the tenant touches ConfigMaps
-  // between the two scrapes.
   const scenario = scenarioFromYaml(`
 apiVersion: apfbench.dev/v1alpha1
 kind: Scenario
@@ -36,15 +52,7 @@ spec:
         - { verb: patch, resource: configmaps, weight: 10 }
         - { verb: delete, resource: configmaps, weight: 5 }
 `);
-  const before = await scrapeMetrics(env.target.run.admin);
-  const result = await runScenario(scenario, env.target.run);
-  const after = await scrapeMetrics(env.target.run.admin);
-  await env.target.run.admin.deleteCollection(resources.configmaps, {
-    namespace: 'apfbench',
-    labelSelector: `apfbench.dev/run=${result.runId}`,
-  });
-
-  expect(result.status).toBe('completed');
+  const { result, before, after } = await runBetweenScrapes(scenario);
   const q = result.actors.tenant!.requests;
   expect(q.sent).toBeGreaterThanOrEqual(3960);
   expect(q.sent).toBeLessThanOrEqual(4040);
@@ -82,15 +90,7 @@ spec:
         - { verb: list, resource: configmaps, weight: 20, limit: 50 }
         - { verb: create, resource: configmaps, weight: 30, size: 256 }
 `);
-  const before = await scrapeMetrics(env.target.run.admin);
-  const result = await runScenario(scenario, env.target.run);
-  const after = await scrapeMetrics(env.target.run.admin);
-  await env.target.run.admin.deleteCollection(resources.configmaps, {
-    namespace: 'apfbench',
-    labelSelector: `apfbench.dev/run=${result.runId}`,
-  });
-
-  expect(result.status).toBe('completed');
+  const { result, before, after } = await runBetweenScrapes(scenario);
   expect(result.attribution).toBe('intended-send-time');
   const q = result.actors.tenant!.requests;
   // The sends intended in the 6 s after the warm-up, and only their responses.
