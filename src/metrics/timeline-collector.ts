@@ -49,20 +49,28 @@ export class GroupIntervalCollector {
     return ms >= this.clock.measuredFromMs ? 'measured' : 'warmup';
   }
 
-  private at(ms: number): WindowTally {
-    return this.windows[this.windowOf(ms)];
+  private at(ms: number | undefined): WindowTally {
+    return ms === undefined ? this.now() : this.windows[this.windowOf(ms)];
+  }
+
+  /** Time only moves on: once the warm-up is over, `now` need not read the clock again. */
+  private warmupOver = false;
+
+  private now(): WindowTally {
+    this.warmupOver ||= this.clock.now() >= this.clock.measuredFromMs;
+    return this.warmupOver ? this.windows.measured : this.windows.warmup;
   }
 
   /**
    * Adds to an actor-specific counter (heartbeat renewals, watch restarts, ...), in the window of
    * `atMs` (run-relative; default now): the intended send time of the request it counts, if any.
    */
-  count(metric: string, by = 1, atMs = this.clock.now()): void {
+  count(metric: string, by = 1, atMs?: number): void {
     increment(this.at(atMs).counters, metric, by);
   }
 
   /** Records an actor-specific duration (heartbeat gap, watch latency, ...) in µs; `atMs` as for count. */
-  observe(metric: string, us: number, atMs = this.clock.now()): void {
+  observe(metric: string, us: number, atMs?: number): void {
     const measures = this.at(atMs).measures;
     let recorder = measures.get(metric);
     if (recorder === undefined) measures.set(metric, (recorder = new IntervalRecorder()));
