@@ -62,6 +62,8 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const names = FlowControlNames.fromJSON(init.names);
   const groups = new Map<string, ActorGroup>(scenario.spec.actors.map((g) => [g.name, g]));
   const collectors = new Map<string, GroupIntervalCollector>();
+  // Every request counts in the window of its intended send time (timeline-collector.ts).
+  const window = { measuredFromMs: scenario.spec.warmup, now: () => clock.now() - originMs };
   const transport = new Transport(init.target, { connections: init.connections });
   const runInfo: RunInfo = {
     id: init.runId,
@@ -78,7 +80,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
     if (group === undefined) throw new Error(`unknown actor group ${a.group}`);
     let collector = collectors.get(a.group);
     if (collector === undefined)
-      collectors.set(a.group, (collector = new GroupIntervalCollector(a.group)));
+      collectors.set(a.group, (collector = new GroupIntervalCollector(a.group, window)));
     const ctx: ActorContext = {
       client: new KubeClient(transport, a.identity),
       names,
@@ -96,13 +98,14 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
 
   // The generator's health, like every measurement, covers the part of the run after the
   // warm-up: start-up bursts (registrations, first LISTs, TLS handshakes) are judged there.
+  // Schedule lag by the sends' window, the event loop from the first interval after it.
   const loop = new EventLoopMonitor();
   const lag = createAccumulator();
   const warmupIntervals = Math.ceil(scenario.spec.warmup / intervalMs);
   const flush = (index: number): IntervalSnapshot[] => {
-    const snapshots = [...collectors.values()].map((c) => c.snapshot(index));
-    if (index >= warmupIntervals) {
-      for (const s of snapshots) mergeEncoded(lag, s.scheduleLag);
+    const snapshots = [...collectors.values()].flatMap((c) => c.snapshot(index));
+    for (const s of snapshots) {
+      if (s.window === 'measured') mergeEncoded(lag, s.scheduleLag);
     }
     if (index === warmupIntervals - 1) loop.restartTotal();
     return snapshots;
