@@ -6,7 +6,7 @@ import {
   requestCountsByVerbResourceCode,
 } from '../../src/metrics/server-metrics.js';
 import { scrapeMetrics } from '../../src/kube/metrics.js';
-import type { Scenario } from '../../src/scenario/index.js';
+import type { Scenario } from '../../src/actors/scenario.js';
 import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
