@@ -194,7 +194,7 @@ export function describeLagCause(cause: LagCause, e: LagEvidence | undefined): s
     case 'host':
       return `host busy: the generator waited ${formatMs(e?.runDelayMs ?? 0)} for CPU that other processes had (it ran ${formatMs(e?.cpuMs ?? 0)})${span}`;
     case 'server':
-      return `server stalled: requests were in flight and the server answered none, around ${formatMs(e?.serverStalledMs ?? 0)}${span}; sends that waited for its answers went out late`;
+      return `server stalled: ${formatMs(e?.serverStalledMs ?? 0)}${e === undefined ? '' : ` of the ${formatMs(e.wallMs)}`} the generator lagged came during or just after a spell in which the server answered none of the requests in flight; sends that waited for its answers went out late`;
     case 'unknown':
       return 'cause unknown: no per-thread CPU figures on this platform tell the generator from the host';
   }
