@@ -49,17 +49,19 @@ export type LagEvidence = z.infer<typeof lagEvidenceSchema>;
 export const LAG_CAUSE_SHARES = { ownCpu: 0.5, serverStalled: 0.5 } as const;
 
 /**
- * Pure. The generator's own work first (a busy generator lags whatever else happens), then a
- * stalled server, then the host when the thread waited longer for a CPU than it ran. Bursts of
- * its own work that neither ran half the time nor waited (a large response parsed at once) are
- * the generator's.
+ * Pure. A stalled server first: when most of the lagging came during or right after a spell in
+ * which the server answered nothing, the stall set it off, even where the generator then ran
+ * hard to read the burst of answers that followed (no CPU readings needed for that). Then the
+ * generator's own work, then the host when the thread waited longer for a CPU than it ran.
+ * Bursts of its own work that neither ran half the time nor waited (a large response parsed at
+ * once) are the generator's.
  */
 export function judgeLagCause(e: LagEvidence): LagCause {
+  if (e.wallMs > 0 && e.serverStalledMs >= LAG_CAUSE_SHARES.serverStalled * e.wallMs)
+    return 'server';
   if (e.cpuMs === undefined) return 'unknown';
   const waited = e.runDelayMs ?? 0;
   if (e.cpuMs >= LAG_CAUSE_SHARES.ownCpu * e.wallMs && e.cpuMs >= waited) return 'generator';
-  if (e.wallMs > 0 && e.serverStalledMs >= LAG_CAUSE_SHARES.serverStalled * e.wallMs)
-    return 'server';
   return e.runDelayMs !== undefined && e.runDelayMs > e.cpuMs ? 'host' : 'generator';
 }
 

@@ -35,10 +35,21 @@ describe('judgeLagCause', () => {
       { cpuMs: 40, runDelayMs: 400, serverStalledMs: 4000 },
       'server',
     ],
+    // A burst of answers after the server resumes keeps the generator busy: the stall set it off.
     [
-      'a generator busy while the server stalls',
+      'a generator busy reading what a stalled server sends at once',
       { cpuMs: 4000, serverStalledMs: 5000 },
+      'server',
+    ],
+    [
+      'a generator busy in most of the time it lagged, the server stalling in some',
+      { cpuMs: 4000, serverStalledMs: 2000 },
       'generator',
+    ],
+    [
+      'a stalled server, without CPU readings',
+      { cpuMs: undefined, runDelayMs: undefined, serverStalledMs: 3000 },
+      'server',
     ],
     // Short bursts of its own work (a large response parsed at once): neither half nor waiting.
     ['bursts of its own work', { cpuMs: 900, runDelayMs: 100 }, 'generator'],
