@@ -9,10 +9,17 @@ import { parentPort } from 'node:worker_threads';
 import { definitionOf, type ActorContext, type RunInfo } from '../actors/index.js';
 import { whenAborted } from '../errors.js';
 import { FlowControlNames, KubeClient, Transport } from '../kube/index.js';
-import { EventLoopMonitor, generatorHealth } from '../metrics/generator-health.js';
+import {
+  EventLoopMonitor,
+  crossesThresholds,
+  generatorHealth,
+  type LoopSample,
+} from '../metrics/generator-health.js';
 import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
+import { LagEvidenceRecorder } from '../metrics/lag-cause.js';
+import { readThreadCpu } from '../metrics/thread-cpu.js';
 import { GroupIntervalCollector } from '../metrics/timeline-collector.js';
-import { type IntervalSnapshot } from '../metrics/timeline-snapshot.js';
+import { TRANSPORT_ERROR_PREFIX, type IntervalSnapshot } from '../metrics/timeline-snapshot.js';
 import { WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroup } from '../actors/scenario.js';
 import { createRealClock } from '../timing/clock.js';
@@ -110,10 +117,32 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
     if (index === warmupIntervals - 1) loop.restartTotal();
     return snapshots;
   };
+  const inFlight = () => transport.stats.pending + transport.stats.running;
 
   await clock.sleepUntil(originMs);
   const crashTimer = crash && setTimeout(() => crashNow(crash, init.workerIndex), crash.afterMs);
   loop.interval();
+  // Why the generator lagged, if it did: this thread's CPU and the server's answers per interval.
+  const evidence = new LagEvidenceRecorder({ cpu: readThreadCpu(), inFlight: inFlight() });
+  let intervalStart = performance.now();
+  const judgeInterval = (
+    index: number,
+    snapshots: readonly IntervalSnapshot[],
+    sample: LoopSample,
+  ) => {
+    const now = performance.now();
+    const intervalLag = createAccumulator();
+    for (const s of snapshots) mergeEncoded(intervalLag, s.scheduleLag);
+    evidence.add({
+      wallMs: now - intervalStart,
+      lagging: crossesThresholds(sample, summarizeMs(intervalLag).p99),
+      cpu: readThreadCpu(),
+      inFlight: inFlight(),
+      answered: snapshots.reduce((n, s) => n + answeredIn(s), 0),
+      measured: index >= warmupIntervals,
+    });
+    intervalStart = now;
+  };
   // Each tick closes the interval that just ended, aligned to the run's start.
   // It keeps ticking through the drain after the deadline or a stop, so that
   // every interval gets its row; the last, partial one is flushed at the end.
@@ -126,12 +155,10 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
       if (tickerStop.signal.aborted) break;
       const index = openInterval();
       nextTick += intervalMs;
-      post({
-        type: 'interval',
-        workerIndex: init.workerIndex,
-        snapshots: flush(index),
-        loop: loop.interval(),
-      });
+      const snapshots = flush(index);
+      const sample = loop.interval();
+      judgeInterval(index, snapshots, sample);
+      post({ type: 'interval', workerIndex: init.workerIndex, snapshots, loop: sample });
     }
   })();
 
@@ -166,8 +193,17 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   tickerStop.abort();
   await ticker;
   const snapshots = flush(openInterval());
-  const health = generatorHealth(loop.total(), summarizeMs(lag).p99);
+  const health = generatorHealth(loop.total(), summarizeMs(lag).p99, evidence.evidence());
   loop.stop();
   clearTimeout(crashTimer);
   post({ type: 'done', workerIndex: init.workerIndex, snapshots, health, abandoned });
+}
+
+/** HTTP responses in a snapshot: every code but transport errors (no answer from the server). */
+function answeredIn(s: IntervalSnapshot): number {
+  let n = 0;
+  for (const [code, count] of Object.entries(s.byCode)) {
+    if (!code.startsWith(TRANSPORT_ERROR_PREFIX)) n += count;
+  }
+  return n;
 }

@@ -8,12 +8,14 @@
  * charts of its own (comparison.ts builds them from the helpers exported here).
  */
 import { levelJain, seatLimits, type Range } from '../metrics/fairness.js';
+import type { RejectionDifference } from '../metrics/server-section.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { DurationSummary } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
 import type { RunResult, RunStatus } from '../result/result.js';
 import type { AxisFormats } from './runtime.js';
 import { heartbeatsOf, watchOf } from './totals.js';
+import { crossCheckRows } from './verdicts/cross-check.js';
 import { verdicts } from './verdicts/run.js';
 import { percentileSpectrum, type Point } from './spectrum.js';
 
@@ -26,6 +28,7 @@ export {
   throttledOnlyNoisy,
   whose,
 } from './verdicts/facts.js';
+export { crossCheckRows } from './verdicts/cross-check.js';
 export { verdicts } from './verdicts/run.js';
 
 export interface ReportModel {
@@ -35,6 +38,8 @@ export interface ReportModel {
   readonly verdicts: readonly Verdict[];
   readonly groups: readonly GroupRow[];
   readonly fairness: readonly FairnessRow[];
+  /** Runs whose 429s differ from the server's APF rejections, and why (none: no table). */
+  readonly crossChecks: readonly CrossCheckRow[];
   readonly charts: readonly ChartModel[];
   /** Present for a comparison: its profiles and the differences between them. */
   readonly comparison?: ComparisonSection;
@@ -126,7 +131,8 @@ export interface Verdict {
     | 'abandoned'
     | 'watch'
     | 'fairness'
-    | 'generator';
+    | 'generator'
+    | 'cross-check';
   /** One sentence with its figures, already formatted for people. */
   readonly text: string;
 }
@@ -202,6 +208,15 @@ export interface FairnessRow {
   readonly currentSeats: Range | undefined;
 }
 
+/** A run's 429s against the server's APF rejections, where the two differ. */
+export interface CrossCheckRow extends RejectionDifference {
+  readonly run: string;
+  readonly client429: number;
+  readonly serverRejected: number;
+  /** apfbench's requests that got no answer (the drain ran out, or a client timeout). */
+  readonly clientUnanswered: number;
+}
+
 export interface ChartSeries {
   readonly label: string;
   readonly points: readonly Point[];
@@ -246,6 +261,7 @@ export function buildRunReport(result: RunResult): ReportModel {
     verdicts: verdicts(result, groups),
     groups,
     fairness: fairnessRows(run.label, result),
+    crossChecks: crossCheckRows(run.label, result),
     charts: charts(result, label),
   };
 }

@@ -7,7 +7,7 @@
 import type { Difference } from '../metrics/compare-stats.js';
 import { formatInterval, formatRelative, formatSigned } from './comparison.js';
 import type { Range } from '../metrics/fairness.js';
-import type { FairnessRow, FigureUnit, GroupRow } from './model.js';
+import type { CrossCheckRow, FairnessRow, FigureUnit, GroupRow } from './model.js';
 import { runtime } from './runtime.js';
 
 export type TableLayout = 'page' | 'summary';
@@ -136,6 +136,28 @@ export function fairnessColumns(multi: boolean, layout: TableLayout): Column<Fai
 function seatRange(r: Range | undefined): string {
   if (r === undefined) return '–';
   return r.min === r.max ? formatCount(r.min) : `${formatCount(r.min)}–${formatCount(r.max)}`;
+}
+
+/** One row per run whose 429s differ from the server's rejections (the page only). */
+export function crossCheckColumns(multi: boolean): Column<CrossCheckRow>[] {
+  const n = (head: string, pick: (r: CrossCheckRow) => number) => ({
+    head,
+    numeric: true,
+    cell: (r: CrossCheckRow) => formatCount(pick(r)),
+    in: PAGE,
+  });
+  return select<CrossCheckRow>(
+    [
+      ...runColumn<CrossCheckRow>(multi),
+      n('429s received', (r) => r.client429),
+      n('Rejected by the server', (r) => r.serverRejected),
+      n('Unanswered requests', (r) => r.clientUnanswered),
+      n('Abandoned before the 429', (r) => r.abandoned),
+      n('In flight at the end', (r) => r.inFlightAtEnd),
+      n('Unexplained', (r) => r.other),
+    ],
+    'page',
+  );
 }
 
 /**
