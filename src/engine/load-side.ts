@@ -1,7 +1,7 @@
 // The load's side of every run, measured beside the actors from what the workers share and
-// report: whether the server answered at all (target health), the write ledger's verdict
-// (watch latency's lost events), and the generator's own health. Pure over their inputs; none
-// of them fails a run.
+// report: whether the server answered at all (target health), the write ledger's verdict (lost
+// watch events), and the generator's own health. Their maths is in metrics/; none of them does
+// I/O, and none fails a run.
 import { definitionOf, ledgerCounterSlots } from '../actors/index.js';
 import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
 import { describeUnreachable, targetHealth, type TargetHealth } from '../metrics/target-health.js';
