@@ -1,25 +1,37 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { RUN_LABEL, definitionOf, ledgerCounterSlots } from '../actors/index.js';
+import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
 import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
-import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
-import { TimelineAggregator, type ProgressResponses } from '../metrics/timeline-aggregator.js';
+import {
+  TimelineAggregator,
+  totalsByGroup,
+  type ProgressResponses,
+} from '../metrics/timeline-aggregator.js';
 import { DEFAULT_INTERVAL_MS } from '../metrics/timeline-snapshot.js';
 import {
   RESULT_SCHEMA_VERSION,
   WINDOW_ATTRIBUTION,
+  inResultOrder,
   type RunClock,
   type RunProfile,
   type RunResult,
   type RunStatus,
 } from '../result/result.js';
-import { describeUnreachable, targetHealth } from '../metrics/target-health.js';
-import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
 import type { Scenario } from '../actors/scenario.js';
 import { toolVersion } from '../version.js';
-import type { AnyMeasurement } from './measurement.js';
+import {
+  generatorMeasurement,
+  targetHealthMeasurement,
+  writeLedgerMeasurement,
+} from './load-side.js';
+import {
+  finishMeasurements,
+  reportToMeasurements,
+  startMeasurements,
+  type AnyMeasurement,
+} from './measurement.js';
 import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';
 import {
   createFixtures,
@@ -31,7 +43,7 @@ import { groupResult } from '../result/group-result.js';
 import { expandIdentity } from '../scenario/identity.js';
 import type { IdentityResolver } from './identities.js';
 import { planRun, workerCount, type PlacedInstance } from './plan.js';
-import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
+import type { FromWorker, InstanceAssignment, ToWorker, WorkerReport } from './protocol.js';
 
 /** Where a run goes: the API server, the admin client for setup, and how load identities authenticate. */
 export interface RunTarget {
@@ -139,7 +151,6 @@ export async function runScenario(
   await bootstrapLoadIdentities(admin);
   const names = await new FlowControlNames().refresh(admin);
   const plan = planRun(scenario, workerCount(scenario, opts.workers));
-  const ledger = createRunLedger(scenario, plan.writes);
   let status: RunStatus;
   let window: MeasuredWindow | undefined;
   let clock: RunClock | undefined;
@@ -147,21 +158,23 @@ export async function runScenario(
   const startedAt = new Date();
   const timeline = new TimelineAggregator(intervalMs);
   const measured = new TimelineAggregator(intervalMs);
-  const health: GeneratorHealth[] = [];
-  let abandoned = 0;
   let workersStarted = 0;
-  // In this order: fairness reads the server section.
-  const measurements: readonly AnyMeasurement[] = [
+  const ledger = writeLedgerMeasurement(scenario, plan.writes);
+  // In this order: target health settles the status first; fairness reads the server section.
+  const measurements = [
+    targetHealthMeasurement(),
+    ledger,
+    generatorMeasurement(scenario),
     serverMeasurement(opts),
     fairnessMeasurement(opts),
-  ];
+  ] as const;
   try {
     await createFixtures(admin, scenario, label, {
       onProgress: say,
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     });
     if (opts.signal?.aborted === true) throw new Interrupted();
-    for (const m of measurements) await m.start({ admin });
+    await startMeasurements(measurements, { admin });
     const shards = plan.workers.map((w) => withIdentities(scenario, w.instances, run.identities));
     workersStarted = shards.length;
     say(
@@ -180,21 +193,20 @@ export async function runScenario(
         connections: plan.workers[workerIndex]?.connections ?? 1,
         intervalMs,
         drainMs,
-        ledger: ledger.shared,
         serverVersion: run.serverVersion,
+        ...ledger.workerInit,
       }),
       durationMs: scenario.spec.duration,
       intervalMs,
       drainMs,
       timeline,
       measured,
+      measurements,
       types: new Map(scenario.spec.actors.map((g) => [g.name, g.type])),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
       ...(opts.onStart === undefined ? {} : { onStart: opts.onStart }),
     });
-    health.push(...outcome.health);
-    abandoned = outcome.abandoned;
     if (outcome.start !== undefined) {
       window = measuredWindow(scenario.spec, outcome.start.epochMs, outcome.stopEpoch);
       clock = outcome.start.clock;
@@ -205,19 +217,10 @@ export async function runScenario(
     status = err instanceof Interrupted ? 'aborted' : 'failed';
     reason = err instanceof Error ? err.message : String(err);
   }
-  const measuredResult = measured.result();
-  const health_ = targetHealth(measuredResult.totals, measuredResult.timeline);
-  if (status === 'completed' && health_.unreachable) {
-    status = 'degraded';
-    reason = describeUnreachable(health_);
-  }
-  const totals = measuredResult.totals;
-  const byGroup = new Map(totals.map((t) => [t.group, t]));
-  // Every worker is done (watchers included, after their grace): what the ledger holds is final.
-  const fromLedger = ledgerCounters(scenario, ledger.scan());
-  const caps = scenario.spec.actors.flatMap((g) => capInput(g, byGroup.get(g.name)) ?? []);
+  const measuredRun = measured.result();
+  const byGroup = totalsByGroup(measuredRun);
   const policy = scenario.spec.cleanup;
-  let result: RunResult = {
+  const result: RunResult = await finishMeasurements(measurements, measuredRun, {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'apfbench', version: toolVersion },
     runId,
@@ -232,26 +235,21 @@ export async function runScenario(
     ...(reason === undefined ? {} : { reason }),
     workers: workersStarted,
     actors: Object.fromEntries(
-      scenario.spec.actors.map((g) => [
-        g.name,
-        groupResult(g, byGroup.get(g.name), fromLedger.get(g.name)),
-      ]),
+      scenario.spec.actors.map((g) => [g.name, groupResult(g, byGroup.get(g.name))]),
     ),
     timeline: [...timeline.result(clock === undefined ? undefined : Date.parse(clock.t0)).timeline],
-    generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
-    targetHealth: health_,
     // Until the cleanup below, after the measurements: nothing of it may show in theirs.
     cleanup: { policy, deleted: 0, errors: [] },
     ...(opts.profile === undefined ? {} : { profile: opts.profile }),
-  };
-  for (const m of measurements) result = { ...result, ...(await m.finish({ result })) };
+  });
 
   let cleanup = result.cleanup;
-  if (policy === 'always' || (policy === 'on-success' && status === 'completed')) {
+  if (policy === 'always' || (policy === 'on-success' && result.status === 'completed')) {
     say(`deleting objects labelled ${RUN_LABEL}=${runId}`);
     cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
   }
-  return { ...result, endedAt: new Date().toISOString(), cleanup };
+  // The measurements added their sections last; result.json lists them where the schema does.
+  return inResultOrder({ ...result, endedAt: new Date().toISOString(), cleanup });
 }
 
 interface MeasuredWindow {
@@ -282,30 +280,6 @@ class Interrupted extends Error {
   }
 }
 
-/**
- * The run's write ledger, sized for the `writes` the plan expects (see
- * ActorDefinition.expectedWrites), with a margin for Poisson schedules.
- */
-export function createRunLedger(scenario: Scenario, writes: number): WriteLedger {
-  return WriteLedger.create(ledgerCapacityFor(writes * 1.2 + 1000), ledgerCounterSlots(scenario));
-}
-
-/**
- * The ledger's verdict as counters of the writing groups (`watch.lost`, ...), as each group's
- * actor type names them. It covers the whole run, warm-up included: a write in the warm-up whose
- * event never came is still lost.
- */
-function ledgerCounters(scenario: Scenario, scan: LedgerScan): Map<string, Record<string, number>> {
-  const out = new Map<string, Record<string, number>>();
-  for (const [tag, t] of scan.byTag) {
-    const group = scenario.spec.actors[tag];
-    if (group === undefined) continue;
-    const counters = definitionOf(group).ledgerCounters?.(t, group);
-    if (counters !== undefined) out.set(group.name, counters);
-  }
-  return out;
-}
-
 interface DriveOptions {
   readonly init: (workerIndex: number, instances: InstanceAssignment[]) => ToWorker;
   readonly durationMs: number;
@@ -313,6 +287,8 @@ interface DriveOptions {
   readonly drainMs: number;
   readonly timeline: TimelineAggregator;
   readonly measured: TimelineAggregator;
+  /** Each gets every worker report, after the aggregators. */
+  readonly measurements: readonly AnyMeasurement[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   readonly onStart?: (startEpochMs: number) => void;
@@ -323,8 +299,6 @@ interface DriveOptions {
 interface DriveOutcome {
   readonly status: RunStatus;
   readonly reason: string | undefined;
-  readonly health: GeneratorHealth[];
-  readonly abandoned: number;
   /** When the load started: the start barrier (timeline t = 0) in epoch ms, and the clocks. */
   readonly start?: { readonly epochMs: number; readonly clock: RunClock };
   /** Wall-clock ms at which an early stop (Ctrl-C, a failed worker) ended the sending. */
@@ -337,8 +311,6 @@ async function driveWorkers(
   o: DriveOptions,
 ): Promise<DriveOutcome> {
   const workers = shards.map(() => spawnWorker());
-  const health: GeneratorHealth[] = [];
-  let abandoned = 0;
   let status: RunStatus = 'completed';
   let reason: string | undefined;
   let startEpoch = 0;
@@ -366,12 +338,13 @@ async function driveWorkers(
       ? () => {}
       : whenAborted(o.signal, () => stopAll('aborted', 'interrupted'));
 
-  const ingest = (m: Extract<FromWorker, { type: 'interval' | 'done' }>) => {
+  const ingest = (m: WorkerReport) => {
     for (const s of m.snapshots) {
       o.timeline.add(s);
       // The measured window's figures: requests intended after the warm-up, whenever they ended.
       if (s.window === 'measured') o.measured.add(s);
     }
+    reportToMeasurements(o.measurements, m);
     if (m.type === 'interval' && o.onProgress !== undefined) {
       const index = m.snapshots[0]?.intervalIndex ?? 0;
       const { groups, ...totals } = o.timeline.progress();
@@ -393,8 +366,6 @@ async function driveWorkers(
           if (m.type === 'interval') ingest(m);
           else if (m.type === 'done') {
             ingest(m);
-            health[m.workerIndex] = m.health;
-            abandoned += m.abandoned;
             done = true;
             void w.terminate().then(() => resolve());
           } else if (m.type === 'failed') {
@@ -433,7 +404,7 @@ async function driveWorkers(
     );
     // Ctrl-C or a failed worker while they start up: none is started.
     await Promise.race([ready, stoppedEarly]);
-    if (stopping) return { status, reason, health, abandoned };
+    if (stopping) return { status, reason };
     // Start barrier: every worker starts at the same wall-clock instant.
     const sample = { monotonicMs: performance.now(), wallMs: Date.now() };
     startEpoch = performance.timeOrigin + sample.monotonicMs + 250;
@@ -467,8 +438,6 @@ async function driveWorkers(
   return {
     status,
     reason,
-    health: health.filter((h) => h !== undefined),
-    abandoned,
     ...(start === undefined ? {} : { start }),
     ...(stopEpoch === undefined ? {} : { stopEpoch }),
   };

@@ -38,6 +38,9 @@ export type ToWorker =
   /** Stop early (Ctrl-C): no new sends; drain, then report `done`. */
   | { readonly type: 'stop' };
 
+/** The `init` message: everything a worker needs before the start barrier. */
+export type WorkerInit = Extract<ToWorker, { type: 'init' }>;
+
 /** Worker → coordinator: histograms and counters per interval, never a message per request. */
 export type FromWorker =
   | { readonly type: 'ready' }
@@ -56,3 +59,6 @@ export type FromWorker =
       readonly abandoned: number;
     }
   | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string };
+
+/** A worker's message that carries interval snapshots: every interval, then once at the end. */
+export type WorkerReport = Extract<FromWorker, { type: 'interval' | 'done' }>;

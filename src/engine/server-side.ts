@@ -84,7 +84,7 @@ export function serverMeasurement(
     },
     finish: async ({ result }) => {
       const outcome = await measuring?.finish();
-      if (outcome === undefined) return undefined;
+      if (outcome === undefined) return {};
       if (!outcome.ok) return { serverError: outcome.error };
       return { server: serverSection(result, outcome, opts) };
     },
@@ -92,7 +92,7 @@ export function serverMeasurement(
 }
 
 function serverSection(
-  result: RunResult,
+  result: Pick<RunResult, 'timeline' | 'actors'>,
   outcome: Extract<ServerOutcome, { ok: true }>,
   opts: ServerSideOptions,
 ): ServerSection {
@@ -110,7 +110,6 @@ export function fairnessMeasurement(
   opts: Pick<ServerSideOptions, 'latencyPairs'> = {},
 ): Measurement<{ fairness: FairnessSection }> {
   return {
-    start: () => Promise.resolve(),
     finish: ({ result }) => {
       const pairs = { pairs: opts.latencyPairs ?? [] };
       const server = result.server;

@@ -23,17 +23,15 @@ import { TRANSPORT_ERROR_PREFIX, type IntervalSnapshot } from '../metrics/timeli
 import { WriteLedger } from '../metrics/write-ledger.js';
 import type { ActorGroup } from '../actors/scenario.js';
 import { createRealClock } from '../timing/clock.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { crashFaultFor, crashNow } from './crash-fault.js';
 import { createRng } from '../timing/random.js';
-
-type Init = Extract<ToWorker, { type: 'init' }>;
 
 const port = parentPort;
 if (port === null) throw new Error('engine/worker.ts must run in a worker thread');
 const post = (m: FromWorker) => port.postMessage(m);
 
-let init: Init | undefined;
+let init: WorkerInit | undefined;
 const stop = new AbortController();
 // Every actor instance may listen for the stop: thousands of listeners are expected here.
 setMaxListeners(0, stop.signal);
@@ -60,7 +58,7 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-async function run(init: Init, startAtEpochMs: number): Promise<void> {
+async function run(init: WorkerInit, startAtEpochMs: number): Promise<void> {
   const { scenario, intervalMs } = init;
   const clock = createRealClock({ resolutionMs: scenario.spec.timerResolution });
   // performance.now() has a different origin in each thread; the epoch does not.

@@ -108,6 +108,11 @@ export interface MergedRun {
   readonly totals: readonly GroupTotals[];
 }
 
+/** A merged run's group totals by group name. */
+export function totalsByGroup(run: MergedRun): ReadonlyMap<string, GroupTotals> {
+  return new Map(run.totals.map((t) => [t.group, t]));
+}
+
 /** Merges snapshots from any number of workers, in any order. Pure. */
 export function mergeSnapshots(
   snapshots: Iterable<IntervalSnapshot>,

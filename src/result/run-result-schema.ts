@@ -161,3 +161,15 @@ export const runResultSchema = z.object({
   fairness: fairnessSectionSchema.optional(),
 });
 export type RunResult = z.infer<typeof runResultSchema>;
+
+/**
+ * `result` with its fields in the schema's order, whatever order they were added in (the
+ * coordinator's measurements add theirs last): result.json always reads in the same order.
+ */
+export function inResultOrder(result: RunResult): RunResult {
+  const ordered: Record<string, unknown> = {};
+  for (const key of Object.keys(runResultSchema.shape)) {
+    if (key in result) ordered[key] = result[key as keyof RunResult];
+  }
+  return { ...ordered, ...result } as RunResult;
+}
