@@ -9,6 +9,8 @@ export { scenarioJsonSchema } from './json-schema.js';
 export {
   API_VERSION,
   type ActorGroup,
+  type Fault,
+  type FaultKind,
   type Fixture,
   type MixEntry,
   type RetryPolicy,

@@ -24,6 +24,7 @@ import { podChurnSchema } from './actors/pod-churn.js';
 import { schedulerSchema } from './actors/scheduler.js';
 import { kubeletSchema } from './actors/kubelet.js';
 import { budgetsSchema } from '../budget/schema.js';
+import { checkFaults, faultSchema } from './faults.js';
 
 export { MAX_OBJECT_PAYLOAD } from './fields.js';
 
@@ -144,6 +145,13 @@ const specSchema = withRule(
       .default([]),
     actors: z.array(actorGroupSchema).min(1),
     budgets: budgetsSchema.optional(),
+    faults: z
+      .array(faultSchema)
+      .describe(
+        'Faults done to the local control plane apfbench starts, during the measured window; ' +
+          'refused on a cluster given with --kubeconfig.',
+      )
+      .optional(),
   }),
   (spec, valid, report) => {
     if (!valid('duration')) return;
@@ -151,6 +159,9 @@ const specSchema = withRule(
       report(['warmup'], `must be less than spec.duration (${formatDuration(spec.duration)})`);
     }
     totalAtMost(spec.fixtures, 'fixtures', MAX_FIXTURE_OBJECTS, 'fixture objects', valid, report);
+    if (valid('warmup') && spec.warmup < spec.duration && Array.isArray(spec.faults)) {
+      checkFaults(spec.faults, spec, valid, report);
+    }
     if (!Array.isArray(spec.actors)) return;
     totalAtMost(spec.actors, 'actors', MAX_ACTOR_INSTANCES, 'actor instances', valid, report);
     const firstByName = new Map<string, number>();
@@ -224,3 +235,4 @@ export type Verb = MixEntry['verb'];
 export type Stage = z.output<typeof stageSchema>;
 export type RetryPolicy = z.output<typeof retrySchema>;
 export type Fixture = ScenarioSpec['fixtures'][number];
+export type { Fault, FaultKind } from './faults.js';
