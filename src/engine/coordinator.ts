@@ -17,6 +17,7 @@ import { describeUnreachable, targetHealth } from '../metrics/target-health.js';
 import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
 import type { Scenario } from '../scenario/index.js';
 import { toolVersion } from '../version.js';
+import { faultRunner, type FaultTarget } from './faults.js';
 import type { AnyMeasurement } from './measurement.js';
 import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';
 import {
@@ -39,6 +40,8 @@ export interface RunTarget {
   readonly identities: IdentityResolver;
   readonly serverVersion: string;
   readonly local: boolean;
+  /** The control plane apfbench started, which spec.faults act on; absent for any other cluster. */
+  readonly controlPlane?: FaultTarget;
 }
 
 /** Live figures, once per interval, for progress output. */
@@ -132,6 +135,8 @@ export async function runScenario(
   const runId = newRunId(scenario);
   const label = { [RUN_LABEL]: runId };
   const { admin } = run;
+  // Refuses faults on a cluster apfbench did not start, before anything is created on it.
+  const faults = faultRunner(scenario.spec, run.controlPlane, say);
 
   await ensureNamespaces(admin, scenarioNamespaces(scenario));
   await bootstrapLoadIdentities(admin);
@@ -189,7 +194,10 @@ export async function runScenario(
       types: new Map(scenario.spec.actors.map((g) => [g.name, g.type])),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
-      ...(opts.onStart === undefined ? {} : { onStart: opts.onStart }),
+      onStart: (startEpoch) => {
+        faults?.begin(startEpoch);
+        opts.onStart?.(startEpoch);
+      },
     });
     health.push(...outcome.health);
     abandoned = outcome.abandoned;
@@ -202,6 +210,8 @@ export async function runScenario(
     status = err instanceof Interrupted ? 'aborted' : 'failed';
     reason = err instanceof Error ? err.message : String(err);
   }
+  // Before the measurements finish and the cleanup: a paused or restarting server is back.
+  const faultRecords = await faults?.finish();
   const measuredResult = measured.result();
   const health_ = targetHealth(measuredResult.totals, measuredResult.timeline);
   if (status === 'completed' && health_.unreachable) {
@@ -235,6 +245,7 @@ export async function runScenario(
     timeline: [...timeline.result().timeline],
     generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
     targetHealth: health_,
+    ...(faultRecords === undefined ? {} : { faults: faultRecords }),
     // Until the cleanup below, after the measurements: nothing of it may show in theirs.
     cleanup: { policy, deleted: 0, errors: [] },
     ...(opts.profile === undefined ? {} : { profile: opts.profile }),

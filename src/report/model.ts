@@ -7,6 +7,7 @@
  * renderers: rows carry their run's label, and a comparison adds its `comparison` section and
  * charts of its own (comparison.ts builds them from the helpers exported here).
  */
+import { timelineStep } from '../metrics/faults.js';
 import { levelJain } from '../metrics/fairness.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { DurationSummary } from '../metrics/histogram.js';
@@ -323,14 +324,6 @@ export function serverLevels(r: RunResult): string[] {
   return [...new Set(series.flatMap((p) => Object.keys(p.priorityLevels)))].sort();
 }
 
-/** The timeline's interval in seconds: the smallest step between two rows' start times (1 if none). */
-function intervalSeconds(r: RunResult): number {
-  const ts = [...new Set(r.timeline.map((row) => row.t))].sort((a, b) => a - b);
-  let step = Infinity;
-  for (let i = 1; i < ts.length; i++) step = Math.min(step, ts[i]! - ts[i - 1]!);
-  return Number.isFinite(step) ? step : 1;
-}
-
 export const LATENCY_AXIS = 'Latency (ms)';
 const TIME_AXIS = 'Time since start (s)';
 const PERCENTILE_AXIS = 'Percentile (log scale of 1 / (1 − p))';
@@ -390,7 +383,7 @@ export function charts(
   const groups = Object.keys(r.actors);
   const rows = (group: string) =>
     r.timeline.filter((row) => row.group === group).sort((a, b) => a.t - b.t);
-  const step = intervalSeconds(r);
+  const step = timelineStep(r.timeline);
   const timeSeries = (
     name: string,
     colour: number,
