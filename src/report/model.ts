@@ -14,6 +14,13 @@ import type { DurationSummary } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
 import type { RunResult, RunStatus } from '../result/result.js';
 import type { AxisFormats } from './runtime.js';
+import {
+  faultRows,
+  timelineMarks,
+  wallClockMarks,
+  type ChartMark,
+  type FaultRow,
+} from './faults.js';
 import { heartbeatsOf, watchOf } from './totals.js';
 import { verdicts } from './verdicts/run.js';
 import { percentileSpectrum, type Point } from './spectrum.js';
@@ -37,6 +44,8 @@ export interface ReportModel {
   readonly groups: readonly GroupRow[];
   readonly fairness: readonly FairnessRow[];
   readonly charts: readonly ChartModel[];
+  /** The faults of a run with spec.faults, and the relist storm after each; absent: none. */
+  readonly faults?: readonly FaultRow[];
   /** Present for a comparison: its profiles and the differences between them. */
   readonly comparison?: ComparisonSection;
 }
@@ -230,6 +239,8 @@ export interface ChartModel {
    */
   readonly panel?: string;
   readonly suggestedMax?: { readonly x: number; readonly y: number };
+  /** Faults, as bands over the time axis; absent on a chart of a run without faults. */
+  readonly marks?: readonly ChartMark[];
 }
 
 /** The report of one run. */
@@ -244,6 +255,7 @@ export function buildRunReport(result: RunResult): ReportModel {
     groups,
     fairness: fairnessRows(run.label, result),
     charts: charts(result, label),
+    ...((result.faults ?? []).length === 0 ? {} : { faults: faultRows(run.label, result) }),
   };
 }
 
@@ -351,13 +363,14 @@ export function spectrumChart(
   };
 }
 
-/** A chart of a figure over the run, x in seconds since its start. */
+/** A chart of a figure over the run, x in seconds since its start, with the run's faults marked. */
 function timeChart(
   id: string,
   title: string,
   description: string,
   y: { readonly format: AxisFormats['y']; readonly title: string },
   series: readonly ChartSeries[],
+  marks: readonly ChartMark[],
 ): ChartModel {
   return {
     id,
@@ -367,6 +380,7 @@ function timeChart(
     xTitle: TIME_AXIS,
     yTitle: y.title,
     series,
+    ...(marks.length === 0 ? {} : { marks }),
   };
 }
 
@@ -384,6 +398,7 @@ export function charts(
   const rows = (group: string) =>
     r.timeline.filter((row) => row.group === group).sort((a, b) => a.t - b.t);
   const step = timelineStep(r.timeline);
+  const marks = timelineMarks(r);
   const timeSeries = (
     name: string,
     colour: number,
@@ -419,6 +434,7 @@ export function charts(
         timeSeries(`${label(g)} completed`, i, rows(g), (row) => row.rps),
         timeSeries(`${label(g)} sent`, i, rows(g), (row) => row.sent / step, true),
       ]),
+      marks,
     ),
     timeChart(
       'throttling-conflicts',
@@ -435,6 +451,7 @@ export function charts(
           true,
         ),
       ]),
+      marks,
     ),
     timeChart(
       'latency-p99',
@@ -442,6 +459,7 @@ export function charts(
       'The 99th percentile of latency among the requests completed in each interval.',
       { format: 'ms', title: LATENCY_AXIS },
       groups.map((g, i) => timeSeries(label(g), i, rows(g), (row) => row.p99Ms)),
+      marks,
     ),
   ];
   const watch = watchOf(r);
@@ -470,6 +488,7 @@ export function charts(
   const series = r.server?.series ?? [];
   if (series.length > 0) {
     const start = Date.parse(r.startedAt);
+    const serverMarks = wallClockMarks(r, start);
     const own = serverLevels(r);
     const colours = levels ?? own;
     const perLevel = (pick: (v: { executingSeats: number; inqueueRequests: number }) => number) =>
@@ -489,6 +508,7 @@ export function charts(
         "Seats occupied by executing requests, per APF priority level, from the API server's /metrics.",
         { format: 'seats', title: 'Executing seats' },
         perLevel((v) => v.executingSeats),
+        serverMarks,
       ),
       timeChart(
         'server-inqueue-requests',
@@ -496,6 +516,7 @@ export function charts(
         "Requests waiting in APF queues, per priority level, from the API server's /metrics.",
         { format: 'requests', title: 'Requests in queue' },
         perLevel((v) => v.inqueueRequests),
+        serverMarks,
       ),
     );
   }
