@@ -91,6 +91,9 @@ spec:
 
   // Latency from the intended send time covers the pause: a GET sent as it began waited it out.
   const reader = result.actors.reader!.requests;
+  console.log(
+    `faults: ${JSON.stringify(faults.map((f) => [f.kind, f.fromMs, f.toMs]))}; reader codes ${JSON.stringify(reader.byCode)}, latency max ${reader.latencyMs.max} ms`,
+  );
   expect(reader.latencyMs.max).toBeGreaterThanOrEqual(1900);
   // No watch event was lost through the pause, the restart and the etcd outage (write ledger).
   const { watch } = groupOf(result, 'ctrl', 'controller');
