@@ -110,6 +110,10 @@ describe('apfbench report of a run with faults', () => {
     );
   });
 
+  it('fits a 1400-pixel-wide window, the faults table whole', async () => {
+    await expectFitsWindow(join(out, 'report.html'));
+  });
+
   it('writes real, non-blank PNGs', async () => {
     const png = await readFile(join(out, 'throughput.png'));
     expect(pngSize(png)).toEqual({ width: PNG_WIDTH, height: PNG_HEIGHT });
