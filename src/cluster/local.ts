@@ -93,8 +93,6 @@ export interface LocalCluster {
    * gets ready.
    */
   restart(name: ServerName, opts?: { downMs?: number; signal?: NodeJS.Signals }): Promise<void>;
-  /** `restart('kube-apiserver', opts)`. */
-  restartApiserver(opts?: { downMs?: number; signal?: NodeJS.Signals }): Promise<void>;
   /** SIGSTOP to `name`: it keeps its sockets open and answers nothing until `resume`. */
   pause(name: ServerName): void;
   /** SIGCONT to `name`. */
@@ -322,7 +320,6 @@ async function clusterHandle(cp: StartedControlPlane): Promise<LocalCluster> {
       return currentState();
     },
     restart,
-    restartApiserver: (opts) => restart('kube-apiserver', opts),
     pause: (name) => process.kill(serverPid(name), 'SIGSTOP'),
     resume: (name) => process.kill(serverPid(name), 'SIGCONT'),
     admin: () =>
