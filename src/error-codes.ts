@@ -58,6 +58,9 @@ export const ERROR_CODES = {
   APFBENCH_DOCKER_UNAVAILABLE: environment('docker is installed but its daemon does not answer'),
   APFBENCH_DUPLICATE_PROFILE: invalid('compare was given the same profile twice'),
   APFBENCH_EXEC_CREDENTIAL: environment('a kubeconfig exec credential plugin failed'),
+  APFBENCH_FAULTS_NEED_LOCAL: invalid(
+    'the scenario has spec.faults, which only a control plane apfbench starts can take, and --kubeconfig names another cluster',
+  ),
   APFBENCH_FIXTURE_FAILED: environment('creating a fixture object on the cluster failed'),
   APFBENCH_FLAGS_NEED_LOCAL: invalid(
     '--apiserver-arg was given for a cluster apfbench did not start',

@@ -12,6 +12,7 @@ import { checkOutDir } from './output.js';
 import { progressPrinter } from './progress.js';
 import { alignRows } from './table.js';
 import {
+  assertFaultsOnLocal,
   assertTargetArgs,
   defaultOutDir,
   assertScenarioWorkers,
@@ -76,6 +77,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     );
   }
   assertTargetArgs(argv);
+  await assertFaultsOnLocal(scenario, argv.scenario, argv.kubeconfig);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   // Before `--out` gets a comparison.json: a failed comparison would replace a good one there.
   if (argv.kubeconfig !== undefined) {

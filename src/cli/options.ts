@@ -1,4 +1,5 @@
 /** Options that `run` and `compare` share, declared once, and what they turn into. */
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
@@ -9,6 +10,8 @@ import { checkServerFlag } from '../profile/index.js';
 import type { Overrides } from '../scenario/index.js';
 import type { Scenario } from '../actors/scenario.js';
 import { parseDuration } from '../validation/units.js';
+import { InvalidFileError } from '../validation/problems.js';
+import { locatePath } from '../validation/validate.js';
 
 export const scenarioOverrideOptions = {
   duration: {
@@ -68,6 +71,29 @@ export function assertScenarioWorkers(
       kind: 'invalid-input',
       hint: `pass --workers ${maxWorkers()} or fewer, or lower spec.workers`,
     },
+  );
+}
+
+/**
+ * Refuses a scenario with spec.faults on a cluster apfbench does not start (`--kubeconfig`),
+ * before anything starts, with the line of spec.faults in `file`.
+ */
+export async function assertFaultsOnLocal(
+  scenario: Scenario,
+  file: string,
+  kubeconfig: string | undefined,
+): Promise<void> {
+  if (kubeconfig === undefined || (scenario.spec.faults ?? []).length === 0) return;
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const problem = {
+    ...locatePath(text, file, ['spec', 'faults']),
+    message: `faults are done to the control plane apfbench starts, and --kubeconfig ${kubeconfig} names a cluster it did not start`,
+  };
+  throw new InvalidFileError(
+    'APFBENCH_FAULTS_NEED_LOCAL',
+    'scenario',
+    [problem],
+    'leave out --kubeconfig to run on a local control plane, or remove spec.faults',
   );
 }
 

@@ -19,6 +19,7 @@ import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
 import {
   assertScenarioWorkers,
+  assertFaultsOnLocal,
   assertTargetArgs,
   defaultOutDir,
   scenarioArguments,
@@ -71,6 +72,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
     assertFlagsApplicable(profile.profile, argv.kubeconfig === undefined, profile.file);
   }
   assertTargetArgs(argv);
+  await assertFaultsOnLocal(scenario, argv.scenario, argv.kubeconfig);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
   await checkOutDir(out, RESULT_FILE);

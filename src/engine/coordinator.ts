@@ -32,6 +32,7 @@ import {
   startMeasurements,
   type AnyMeasurement,
 } from './measurement.js';
+import { faultRunner, type FaultTarget } from './faults.js';
 import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';
 import {
   createFixtures,
@@ -53,6 +54,8 @@ export interface RunTarget {
   readonly identities: IdentityResolver;
   readonly serverVersion: string;
   readonly local: boolean;
+  /** The control plane apfbench started, which spec.faults act on; absent for any other cluster. */
+  readonly controlPlane?: FaultTarget;
 }
 
 /** Live figures, once per interval, for progress output. */
@@ -146,6 +149,8 @@ export async function runScenario(
   const runId = newRunId(scenario);
   const label = { [RUN_LABEL]: runId };
   const { admin } = run;
+  // Refuses faults on a cluster apfbench did not start, before anything is created on it.
+  const faults = faultRunner(scenario.spec, run.controlPlane, say);
 
   await ensureNamespaces(admin, scenarioNamespaces(scenario));
   await bootstrapLoadIdentities(admin);
@@ -205,7 +210,10 @@ export async function runScenario(
       types: new Map(scenario.spec.actors.map((g) => [g.name, g.type])),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
-      ...(opts.onStart === undefined ? {} : { onStart: opts.onStart }),
+      onStart: (startEpoch) => {
+        faults?.begin(startEpoch);
+        opts.onStart?.(startEpoch);
+      },
     });
     if (outcome.start !== undefined) {
       window = measuredWindow(scenario.spec, outcome.start.epochMs, outcome.stopEpoch);
@@ -217,6 +225,8 @@ export async function runScenario(
     status = err instanceof Interrupted ? 'aborted' : 'failed';
     reason = err instanceof Error ? err.message : String(err);
   }
+  // Before the measurements finish and the cleanup: a paused or restarting server is back.
+  const faultRecords = await faults?.finish();
   const measuredRun = measured.result();
   const byGroup = totalsByGroup(measuredRun);
   const policy = scenario.spec.cleanup;
@@ -238,6 +248,7 @@ export async function runScenario(
       scenario.spec.actors.map((g) => [g.name, groupResult(g, byGroup.get(g.name))]),
     ),
     timeline: [...timeline.result(clock === undefined ? undefined : Date.parse(clock.t0)).timeline],
+    ...(faultRecords === undefined ? {} : { faults: faultRecords }),
     // Until the cleanup below, after the measurements: nothing of it may show in theirs.
     cleanup: { policy, deleted: 0, errors: [] },
     ...(opts.profile === undefined ? {} : { profile: opts.profile }),

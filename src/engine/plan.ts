@@ -52,6 +52,8 @@ export interface RunPlan {
   readonly fixtures: readonly FixturePlan[];
   /** Σ of the groups' writes: what the write ledger is sized for. */
   readonly writes: number;
+  /** spec.faults (ms from the measured window's start); absent: none. */
+  readonly faults?: NonNullable<Scenario['spec']['faults']>;
 }
 
 /** A worker's pool never exceeds this many sockets for requests in flight. */
@@ -142,5 +144,8 @@ export function planRun(scenario: Scenario, workers: number): RunPlan {
       bytes: f.count * f.size,
     })),
     writes: groups.reduce((n, g) => n + g.writes, 0),
+    ...(scenario.spec.faults === undefined || scenario.spec.faults.length === 0
+      ? {}
+      : { faults: scenario.spec.faults }),
   };
 }

@@ -136,6 +136,7 @@ export async function localRunTarget(cluster: LocalCluster): Promise<OpenTarget>
         identities: new IdentityResolver(adminIdentity, cluster.identities),
         serverVersion: await serverVersion(admin),
         local: true,
+        controlPlane: cluster,
       },
       close: () => admin.transport.close(),
     };

@@ -4,6 +4,7 @@
  * each profile against the baseline, the differences table, and charts that put the profiles on
  * the same axes. Pure, and ordered like comparison.json, so the same input gives the same model.
  */
+import { faultRows } from './faults.js';
 import { mergeFlags } from '../profile/server-flags.js';
 import {
   LATENCY_AXIS,
@@ -92,6 +93,7 @@ export function buildComparisonReport(
     differences: differenceRows(comparison),
   };
   const groups = runs.flatMap(({ result, label }) => groupRows(label, result));
+  const faults = runs.flatMap(({ result, label }) => faultRows(label, result));
   return {
     title: `${comparison.scenario}: ${profiles.map((p) => p.name).join(' vs ')}`,
     runs: runs.map(({ result, label }) => overview(result, label)),
@@ -110,6 +112,7 @@ export function buildComparisonReport(
         shade: run.repeat,
       })),
     ),
+    ...(faults.length === 0 ? {} : { faults }),
     comparison: section,
   };
 }

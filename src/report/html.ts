@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ABANDONED_CODES } from '../metrics/timeline-snapshot.js';
 import { chartConfig } from './charts.js';
+import { FAULTS_NOTE, faultColumns, faultMarksPlugin, type FaultRow } from './faults.js';
 import { formatFigure, formatFlags, serverFlagsNote } from './comparison.js';
 import type { ChartModel, ComparisonSection, ReportModel, RunOverview } from './model.js';
 import { reportRuntime, runtime } from './runtime.js';
@@ -88,6 +89,7 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     '</section>',
     ...(model.fairness.length === 0 ? [] : [fairnessTable(model)]),
     ...(model.crossChecks.length === 0 ? [] : [crossCheckTable(model)]),
+    ...(model.faults === undefined ? [] : [faultsTable(model.faults, multi)]),
     '<section id="charts"><h2>Charts</h2>',
     ...chartFigures(model.charts),
     '</section>',
@@ -97,21 +99,29 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     '</main>',
     `<script type="application/json" id="apfbench-charts">${jsonForScript(configs)}</script>`,
     `<script>${scriptSafe(opts.chartJs)}</script>`,
-    `<script>${scriptSafe(bootstrap())}</script>`,
+    `<script>${scriptSafe(bootstrap(model.charts.some((c) => c.marks !== undefined)))}</script>`,
     '</body>',
     '</html>',
     '',
   ].join('\n');
 }
 
-/** Creates every chart from the embedded configurations with the shared runtime. */
-function bootstrap(): string {
+/**
+ * Creates every chart from the embedded configurations with the shared runtime, and with the
+ * plugin that draws faults when some chart has them (only then, so that a report without faults
+ * keeps its bytes).
+ */
+function bootstrap(withMarks: boolean): string {
+  const create = withMarks
+    ? `const marks = (${faultMarksPlugin.toString()})();
+  configs.forEach((config, i) => new Chart(document.getElementById('chart-' + i), { ...rt.hydrate(config), plugins: [marks] }));`
+    : `configs.forEach((config, i) => new Chart(document.getElementById('chart-' + i), rt.hydrate(config)));`;
   return `'use strict';
 (() => {
   const rt = (${reportRuntime.toString()})();
   const configs = JSON.parse(document.getElementById('apfbench-charts').textContent);
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
-  configs.forEach((config, i) => new Chart(document.getElementById('chart-' + i), rt.hydrate(config)));
+  ${create}
 })();`;
 }
 
@@ -268,6 +278,15 @@ function columnTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[])
     rows.map((r) => columns.map((c) => c.cell(r))),
     (i) => columns[i]!.numeric,
   );
+}
+
+function faultsTable(faults: readonly FaultRow[], multi: boolean): string {
+  return [
+    '<section id="faults"><h2>Faults</h2>',
+    columnTable(faultColumns(multi), faults),
+    `<p class="note">${escapeHtml(FAULTS_NOTE)} The charts shade each fault from its start to its end.</p>`,
+    '</section>',
+  ].join('\n');
 }
 
 function fairnessTable(model: ReportModel): string {

@@ -1,5 +1,6 @@
 import { formatFigure, formatFlags } from './comparison.js';
 import type { ComparisonSection, ReportModel } from './model.js';
+import { FAULTS_NOTE, faultColumns } from './faults.js';
 import { runtime } from './runtime.js';
 import { differenceCells, fairnessColumns, groupColumns, type Column } from './tables.js';
 
@@ -36,6 +37,9 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(...table(groupColumns(multi, 'summary'), model.groups));
   if (model.fairness.length > 0) {
     lines.push('', ...table(fairnessColumns(multi, 'summary'), model.fairness));
+  }
+  if (model.faults !== undefined) {
+    lines.push('', ...table(faultColumns(multi), model.faults), '', `_${FAULTS_NOTE}_`);
   }
   lines.push('');
   return lines.join('\n');

@@ -7,6 +7,7 @@
  * renderers: rows carry their run's label, and a comparison adds its `comparison` section and
  * charts of its own (comparison.ts builds them from the helpers exported here).
  */
+import { timelineStep } from '../metrics/faults.js';
 import { levelJain, seatLimits, type Range } from '../metrics/fairness.js';
 import type { RejectionDifference } from '../metrics/server-section.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
@@ -14,6 +15,13 @@ import type { DurationSummary } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
 import type { RunResult, RunStatus } from '../result/result.js';
 import type { AxisFormats } from './runtime.js';
+import {
+  faultRows,
+  timelineMarks,
+  wallClockMarks,
+  type ChartMark,
+  type FaultRow,
+} from './faults.js';
 import { heartbeatsOf, watchOf } from './totals.js';
 import { crossCheckRows } from './verdicts/cross-check.js';
 import { verdicts } from './verdicts/run.js';
@@ -41,6 +49,8 @@ export interface ReportModel {
   /** Runs whose 429s differ from the server's APF rejections, and why (none: no table). */
   readonly crossChecks: readonly CrossCheckRow[];
   readonly charts: readonly ChartModel[];
+  /** The faults of a run with spec.faults, and the relist storm after each; absent: none. */
+  readonly faults?: readonly FaultRow[];
   /** Present for a comparison: its profiles and the differences between them. */
   readonly comparison?: ComparisonSection;
 }
@@ -248,6 +258,8 @@ export interface ChartModel {
    */
   readonly panel?: string;
   readonly suggestedMax?: { readonly x: number; readonly y: number };
+  /** Faults, as bands over the time axis; absent on a chart of a run without faults. */
+  readonly marks?: readonly ChartMark[];
 }
 
 /** The report of one run. */
@@ -263,6 +275,7 @@ export function buildRunReport(result: RunResult): ReportModel {
     fairness: fairnessRows(run.label, result),
     crossChecks: crossCheckRows(run.label, result),
     charts: charts(result, label),
+    ...((result.faults ?? []).length === 0 ? {} : { faults: faultRows(run.label, result) }),
   };
 }
 
@@ -357,14 +370,6 @@ export function serverLevels(r: RunResult): string[] {
   return [...new Set(series.flatMap((p) => Object.keys(p.priorityLevels)))].sort();
 }
 
-/** The timeline's interval in seconds: the smallest step between two rows' start times (1 if none). */
-function intervalSeconds(r: RunResult): number {
-  const ts = [...new Set(r.timeline.map((row) => row.t))].sort((a, b) => a - b);
-  let step = Infinity;
-  for (let i = 1; i < ts.length; i++) step = Math.min(step, ts[i]! - ts[i - 1]!);
-  return Number.isFinite(step) ? step : 1;
-}
-
 export const LATENCY_AXIS = 'Latency (ms)';
 const TIME_AXIS = 'Time since start (s)';
 const PERCENTILE_AXIS = 'Percentile (log scale of 1 / (1 − p))';
@@ -392,13 +397,14 @@ export function spectrumChart(
   };
 }
 
-/** A chart of a figure over the run, x in seconds since its start. */
+/** A chart of a figure over the run, x in seconds since its start, with the run's faults marked. */
 function timeChart(
   id: string,
   title: string,
   description: string,
   y: { readonly format: AxisFormats['y']; readonly title: string },
   series: readonly ChartSeries[],
+  marks: readonly ChartMark[],
 ): ChartModel {
   return {
     id,
@@ -408,6 +414,7 @@ function timeChart(
     xTitle: TIME_AXIS,
     yTitle: y.title,
     series,
+    ...(marks.length === 0 ? {} : { marks }),
   };
 }
 
@@ -424,7 +431,8 @@ export function charts(
   const groups = Object.keys(r.actors);
   const rows = (group: string) =>
     r.timeline.filter((row) => row.group === group).sort((a, b) => a.t - b.t);
-  const step = intervalSeconds(r);
+  const step = timelineStep(r.timeline);
+  const marks = timelineMarks(r);
   const timeSeries = (
     name: string,
     colour: number,
@@ -460,6 +468,7 @@ export function charts(
         timeSeries(`${label(g)} completed`, i, rows(g), (row) => row.rps),
         timeSeries(`${label(g)} sent`, i, rows(g), (row) => row.sent / step, true),
       ]),
+      marks,
     ),
     timeChart(
       'throttling-conflicts',
@@ -476,6 +485,7 @@ export function charts(
           true,
         ),
       ]),
+      marks,
     ),
     timeChart(
       'latency-p99',
@@ -483,6 +493,7 @@ export function charts(
       'The 99th percentile of latency among the requests completed in each interval.',
       { format: 'ms', title: LATENCY_AXIS },
       groups.map((g, i) => timeSeries(label(g), i, rows(g), (row) => row.p99Ms)),
+      marks,
     ),
   ];
   const watch = watchOf(r);
@@ -511,6 +522,7 @@ export function charts(
   const series = r.server?.series ?? [];
   if (series.length > 0) {
     const start = Date.parse(r.startedAt);
+    const serverMarks = wallClockMarks(r, start);
     const own = serverLevels(r);
     const colours = levels ?? own;
     const perLevel = (pick: (v: { executingSeats: number; inqueueRequests: number }) => number) =>
@@ -530,6 +542,7 @@ export function charts(
         "Seats occupied by executing requests, per APF priority level, from the API server's /metrics.",
         { format: 'seats', title: 'Executing seats' },
         perLevel((v) => v.executingSeats),
+        serverMarks,
       ),
       timeChart(
         'server-inqueue-requests',
@@ -537,6 +550,7 @@ export function charts(
         "Requests waiting in APF queues, per priority level, from the API server's /metrics.",
         { format: 'requests', title: 'Requests in queue' },
         perLevel((v) => v.inqueueRequests),
+        serverMarks,
       ),
     );
   }

@@ -16,6 +16,7 @@ import {
   type ResultSectionsOf,
 } from '../actors/index.js';
 import { fairnessSectionSchema } from '../metrics/fairness.js';
+import { faultRecordSchema } from '../metrics/faults.js';
 import { generatorSectionSchema } from '../metrics/generator-health.js';
 import { serverSectionSchema } from '../metrics/server-section.js';
 import { requestFiguresShape, timelineRowSchema } from '../metrics/timeline-aggregator.js';
@@ -150,6 +151,8 @@ export const runResultSchema = z.object({
   generator: generatorSectionSchema,
   /** Sends that got no HTTP response; absent from results written before it was added. */
   targetHealth: targetHealthSchema.optional(),
+  /** The scenario's faults as they happened (spec.faults); absent: it had none. */
+  faults: z.array(faultRecordSchema).optional(),
   cleanup: z.object({ policy: z.string(), deleted: z.number(), errors: z.array(z.string()) }),
   /** The APF profile applied for the run (compare, run --profile); absent: none was. */
   profile: runProfileSchema.optional(),

@@ -13,6 +13,8 @@ export {
   scenarioSchemaOf,
   type ActorGroupBase,
   type ActorGroupSchema,
+  type Fault,
+  type FaultKind,
   type Fixture,
   type RetryPolicy,
   type ScenarioOf,

@@ -14,6 +14,7 @@ import {
   type stageSchema,
 } from './fields.js';
 import { budgetsSchema } from '../budget/schema.js';
+import { checkFaults, faultSchema } from './faults.js';
 
 export { MAX_OBJECT_PAYLOAD } from './fields.js';
 
@@ -83,6 +84,13 @@ function specSchemaOf(actorGroup: z.ZodType<ActorGroupBase>) {
         .default([]),
       actors: z.array(actorGroup).min(1),
       budgets: budgetsSchema.optional(),
+      faults: z
+        .array(faultSchema)
+        .describe(
+          'Faults done to the local control plane apfbench starts, during the measured window; ' +
+            'refused on a cluster given with --kubeconfig.',
+        )
+        .optional(),
     }),
     (spec, valid, report) => {
       if (!valid('duration')) return;
@@ -90,6 +98,9 @@ function specSchemaOf(actorGroup: z.ZodType<ActorGroupBase>) {
         report(['warmup'], `must be less than spec.duration (${formatDuration(spec.duration)})`);
       }
       totalAtMost(spec.fixtures, 'fixtures', MAX_FIXTURE_OBJECTS, 'fixture objects', valid, report);
+      if (valid('warmup') && spec.warmup < spec.duration && Array.isArray(spec.faults)) {
+        checkFaults(spec.faults, spec, valid, report);
+      }
       if (!Array.isArray(spec.actors)) return;
       totalAtMost(spec.actors, 'actors', MAX_ACTOR_INSTANCES, 'actor instances', valid, report);
       const firstByName = new Map<string, number>();
@@ -201,3 +212,4 @@ export function scenarioSchemaOf<
 export type Stage = z.output<typeof stageSchema>;
 export type Fixture = BaseScenario['spec']['fixtures'][number];
 export type { RetryPolicy } from './fields.js';
+export type { Fault, FaultKind } from './faults.js';

@@ -96,3 +96,23 @@ export function validateJson<S extends z.ZodType>(
   const result = schema.safeParse(value, { error: issueMessage });
   return result.success ? { ok: true, value: result.data } : validateYaml(schema, text, file);
 }
+
+/**
+ * Where the field at `path` is written in YAML `text` (named `file`): its value's line and
+ * column, or the deepest node on the way; line 0 when the text does not parse. For a problem
+ * found after validation, such as a field the command line rules out.
+ */
+export function locatePath(
+  text: string,
+  file: string,
+  path: Path,
+): Pick<Problem, 'file' | 'line' | 'column' | 'path'> {
+  const parsed = parseYaml(text, file);
+  const located = { file, line: 0, column: 0, path: formatPath(path) };
+  if (!parsed.ok) return located;
+  const { node, key } = findNode(parsed.doc.contents, path);
+  const offset = (key ?? node)?.range?.[0];
+  if (offset === undefined) return located;
+  const { line, col } = parsed.lines.linePos(offset);
+  return { ...located, line, column: col };
+}
