@@ -13,6 +13,7 @@ import { progressPrinter } from './progress.js';
 import { alignRows } from './table.js';
 import {
   assertTargetArgs,
+  clusterSelectionOf,
   defaultOutDir,
   assertScenarioWorkers,
   integerFlag,
@@ -78,9 +79,10 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
   assertTargetArgs(argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   // Before `--out` gets a comparison.json: a failed comparison would replace a good one there.
-  if (argv.kubeconfig !== undefined) {
+  const cluster = clusterSelectionOf(argv);
+  if (cluster !== undefined) {
     await readTargetFiles({
-      kubeconfig: argv.kubeconfig,
+      cluster,
       context: argv.context,
       identitiesFile: argv.identities,
       allowRemote: argv['allow-remote'],

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
+import type { ClusterSelection } from '../kube/index.js';
 import { writeReport, type ReportModel } from '../report/index.js';
 import { checkServerFlag } from '../profile/index.js';
 import type { Overrides, Scenario } from '../scenario/index.js';
@@ -21,6 +22,11 @@ export const scenarioOverrideOptions = {
     default: [] as string[],
     describe: 'override a field: path=value, e.g. spec.actors[0].rate=50/s',
   },
+  namespace: {
+    type: 'string',
+    describe:
+      "override spec.namespace, the load's namespace (a kubeconfig context's namespace is not used)",
+  },
 } as const;
 
 /** The scenario file argument and its overrides, first in `run` and `compare`. */
@@ -33,9 +39,14 @@ export function scenarioArguments(y: Argv) {
 /** The parsed `scenarioOverrideOptions`, as `loadScenarioFile` takes them. */
 export function scenarioOverridesOf(argv: {
   readonly duration: string | undefined;
+  readonly namespace: string | undefined;
   readonly set: readonly string[];
 }): Overrides {
-  return { ...(argv.duration === undefined ? {} : { duration: argv.duration }), set: argv.set };
+  return {
+    ...(argv.duration === undefined ? {} : { duration: argv.duration }),
+    ...(argv.namespace === undefined ? {} : { namespace: argv.namespace }),
+    set: argv.set,
+  };
 }
 
 /**
@@ -75,9 +86,15 @@ export const targetOptions = {
   kubeconfig: {
     type: 'string',
     describe:
-      'cluster to load; default: an ephemeral local control plane (compare: one per set of API-server flags)',
+      'cluster to load; with no value, the one kubectl uses ($KUBECONFIG, ~/.kube/config, in-cluster); default: an ephemeral local control plane (compare: one per set of API-server flags)',
   },
   context: { type: 'string', describe: 'kubeconfig context' },
+  'in-cluster': {
+    type: 'boolean',
+    default: false,
+    describe:
+      "load the cluster apfbench runs in, as its pod's ServiceAccount (needs --allow-remote)",
+  },
   identities: {
     type: 'string',
     describe: 'identities file with per-user tokens (default: next to the kubeconfig)',
@@ -122,6 +139,7 @@ export const targetOptions = {
 export interface TargetArgs {
   readonly kubeconfig: string | undefined;
   readonly context: string | undefined;
+  readonly 'in-cluster': boolean;
   readonly identities: string | undefined;
   readonly 'allow-remote': boolean;
   readonly 'apiserver-bin': string | undefined;
@@ -129,9 +147,47 @@ export interface TargetArgs {
   readonly 'apiserver-arg': readonly string[];
 }
 
+/**
+ * The cluster the flags point at, undefined for the local control plane apfbench starts:
+ * `--kubeconfig FILE`, `--kubeconfig` with no value (yargs gives '': kubectl's own choice), or
+ * `--in-cluster`.
+ */
+export function clusterSelectionOf(
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster'>,
+): ClusterSelection | undefined {
+  if (argv['in-cluster']) return { kind: 'in-cluster' };
+  if (argv.kubeconfig === undefined) return undefined;
+  return argv.kubeconfig === '' ? { kind: 'default' } : { kind: 'file', file: argv.kubeconfig };
+}
+
+/** Refuses --in-cluster with --kubeconfig: each names the cluster. */
+export function assertOneCluster(argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster'>): void {
+  if (argv['in-cluster'] && argv.kubeconfig !== undefined) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      '--in-cluster and --kubeconfig each name the cluster to load: give one',
+      { kind: 'invalid-input' },
+    );
+  }
+}
+
 /** Refuses, before anything starts, a flag that the target the other flags choose would ignore. */
-export function assertTargetArgs(argv: TargetArgs): void {
-  if (argv.identities !== undefined && argv.kubeconfig === undefined) {
+export function assertTargetArgs(
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster' | 'context' | 'identities'>,
+): void {
+  assertOneCluster(argv);
+  const selected = clusterSelectionOf(argv);
+  if (argv.context !== undefined && (selected === undefined || selected.kind === 'in-cluster')) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      '--context picks a context of a kubeconfig: it needs --kubeconfig',
+      {
+        kind: 'invalid-input',
+        hint: 'add --kubeconfig (with no value: the one kubectl uses), or leave out --context',
+      },
+    );
+  }
+  if (argv.identities !== undefined && selected === undefined) {
     throw new ApfbenchError(
       'APFBENCH_BAD_FLAG',
       '--identities needs --kubeconfig: the local control plane apfbench starts makes identities of its own',
@@ -148,7 +204,7 @@ export function targetOptionsOf(
   onProgress: (line: string) => void,
 ): Omit<TargetOptions, 'apiserverArgs'> {
   return {
-    kubeconfig: argv.kubeconfig,
+    cluster: clusterSelectionOf(argv),
     context: argv.context,
     identitiesFile: argv.identities,
     allowRemote: argv['allow-remote'],

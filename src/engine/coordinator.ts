@@ -3,7 +3,12 @@ import { Worker } from 'node:worker_threads';
 import { RUN_LABEL, definitionOf, ledgerCounterSlots } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
-import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
+import {
+  FlowControlNames,
+  type KubeClient,
+  type KubeTarget,
+  type RefreshingToken,
+} from '../kube/index.js';
 import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
 import { TimelineAggregator, type ProgressResponses } from '../metrics/timeline-aggregator.js';
 import { DEFAULT_INTERVAL_MS } from '../metrics/timeline-snapshot.js';
@@ -39,6 +44,12 @@ export interface RunTarget {
   readonly identities: IdentityResolver;
   readonly serverVersion: string;
   readonly local: boolean;
+  /**
+   * The admin's credential when it changes during the run (an exec plugin's, a token file's):
+   * load identities that impersonate through the admin send its current token, which the
+   * coordinator posts to every worker as it changes.
+   */
+  readonly credential?: RefreshingToken;
 }
 
 /** Live figures, once per interval, for progress output. */
@@ -179,7 +190,9 @@ export async function runScenario(
         drainMs,
         ledger: ledger.shared,
         serverVersion: run.serverVersion,
+        tokens: run.credential === undefined ? {} : { [run.credential.name]: run.credential.token },
       }),
+      ...(run.credential === undefined ? {} : { credential: run.credential }),
       durationMs: scenario.spec.duration,
       warmupIntervals: Math.ceil(scenario.spec.warmup / intervalMs),
       intervalMs,
@@ -314,6 +327,8 @@ interface DriveOptions {
   readonly onStart?: (startEpochMs: number) => void;
   /** Actor type by group name, for progress. */
   readonly types: ReadonlyMap<string, string>;
+  /** Each new token of it is posted to every worker; a worker's 401 with it refreshes it. */
+  readonly credential?: RefreshingToken;
 }
 
 interface DriveOutcome {
@@ -333,6 +348,11 @@ async function driveWorkers(
   o: DriveOptions,
 ): Promise<DriveOutcome> {
   const workers = shards.map(() => spawnWorker());
+  const { credential } = o;
+  const unlistenToken = credential?.onChange((token) => {
+    for (const w of workers)
+      w.postMessage({ type: 'token', credential: credential.name, token } satisfies ToWorker);
+  });
   const health: GeneratorHealth[] = [];
   let abandoned = 0;
   let status: RunStatus = 'completed';
@@ -385,7 +405,9 @@ async function driveWorkers(
         let done = false;
         w.on('message', (m: FromWorker) => {
           if (m.type === 'interval') ingest(m);
-          else if (m.type === 'done') {
+          else if (m.type === 'unauthorized') {
+            if (m.credential === credential?.name) credential.rejected(m.token);
+          } else if (m.type === 'done') {
             ingest(m);
             health[m.workerIndex] = m.health;
             abandoned += m.abandoned;
@@ -447,6 +469,7 @@ async function driveWorkers(
     clearTimeout(hardStop);
   } finally {
     unlisten();
+    unlistenToken?.();
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return {

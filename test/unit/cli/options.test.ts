@@ -3,10 +3,10 @@ import { scenarioOverridesOf } from '../../../src/cli/options.js';
 
 describe('scenarioOverridesOf', () => {
   it.each([
-    [{ duration: undefined, set: [] }, { set: [] }],
+    [{ duration: undefined, namespace: undefined, set: [] }, { set: [] }],
     [
-      { duration: '10s', set: ['spec.actors[0].rate=50/s'] },
-      { duration: '10s', set: ['spec.actors[0].rate=50/s'] },
+      { duration: '10s', namespace: 'load', set: ['spec.actors[0].rate=50/s'] },
+      { duration: '10s', namespace: 'load', set: ['spec.actors[0].rate=50/s'] },
     ],
   ])('%j → %j', (argv, overrides) => {
     expect(scenarioOverridesOf(argv)).toStrictEqual(overrides);
