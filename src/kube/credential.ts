@@ -8,9 +8,10 @@
  * request: its requests are written by worker threads that never run the plugin, with headers
  * built ahead of time. So the process that loaded the kubeconfig refreshes ahead of the expiry,
  * on a timer, and hands each new token to whoever sends (the coordinator posts it to the worker
- * threads, whose transports swap it in). The margin (`refreshDelayMs`) covers the plugin's run
- * and the token's way to the workers; like client-go, a 401 answered to a token makes it run the
- * plugin again, once per token.
+ * threads, whose transports swap it in). The margin (`refreshDelayMs`) covers the plugin's run,
+ * the token's way to the workers, and a request's wait for a free connection (its headers are
+ * built when it is handed to the transport); like client-go, a 401 answered to a token makes it
+ * run the plugin again, once per token.
  */
 
 /** A token as its source gave it; `expiresAt` (ms since the epoch) when the source says. */

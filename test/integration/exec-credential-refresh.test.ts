@@ -1,7 +1,10 @@
 // An exec credential plugin whose tokens live 5 s, against a real API server that refuses expired
-// ones: the server authenticates every bearer token through a webhook (this test's HTTP server,
-// with the cache off), which accepts a token only before the expiry written into it, and records
-// every token it is asked about, when.
+// ones: the server authenticates bearer tokens through a webhook (this test's HTTP server), which
+// accepts a token only before the expiry written into it, and records every token it is asked
+// about, when. The server still caches a success for 10 s (its token cache, which no flag turns
+// off) and a token that expired would pass from the cache: so the webhook also puts the token's expiry
+// in the user's `extra`, and the server's audit log, which records every request with its user
+// and when it was received, shows the expiry of the token each request carried.
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,10 +25,32 @@ interface Review {
 }
 
 const TOKEN = /^apfbench-exp-(\d+)-\d+$/;
+const EXPIRES = 'apfbench.dev/token-expires';
 const reviews: Review[] = [];
 let webhook: Server;
 let cluster: LocalCluster;
 let dir: string;
+const auditLog = () => join(dir, 'audit.log');
+
+/** One request as the audit log records it: when the server received it, its token's expiry. */
+async function auditedRequests() {
+  const lines = (await readFile(auditLog(), 'utf8')).trim().split('\n');
+  const events = lines.map(
+    (line) =>
+      JSON.parse(line) as {
+        auditID: string;
+        requestReceivedTimestamp: string;
+        user: { username: string; extra?: Record<string, string[]> };
+        responseStatus?: { code?: number };
+      },
+  );
+  const byID = new Map(events.map((e) => [e.auditID, e]));
+  return [...byID.values()].map((e) => ({
+    received: Date.parse(e.requestReceivedTimestamp),
+    expiresAt: Number(e.user.extra?.[EXPIRES]?.[0]),
+    code: e.responseStatus?.code,
+  }));
+}
 
 /** The TokenReview webhook: tokens of the plugin are valid until the expiry they carry. */
 function startWebhook(): Promise<number> {
@@ -48,7 +73,14 @@ function startWebhook(): Promise<number> {
           apiVersion: review.apiVersion,
           kind: 'TokenReview',
           status: authenticated
-            ? { authenticated, user: { username: 'exec-admin', groups: ['system:masters'] } }
+            ? {
+                authenticated,
+                user: {
+                  username: 'exec-admin',
+                  groups: ['system:masters'],
+                  extra: { [EXPIRES]: [match![1]] },
+                },
+              }
             : { authenticated, error: 'expired or unknown token' },
         }),
       );
@@ -73,11 +105,24 @@ users: [{ name: apiserver, user: {} }]
 contexts: [{ name: webhook, context: { cluster: webhook, user: apiserver } }]
 `,
   );
+  const policy = join(dir, 'audit-policy.yaml');
+  await writeFile(
+    policy,
+    `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- { level: Metadata, users: [exec-admin] }
+- { level: None }
+`,
+  );
   cluster = await startTestCluster({
     apiserverArgs: [
       `authentication-token-webhook-config-file=${webhookConfig}`,
-      // Every request asks the webhook: a cached answer would hide an expired token.
+      // No cache of the webhook's own answers (the server's 10 s token cache stays).
       'authentication-token-webhook-cache-ttl=0s',
+      `audit-policy-file=${policy}`,
+      `audit-log-path=${auditLog()}`,
     ],
   });
 }, 240_000);
@@ -161,11 +206,16 @@ spec:
   expect(requests.byCode['401'] ?? 0).toBe(0);
   expect(result.timeline.flatMap((cell) => Object.keys(cell.errorsByCode))).not.toContain('401');
 
-  // Every token the server was asked about was still valid when it was asked.
-  const expired = reviews.filter((r) => r.expiresAt <= r.at);
-  expect(expired).toEqual([]);
+  // Every token the webhook was asked about was still valid when it was asked...
+  expect(reviews.filter((r) => r.expiresAt <= r.at)).toEqual([]);
+  // ...and every request the server received carried a token that had not expired yet.
+  const audited = await auditedRequests();
+  expect(audited.length).toBeGreaterThanOrEqual(requests.total);
+  expect(audited.filter((r) => Number.isNaN(r.expiresAt))).toEqual([]);
+  expect(audited.filter((r) => r.received >= r.expiresAt)).toEqual([]);
+  expect(audited.filter((r) => r.code === 401)).toEqual([]);
   // The load used the fresh tokens: the server saw a new one every few seconds of the run.
-  expect(new Set(reviews.map((r) => r.token)).size).toBeGreaterThanOrEqual(6);
+  expect(new Set(audited.map((r) => r.expiresAt)).size).toBeGreaterThanOrEqual(6);
 
   // Each token that expired before the run ended was followed by a call made before it expired.
   const calls = (await readFile(log, 'utf8'))
