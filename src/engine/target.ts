@@ -105,6 +105,11 @@ export async function openTarget(scenario: Scenario, opts: TargetOptions): Promi
     // The admin client's token follows the credential; the coordinator passes it on to workers.
     const { client: admin, close } = openClusterClient(cfg, 8);
     const { credential } = cfg;
+    credential?.onFailure((err) =>
+      opts.onProgress?.(
+        `warning: renewing the token of the ${credential.name} failed, trying again in 1 s (${err instanceof Error ? err.message : String(err)})`,
+      ),
+    );
     try {
       return {
         run: {

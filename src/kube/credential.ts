@@ -48,8 +48,6 @@ export interface RefreshingTokenOptions {
   readonly rereadMs?: number | undefined;
   /** Wait after a failed fetch before the next try. */
   readonly retryMs?: number;
-  /** A fetch failed (the current token stays in use until one succeeds). */
-  readonly onError?: (error: unknown) => void;
   readonly now?: () => number;
 }
 
@@ -63,6 +61,7 @@ export class RefreshingToken {
   private inflight: Promise<void> | undefined;
   private running = false;
   private readonly listeners = new Set<(token: string) => void>();
+  private readonly failureListeners = new Set<(error: unknown) => void>();
   private readonly rejectedTokens = new Set<string>();
   private readonly now: () => number;
 
@@ -93,6 +92,15 @@ export class RefreshingToken {
   onChange(listener: (token: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with each failed fetch (the current token stays in use, and the fetch is
+   * tried again after `retryMs`); returns the function that stops it.
+   */
+  onFailure(listener: (error: unknown) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   /** Keeps the token fresh from now on (a token already expired or about to is replaced now). */
@@ -129,7 +137,7 @@ export class RefreshingToken {
       (error: unknown) => {
         this.inflight = undefined;
         this.schedule(this.opts.retryMs ?? 1_000);
-        this.opts.onError?.(error);
+        for (const listener of this.failureListeners) listener(error);
       },
     );
     return this.inflight;

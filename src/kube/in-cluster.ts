@@ -70,7 +70,7 @@ export async function loadInClusterConfig(
   });
   const ca = await readFile(join(dir, 'ca.crt'), 'utf8').catch(() => undefined);
   const namespace = (await readFile(join(dir, 'namespace'), 'utf8').catch(() => '')).trim();
-  const credential = new RefreshingToken('in-cluster ServiceAccount token', readToken, first, {
+  const credential = new RefreshingToken('in-cluster ServiceAccount', readToken, first, {
     rereadMs: TOKEN_REREAD_MS,
   });
   const target: KubeTarget = { server, ...(ca === undefined ? {} : { ca }) };

@@ -85,8 +85,9 @@ describe('RefreshingToken', () => {
         return { token: 'fresh' };
       },
       { token: 'old', expiresAt: Date.now() - 1 },
-      { retryMs: 10, onError: (e) => errors.push(e) },
+      { retryMs: 10 },
     );
+    credential.onFailure((e) => errors.push(e));
     const heard = nextToken(credential);
     credential.start();
     await new Promise((r) => setTimeout(r, 5));

@@ -29,7 +29,7 @@ describe('loadInClusterConfig', () => {
     expect(cfg.identity).toEqual({
       name: 'system:serviceaccount:load:apfbench',
       token,
-      credential: 'in-cluster ServiceAccount token',
+      credential: 'in-cluster ServiceAccount',
     });
     expect(cfg.namespace).toBe('load');
     expect(cfg.file).toBeUndefined();
