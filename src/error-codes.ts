@@ -68,7 +68,7 @@ export const ERROR_CODES = {
   ),
   APFBENCH_INTERRUPTED: {
     kind: 'interrupted',
-    meaning: 'Ctrl-C (SIGINT) or SIGTERM stopped the command',
+    meaning: 'Ctrl-C (SIGINT), SIGTERM or SIGHUP (a closed terminal) stopped the command',
   },
   APFBENCH_INVALID_BUDGET: invalid('a budget file or spec.budgets has problems'),
   APFBENCH_INVALID_IDENTITIES: invalid('the identities file is missing or has problems'),

@@ -40,7 +40,7 @@ export function exitCodeFor(err: unknown): number {
 }
 
 /**
- * What a step throws when Ctrl-C (SIGINT) or SIGTERM stopped it before it had a result to give:
+ * What a step throws when Ctrl-C (SIGINT), SIGTERM or SIGHUP stopped it before it had a result to give:
  * `what` completes "interrupted …", e.g. "while kube-apiserver was starting". Exit 130.
  */
 export function interrupted(what: string): ApfbenchError {

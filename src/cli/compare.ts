@@ -6,7 +6,7 @@ import { ApfbenchError } from '../errors.js';
 import { loadProfileFile } from '../profile/index.js';
 import { readReportInput } from '../report/index.js';
 import { COMPARISON_FILE } from '../result/write.js';
-import { loadScenarioFile } from '../scenario/index.js';
+import { loadScenarioFile } from '../actors/scenario.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
 import { progressPrinter } from './progress.js';

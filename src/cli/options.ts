@@ -7,7 +7,8 @@ import { ApfbenchError } from '../errors.js';
 import type { ClusterSelection } from '../kube/index.js';
 import { writeReport, type ReportModel } from '../report/index.js';
 import { checkServerFlag } from '../profile/index.js';
-import type { Overrides, Scenario } from '../scenario/index.js';
+import type { Overrides } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import { parseDuration } from '../validation/units.js';
 
 export const scenarioOverrideOptions = {

@@ -13,7 +13,7 @@ import {
 import { buildRunReport } from '../report/index.js';
 import type { RunResult } from '../result/result.js';
 import { RESULT_FILE, writeResult } from '../result/write.js';
-import { loadScenarioFile } from '../scenario/index.js';
+import { loadScenarioFile } from '../actors/scenario.js';
 import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
@@ -57,7 +57,7 @@ export function runCommand(y: Argv) {
 type RunArgs = Awaited<ReturnType<ReturnType<typeof runCommand>['parseAsync']>>;
 
 /**
- * `apfbench run`: Ctrl-C (SIGINT) or SIGTERM stops the load, drains, deletes the run's objects,
+ * `apfbench run`: Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the load, drains, deletes the run's objects,
  * restores the flowcontrol objects a --profile changed, and still writes result.json (and the
  * report), then exits 130.
  */

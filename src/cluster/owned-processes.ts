@@ -17,10 +17,12 @@ export interface OwnedProcesses {
 }
 
 /**
- * Processes that end with this one: on exit they are killed and DIR removed, and on SIGHUP too before this
- * process exits. The servers are in a process group of their own (startProcess), so a closed
- * terminal's SIGHUP reaches only apfbench, which would die without its 'exit' handlers. A SIGKILL
- * runs no handler: then the servers' own owner watch (`ownerEnv`) ends them.
+ * Processes that end with this one: on exit they are killed and DIR removed. The servers are in a
+ * process group of their own (startProcess), so a closed terminal's SIGHUP reaches only apfbench,
+ * which would die without its 'exit' handlers: on SIGHUP they are killed and DIR removed before
+ * this process exits 129, unless something else listens for SIGHUP (a command's `interruptible`,
+ * src/cli/interrupt.ts), which stops the run in order and exits in its own time. A SIGKILL runs
+ * no handler: then the servers' own owner watch (`ownerEnv`) ends them.
  */
 export function ownProcesses(dir: string, detached: boolean): OwnedProcesses {
   const started: Spawned[] = [];
@@ -30,11 +32,12 @@ export function ownProcesses(dir: string, detached: boolean): OwnedProcesses {
     rmSync(dir, { recursive: true, force: true });
   };
   const onHangup = () => {
+    if (process.listenerCount('SIGHUP') > 1) return;
     killAll();
     process.exit(129);
   };
   process.once('exit', killAll);
-  process.once('SIGHUP', onHangup);
+  process.on('SIGHUP', onHangup);
   const env = detached ? {} : ownerEnv(dir);
   return {
     started,

@@ -8,7 +8,7 @@ import {
   type KubeObject,
 } from '../kube/index.js';
 import { eachLimited } from '../timing/each-limited.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 
 /** Namespaces a scenario writes to: its own and its fixtures'. */
 export function scenarioNamespaces(scenario: Scenario): string[] {

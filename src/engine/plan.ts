@@ -3,7 +3,7 @@
 // `apfbench validate --plan` shows it.
 import { availableParallelism } from 'node:os';
 import { definitionOf } from '../actors/index.js';
-import type { ActorGroup, Scenario } from '../scenario/index.js';
+import type { ActorGroup, Scenario } from '../actors/scenario.js';
 
 /** One actor instance's place: its group, its index in the group and the group's size. */
 export interface PlacedInstance {

@@ -2,7 +2,7 @@ import type { FlowControlNames, Identity, KubeTarget } from '../kube/index.js';
 import type { GeneratorHealth, LoopSample } from '../metrics/generator-health.js';
 import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
 import type { WriteLedgerShared } from '../metrics/write-ledger.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 
 /** One actor instance placed on a worker. */
 export interface InstanceAssignment {

@@ -15,7 +15,7 @@ import {
   type ClusterSelection,
   type ResolvedKubeconfig,
 } from '../kube/index.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import type { RunTarget } from './coordinator.js';
 import { expandIdentity } from '../scenario/identity.js';
 import { IdentityResolver } from './identities.js';

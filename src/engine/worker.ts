@@ -14,9 +14,10 @@ import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogr
 import { GroupIntervalCollector } from '../metrics/timeline-collector.js';
 import { type IntervalSnapshot } from '../metrics/timeline-snapshot.js';
 import { WriteLedger } from '../metrics/write-ledger.js';
-import type { ActorGroup } from '../scenario/index.js';
+import type { ActorGroup } from '../actors/scenario.js';
 import { createRealClock } from '../timing/clock.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { crashFaultFor, crashNow } from './crash-fault.js';
 import { createRng } from '../timing/random.js';
 
 type Init = Extract<ToWorker, { type: 'init' }>;
@@ -85,6 +86,8 @@ async function run(init: Init, transport: Transport, startAtEpochMs: number): Pr
   const names = FlowControlNames.fromJSON(init.names);
   const groups = new Map<string, ActorGroup>(scenario.spec.actors.map((g) => [g.name, g]));
   const collectors = new Map<string, GroupIntervalCollector>();
+  // Every request counts in the window of its intended send time (timeline-collector.ts).
+  const window = { measuredFromMs: scenario.spec.warmup, now: () => clock.now() - originMs };
   const runInfo: RunInfo = {
     id: init.runId,
     scenario,
@@ -93,13 +96,14 @@ async function run(init: Init, transport: Transport, startAtEpochMs: number): Pr
   };
   const ledger = WriteLedger.attach(init.ledger);
   const seed = createRng(scenario.spec.seed);
+  const crash = crashFaultFor(process.env.APFBENCH_TEST_CRASH_WORKER, init.workerIndex);
 
   const instances = init.instances.map((a) => {
     const group = groups.get(a.group);
     if (group === undefined) throw new Error(`unknown actor group ${a.group}`);
     let collector = collectors.get(a.group);
     if (collector === undefined)
-      collectors.set(a.group, (collector = new GroupIntervalCollector(a.group)));
+      collectors.set(a.group, (collector = new GroupIntervalCollector(a.group, window)));
     const ctx: ActorContext = {
       client: new KubeClient(transport, a.identity),
       names,
@@ -117,19 +121,21 @@ async function run(init: Init, transport: Transport, startAtEpochMs: number): Pr
 
   // The generator's health, like every measurement, covers the part of the run after the
   // warm-up: start-up bursts (registrations, first LISTs, TLS handshakes) are judged there.
+  // Schedule lag by the sends' window, the event loop from the first interval after it.
   const loop = new EventLoopMonitor();
   const lag = createAccumulator();
   const warmupIntervals = Math.ceil(scenario.spec.warmup / intervalMs);
   const flush = (index: number): IntervalSnapshot[] => {
-    const snapshots = [...collectors.values()].map((c) => c.snapshot(index));
-    if (index >= warmupIntervals) {
-      for (const s of snapshots) mergeEncoded(lag, s.scheduleLag);
+    const snapshots = [...collectors.values()].flatMap((c) => c.snapshot(index));
+    for (const s of snapshots) {
+      if (s.window === 'measured') mergeEncoded(lag, s.scheduleLag);
     }
     if (index === warmupIntervals - 1) loop.restartTotal();
     return snapshots;
   };
 
   await clock.sleepUntil(originMs);
+  const crashTimer = crash && setTimeout(() => crashNow(crash, init.workerIndex), crash.afterMs);
   loop.interval();
   // Each tick closes the interval that just ended, aligned to the run's start.
   // It keeps ticking through the drain after the deadline or a stop, so that
@@ -185,5 +191,6 @@ async function run(init: Init, transport: Transport, startAtEpochMs: number): Pr
   const snapshots = flush(openInterval());
   const health = generatorHealth(loop.total(), summarizeMs(lag).p99);
   loop.stop();
+  clearTimeout(crashTimer);
   post({ type: 'done', workerIndex: init.workerIndex, snapshots, health, abandoned });
 }

@@ -7,7 +7,7 @@
  * renderers: rows carry their run's label, and a comparison adds its `comparison` section and
  * charts of its own (comparison.ts builds them from the helpers exported here).
  */
-import { levelJain } from '../metrics/fairness.js';
+import { levelJain, seatLimits, type Range } from '../metrics/fairness.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { DurationSummary } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
@@ -196,6 +196,10 @@ export interface FairnessRow {
   readonly jainIndex: number;
   readonly seatShare: number | undefined;
   readonly nominalShare: number | undefined;
+  /** The level's nominal seats, from the server's metrics. */
+  readonly nominalSeats: number | undefined;
+  /** Its current seats (nominal ± lent and borrowed), least and most over the measured window. */
+  readonly currentSeats: Range | undefined;
 }
 
 export interface ChartSeries {
@@ -307,14 +311,28 @@ export function groupRows(run: string, r: RunResult): GroupRow[] {
 export function fairnessRows(run: string, r: RunResult): FairnessRow[] {
   return Object.entries(r.fairness?.priorityLevels ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([priorityLevel, pl]) => ({
-      run,
-      priorityLevel,
-      flows: pl.flows,
-      jainIndex: levelJain(pl),
-      seatShare: pl.seatShare,
-      nominalShare: pl.nominalShare,
-    }));
+    .map(([priorityLevel, pl]) => {
+      const seats =
+        r.server === undefined
+          ? undefined
+          : seatLimits(priorityLevel, r.server.series, r.server.flowControl, measuredEpochs(r));
+      return {
+        run,
+        priorityLevel,
+        flows: pl.flows,
+        jainIndex: levelJain(pl),
+        seatShare: pl.seatShare,
+        nominalShare: pl.nominalShare,
+        nominalSeats: seats?.nominal,
+        currentSeats: seats?.current,
+      };
+    });
+}
+
+/** The measured window in epoch ms, when the result recorded it. */
+function measuredEpochs(r: RunResult): { fromMs: number; toMs: number } | undefined {
+  if (r.measuredFrom === undefined || r.measuredTo === undefined) return undefined;
+  return { fromMs: Date.parse(r.measuredFrom), toMs: Date.parse(r.measuredTo) };
 }
 
 /** The priority levels of a result's server series, sorted. */

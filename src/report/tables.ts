@@ -6,6 +6,7 @@
  */
 import type { Difference } from '../metrics/compare-stats.js';
 import { formatInterval, formatRelative, formatSigned } from './comparison.js';
+import type { Range } from '../metrics/fairness.js';
 import type { FairnessRow, FigureUnit, GroupRow } from './model.js';
 import { runtime } from './runtime.js';
 
@@ -112,9 +113,29 @@ export function fairnessColumns(multi: boolean, layout: TableLayout): Column<Fai
       },
       { head: 'Seat share', numeric: true, cell: (f) => share(f.seatShare), in: PAGE },
       { head: 'Nominal share', numeric: true, cell: (f) => share(f.nominalShare), in: PAGE },
+      // The seats the configuration gives the level, and what it ran with (borrowing, lending),
+      // as the server's metrics report them: the figures users hold against their configuration.
+      {
+        head: 'Nominal seats',
+        numeric: true,
+        cell: (f) => (f.nominalSeats === undefined ? '–' : formatCount(f.nominalSeats)),
+        in: PAGE,
+      },
+      {
+        head: 'Current seats',
+        numeric: true,
+        cell: (f) => seatRange(f.currentSeats),
+        in: PAGE,
+      },
     ],
     layout,
   );
+}
+
+/** `3` when a gauge held still, `3–16` when it moved. */
+function seatRange(r: Range | undefined): string {
+  if (r === undefined) return '–';
+  return r.min === r.max ? formatCount(r.min) : `${formatCount(r.min)}–${formatCount(r.max)}`;
 }
 
 /**

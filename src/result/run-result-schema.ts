@@ -9,7 +9,12 @@
  * A field added after results were first recorded is optional.
  */
 import { z } from 'zod';
-import { actors, type ActorType } from '../actors/index.js';
+import {
+  actors,
+  noResultSections,
+  type ActorType,
+  type ResultSectionsOf,
+} from '../actors/index.js';
 import { fairnessSectionSchema } from '../metrics/fairness.js';
 import { generatorSectionSchema } from '../metrics/generator-health.js';
 import { serverSectionSchema } from '../metrics/server-section.js';
@@ -18,6 +23,9 @@ import { targetHealthSchema } from '../metrics/target-health.js';
 
 /** Bump when a field changes meaning or is removed; readers refuse other versions. */
 export const RESULT_SCHEMA_VERSION = 1;
+
+/** `attribution` of results whose measured figures count requests by intended send time. */
+export const WINDOW_ATTRIBUTION = 'intended-send-time';
 
 export const toolSchema = z.object({ name: z.literal('apfbench'), version: z.string() });
 
@@ -52,25 +60,26 @@ function groupResultSchema<T extends ActorType, S extends z.ZodRawShape>(
   });
 }
 
-const groupSchemas = [
-  groupResultSchema('tenant', actors.tenant.resultSections),
-  groupResultSchema('kubelet', actors.kubelet.resultSections),
-  groupResultSchema('controller', actors.controller.resultSections),
-  groupResultSchema('scheduler', actors.scheduler.resultSections),
-  groupResultSchema('pod-churn', actors['pod-churn'].resultSections),
-] as const;
+type GroupResultSchemas = {
+  [T in ActorType]: ReturnType<typeof groupResultSchema<T, ResultSectionsOf<T>['shape']>>;
+}[ActorType];
+
+/**
+ * Every registered type's group schema, in the registry's order. The map over the registry
+ * loses which entry is which type; `GroupResultSchemas` restores it, one schema per type.
+ */
+const groupSchemas = Object.entries(actors).map(([type, definition]) =>
+  groupResultSchema(
+    type as ActorType,
+    'resultSections' in definition ? definition.resultSections : noResultSections,
+  ),
+) as [GroupResultSchemas, ...GroupResultSchemas[]];
 
 /** What one actor group did, over the measured part of the run; its `type` says its sections. */
 export const actorGroupResultSchema = z.discriminatedUnion('type', groupSchemas);
 export type ActorGroupResult = z.infer<typeof actorGroupResultSchema>;
 /** The result of a group of one actor type. */
 export type ActorGroupResultOf<T extends ActorType> = Extract<ActorGroupResult, { type: T }>;
-
-// Every actor type of the registry has its group schema above: a type added to `actors` and not
-// here fails to compile.
-type Unlisted = Exclude<ActorType, ActorGroupResult['type']>;
-const everyTypeListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void everyTypeListed;
 
 /**
  * The scenario as run, resolved (durations in ms). Only what readers use is checked; the rest is
@@ -94,6 +103,25 @@ export const runProfileSchema = z.object({
 });
 export type RunProfile = z.infer<typeof runProfileSchema>;
 
+/**
+ * How the run's clocks relate, so that its times can be lined up with other clocks' (the API
+ * server's logs, another agent's result). apfbench's instants are the coordinator's monotonic
+ * clock plus `monotonicOriginMs`; every worker thread counts the same instants from its own.
+ */
+export const runClockSchema = z.object({
+  /** The instant of timeline t = 0, wall clock (ISO 8601 with ms). */
+  t0: z.string(),
+  /** Epoch ms at the coordinator's monotonic 0 (its `performance.timeOrigin`). */
+  monotonicOriginMs: z.number(),
+  /**
+   * The monotonic clock (`performance.now()`) and the system clock (`Date.now()`) read together
+   * when the start was set: `wallMs − monotonicMs − monotonicOriginMs` is how far the system
+   * clock, which other programs on the host log by, had moved off the monotonic one.
+   */
+  sample: z.object({ monotonicMs: z.number(), wallMs: z.number() }),
+});
+export type RunClock = z.infer<typeof runClockSchema>;
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   tool: toolSchema,
@@ -105,6 +133,13 @@ export const runResultSchema = z.object({
   /** The measured window (after the warm-up, to the deadline or an early stop), wall clock. */
   measuredFrom: z.string().optional(),
   measuredTo: z.string().optional(),
+  /**
+   * How the measured figures count requests: each in the window of its intended send time.
+   * Absent from results written before that rule (docs/result-format.md, "Windows").
+   */
+  attribution: z.literal(WINDOW_ATTRIBUTION).optional(),
+  /** The run's clocks; absent from results written before it was added, or when no load started. */
+  clock: runClockSchema.optional(),
   status: runStatusSchema,
   /** Why the run failed or was aborted. */
   reason: z.string().optional(),

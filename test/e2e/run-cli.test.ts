@@ -1,16 +1,16 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../src/cluster/index.js';
 import type { RunResult } from '../../src/result/result.js';
+import { CRASH_FAULT_ENV } from '../../src/engine/crash-fault.js';
 import { renderKubeconfig, resources, type KubeClient } from '../../src/kube/index.js';
 import { flowControlState } from '../support/flowcontrol.js';
 import { runCli, runCliInterrupted } from '../support/cli.js';
 import { startTestCluster } from '../support/cluster.js';
-import { pidsMentioning, waitForProcesses } from '../support/processes.js';
+import { pidsMentioning, portRefused, waitForProcesses } from '../support/processes.js';
 
 /** `text` written as `name` in a new temporary directory; returns its path. */
 async function tempFile(name: string, text: string): Promise<string> {
@@ -133,6 +133,7 @@ spec:
   });
 
   it('on a Ctrl-C to its whole process group, as a terminal sends it, still drains, restores and stops its own control plane', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'apfbench-e2e-group-tmp-'));
     const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-group-'));
     let pid = 0;
     let interrupted = false;
@@ -149,6 +150,7 @@ spec:
         '--no-report',
       ],
       {
+        env: { ...process.env, TMPDIR: tmp },
         processGroup: true,
         onSpawn: (p) => (pid = p),
         onOutput: (_stdout, stderr) => {
@@ -169,12 +171,49 @@ spec:
     // The control plane it started is gone: nothing listens on its port any more.
     const port = Number(/kube-apiserver on https:\/\/127\.0\.0\.1:(\d+)/.exec(res.stderr)?.[1]);
     expect(port).toBeGreaterThan(0);
-    const refused = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(false)));
-      s.once('error', () => resolve(true));
-    });
-    expect(refused).toBe(true);
+    expect(await portRefused(port)).toBe(true);
+    // Its directory, with the keys and tokens, is removed.
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('on SIGHUP (its terminal closed), with no one reading its output, still writes an aborted result.json, deletes what it created, stops its own control plane and exits 130', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'apfbench-e2e-hangup-'));
+    const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-hangup-out-'));
+    let hangUp = () => {};
+    let port = 0;
+    const res = await runCli(
+      ['run', 'scenarios/tenant-smoke.yaml', '--duration', '60s', '--out', out, '--no-report'],
+      {
+        env: { ...process.env, TMPDIR: tmp },
+        processGroup: true,
+        // The terminal goes away: no one reads its output any more (a write fails), and its
+        // process group gets SIGHUP.
+        onSpawn: (pid, child) => {
+          hangUp = () => {
+            child.stdout.destroy();
+            child.stderr.destroy();
+            process.kill(-pid, 'SIGHUP');
+          };
+        },
+        onOutput: (_stdout, stderr) => {
+          if (port !== 0 || !/sent [1-9]\d{2,}/.test(stderr)) return;
+          port = Number(/kube-apiserver on https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1]);
+          hangUp();
+        },
+        timeoutMs: 180_000,
+      },
+    );
+    expect(port).toBeGreaterThan(0);
+    expect(res.code).toBe(130);
+    const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as RunResult;
+    expect(result.status).toBe('aborted');
+    expect(result.actors.tenant!.requests.sent).toBeGreaterThan(100);
+    expect(result.cleanup.errors).toEqual([]);
+    expect(result.cleanup.deleted).toBeGreaterThan(0);
+    // Its control plane is stopped and its directory, with the keys and tokens, removed.
+    expect(await portRefused(port)).toBe(true);
+    expect(pidsMentioning(`${tmp}/apfbench-run-`)).toEqual([]);
+    expect(await readdir(tmp)).toEqual([]);
   });
 
   it('leaves no temporary directory behind when its control plane cannot start', async () => {
@@ -305,8 +344,8 @@ spec:
     expect(result.actors.writer!.requests.total).toBeGreaterThan(200);
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)(
-    'on %s (Ctrl-C, or a kill) writes an aborted result.json, deletes what it created, and exits 130',
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    'on %s (Ctrl-C, a kill, a closed terminal) writes an aborted result.json, deletes what it created, and exits 130',
     async (signal) => {
       const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-out-'));
       let pid = 0;
@@ -340,6 +379,36 @@ spec:
       expect(left.items).toEqual([]);
     },
   );
+
+  it('when a worker thread crashes, stops, writes the partial result as failed naming the worker, deletes what it created, and exits 1', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'apfbench-e2e-crash-'));
+    const res = await runCli(
+      ['run', scenarioFile, '--kubeconfig', cluster.kubeconfigPath, '--out', out, '--no-report'],
+      {
+        // The one worker of this one-instance scenario dies 3 s into its 2-minute run.
+        env: { ...process.env, [CRASH_FAULT_ENV]: '0:3000' },
+        timeoutMs: 120_000,
+      },
+    );
+    expect(res.code).toBe(1);
+    const file = join(out, 'result.json');
+    expect(res.stderr).toContain(
+      `error [APFBENCH_RUN_FAILED]: run failed: worker 0: crash injected by ${CRASH_FAULT_ENV} into worker 0 (partial result in ${file})`,
+    );
+    expect(res.stderr).not.toMatch(/^\s+at /m);
+    const result = JSON.parse(await readFile(file, 'utf8')) as RunResult;
+    expect(result.status).toBe('failed');
+    // What the worker reported before it died is kept.
+    const created = result.actors.writer!.requests.byCode['201']!;
+    expect(created).toBeGreaterThan(50);
+    expect(result.cleanup.errors).toEqual([]);
+    expect(result.cleanup.deleted).toBeGreaterThanOrEqual(created);
+    const left = await admin.listAll(resources.configmaps, {
+      namespace: 'apfbench',
+      labelSelector: `apfbench.dev/run=${result.runId}`,
+    });
+    expect(left.items).toEqual([]);
+  });
 
   it('on Ctrl-C while it creates fixtures, stops creating them, deletes them, writes an aborted result.json and exits 130', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-fixtures-'));

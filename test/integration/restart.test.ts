@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/coordinator.js';
-import type { Scenario } from '../../src/scenario/index.js';
+import type { Scenario } from '../../src/actors/scenario.js';
 import { useLocalTarget } from '../support/cluster.js';
 import { loadClock } from '../support/load-clock.js';
 import { scenarioFromYaml } from '../support/scenario.js';

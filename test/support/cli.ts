@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,7 +20,8 @@ export function runCli(
     /** Working directory (default: the repository root). */
     cwd?: string;
     timeoutMs?: number;
-    onSpawn?: (pid: number) => void;
+    /** With the child itself, to close its output as a closed terminal would, say. */
+    onSpawn?: (pid: number, child: ChildProcessByStdio<null, Readable, Readable>) => void;
     /** Called with everything printed so far, after each chunk on either stream. */
     onOutput?: (stdout: string, stderr: string) => void;
     /** In a process group of its own, as a shell starts it: `process.kill(-pid)` then signals the group as a terminal's Ctrl-C does. */
@@ -33,7 +35,7 @@ export function runCli(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: opts.processGroup === true,
     });
-    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid, child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -210,6 +210,27 @@ describe('buildRunReport', () => {
     ]);
   });
 
+  it.each([
+    {
+      status: 'degraded',
+      reason: '12 % of sends got no HTTP response (ECONNREFUSED: 240) in 2 s',
+      text: 'The run is degraded: 12 % of sends got no HTTP response (ECONNREFUSED: 240) in 2 s. Latencies cover only the requests the server answered.',
+    },
+    {
+      status: 'failed',
+      reason: 'worker 1: out of memory',
+      text: 'The run failed: worker 1: out of memory. Figures cover only the part that ran.',
+    },
+    {
+      status: 'aborted',
+      reason: 'interrupted',
+      text: 'The run was aborted: interrupted. Figures cover only the part that ran.',
+    },
+  ] as const)('leads with a $status run, and why', ({ status, reason, text }) => {
+    const verdicts = buildRunReport({ ...fixture, status, reason }).verdicts;
+    expect(verdicts[0]).toEqual({ level: 'bad', topic: 'status', text });
+  });
+
   it('has one table row per group with its codes and latency percentiles', () => {
     expect(model.groups).toEqual([
       {

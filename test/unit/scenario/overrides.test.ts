@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseScenario, type Overrides } from '../../../src/scenario/index.js';
+import { parseScenario } from '../../../src/actors/scenario.js';
+import type { Overrides } from '../../../src/scenario/index.js';
 import { formatProblem } from '../../../src/validation/problems.js';
 
 const FILE = 'test/fixtures/valid/tenant-smoke.yaml';

@@ -1,18 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import { expandIdentity } from '../scenario/identity.js';
-import { whenAborted } from '../errors.js';
-import { resourcePath, resources, type KubeObject } from '../kube/index.js';
-import { createAccumulator, summarizeMs } from '../metrics/histogram.js';
-import { nodeNameOf, type Scenario, type SchedulerActorGroup } from '../scenario/index.js';
-import type { ActorFactory } from './actor.js';
-import type { GroupMeasurements } from './actor.js';
-import type { SchedulerSection } from './scheduler-result.js';
-import { Informer, WatchMetric } from './informer.js';
-import { LeastLoaded, roundRobin, type Placement } from './placement.js';
-import { sendRecorded } from './send.js';
-
-/** Annotation on every churned pod: its intended create time, epoch ms. */
-export const CREATED_AT_ANNOTATION = 'apfbench.dev/created-at';
+import { whenAborted } from '../../errors.js';
+import { resourcePath, resources, type KubeObject } from '../../kube/index.js';
+import { CREATED_AT_ANNOTATION } from '../../metrics/heartbeats.js';
+import { createAccumulator, summarizeMs } from '../../metrics/histogram.js';
+import type { ActorGroupBase, ScenarioOf } from '../../scenario/index.js';
+import type { ActorFactory, GroupMeasurements } from '../actor.js';
+import { Informer, WatchMetric } from '../informer.js';
+import { kubeletNodes } from '../kubelet/schema.js';
+import { LeastLoaded, roundRobin, type Placement } from '../placement.js';
+import { sendRecorded } from '../send.js';
+import type { SchedulerSection } from './result.js';
+import type { SchedulerActorGroup } from './schema.js';
 
 export const SchedulerMetric = {
   ...WatchMetric,
@@ -30,12 +28,11 @@ export const SchedulerMetric = {
  * The nodes pods are bound to: every node of the scenario's kubelet groups, or, without any,
  * `nodes` names `node-00000`, `node-00001`, ... (the identities `cluster up` issues).
  */
-export function schedulerNodes(scenario: Scenario, group: SchedulerActorGroup): string[] {
-  const fromKubelets = scenario.spec.actors.flatMap((g) =>
-    g.type === 'kubelet'
-      ? Array.from({ length: g.count }, (_, i) => nodeNameOf(expandIdentity(g.identity, i)))
-      : [],
-  );
+export function schedulerNodes(
+  scenario: ScenarioOf<ActorGroupBase>,
+  group: SchedulerActorGroup,
+): string[] {
+  const fromKubelets = kubeletNodes(scenario);
   if (fromKubelets.length > 0) return fromKubelets;
   return Array.from({ length: group.nodes ?? 1 }, (_, i) => `node-${String(i).padStart(5, '0')}`);
 }

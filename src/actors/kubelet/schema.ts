@@ -1,7 +1,9 @@
 // The `kubelet` actor group: simulated nodes that register, renew their Lease, report Node status
 // and watch their own pods. Defaults are the kubelet's own (KubeletConfiguration).
 import { z } from 'zod';
-import { instanceCount } from '../fields.js';
+import { instanceCount } from '../../scenario/fields.js';
+import { expandIdentity } from '../../scenario/identity.js';
+import type { ActorGroupBase, ScenarioOf } from '../../scenario/index.js';
 import { dnsLabel, duration, integer, withRule } from '../../validation/fields.js';
 import { formatDuration } from '../../validation/units.js';
 
@@ -82,7 +84,18 @@ export const kubeletSchema = withRule(
   },
 );
 
+export type KubeletActorGroup = z.output<typeof kubeletSchema>;
+
 /** `system:node:node-3` → `node-3`. */
 export function nodeNameOf(user: string): string {
   return user.startsWith(NODE_USER_PREFIX) ? user.slice(NODE_USER_PREFIX.length) : user;
+}
+
+/** The nodes of every kubelet group of `scenario`, in scenario order: where a scheduler binds. */
+export function kubeletNodes(scenario: ScenarioOf<ActorGroupBase>): string[] {
+  return scenario.spec.actors.flatMap((g) =>
+    g.type === 'kubelet'
+      ? Array.from({ length: g.count }, (_, i) => nodeNameOf(expandIdentity(g.identity, i)))
+      : [],
+  );
 }

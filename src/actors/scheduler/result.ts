@@ -1,6 +1,6 @@
 // The section a scheduler group adds to its result (built by `schedulerSections`).
 import { z } from 'zod';
-import { durationSummarySchema, encodedHistogramSchema } from '../metrics/histogram.js';
+import { durationSummarySchema, encodedHistogramSchema } from '../../metrics/histogram.js';
 
 export const schedulerSectionSchema = z.object({
   bound: z.number(),

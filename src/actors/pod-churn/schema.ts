@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, duration, integer, positiveRate } from '../../validation/fields.js';
-import { instanceCount, retrySchema } from '../fields.js';
+import { instanceCount, retrySchema } from '../../scenario/fields.js';
 
 /**
  * A pod-churn group: instances create pods in the scenario namespace at `rate` each, annotated
@@ -32,3 +32,5 @@ export const podChurnSchema = z
     ...group,
     identity: identity ?? `${group.name}-{i}`,
   }));
+
+export type PodChurnActorGroup = z.output<typeof podChurnSchema>;

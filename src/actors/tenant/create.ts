@@ -1,10 +1,16 @@
-import { createSchedule, meanCount, spreadPhase, type ScheduleSpec } from '../timing/schedule.js';
-import { jsonTemplate, resources, type KubeObject, type KubeResponse } from '../kube/index.js';
-import type { MixEntry, Scenario, TenantActorGroup } from '../scenario/index.js';
-import type { ActorFactory, ActorInstance } from './actor.js';
-import { runOpenLoop, steadySchedule } from './open-loop.js';
-import { sendRecorded } from './send.js';
-import { Tracked } from './tracked.js';
+import {
+  createSchedule,
+  meanCount,
+  spreadPhase,
+  type ScheduleSpec,
+} from '../../timing/schedule.js';
+import { jsonTemplate, resources, type KubeObject, type KubeResponse } from '../../kube/index.js';
+import type { ActorGroupBase, ScenarioOf } from '../../scenario/index.js';
+import type { ActorFactory, ActorInstance } from '../actor.js';
+import { runOpenLoop, steadySchedule } from '../open-loop.js';
+import { sendRecorded } from '../send.js';
+import { Tracked } from '../tracked.js';
+import type { MixEntry, TenantActorGroup } from './schema.js';
 
 /** Objects one tenant instance keeps track of for update/patch/delete. */
 const MAX_TRACKED = 1000;
@@ -45,7 +51,10 @@ export function mixPicker(mix: readonly MixEntry[], next: () => number): () => M
 }
 
 /** Names of the fixture objects of a kind, which tenants read when they have nothing of their own. */
-export function fixtureNames(scenario: Scenario, kind: 'ConfigMap' | 'Secret'): string[] {
+export function fixtureNames(
+  scenario: ScenarioOf<ActorGroupBase>,
+  kind: 'ConfigMap' | 'Secret',
+): string[] {
   return scenario.spec.fixtures
     .filter((f) => f.kind === kind && f.namespace === scenario.spec.namespace)
     .flatMap((f) => Array.from({ length: f.count }, (_, k) => `${f.namePrefix}-${k}`));

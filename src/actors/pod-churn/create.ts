@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { createSchedule, dispatch, type ScheduleSpec } from '../timing/schedule.js';
-import { resourcePath, resources, withQuery, type KubeObject } from '../kube/index.js';
-import type { PodChurnActorGroup } from '../scenario/index.js';
-import type { ActorFactory, ActorInstance } from './actor.js';
-import { InFlight, steadySchedule } from './open-loop.js';
-import { CREATED_AT_ANNOTATION } from './scheduler.js';
-import { sendRecorded } from './send.js';
+import { createSchedule, dispatch, type ScheduleSpec } from '../../timing/schedule.js';
+import { resourcePath, resources, withQuery, type KubeObject } from '../../kube/index.js';
+import { CREATED_AT_ANNOTATION } from '../../metrics/heartbeats.js';
+import type { ActorFactory, ActorInstance } from '../actor.js';
+import { InFlight, steadySchedule } from '../open-loop.js';
+import { sendRecorded } from '../send.js';
+import type { PodChurnActorGroup } from './schema.js';
 
 /** The query of every deletion: at once, as no kubelet would confirm a graceful one. */
 const DELETE_NOW = withQuery('', { gracePeriodSeconds: 0 });

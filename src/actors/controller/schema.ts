@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, duration, integer, positiveRate, withRule } from '../../validation/fields.js';
-import { instanceCount, retrySchema, size } from '../fields.js';
+import { instanceCount, retrySchema, size } from '../../scenario/fields.js';
 
 /** client-go `retry.DefaultRetry`: how a reconcile retries a 409. */
 const conflictRetrySchema = z.strictObject({
@@ -78,3 +78,5 @@ export const controllerSchema = withRule(
     writersPerObject: writersPerObject ?? watchers,
   };
 });
+
+export type ControllerActorGroup = z.output<typeof controllerSchema>;
