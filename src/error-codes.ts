@@ -66,6 +66,9 @@ export const ERROR_CODES = {
     '--apiserver-arg was given for a cluster apfbench did not start',
   ),
   APFBENCH_GO_MISSING: environment('building the control plane needs go, which is not on PATH'),
+  APFBENCH_IN_CLUSTER: invalid(
+    'no in-cluster config: KUBERNETES_SERVICE_HOST/PORT unset, or no service account token mounted',
+  ),
   APFBENCH_INTERRUPTED: {
     kind: 'interrupted',
     meaning: 'Ctrl-C (SIGINT), SIGTERM or SIGHUP (a closed terminal) stopped the command',
@@ -87,7 +90,9 @@ export const ERROR_CODES = {
   APFBENCH_NO_BUDGETS: invalid('check has no budgets: no --budget and none in the scenario'),
   APFBENCH_NO_CANDIDATE: invalid('check was given no candidate result'),
   APFBENCH_NO_CLUSTER: invalid('no control plane state in that --dir'),
-  APFBENCH_NO_KUBECONFIG: invalid('the command needs --kubeconfig (or KUBECONFIG)'),
+  APFBENCH_NO_KUBECONFIG: invalid(
+    'the command needs a cluster: --kubeconfig FILE, or KUBECONFIG or ~/.kube/config naming one',
+  ),
   APFBENCH_NO_PROFILES: invalid('compare needs at least one --profile'),
   APFBENCH_NO_SNAPSHOT: invalid('profile restore found no snapshot to restore'),
   APFBENCH_PNG_UNAVAILABLE: environment(

@@ -14,6 +14,7 @@ import { alignRows } from './table.js';
 import {
   assertFaultsOnLocal,
   assertTargetArgs,
+  clusterSelectionOf,
   defaultOutDir,
   assertScenarioWorkers,
   integerFlag,
@@ -77,12 +78,13 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     );
   }
   assertTargetArgs(argv);
-  await assertFaultsOnLocal(scenario, argv.scenario, argv.kubeconfig);
+  await assertFaultsOnLocal(scenario, argv.scenario, argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   // Before `--out` gets a comparison.json: a failed comparison would replace a good one there.
-  if (argv.kubeconfig !== undefined) {
+  const cluster = clusterSelectionOf(argv);
+  if (cluster !== undefined) {
     await readTargetFiles({
-      kubeconfig: argv.kubeconfig,
+      cluster,
       context: argv.context,
       identitiesFile: argv.identities,
       allowRemote: argv['allow-remote'],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
+import { describeSelection, type ClusterSelection } from '../kube/index.js';
 import { writeReport, type ReportModel } from '../report/index.js';
 import { checkServerFlag } from '../profile/index.js';
 import type { Overrides } from '../scenario/index.js';
@@ -25,6 +26,11 @@ export const scenarioOverrideOptions = {
     default: [] as string[],
     describe: 'override a field: path=value, e.g. spec.actors[0].rate=50/s',
   },
+  namespace: {
+    type: 'string',
+    describe:
+      "override spec.namespace, the load's namespace (a kubeconfig context's namespace is not used)",
+  },
 } as const;
 
 /** The scenario file argument and its overrides, first in `run` and `compare`. */
@@ -37,9 +43,14 @@ export function scenarioArguments(y: Argv) {
 /** The parsed `scenarioOverrideOptions`, as `loadScenarioFile` takes them. */
 export function scenarioOverridesOf(argv: {
   readonly duration: string | undefined;
+  readonly namespace: string | undefined;
   readonly set: readonly string[];
 }): Overrides {
-  return { ...(argv.duration === undefined ? {} : { duration: argv.duration }), set: argv.set };
+  return {
+    ...(argv.duration === undefined ? {} : { duration: argv.duration }),
+    ...(argv.namespace === undefined ? {} : { namespace: argv.namespace }),
+    set: argv.set,
+  };
 }
 
 /**
@@ -75,19 +86,20 @@ export function assertScenarioWorkers(
 }
 
 /**
- * Refuses a scenario with spec.faults on a cluster apfbench does not start (`--kubeconfig`),
- * before anything starts, with the line of spec.faults in `file`.
+ * Refuses a scenario with spec.faults on a cluster apfbench does not start (`--kubeconfig`,
+ * `--in-cluster`), before anything starts, with the line of spec.faults in `file`.
  */
 export async function assertFaultsOnLocal(
   scenario: Scenario,
   file: string,
-  kubeconfig: string | undefined,
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster'>,
 ): Promise<void> {
-  if (kubeconfig === undefined || (scenario.spec.faults ?? []).length === 0) return;
+  const selected = clusterSelectionOf(argv);
+  if (selected === undefined || (scenario.spec.faults ?? []).length === 0) return;
   const text = await readFile(file, 'utf8').catch(() => '');
   const problem = {
     ...locatePath(text, file, ['spec', 'faults']),
-    message: `faults are done to the control plane apfbench starts, and --kubeconfig ${kubeconfig} names a cluster it did not start`,
+    message: `faults are done to the control plane apfbench starts, and ${describeTarget(selected)} is a cluster it did not start`,
   };
   throw new InvalidFileError(
     'APFBENCH_FAULTS_NEED_LOCAL',
@@ -102,9 +114,15 @@ export const targetOptions = {
   kubeconfig: {
     type: 'string',
     describe:
-      'cluster to load; default: an ephemeral local control plane (compare: one per set of API-server flags)',
+      'cluster to load; with no value, the one kubectl uses ($KUBECONFIG, ~/.kube/config, in-cluster); default: an ephemeral local control plane (compare: one per set of API-server flags)',
   },
   context: { type: 'string', describe: 'kubeconfig context' },
+  'in-cluster': {
+    type: 'boolean',
+    default: false,
+    describe:
+      "load the cluster apfbench runs in, as its pod's ServiceAccount (needs --allow-remote)",
+  },
   identities: {
     type: 'string',
     describe: 'identities file with per-user tokens (default: next to the kubeconfig)',
@@ -149,6 +167,7 @@ export const targetOptions = {
 export interface TargetArgs {
   readonly kubeconfig: string | undefined;
   readonly context: string | undefined;
+  readonly 'in-cluster': boolean;
   readonly identities: string | undefined;
   readonly 'allow-remote': boolean;
   readonly 'apiserver-bin': string | undefined;
@@ -156,9 +175,54 @@ export interface TargetArgs {
   readonly 'apiserver-arg': readonly string[];
 }
 
+/**
+ * The cluster the flags point at, undefined for the local control plane apfbench starts:
+ * `--kubeconfig FILE`, `--kubeconfig` with no value (yargs gives '': kubectl's own choice), or
+ * `--in-cluster`.
+ */
+/** The flag that chose a cluster, as a user wrote it, for messages. */
+function describeTarget(selected: ClusterSelection): string {
+  return selected.kind === 'in-cluster'
+    ? '--in-cluster'
+    : `--kubeconfig (${describeSelection(selected)})`;
+}
+
+export function clusterSelectionOf(
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster'>,
+): ClusterSelection | undefined {
+  if (argv['in-cluster']) return { kind: 'in-cluster' };
+  if (argv.kubeconfig === undefined) return undefined;
+  return argv.kubeconfig === '' ? { kind: 'default' } : { kind: 'file', file: argv.kubeconfig };
+}
+
+/** Refuses --in-cluster with --kubeconfig: each names the cluster. */
+export function assertOneCluster(argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster'>): void {
+  if (argv['in-cluster'] && argv.kubeconfig !== undefined) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      '--in-cluster and --kubeconfig each name the cluster to load: give one',
+      { kind: 'invalid-input' },
+    );
+  }
+}
+
 /** Refuses, before anything starts, a flag that the target the other flags choose would ignore. */
-export function assertTargetArgs(argv: TargetArgs): void {
-  if (argv.identities !== undefined && argv.kubeconfig === undefined) {
+export function assertTargetArgs(
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster' | 'context' | 'identities'>,
+): void {
+  assertOneCluster(argv);
+  const selected = clusterSelectionOf(argv);
+  if (argv.context !== undefined && (selected === undefined || selected.kind === 'in-cluster')) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      '--context picks a context of a kubeconfig: it needs --kubeconfig',
+      {
+        kind: 'invalid-input',
+        hint: 'add --kubeconfig (with no value: the one kubectl uses), or leave out --context',
+      },
+    );
+  }
+  if (argv.identities !== undefined && selected === undefined) {
     throw new ApfbenchError(
       'APFBENCH_BAD_FLAG',
       '--identities needs --kubeconfig: the local control plane apfbench starts makes identities of its own',
@@ -175,7 +239,7 @@ export function targetOptionsOf(
   onProgress: (line: string) => void,
 ): Omit<TargetOptions, 'apiserverArgs'> {
   return {
-    kubeconfig: argv.kubeconfig,
+    cluster: clusterSelectionOf(argv),
     context: argv.context,
     identitiesFile: argv.identities,
     allowRemote: argv['allow-remote'],

@@ -21,6 +21,7 @@ import {
   assertScenarioWorkers,
   assertFaultsOnLocal,
   assertTargetArgs,
+  clusterSelectionOf,
   defaultOutDir,
   scenarioArguments,
   scenarioOverridesOf,
@@ -63,16 +64,17 @@ type RunArgs = Awaited<ReturnType<ReturnType<typeof runCommand>['parseAsync']>>;
  */
 export async function runHandler(argv: RunArgs): Promise<number> {
   const scenario = await loadScenarioFile(argv.scenario, scenarioOverridesOf(argv));
+  const local = clusterSelectionOf(argv) === undefined;
   const profile =
     argv.profile === undefined
       ? undefined
       : { file: argv.profile, profile: await loadProfileFile(argv.profile) };
   // Before anything starts: flags cannot be set on a cluster apfbench did not start.
   if (profile !== undefined) {
-    assertFlagsApplicable(profile.profile, argv.kubeconfig === undefined, profile.file);
+    assertFlagsApplicable(profile.profile, local, profile.file);
   }
   assertTargetArgs(argv);
-  await assertFaultsOnLocal(scenario, argv.scenario, argv.kubeconfig);
+  await assertFaultsOnLocal(scenario, argv.scenario, argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
   await checkOutDir(out, RESULT_FILE);
@@ -94,7 +96,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   let result: RunResult;
   try {
     const apiserverArgs = profile === undefined ? [] : apiserverArgsOf(profile.profile);
-    if (argv.kubeconfig === undefined) {
+    if (local) {
       printer.onPhase(
         `starting an ephemeral local control plane${apiserverArgs.length > 0 ? ` with --${apiserverArgs.join(' --')}` : ''}`,
       );
@@ -119,7 +121,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
         // A control plane apfbench started dies with it, so only another cluster needs that.
         await mkdir(out, { recursive: true });
         const snapshotFile = profileSnapshotFile(out);
-        if (argv.kubeconfig !== undefined) printer.onPhase(snapshotNote(snapshotFile));
+        if (!local) printer.onPhase(snapshotNote(snapshotFile));
         result = await runScenarioUnderProfile(scenario, target.run, profile, {
           ...runOpts,
           snapshotFile,

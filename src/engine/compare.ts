@@ -50,7 +50,7 @@ export interface ProfileEntry {
 export interface CompareOptions {
   readonly out: string;
   readonly repeat?: number;
-  /** Without `kubeconfig`, an ephemeral local control plane per flag set. */
+  /** Without `cluster`, an ephemeral local control plane per flag set. */
   readonly target: Omit<TargetOptions, 'apiserverArgs'>;
   readonly signal?: AbortSignal;
   readonly workers?: number | undefined;
@@ -229,7 +229,7 @@ export async function compareProfiles(
       kind: 'invalid-input',
     });
   }
-  const local = opts.target.kubeconfig === undefined;
+  const local = opts.target.cluster === undefined;
   checkProfiles(profiles, local);
   const say = opts.onPhase ?? (() => {});
   const repeat = Math.max(1, opts.repeat ?? 1);

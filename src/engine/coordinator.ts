@@ -3,7 +3,12 @@ import { Worker } from 'node:worker_threads';
 import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
-import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
+import {
+  FlowControlNames,
+  type KubeClient,
+  type KubeTarget,
+  type RefreshingToken,
+} from '../kube/index.js';
 import {
   TimelineAggregator,
   totalsByGroup,
@@ -56,6 +61,12 @@ export interface RunTarget {
   readonly local: boolean;
   /** The control plane apfbench started, which spec.faults act on; absent for any other cluster. */
   readonly controlPlane?: FaultTarget;
+  /**
+   * The admin's credential when it changes during the run (an exec plugin's, a token file's):
+   * load identities that impersonate through the admin send its current token, which the
+   * coordinator posts to every worker as it changes.
+   */
+  readonly credential?: RefreshingToken;
 }
 
 /** Live figures, once per interval, for progress output. */
@@ -200,7 +211,9 @@ export async function runScenario(
         drainMs,
         serverVersion: run.serverVersion,
         ...ledger.workerInit,
+        tokens: run.credential === undefined ? {} : { [run.credential.name]: run.credential.token },
       }),
+      ...(run.credential === undefined ? {} : { credential: run.credential }),
       durationMs: scenario.spec.duration,
       intervalMs,
       drainMs,
@@ -305,6 +318,8 @@ interface DriveOptions {
   readonly onStart?: (startEpochMs: number) => void;
   /** Actor type by group name, for progress. */
   readonly types: ReadonlyMap<string, string>;
+  /** Each new token of it is posted to every worker; a worker's 401 with it refreshes it. */
+  readonly credential?: RefreshingToken;
 }
 
 interface DriveOutcome {
@@ -322,6 +337,11 @@ async function driveWorkers(
   o: DriveOptions,
 ): Promise<DriveOutcome> {
   const workers = shards.map(() => spawnWorker());
+  const { credential } = o;
+  const unlistenToken = credential?.onChange((token) => {
+    for (const w of workers)
+      w.postMessage({ type: 'token', credential: credential.name, token } satisfies ToWorker);
+  });
   let status: RunStatus = 'completed';
   let reason: string | undefined;
   let startEpoch = 0;
@@ -375,7 +395,9 @@ async function driveWorkers(
         let done = false;
         w.on('message', (m: FromWorker) => {
           if (m.type === 'interval') ingest(m);
-          else if (m.type === 'done') {
+          else if (m.type === 'unauthorized') {
+            if (m.credential === credential?.name) credential.rejected(m.token);
+          } else if (m.type === 'done') {
             ingest(m);
             done = true;
             void w.terminate().then(() => resolve());
@@ -444,6 +466,7 @@ async function driveWorkers(
     clearTimeout(hardStop);
   } finally {
     unlisten();
+    unlistenToken?.();
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return {

@@ -32,7 +32,11 @@ export type ToWorker =
       readonly serverVersion?: string;
       /** The run's write ledger: one SharedArrayBuffer, shared (not copied) by postMessage. */
       readonly ledger: WriteLedgerShared;
+      /** The current token of each refreshable credential the instances' identities name. */
+      readonly tokens: Readonly<Record<string, string>>;
     }
+  /** A refreshable credential's new token: requests from now on carry it. */
+  | { readonly type: 'token'; readonly credential: string; readonly token: string }
   /** Start barrier: every worker begins at the same wall-clock instant. */
   | { readonly type: 'start'; readonly startAtEpochMs: number }
   /** Stop early (Ctrl-C): no new sends; drain, then report `done`. */
@@ -58,7 +62,9 @@ export type FromWorker =
       /** In-flight requests abandoned when the drain timed out. */
       readonly abandoned: number;
     }
-  | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string };
+  | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string }
+  /** A request with this token of a refreshable credential was answered 401 (once per token). */
+  | { readonly type: 'unauthorized'; readonly credential: string; readonly token: string };
 
 /** A worker's message that carries interval snapshots: every interval, then once at the end. */
 export type WorkerReport = Extract<FromWorker, { type: 'interval' | 'done' }>;

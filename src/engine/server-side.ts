@@ -2,7 +2,6 @@
 // end, and the result sections built from them. A failure here never fails the run: the result
 // then says what went wrong in `server.error` instead.
 import type { KubeClient } from '../kube/index.js';
-import { requestHeaders } from '../kube/index.js';
 import { fairnessSection, type FairnessSection } from '../metrics/fairness.js';
 import { type SamplerResult } from '../metrics/server-metrics.js';
 import { startMetricsSampler } from '../kube/metrics.js';
@@ -19,7 +18,7 @@ export async function dumpPriorityLevels(admin: KubeClient): Promise<string> {
   const res = await admin.transport.pool.request({
     method: 'GET',
     path: DUMP_PRIORITY_LEVELS_PATH,
-    headers: { ...requestHeaders({ identity: admin.identity }), accept: 'text/plain' },
+    headers: { ...admin.transport.headers(admin.identity), accept: 'text/plain' },
   });
   const text = await res.body.text();
   if (res.statusCode !== 200)

@@ -32,6 +32,8 @@ if (port === null) throw new Error('engine/worker.ts must run in a worker thread
 const post = (m: FromWorker) => port.postMessage(m);
 
 let init: WorkerInit | undefined;
+/** The worker's connections, made at `init` so that new tokens can reach them at any time. */
+let transport: Transport | undefined;
 const stop = new AbortController();
 // Every actor instance may listen for the stop: thousands of listeners are expected here.
 setMaxListeners(0, stop.signal);
@@ -40,11 +42,15 @@ port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'init':
       init = m;
+      transport = workerTransport(m);
       post({ type: 'ready' });
       break;
+    case 'token':
+      transport?.setToken(m.credential, m.token);
+      break;
     case 'start':
-      if (init === undefined) throw new Error('start before init');
-      run(init, m.startAtEpochMs).catch((err: unknown) =>
+      if (init === undefined || transport === undefined) throw new Error('start before init');
+      run(init, transport, m.startAtEpochMs).catch((err: unknown) =>
         post({
           type: 'failed',
           workerIndex: init?.workerIndex ?? -1,
@@ -58,7 +64,25 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-async function run(init: WorkerInit, startAtEpochMs: number): Promise<void> {
+/**
+ * The transport every instance of the worker shares, with the run's current tokens. A 401 to a
+ * refreshable credential's token is reported to the coordinator once per token.
+ */
+function workerTransport(m: WorkerInit): Transport {
+  const reported = new Set<string>();
+  const t = new Transport(m.target, {
+    connections: m.connections,
+    onUnauthorized: (credential, token) => {
+      if (reported.has(token)) return;
+      reported.add(token);
+      post({ type: 'unauthorized', credential, token });
+    },
+  });
+  for (const [credential, token] of Object.entries(m.tokens)) t.setToken(credential, token);
+  return t;
+}
+
+async function run(init: WorkerInit, transport: Transport, startAtEpochMs: number): Promise<void> {
   const { scenario, intervalMs } = init;
   const clock = createRealClock({ resolutionMs: scenario.spec.timerResolution });
   // performance.now() has a different origin in each thread; the epoch does not.
@@ -69,7 +93,6 @@ async function run(init: WorkerInit, startAtEpochMs: number): Promise<void> {
   const collectors = new Map<string, GroupIntervalCollector>();
   // Every request counts in the window of its intended send time (timeline-collector.ts).
   const window = { measuredFromMs: scenario.spec.warmup, now: () => clock.now() - originMs };
-  const transport = new Transport(init.target, { connections: init.connections });
   const runInfo: RunInfo = {
     id: init.runId,
     scenario,

@@ -8,3 +8,6 @@ export * from './target.js';
 export * from './transport.js';
 export * from './watch.js';
 export * from './time.js';
+export * from './credential.js';
+export * from './in-cluster.js';
+export * from './cluster-selection.js';

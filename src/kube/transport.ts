@@ -12,6 +12,11 @@ export interface TransportOptions {
   readonly headersTimeoutMs?: number;
   /** Milliseconds of silence on the body before failing the request (0 = none, for watches). */
   readonly bodyTimeoutMs?: number;
+  /**
+   * A request made with a refreshable credential (Identity.credential) was answered 401: its
+   * token may have expired. Called for every such response; the listener dedupes.
+   */
+  readonly onUnauthorized?: (credential: string, token: string) => void;
 }
 
 export interface RequestSpec {
@@ -41,9 +46,13 @@ export class Transport {
   private readonly connect: buildConnector.connector;
   private requests: Pool | undefined;
   private watches: Pool | undefined;
+  /** The current token of each refreshable credential, by name (Identity.credential). */
+  private readonly tokens = new Map<string, string>();
+  private readonly onUnauthorized: TransportOptions['onUnauthorized'];
 
   constructor(target: KubeTarget, opts: TransportOptions = {}) {
     this.target = target;
+    this.onUnauthorized = opts.onUnauthorized;
     // One TLS context and one session cache for every socket of this transport. Without an
     // explicit context, tls.connect parses the CA, certificate and key again for each socket:
     // with 2,000 kubelets opening 3,000 sockets in their first seconds that was the worker's
@@ -115,13 +124,43 @@ export class Transport {
     return this.watches;
   }
 
+  /**
+   * Replaces the token sent for `credential` from now on: requests handed to the transport
+   * after this call carry it, also those of identities made before it.
+   */
+  setToken(credential: string, token: string): void {
+    this.tokens.set(credential, token);
+  }
+
+  /** The bearer token a request as `identity` carries now. */
+  tokenOf(identity: Identity): string | undefined {
+    const { credential } = identity;
+    return credential === undefined
+      ? identity.token
+      : (this.tokens.get(credential) ?? identity.token);
+  }
+
+  /** Request headers as `identity`, with its current token (for undici requests and watches). */
+  headers(identity: Identity): Readonly<Record<string, string | string[]>> {
+    return requestHeaders({ identity }, this.tokenOf(identity));
+  }
+
   send<T = unknown>(spec: RequestSpec): Promise<KubeResponse<T>> {
+    const token = this.tokenOf(spec.identity);
+    const { credential } = spec.identity;
     return new Promise((resolve) => {
-      const handler = new ResponseCollector<T>(spec.discardBody === true, resolve);
+      const done =
+        credential === undefined || this.onUnauthorized === undefined
+          ? resolve
+          : (r: KubeResponse<T>) => {
+              if (r.status === 401 && token !== undefined) this.onUnauthorized?.(credential, token);
+              resolve(r);
+            };
+      const handler = new ResponseCollector<T>(spec.discardBody === true, done);
       this.unary.request(
         spec.method,
         spec.path,
-        headerBlock(spec),
+        headerBlock(spec, token),
         spec.body,
         handler,
         spec.signal,
@@ -149,20 +188,35 @@ const RESPONSE_HEADERS = [
   'x-kubernetes-pf-prioritylevel-uid',
 ];
 
-/** Headers that depend only on the identity, built once per identity object. */
-const identityHeaders = new WeakMap<Identity, Readonly<Record<string, string | string[]>>>();
+/**
+ * Headers that depend only on the identity and its token, built once per identity object and
+ * again when its token changes (a refreshed credential).
+ */
+const identityHeaders = new WeakMap<
+  Identity,
+  {
+    readonly token: string | undefined;
+    readonly headers: Readonly<Record<string, string | string[]>>;
+  }
+>();
 
-/** Request headers; shared and never mutated (undici only reads them), so callers must not mutate them either. */
-export function requestHeaders(spec: {
-  identity: Identity;
-  body?: string | undefined;
-  contentType?: string | undefined;
-}): Readonly<Record<string, string | string[]>> {
+/**
+ * Request headers as `spec.identity`, with `token` (by default the identity's own); shared and
+ * never mutated (undici only reads them), so callers must not mutate them either.
+ */
+export function requestHeaders(
+  spec: {
+    identity: Identity;
+    body?: string | undefined;
+    contentType?: string | undefined;
+  },
+  token = spec.identity.token,
+): Readonly<Record<string, string | string[]>> {
   let base = identityHeaders.get(spec.identity);
-  if (base === undefined) {
+  if (base === undefined || base.token !== token) {
     const { identity } = spec;
     const headers: Record<string, string | string[]> = { accept: 'application/json' };
-    if (identity.token !== undefined) headers.authorization = `Bearer ${identity.token}`;
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (identity.impersonate !== undefined) {
       headers['impersonate-user'] = identity.impersonate.user;
       if (identity.impersonate.groups !== undefined && identity.impersonate.groups.length > 0) {
@@ -171,27 +225,33 @@ export function requestHeaders(spec: {
       if (identity.impersonate.uid !== undefined)
         headers['impersonate-uid'] = identity.impersonate.uid;
     }
-    identityHeaders.set(identity, (base = headers));
+    identityHeaders.set(identity, (base = { token, headers }));
   }
   return spec.body === undefined
-    ? base
-    : { ...base, 'content-type': spec.contentType ?? 'application/json' };
+    ? base.headers
+    : { ...base.headers, 'content-type': spec.contentType ?? 'application/json' };
 }
 
 /** `requestHeaders` as the `name: value\r\n` lines the HTTP/1.1 pool writes, built once per identity. */
 const identityBlocks = new WeakMap<
   Identity,
-  { readonly plain: string; readonly typed: Map<string, string> }
+  {
+    readonly token: string | undefined;
+    readonly plain: string;
+    readonly typed: Map<string, string>;
+  }
 >();
 
-function headerBlock(spec: RequestSpec): string {
+function headerBlock(spec: RequestSpec, token: string | undefined): string {
   let blocks = identityBlocks.get(spec.identity);
-  if (blocks === undefined) {
+  if (blocks === undefined || blocks.token !== token) {
     let plain = '';
-    for (const [name, value] of Object.entries(requestHeaders({ identity: spec.identity }))) {
+    for (const [name, value] of Object.entries(
+      requestHeaders({ identity: spec.identity }, token),
+    )) {
       for (const v of Array.isArray(value) ? value : [value]) plain += `${name}: ${v}\r\n`;
     }
-    blocks = { plain, typed: new Map() };
+    blocks = { token, plain, typed: new Map() };
     identityBlocks.set(spec.identity, blocks);
   }
   if (spec.body === undefined) return blocks.plain;

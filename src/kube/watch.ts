@@ -5,7 +5,7 @@ import { whenAborted } from '../errors.js';
 import type { KubeObject, WatchEvent } from './objects.js';
 import { resourcePath, withQuery, type Resource } from './resources.js';
 import type { Identity } from './target.js';
-import { requestHeaders, type Transport } from './transport.js';
+import type { Transport } from './transport.js';
 
 export interface WatchOptions {
   namespace?: string | undefined;
@@ -62,7 +62,7 @@ export async function openWatch<T extends KubeObject>(
     .request({
       method: 'GET',
       path,
-      headers: requestHeaders({ identity }),
+      headers: transport.headers(identity),
       signal: controller.signal,
       bodyTimeout: opts.idleTimeoutMs ?? 0,
     })

@@ -23,6 +23,13 @@ describe('overrides', () => {
     expect(scenarioWith({ duration: '1m' }).spec.duration).toBe(60_000);
   });
 
+  it('--namespace replaces spec.namespace, and is checked like it, against the flag', () => {
+    expect(scenarioWith({ namespace: 'load-test' }).spec.namespace).toBe('load-test');
+    expect(problemsWith({ namespace: 'Load_Test' })).toEqual([
+      '--namespace spec.namespace: must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit (got "Load_Test")',
+    ]);
+  });
+
   it('--set changes values, read as YAML, in order', () => {
     const { spec } = scenarioWith({
       set: ['spec.actors[0].rate=50/s', 'spec.actors[0].count=3', 'spec.seed=7', 'spec.seed=8'],
