@@ -21,6 +21,7 @@ import {
   assertScenarioWorkers,
   assertTargetArgs,
   defaultOutDir,
+  openLiveMetrics,
   scenarioArguments,
   scenarioOverridesOf,
   targetOptions,
@@ -83,6 +84,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       })
     : undefined;
   const printer = progressPrinter({ quiet: argv.quiet });
+  const metrics = await openLiveMetrics(argv);
   const abort = interruptible(
     printer.onPhase,
     profile === undefined
@@ -98,7 +100,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       );
     }
     const target = await openTarget(scenario, {
-      ...targetOptionsOf(argv, printer.onPhase),
+      ...targetOptionsOf(argv, printer.onPhase, printer.counter('building the control plane')),
       apiserverArgs,
       signal: abort.signal,
     });
@@ -108,6 +110,8 @@ export async function runHandler(argv: RunArgs): Promise<number> {
         workers: argv.workers,
         onProgress: printer.onProgress,
         onPhase: printer.onPhase,
+        onFixtures: printer.counter('creating fixtures'),
+        ...(metrics === undefined ? {} : { liveMetrics: metrics.live }),
       };
       if (profile === undefined) {
         result = await runScenario(scenario, target.run, runOpts);
@@ -129,6 +133,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
     }
   } finally {
     abort.dispose();
+    await metrics?.close();
   }
   const written = await writeResult(out, result);
   const file = written.path;

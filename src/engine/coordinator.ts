@@ -19,7 +19,9 @@ import { describeUnreachable, targetHealth } from '../metrics/target-health.js';
 import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
 import type { Scenario } from '../actors/scenario.js';
 import { toolVersion } from '../version.js';
-import type { AnyMeasurement } from './measurement.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
+import { liveMetricsMeasurement } from './live-metrics.js';
+import type { AnyMeasurement, MeasurementInterval } from './measurement.js';
 import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';
 import {
   createFixtures,
@@ -56,6 +58,10 @@ export interface Progress {
   readonly rps: number;
   /** Latency p99 so far, ms. */
   readonly p99Ms: number;
+  /** The deadline (or a stop) has passed: no more sends, the requests in flight finish. */
+  readonly draining: boolean;
+  /** Requests sent and not yet finished. */
+  readonly inFlight: number;
   /** Each actor group's type and responses so far (every attempt), by code and by key. */
   readonly groups: readonly (ProgressResponses & { readonly type: string })[];
 }
@@ -70,6 +76,8 @@ export interface RunOptions extends ServerSideOptions {
   /** How long in-flight requests may take after the deadline or a stop. */
   readonly drainMs?: number;
   readonly onProgress?: (p: Progress) => void;
+  /** `--metrics-addr`: the run's figures go there too, every interval (live-metrics.ts). */
+  readonly liveMetrics?: LiveMetrics;
   /**
    * Called once, at the start barrier, with the wall-clock instant (ms since the epoch) that the
    * timeline's t = 0 stands for. Anything timed against the load (a fault, say) counts from here,
@@ -78,6 +86,8 @@ export interface RunOptions extends ServerSideOptions {
   readonly onStart?: (startEpochMs: number) => void;
   /** Set-up and tear-down steps, as lines. */
   readonly onPhase?: (line: string) => void;
+  /** Fixtures created so far, of how many, after each one. */
+  readonly onFixtures?: (done: number, total: number) => void;
 }
 
 /** The plan's placement of one worker's instances, with the identity each one sends as. */
@@ -154,10 +164,20 @@ export async function runScenario(
   const measurements: readonly AnyMeasurement[] = [
     serverMeasurement(opts),
     fairnessMeasurement(opts),
+    ...(opts.liveMetrics === undefined
+      ? []
+      : [
+          liveMetricsMeasurement(opts.liveMetrics, {
+            runId,
+            scenario: scenario.metadata.name,
+            profile: opts.profile?.name,
+          }),
+        ]),
   ];
   try {
     await createFixtures(admin, scenario, label, {
       onProgress: say,
+      ...(opts.onFixtures === undefined ? {} : { onCount: opts.onFixtures }),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     });
     if (opts.signal?.aborted === true) throw new Interrupted();
@@ -189,6 +209,9 @@ export async function runScenario(
       timeline,
       measured,
       types: new Map(scenario.spec.actors.map((g) => [g.name, g.type])),
+      onInterval: (batch) => {
+        for (const m of measurements) m.interval?.(batch);
+      },
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
       ...(opts.onStart === undefined ? {} : { onStart: opts.onStart }),
@@ -316,6 +339,8 @@ interface DriveOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   readonly onStart?: (startEpochMs: number) => void;
+  /** Every worker message, once merged (the measurements' `interval` hook). */
+  readonly onInterval: (batch: MeasurementInterval) => void;
   /** Actor type by group name, for progress. */
   readonly types: ReadonlyMap<string, string>;
 }
@@ -372,15 +397,23 @@ async function driveWorkers(
       // The measured window's figures: requests intended after the warm-up, whenever they ended.
       if (s.window === 'measured') o.measured.add(s);
     }
+    o.onInterval({
+      workerIndex: m.workerIndex,
+      snapshots: m.snapshots,
+      loop: m.type === 'interval' ? m.loop : undefined,
+    });
     if (m.type === 'interval' && o.onProgress !== undefined) {
       const index = m.snapshots[0]?.intervalIndex ?? 0;
       const { groups, ...totals } = o.timeline.progress();
+      const elapsedMs = performance.timeOrigin + performance.now() - startEpoch;
       o.onProgress({
         ...totals,
         groups: groups.map((g) => ({ ...g, type: o.types.get(g.group) ?? '' })),
-        elapsedMs: Math.min(o.durationMs, performance.timeOrigin + performance.now() - startEpoch),
+        elapsedMs: Math.min(o.durationMs, elapsedMs),
         durationMs: o.durationMs,
         rps: o.timeline.completedIn(index) / (o.intervalMs / 1000),
+        draining: stopping || elapsedMs >= o.durationMs,
+        inFlight: Math.max(0, totals.sent - totals.completed),
       });
     }
   };
