@@ -33,35 +33,51 @@ import type { IntervalSnapshot } from './timeline-snapshot.js';
 
 /** Every series name apfbench exposes; the Grafana dashboard in examples/grafana uses these. */
 export const LiveMetric = {
-  /** Gauge, 1 per run: `run`, `scenario`, `profile`. */
   runInfo: 'apfbench_run_info',
-  /** Sends started on schedule (first attempts). */
   sent: 'apfbench_requests_sent_total',
-  /** Sends due while the group's in-flight cap was reached: not sent. */
   dropped: 'apfbench_requests_dropped_total',
-  /** Logical requests finished (a retried request once), with a response or a transport error. */
   completed: 'apfbench_requests_completed_total',
-  /** Responses to every attempt by `code` (HTTP status, or `error:<code>`); 429s are code="429". */
   responses: 'apfbench_responses_total',
-  /** Gauge: requests sent and not yet finished. */
   inFlight: 'apfbench_requests_in_flight',
-  /** Histogram: completion − intended send time (retries included). */
   latency: 'apfbench_request_latency_seconds',
-  /** Histogram: actual − intended send time, one value per send. */
   scheduleLag: 'apfbench_schedule_lag_seconds',
-  /** Histogram: time between consecutive successful Lease renewals of one simulated node. */
   heartbeatGap: 'apfbench_heartbeat_gap_seconds',
-  /** Gaps over 1.5 × renewInterval, up to leaseDuration. */
   heartbeatsLate: 'apfbench_heartbeats_late_total',
-  /** Gaps over leaseDuration: the node would have gone NotReady. */
   heartbeatsMissed: 'apfbench_heartbeats_missed_total',
-  /** Gauges per worker thread over its last interval. */
   eventLoopDelay: 'apfbench_generator_event_loop_delay_p99_seconds',
   eventLoopUtilization: 'apfbench_generator_event_loop_utilization',
   workerScheduleLag: 'apfbench_generator_schedule_lag_p99_seconds',
-  /** 1 when the worker's last interval passed a saturation threshold (generator-health.ts). */
   saturated: 'apfbench_generator_saturated',
 } as const;
+
+type LiveMetricName = (typeof LiveMetric)[keyof typeof LiveMetric];
+
+/** What each series means, served as its HELP (the README's table says the same). */
+const HELP: Readonly<Record<LiveMetricName, string>> = {
+  [LiveMetric.runInfo]: '1 for each run: its id, scenario and profile.',
+  [LiveMetric.sent]: 'Sends started on schedule (first attempts).',
+  [LiveMetric.dropped]: "Sends due while the group's in-flight cap was reached; not sent.",
+  [LiveMetric.completed]:
+    'Logical requests finished (a retried request once), answered or failed in transport.',
+  [LiveMetric.responses]:
+    'Responses to every attempt by HTTP status code, or error:<code> for transport errors.',
+  [LiveMetric.inFlight]: 'Requests sent and not yet finished.',
+  [LiveMetric.latency]:
+    'Completion minus intended send time, retries included (no coordinated omission).',
+  [LiveMetric.scheduleLag]: 'Actual minus intended send time, one value per send.',
+  [LiveMetric.heartbeatGap]:
+    'Time between consecutive successful Lease renewals of one simulated node.',
+  [LiveMetric.heartbeatsLate]: 'Heartbeat gaps over 1.5 x renewInterval, up to leaseDuration.',
+  [LiveMetric.heartbeatsMissed]:
+    'Heartbeat gaps over leaseDuration: the node would have gone NotReady.',
+  [LiveMetric.eventLoopDelay]:
+    "Event-loop delay p99 of a worker thread over its last interval, beyond the monitor's resolution.",
+  [LiveMetric.eventLoopUtilization]: 'Share of its last interval a worker thread was busy, 0 to 1.',
+  [LiveMetric.workerScheduleLag]:
+    "Schedule lag p99 of a worker thread's sends over its last interval.",
+  [LiveMetric.saturated]:
+    "1 when a worker thread's last interval passed a saturation threshold: the generator, not the server, shaped the figures.",
+};
 
 /**
  * Latency buckets (s): fine below 100 ms, where a healthy server answers, then the
@@ -97,77 +113,31 @@ export interface LiveBatch {
 
 type GroupLabel = 'run' | 'group' | 'phase';
 const GROUP_LABELS: GroupLabel[] = ['run', 'group', 'phase'];
-const WORKER_LABELS = ['run', 'worker'] as const;
+const WORKER_LABELS = ['run', 'worker'];
 
 export class LiveMetrics {
   readonly registry = new Registry();
   private run: LiveRun | undefined;
   private readonly inFlightByGroup = new Map<string, number>();
 
-  private readonly runInfo = this.gauge(LiveMetric.runInfo, 'apfbench runs: 1 per run', [
-    'run',
-    'scenario',
-    'profile',
-  ]);
-  private readonly sent = this.counter(LiveMetric.sent, 'Sends started on schedule.');
-  private readonly dropped = this.counter(
-    LiveMetric.dropped,
-    "Sends due while the group's in-flight cap was reached; not sent.",
-  );
-  private readonly completed = this.counter(
-    LiveMetric.completed,
-    'Logical requests finished (a retried request once), answered or failed in transport.',
-  );
-  private readonly responses = this.counter(
-    LiveMetric.responses,
-    'Responses to every attempt by HTTP status code, or error:<code> for transport errors.',
-    ['code'],
-  );
-  private readonly inFlight = new Gauge({
-    name: LiveMetric.inFlight,
-    help: 'Requests sent and not yet finished.',
-    labelNames: ['run', 'group'],
-    registers: [this.registry],
-  });
-  private readonly latency = this.histogram(
-    LiveMetric.latency,
-    'Completion minus intended send time, retries included (no coordinated omission).',
-    LATENCY_BUCKETS_S,
-  );
-  private readonly scheduleLag = this.histogram(
-    LiveMetric.scheduleLag,
-    'Actual minus intended send time, one value per send.',
-    SCHEDULE_LAG_BUCKETS_S,
-  );
-  private readonly heartbeatGap = this.histogram(
-    LiveMetric.heartbeatGap,
-    'Time between consecutive successful Lease renewals of one simulated node.',
-    HEARTBEAT_GAP_BUCKETS_S,
-  );
-  private readonly heartbeatsLate = this.counter(
-    LiveMetric.heartbeatsLate,
-    'Heartbeat gaps over 1.5 x renewInterval, up to leaseDuration.',
-  );
-  private readonly heartbeatsMissed = this.counter(
-    LiveMetric.heartbeatsMissed,
-    'Heartbeat gaps over leaseDuration: the node would have gone NotReady.',
-  );
-  private readonly eventLoopDelay = this.workerGauge(
-    LiveMetric.eventLoopDelay,
-    "Event-loop delay p99 of a worker thread over its last interval, beyond the monitor's resolution.",
-  );
-  private readonly eventLoopUtilization = this.workerGauge(
+  private readonly runInfo = this.gauge(LiveMetric.runInfo, ['run', 'scenario', 'profile']);
+  private readonly inFlight = this.gauge(LiveMetric.inFlight, ['run', 'group']);
+  private readonly sent = this.counter(LiveMetric.sent);
+  private readonly dropped = this.counter(LiveMetric.dropped);
+  private readonly completed = this.counter(LiveMetric.completed);
+  private readonly responses = this.counter(LiveMetric.responses, ['code']);
+  private readonly heartbeatsLate = this.counter(LiveMetric.heartbeatsLate);
+  private readonly heartbeatsMissed = this.counter(LiveMetric.heartbeatsMissed);
+  private readonly latency = this.histogram(LiveMetric.latency, LATENCY_BUCKETS_S);
+  private readonly scheduleLag = this.histogram(LiveMetric.scheduleLag, SCHEDULE_LAG_BUCKETS_S);
+  private readonly heartbeatGap = this.histogram(LiveMetric.heartbeatGap, HEARTBEAT_GAP_BUCKETS_S);
+  private readonly eventLoopDelay = this.gauge(LiveMetric.eventLoopDelay, WORKER_LABELS);
+  private readonly eventLoopUtilization = this.gauge(
     LiveMetric.eventLoopUtilization,
-    'Share of its last interval a worker thread was busy, 0 to 1.',
+    WORKER_LABELS,
   );
-  private readonly workerScheduleLag = this.workerGauge(
-    LiveMetric.workerScheduleLag,
-    "Schedule lag p99 of a worker thread's sends over its last interval.",
-  );
-  private readonly saturated = this.workerGauge(
-    LiveMetric.saturated,
-    "1 when a worker thread's last interval passed a saturation threshold: the generator, not the server, shaped the figures.",
-  );
+  private readonly workerScheduleLag = this.gauge(LiveMetric.workerScheduleLag, WORKER_LABELS);
+  private readonly saturated = this.gauge(LiveMetric.saturated, WORKER_LABELS);
 
   /** Figures from now on belong to `run` (compare: one run after another). */
   startRun(run: LiveRun): void {
@@ -224,25 +194,21 @@ export class LiveMetrics {
     return this.registry.contentType;
   }
 
-  private counter(name: string, help: string, extra: string[] = []) {
+  private counter(name: LiveMetricName, extra: readonly string[] = []) {
     return new Counter({
       name,
-      help,
+      help: HELP[name],
       labelNames: [...GROUP_LABELS, ...extra],
       registers: [this.registry],
     });
   }
 
-  private gauge(name: string, help: string, labelNames: string[]) {
-    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  private gauge(name: LiveMetricName, labelNames: readonly string[]) {
+    return new Gauge({ name, help: HELP[name], labelNames, registers: [this.registry] });
   }
 
-  private workerGauge(name: string, help: string) {
-    return this.gauge(name, help, [...WORKER_LABELS]);
-  }
-
-  private histogram(name: string, help: string, bucketsS: readonly number[]) {
-    return new BucketedHistogram(this.registry, name, help, bucketsS);
+  private histogram(name: LiveMetricName, bucketsS: readonly number[]) {
+    return new BucketedHistogram(this.registry, name, HELP[name], bucketsS);
   }
 }
 

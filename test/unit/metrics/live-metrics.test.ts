@@ -1,44 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  countsPerBucket,
-  createAccumulator,
-  createRecorder,
-  encode,
-  record,
-} from '../../../src/metrics/histogram.js';
+import { countsPerBucket, createAccumulator, record } from '../../../src/metrics/histogram.js';
 import { KubeletMetric } from '../../../src/metrics/heartbeats.js';
 import { LiveMetric, LiveMetrics } from '../../../src/metrics/live-metrics.js';
 import { parsePrometheusText, type Sample } from '../../../src/metrics/prometheus.js';
-import type { IntervalSnapshot } from '../../../src/metrics/timeline-snapshot.js';
+import { encoded, snapshot } from '../../support/snapshot.js';
 
 /** Encoded µs values. */
-const hist = (...us: number[]) => {
-  const h = createRecorder();
-  for (const v of us) record(h, v);
-  return encode(h);
-};
-
-const snapshot = (s: Partial<IntervalSnapshot> & { intervalIndex: number }): IntervalSnapshot => ({
-  group: 'tenant',
-  window: 'measured',
-  sent: 0,
-  completed: 0,
-  dropped: 0,
-  byCode: {},
-  errors: 0,
-  retries: 0,
-  throttled: 0,
-  latency: '',
-  serviceTime: '',
-  scheduleLag: '',
-  clamped: 0,
-  byKey: {},
-  byPriorityLevel: {},
-  byFlowSchema: {},
-  counters: {},
-  measures: {},
-  ...s,
-});
+const hist = (...us: number[]) => encoded(us);
 
 const scrape = async (live: LiveMetrics) => parsePrometheusText(await live.metrics());
 
