@@ -140,7 +140,7 @@ function linePrinter(
   everyMs: number,
 ): ProgressPrinter {
   const pacer = new LinePacer(everyMs);
-  const started = new Map<string, number>();
+  const counted = new Map<string, { readonly started: number; done: number }>();
   let lastElapsed = -Infinity;
   let wasDraining = false;
   return {
@@ -159,13 +159,16 @@ function linePrinter(
     },
     counter: (label) => (done, total) => {
       const t = now();
-      if (done === 0 || !started.has(label)) {
-        started.set(label, t);
+      let phase = counted.get(label);
+      // A count going back is the phase again (the next run of a comparison creates its fixtures).
+      if (phase === undefined || done < phase.done) {
+        phase = { started: t, done };
+        counted.set(label, phase);
         pacer.forget(label);
       }
-      const elapsed = t - started.get(label)!;
+      phase.done = done;
       if (pacer.due(label, t, done >= total)) {
-        stream.write(`${formatCount(label, done, total, elapsed)}\n`);
+        stream.write(`${formatCount(label, done, total, t - phase.started)}\n`);
       }
     },
     done: () => {},

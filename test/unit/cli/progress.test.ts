@@ -79,6 +79,8 @@ describe('without a terminal', () => {
       count(done, 3000);
       clock.ms += 1000;
     }
+    // The next run of a comparison creates its fixtures again: a new count, printed at once.
+    count(1, 3000);
     expect(writes).toEqual([
       'creating fixtures 0/3000 (0%)\n',
       'creating fixtures 500/3000 (16%), ETA 25s\n',
@@ -87,6 +89,7 @@ describe('without a terminal', () => {
       'creating fixtures 2000/3000 (66%), ETA 10s\n',
       'creating fixtures 2500/3000 (83%), ETA 5s\n',
       'creating fixtures 3000/3000 (100%) in 30s\n',
+      'creating fixtures 1/3000 (0%)\n',
     ]);
   });
 });
