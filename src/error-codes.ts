@@ -85,6 +85,9 @@ export const ERROR_CODES = {
   APFBENCH_KIND_MISSING: environment('--provider kind needs kind, which is not on PATH'),
   APFBENCH_KUBE_API: environment('an API request that setup cannot do without failed'),
   APFBENCH_METRICS_INTERVAL: invalid('the /metrics sampling interval is under its minimum'),
+  APFBENCH_METRICS_LISTEN: environment(
+    "--metrics-addr could not be bound (the port is in use, or the address is not this machine's)",
+  ),
   APFBENCH_METRICS_PARSE: environment("the server's /metrics text is malformed"),
   APFBENCH_METRICS_SCRAPE: environment('GET /metrics failed or did not answer 200'),
   APFBENCH_NO_BUDGETS: invalid('check has no budgets: no --budget and none in the scenario'),
@@ -113,6 +116,9 @@ export const ERROR_CODES = {
   APFBENCH_PROFILE_REJECTED: invalid('the server refused the profile in a dry run'),
   APFBENCH_READY_TIMEOUT: environment(
     'etcd or kube-apiserver was not ready within --ready-timeout',
+  ),
+  APFBENCH_REMOTE_METRICS: invalid(
+    '--metrics-addr is not a loopback address, so the live metrics are not served',
   ),
   APFBENCH_REMOTE_TARGET: invalid('the target is not a loopback address, so no load is sent'),
   APFBENCH_REPORT_INPUT_INVALID: invalid(

@@ -19,6 +19,7 @@ import {
   assertScenarioWorkers,
   integerFlag,
   MAX_REPEAT,
+  openLiveMetrics,
   scenarioArguments,
   scenarioOverridesOf,
   targetOptions,
@@ -93,6 +94,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
   await checkOutDir(out, COMPARISON_FILE);
   const printer = progressPrinter({ quiet: argv.quiet });
+  const metrics = await openLiveMetrics(argv);
   const abort = interruptible(
     printer.onPhase,
     'stopping the load, draining, cleaning up and restoring the flowcontrol objects',
@@ -102,16 +104,20 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     comparison = await compareProfiles(scenario, profiles, {
       out,
       repeat: argv.repeat,
-      target: targetOptionsOf(argv, printer.onPhase),
+      target: targetOptionsOf(argv, printer.onPhase, printer.counter('building the control plane')),
       signal: abort.signal,
       workers: argv.workers,
       latencyPairs: argv.victim.map((victim, i) => ({ victim, noisy: argv.noisy[i]! })),
       onPhase: printer.onPhase,
       onProgress: printer.onProgress,
+      onRuns: printer.counter('runs'),
+      onFixtures: printer.counter('creating fixtures'),
+      ...(metrics === undefined ? {} : { liveMetrics: metrics.live }),
     });
   } finally {
     printer.done();
     abort.dispose();
+    await metrics?.close();
   }
   const file = join(out, COMPARISON_FILE);
   process.stdout.write(`${comparisonTable(comparison).join('\n')}\ncomparison: ${file}\n`);

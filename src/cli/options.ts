@@ -3,6 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import {
+  parseMetricsAddress,
+  serveLiveMetrics,
+  type MetricsEndpoint,
+} from '../engine/live-metrics.js';
 import type { TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { describeSelection, type ClusterSelection } from '../kube/index.js';
@@ -138,6 +143,11 @@ export const targetOptions = {
     coerce: positiveInteger('workers', maxWorkers()),
   },
   quiet: { type: 'boolean', default: false, describe: 'no progress output' },
+  'metrics-addr': {
+    type: 'string',
+    describe:
+      "serve the run's live figures for Prometheus on HOST:PORT/metrics (loopback unless --allow-remote; port 0: any free one)",
+  },
   'apiserver-bin': {
     type: 'string',
     describe: 'kube-apiserver binary for the local control plane',
@@ -237,8 +247,10 @@ export function assertTargetArgs(
 export function targetOptionsOf(
   argv: TargetArgs,
   onProgress: (line: string) => void,
+  onBuildCount?: (done: number, total: number) => void,
 ): Omit<TargetOptions, 'apiserverArgs'> {
   return {
+    ...(onBuildCount === undefined ? {} : { onBuildCount }),
     cluster: clusterSelectionOf(argv),
     context: argv.context,
     identitiesFile: argv.identities,
@@ -248,6 +260,21 @@ export function targetOptionsOf(
     serverArgs: argv['apiserver-arg'],
     onProgress,
   };
+}
+
+/**
+ * `--metrics-addr`: checked and bound before anything starts, its address printed (also with
+ * --quiet: port 0 picks one the user must learn). The caller closes it at the end.
+ */
+export async function openLiveMetrics(argv: {
+  readonly 'metrics-addr'?: string | undefined;
+  readonly 'allow-remote': boolean;
+}): Promise<MetricsEndpoint | undefined> {
+  const addr = argv['metrics-addr'];
+  if (addr === undefined) return undefined;
+  const endpoint = await serveLiveMetrics(parseMetricsAddress(addr, argv['allow-remote']));
+  process.stderr.write(`live metrics: ${endpoint.url}\n`);
+  return endpoint;
 }
 
 export function defaultOutDir(scenarioName: string, now = new Date()): string {

@@ -23,6 +23,7 @@ import {
   assertTargetArgs,
   clusterSelectionOf,
   defaultOutDir,
+  openLiveMetrics,
   scenarioArguments,
   scenarioOverridesOf,
   targetOptions,
@@ -87,6 +88,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       })
     : undefined;
   const printer = progressPrinter({ quiet: argv.quiet });
+  const metrics = await openLiveMetrics(argv);
   const abort = interruptible(
     printer.onPhase,
     profile === undefined
@@ -102,7 +104,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       );
     }
     const target = await openTarget(scenario, {
-      ...targetOptionsOf(argv, printer.onPhase),
+      ...targetOptionsOf(argv, printer.onPhase, printer.counter('building the control plane')),
       apiserverArgs,
       signal: abort.signal,
     });
@@ -112,6 +114,8 @@ export async function runHandler(argv: RunArgs): Promise<number> {
         workers: argv.workers,
         onProgress: printer.onProgress,
         onPhase: printer.onPhase,
+        onFixtures: printer.counter('creating fixtures'),
+        ...(metrics === undefined ? {} : { liveMetrics: metrics.live }),
       };
       if (profile === undefined) {
         result = await runScenario(scenario, target.run, runOpts);
@@ -133,6 +137,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
     }
   } finally {
     abort.dispose();
+    await metrics?.close();
   }
   const written = await writeResult(out, result);
   const file = written.path;

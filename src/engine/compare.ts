@@ -12,6 +12,7 @@ import {
   type Sample,
 } from '../metrics/compare-stats.js';
 import { abandonedOf } from '../metrics/timeline-snapshot.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
 import { otherErrorsOf } from '../report/model.js';
 import {
   apiserverArgsOf,
@@ -57,6 +58,11 @@ export interface CompareOptions {
   readonly latencyPairs?: readonly { victim: string; noisy: string }[];
   readonly onPhase?: (line: string) => void;
   readonly onProgress?: (p: Progress) => void;
+  /** Runs done of how many: before each run, and once at the end. */
+  readonly onRuns?: (done: number, total: number) => void;
+  /** Passed on to each run (RunOptions). */
+  readonly onFixtures?: (done: number, total: number) => void;
+  readonly liveMetrics?: LiveMetrics;
   /** Called after each run, with where its result was written. */
   readonly onRun?: (run: ComparisonRun, result: RunResult) => void;
 }
@@ -279,6 +285,7 @@ export async function compareProfiles(
       say(
         `run ${index + 1}/${order.length}: profile ${name}${repeat > 1 ? ` (repeat ${repeatIndex + 1})` : ''}`,
       );
+      opts.onRuns?.(index, order.length);
       const dir = join('runs', `${String(index + 1).padStart(2, '0')}-${name}`);
       await mkdir(join(opts.out, dir), { recursive: true });
       const result = await runScenarioUnderProfile(scenario, run, profiles[which]!, {
@@ -286,6 +293,8 @@ export async function compareProfiles(
         workers: opts.workers,
         ...(opts.latencyPairs === undefined ? {} : { latencyPairs: opts.latencyPairs }),
         ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+        ...(opts.onFixtures === undefined ? {} : { onFixtures: opts.onFixtures }),
+        ...(opts.liveMetrics === undefined ? {} : { liveMetrics: opts.liveMetrics }),
         onPhase: say,
         snapshotFile,
       });
@@ -330,6 +339,7 @@ export async function compareProfiles(
   return finish();
 
   async function finish(): Promise<Comparison> {
+    opts.onRuns?.(runs.length, order.length);
     await open?.target.close();
     const comparison = comparisonOf(scenario, profiles, order, runs, repeat, status, reason, [
       ...(opts.target.serverArgs ?? []),

@@ -38,6 +38,8 @@ import {
   type AnyMeasurement,
 } from './measurement.js';
 import { faultRunner, type FaultTarget } from './faults.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
+import { liveMetricsMeasurement } from './live-metrics.js';
 import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';
 import {
   createFixtures,
@@ -82,6 +84,10 @@ export interface Progress {
   readonly rps: number;
   /** Latency p99 so far, ms. */
   readonly p99Ms: number;
+  /** The deadline (or a stop) has passed: no more sends, the requests in flight finish. */
+  readonly draining: boolean;
+  /** Requests sent and not yet finished. */
+  readonly inFlight: number;
   /** Each actor group's type and responses so far (every attempt), by code and by key. */
   readonly groups: readonly (ProgressResponses & { readonly type: string })[];
 }
@@ -96,6 +102,8 @@ export interface RunOptions extends ServerSideOptions {
   /** How long in-flight requests may take after the deadline or a stop. */
   readonly drainMs?: number;
   readonly onProgress?: (p: Progress) => void;
+  /** `--metrics-addr`: the run's figures go there too, every interval (live-metrics.ts). */
+  readonly liveMetrics?: LiveMetrics;
   /**
    * Called once, at the start barrier, with the wall-clock instant (ms since the epoch) that the
    * timeline's t = 0 stands for. Anything timed against the load (a fault, say) counts from here,
@@ -104,6 +112,8 @@ export interface RunOptions extends ServerSideOptions {
   readonly onStart?: (startEpochMs: number) => void;
   /** Set-up and tear-down steps, as lines. */
   readonly onPhase?: (line: string) => void;
+  /** Fixtures created so far, of how many, after each one. */
+  readonly onFixtures?: (done: number, total: number) => void;
 }
 
 /** The plan's placement of one worker's instances, with the identity each one sends as. */
@@ -183,10 +193,17 @@ export async function runScenario(
     generatorMeasurement(scenario),
     serverMeasurement(opts),
     fairnessMeasurement(opts),
+    // Adds no section: it passes each report on to --metrics-addr (a no-op without it).
+    liveMetricsMeasurement(opts.liveMetrics, {
+      runId,
+      scenario: scenario.metadata.name,
+      profile: opts.profile?.name,
+    }),
   ] as const;
   try {
     await createFixtures(admin, scenario, label, {
       onProgress: say,
+      ...(opts.onFixtures === undefined ? {} : { onCount: opts.onFixtures }),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     });
     if (opts.signal?.aborted === true) throw new Interrupted();
@@ -379,12 +396,15 @@ async function driveWorkers(
     if (m.type === 'interval' && o.onProgress !== undefined) {
       const index = m.snapshots[0]?.intervalIndex ?? 0;
       const { groups, ...totals } = o.timeline.progress();
+      const elapsedMs = performance.timeOrigin + performance.now() - startEpoch;
       o.onProgress({
         ...totals,
         groups: groups.map((g) => ({ ...g, type: o.types.get(g.group) ?? '' })),
-        elapsedMs: Math.min(o.durationMs, performance.timeOrigin + performance.now() - startEpoch),
+        elapsedMs: Math.min(o.durationMs, elapsedMs),
         durationMs: o.durationMs,
         rps: o.timeline.completedIn(index) / (o.intervalMs / 1000),
+        draining: stopping || elapsedMs >= o.durationMs,
+        inFlight: Math.max(0, totals.sent - totals.completed),
       });
     }
   };

@@ -1,51 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  EMPTY_ENCODED,
-  createRecorder,
-  encode,
-  record,
-  summarizeMs,
-} from '../../../src/metrics/histogram.js';
+import { createRecorder, record, summarizeMs } from '../../../src/metrics/histogram.js';
 import { TimelineAggregator, mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
 import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 import {
   isErrorCode,
   transportErrorCode,
   type Completion,
-  type IntervalSnapshot,
 } from '../../../src/metrics/timeline-snapshot.js';
-
-function encoded(values: readonly number[]): string {
-  const h = createRecorder();
-  values.forEach((v) => record(h, v));
-  return encode(h);
-}
-
-function snapshot(overrides: Partial<IntervalSnapshot>): IntervalSnapshot {
-  return {
-    intervalIndex: 0,
-    group: 'tenant',
-    window: 'measured',
-    sent: 0,
-    completed: 0,
-    dropped: 0,
-    byCode: {},
-    errors: 0,
-    retries: 0,
-    throttled: 0,
-    latency: EMPTY_ENCODED,
-    serviceTime: EMPTY_ENCODED,
-    scheduleLag: EMPTY_ENCODED,
-    clamped: 0,
-    byKey: {},
-    byPriorityLevel: {},
-    byFlowSchema: {},
-    counters: {},
-    measures: {},
-    ...overrides,
-  };
-}
+import { encoded, snapshot } from '../../support/snapshot.js';
 
 function completion(code: string, latencyUs: number, extra: Partial<Completion> = {}): Completion {
   return {
