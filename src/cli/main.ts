@@ -1,4 +1,5 @@
 import yargs from 'yargs';
+import { agentCommand, agentHandler } from './agent.js';
 import { checkCommand, checkHandler } from './check.js';
 import { clusterCommand } from './cluster.js';
 import { demoCommand, demoHandler } from './demo.js';
@@ -66,6 +67,12 @@ export async function main(args: string[]): Promise<number> {
         'compare the default APF configuration with isolate-tenants on noisy-neighbor, locally, and write the report',
         demoCommand,
         deferred(demoHandler),
+      )
+      .command(
+        'agent',
+        'run a shard of a coordinator’s load (`run --agents N`) on this machine, over gRPC',
+        agentCommand,
+        deferred(agentHandler),
       )
       .demandCommand(1, 'say which command; see --help')
       .strict()

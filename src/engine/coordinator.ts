@@ -105,7 +105,7 @@ export function newRunId(scenario: Scenario, now = new Date()): string {
  * The compiled worker, or, when the engine itself runs from TypeScript sources
  * (vitest, tsx), a bootstrap that registers tsx in the new thread first.
  */
-function spawnWorker(): Worker {
+export function spawnWorker(): Worker {
   const self = new URL(import.meta.url);
   if (!self.pathname.endsWith('.ts')) return new Worker(new URL('./worker.js', self));
   const tsx = import.meta.resolve('tsx/esm/api');
