@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { agentCommand, agentHandler } from './agent.js';
+import { agentsCommand } from './agents.js';
 import { checkCommand, checkHandler } from './check.js';
 import { clusterCommand } from './cluster.js';
 import { demoCommand, demoHandler } from './demo.js';
@@ -74,6 +75,7 @@ export async function main(args: string[]): Promise<number> {
         agentCommand,
         deferred(agentHandler),
       )
+      .command('agents', 'what running agents elsewhere needs: manifest', agentsCommand)
       .demandCommand(1, 'say which command; see --help')
       .strict()
       .recommendCommands()
