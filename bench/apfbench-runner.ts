@@ -119,14 +119,14 @@ async function runEngine(seconds: number): Promise<EngineRun> {
     while (!tickerStop.signal.aborted && nextTick <= originMs + scenario.spec.duration) {
       await clock.sleepUntil(nextTick, tickerStop.signal);
       if (tickerStop.signal.aborted) break;
-      snapshots.push(collector.snapshot(Math.round((nextTick - originMs) / INTERVAL_MS) - 1));
+      snapshots.push(...collector.snapshot(Math.round((nextTick - originMs) / INTERVAL_MS) - 1));
       nextTick += INTERVAL_MS;
     }
   })();
   await actor.run();
   tickerStop.abort();
   await ticker;
-  snapshots.push(collector.snapshot(Math.floor((clock.now() - originMs) / INTERVAL_MS)));
+  snapshots.push(...collector.snapshot(Math.floor((clock.now() - originMs) / INTERVAL_MS)));
   const cpu = windowSince(started);
   const wallMs = clock.now() - originMs;
   const total = loop.total();

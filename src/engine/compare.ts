@@ -12,6 +12,7 @@ import {
   type Sample,
 } from '../metrics/compare-stats.js';
 import { abandonedOf } from '../metrics/timeline-snapshot.js';
+import { otherErrorsOf } from '../report/model.js';
 import {
   apiserverArgsOf,
   assertFlagsApplicable,
@@ -61,8 +62,10 @@ export interface CompareOptions {
 }
 
 /**
- * The figures compared between profiles, by name: per actor group its 429s, errors, requests
- * abandoned when the drain ended (not among the errors), dropped sends, achieved throughput (2xx per second of measured time) and latency percentiles, plus
+ * The figures compared between profiles, by name: per actor group its 429s, 409s, other errors
+ * (what the error verdicts and the summary table count), requests abandoned when the drain
+ * ended, dropped sends, achieved throughput (2xx per second of measured time) and latency
+ * percentiles, plus
  * every number one level inside an actor section (`kubelet.heartbeats.late`); for the run,
  * the client's 429s and the server's APF rejections and fairness per priority level.
  */
@@ -74,10 +77,12 @@ export function runFigures(r: RunResult): Record<string, number> {
     const q = g.requests;
     throttled += q.throttled;
     figures[`${name}.429s`] = q.throttled;
-    // Requests abandoned when the drain ended are the run's cut-off, not the server's errors.
-    const abandoned = abandonedOf(q.byCode);
-    figures[`${name}.errors`] = q.errors - abandoned;
-    figures[`${name}.abandoned`] = abandoned;
+    figures[`${name}.409s`] = q.byCode['409'] ?? 0;
+    // One definition of an error wherever the report says it: not a 429 or 409, nor a response
+    // the actor expects (a kubelet's Lease lookup 404), nor a request abandoned when the drain
+    // ended (the run's cut-off, not the server's); each of those has a figure of its own.
+    figures[`${name}.other errors`] = otherErrorsOf(g.type, q);
+    figures[`${name}.abandoned`] = abandonedOf(q.byCode);
     figures[`${name}.dropped`] = q.dropped;
     figures[`${name}.ok/s`] = round((q.total - q.errors) / measuredSeconds);
     figures[`${name}.p50 ms`] = q.latencyMs.p50;

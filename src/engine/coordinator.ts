@@ -9,6 +9,8 @@ import { TimelineAggregator, type ProgressResponses } from '../metrics/timeline-
 import { DEFAULT_INTERVAL_MS } from '../metrics/timeline-snapshot.js';
 import {
   RESULT_SCHEMA_VERSION,
+  WINDOW_ATTRIBUTION,
+  type RunClock,
   type RunProfile,
   type RunResult,
   type RunStatus,
@@ -140,6 +142,7 @@ export async function runScenario(
   const ledger = createRunLedger(scenario, plan.writes);
   let status: RunStatus;
   let window: MeasuredWindow | undefined;
+  let clock: RunClock | undefined;
   let reason: string | undefined;
   const startedAt = new Date();
   const timeline = new TimelineAggregator(intervalMs);
@@ -181,7 +184,6 @@ export async function runScenario(
         serverVersion: run.serverVersion,
       }),
       durationMs: scenario.spec.duration,
-      warmupIntervals: Math.ceil(scenario.spec.warmup / intervalMs),
       intervalMs,
       drainMs,
       timeline,
@@ -193,8 +195,9 @@ export async function runScenario(
     });
     health.push(...outcome.health);
     abandoned = outcome.abandoned;
-    if (outcome.startEpoch !== undefined) {
-      window = measuredWindow(scenario.spec, outcome.startEpoch, outcome.stopEpoch);
+    if (outcome.start !== undefined) {
+      window = measuredWindow(scenario.spec, outcome.start.epochMs, outcome.stopEpoch);
+      clock = outcome.start.clock;
     }
     status = outcome.status;
     reason = outcome.reason;
@@ -223,6 +226,8 @@ export async function runScenario(
     startedAt: startedAt.toISOString(),
     endedAt: new Date().toISOString(),
     ...window,
+    attribution: WINDOW_ATTRIBUTION,
+    ...(clock === undefined ? {} : { clock }),
     status,
     ...(reason === undefined ? {} : { reason }),
     workers: workersStarted,
@@ -232,7 +237,7 @@ export async function runScenario(
         groupResult(g, byGroup.get(g.name), fromLedger.get(g.name)),
       ]),
     ),
-    timeline: [...timeline.result().timeline],
+    timeline: [...timeline.result(clock === undefined ? undefined : Date.parse(clock.t0)).timeline],
     generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
     targetHealth: health_,
     // Until the cleanup below, after the measurements: nothing of it may show in theirs.
@@ -304,7 +309,6 @@ function ledgerCounters(scenario: Scenario, scan: LedgerScan): Map<string, Recor
 interface DriveOptions {
   readonly init: (workerIndex: number, instances: InstanceAssignment[]) => ToWorker;
   readonly durationMs: number;
-  readonly warmupIntervals: number;
   readonly intervalMs: number;
   readonly drainMs: number;
   readonly timeline: TimelineAggregator;
@@ -321,8 +325,8 @@ interface DriveOutcome {
   readonly reason: string | undefined;
   readonly health: GeneratorHealth[];
   readonly abandoned: number;
-  /** Wall-clock ms of the start barrier (timeline t = 0), when the load started. */
-  readonly startEpoch?: number;
+  /** When the load started: the start barrier (timeline t = 0) in epoch ms, and the clocks. */
+  readonly start?: { readonly epochMs: number; readonly clock: RunClock };
   /** Wall-clock ms at which an early stop (Ctrl-C, a failed worker) ended the sending. */
   readonly stopEpoch?: number;
 }
@@ -338,6 +342,7 @@ async function driveWorkers(
   let status: RunStatus = 'completed';
   let reason: string | undefined;
   let startEpoch = 0;
+  let start: DriveOutcome['start'];
   let stopEpoch: number | undefined;
 
   let stopping = false;
@@ -364,7 +369,8 @@ async function driveWorkers(
   const ingest = (m: Extract<FromWorker, { type: 'interval' | 'done' }>) => {
     for (const s of m.snapshots) {
       o.timeline.add(s);
-      if (s.intervalIndex >= o.warmupIntervals) o.measured.add(s);
+      // The measured window's figures: requests intended after the warm-up, whenever they ended.
+      if (s.window === 'measured') o.measured.add(s);
     }
     if (m.type === 'interval' && o.onProgress !== undefined) {
       const index = m.snapshots[0]?.intervalIndex ?? 0;
@@ -429,7 +435,16 @@ async function driveWorkers(
     await Promise.race([ready, stoppedEarly]);
     if (stopping) return { status, reason, health, abandoned };
     // Start barrier: every worker starts at the same wall-clock instant.
-    startEpoch = performance.timeOrigin + performance.now() + 250;
+    const sample = { monotonicMs: performance.now(), wallMs: Date.now() };
+    startEpoch = performance.timeOrigin + sample.monotonicMs + 250;
+    start = {
+      epochMs: startEpoch,
+      clock: {
+        t0: new Date(startEpoch).toISOString(),
+        monotonicOriginMs: performance.timeOrigin,
+        sample,
+      },
+    };
     for (const w of workers)
       w.postMessage({ type: 'start', startAtEpochMs: startEpoch } satisfies ToWorker);
     o.onStart?.(startEpoch);
@@ -454,7 +469,7 @@ async function driveWorkers(
     reason,
     health: health.filter((h) => h !== undefined),
     abandoned,
-    startEpoch,
+    ...(start === undefined ? {} : { start }),
     ...(stopEpoch === undefined ? {} : { stopEpoch }),
   };
 }

@@ -6,7 +6,7 @@ import { requestHeaders } from '../kube/index.js';
 import { fairnessSection, type FairnessSection } from '../metrics/fairness.js';
 import { type SamplerResult } from '../metrics/server-metrics.js';
 import { startMetricsSampler } from '../kube/metrics.js';
-import { buildServerSection, type ServerSection } from '../metrics/server-section.js';
+import { buildServerSection, clientSideOf, type ServerSection } from '../metrics/server-section.js';
 import type { RunResult } from '../result/result.js';
 import type { Measurement } from './measurement.js';
 
@@ -96,26 +96,10 @@ function serverSection(
   outcome: Extract<ServerOutcome, { ok: true }>,
   opts: ServerSideOptions,
 ): ServerSection {
-  const throttledByGroup: Record<string, number> = {};
-  for (const row of result.timeline) {
-    throttledByGroup[row.group] = (throttledByGroup[row.group] ?? 0) + row.throttled;
-  }
-  return buildServerSection(
-    outcome.sampled,
-    {
-      groups: Object.fromEntries(
-        Object.entries(result.actors).map(([name, g]) => [
-          name,
-          { byFlowSchema: g.requests.byFlowSchema },
-        ]),
-      ),
-      throttledByGroup,
-    },
-    {
-      intervalMs: opts.serverIntervalMs ?? DEFAULT_SERVER_INTERVAL_MS,
-      dump: outcome.dump,
-    },
-  );
+  return buildServerSection(outcome.sampled, clientSideOf(result), {
+    intervalMs: opts.serverIntervalMs ?? DEFAULT_SERVER_INTERVAL_MS,
+    dump: outcome.dump,
+  });
 }
 
 /**

@@ -162,6 +162,11 @@ export class IntervalRecorder {
     record(this.active, us);
   }
 
+  /** Values recorded since the previous flush. */
+  count(): number {
+    return this.active.hdr.totalCount;
+  }
+
   /** Encodes everything recorded since the previous flush, then starts a new interval. */
   flush(): EncodedInterval {
     const interval = { encoded: encode(this.active), clamped: this.active.clamped };

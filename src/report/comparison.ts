@@ -8,6 +8,7 @@ import { mergeFlags } from '../profile/server-flags.js';
 import {
   LATENCY_AXIS,
   charts,
+  crossCheckRows,
   fairnessRows,
   groupRows,
   overview,
@@ -97,6 +98,7 @@ export function buildComparisonReport(
     verdicts: comparisonVerdicts(comparison, runs),
     groups,
     fairness: runs.flatMap(({ result, label }) => fairnessRows(label, result)),
+    crossChecks: runs.flatMap(({ result, label }) => crossCheckRows(label, result)),
     charts: comparisonCharts(
       runs.map(({ run, result, label }) => ({
         result,

@@ -10,7 +10,14 @@ import { chartConfig } from './charts.js';
 import { formatFigure, formatFlags, serverFlagsNote } from './comparison.js';
 import type { ChartModel, ComparisonSection, ReportModel, RunOverview } from './model.js';
 import { reportRuntime, runtime } from './runtime.js';
-import { differenceCells, fairnessColumns, groupColumns, type Column } from './tables.js';
+import {
+  crossCheckColumns,
+  differenceCells,
+  fairnessColumns,
+  groupColumns,
+  type Column,
+} from './tables.js';
+import { CROSS_CHECK_TITLE } from './verdicts/cross-check.js';
 
 /** Prefix of the one line that differs between two renderings of the same model. */
 export const GENERATED_LINE_PREFIX = '<p class="generated">';
@@ -80,6 +87,7 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     `<p class="note">Latency is measured from the <em>intended</em> send time of the first attempt to the end of the response, retries included, so it is free of coordinated omission. Dropped: sends due while the group was at its in-flight cap (not sent). Abandoned: requests still in flight when the drain after the deadline ended (in the response codes as ${escapeHtml(ABANDONED_CODES.join(' or '))}), not counted as errors.</p>`,
     '</section>',
     ...(model.fairness.length === 0 ? [] : [fairnessTable(model)]),
+    ...(model.crossChecks.length === 0 ? [] : [crossCheckTable(model)]),
     '<section id="charts"><h2>Charts</h2>',
     ...chartFigures(model.charts),
     '</section>',
@@ -267,6 +275,15 @@ function fairnessTable(model: ReportModel): string {
     '<section id="fairness"><h2>Fairness</h2>',
     columnTable(fairnessColumns(model.runs.length > 1, 'page'), model.fairness),
     '<p class="note">Jain\'s index J = (Σx)² / (n·Σx²) over each flow\'s achieved ÷ demanded throughput within a priority level: 1 is perfectly fair, 1/n is one flow taking everything.</p>',
+    '</section>',
+  ].join('\n');
+}
+
+function crossCheckTable(model: ReportModel): string {
+  return [
+    `<section id="cross-check"><h2>${CROSS_CHECK_TITLE}</h2>`,
+    columnTable(crossCheckColumns(model.runs.length > 1), model.crossChecks),
+    '<p class="note">apfbench\'s 429s (whole run) against <code>apiserver_flowcontrol_rejected_requests_total</code> for the flow schemas its requests were classified into, where the two differ. Abandoned before the 429: requests still queued when apfbench stopped waiting for them (the drain ran out, or the client timed out), which the server rejected later when their queue wait timed out; at most the unanswered requests. In flight at the end: counted on one side only, up to 2 or 1 %. Only an unexplained remainder fails the verdict.</p>',
     '</section>',
   ].join('\n');
 }

@@ -7,13 +7,15 @@
  * renderers: rows carry their run's label, and a comparison adds its `comparison` section and
  * charts of its own (comparison.ts builds them from the helpers exported here).
  */
-import { levelJain } from '../metrics/fairness.js';
+import { levelJain, seatLimits, type Range } from '../metrics/fairness.js';
+import type { RejectionDifference } from '../metrics/server-section.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { DurationSummary } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
 import type { RunResult, RunStatus } from '../result/result.js';
 import type { AxisFormats } from './runtime.js';
 import { heartbeatsOf, watchOf } from './totals.js';
+import { crossCheckRows } from './verdicts/cross-check.js';
 import { verdicts } from './verdicts/run.js';
 import { percentileSpectrum, type Point } from './spectrum.js';
 
@@ -26,6 +28,7 @@ export {
   throttledOnlyNoisy,
   whose,
 } from './verdicts/facts.js';
+export { crossCheckRows } from './verdicts/cross-check.js';
 export { verdicts } from './verdicts/run.js';
 
 export interface ReportModel {
@@ -35,6 +38,8 @@ export interface ReportModel {
   readonly verdicts: readonly Verdict[];
   readonly groups: readonly GroupRow[];
   readonly fairness: readonly FairnessRow[];
+  /** Runs whose 429s differ from the server's APF rejections, and why (none: no table). */
+  readonly crossChecks: readonly CrossCheckRow[];
   readonly charts: readonly ChartModel[];
   /** Present for a comparison: its profiles and the differences between them. */
   readonly comparison?: ComparisonSection;
@@ -126,7 +131,8 @@ export interface Verdict {
     | 'abandoned'
     | 'watch'
     | 'fairness'
-    | 'generator';
+    | 'generator'
+    | 'cross-check';
   /** One sentence with its figures, already formatted for people. */
   readonly text: string;
 }
@@ -196,6 +202,19 @@ export interface FairnessRow {
   readonly jainIndex: number;
   readonly seatShare: number | undefined;
   readonly nominalShare: number | undefined;
+  /** The level's nominal seats, from the server's metrics. */
+  readonly nominalSeats: number | undefined;
+  /** Its current seats (nominal ± lent and borrowed), least and most over the measured window. */
+  readonly currentSeats: Range | undefined;
+}
+
+/** A run's 429s against the server's APF rejections, where the two differ. */
+export interface CrossCheckRow extends RejectionDifference {
+  readonly run: string;
+  readonly client429: number;
+  readonly serverRejected: number;
+  /** apfbench's requests that got no answer (the drain ran out, or a client timeout). */
+  readonly clientUnanswered: number;
 }
 
 export interface ChartSeries {
@@ -242,6 +261,7 @@ export function buildRunReport(result: RunResult): ReportModel {
     verdicts: verdicts(result, groups),
     groups,
     fairness: fairnessRows(run.label, result),
+    crossChecks: crossCheckRows(run.label, result),
     charts: charts(result, label),
   };
 }
@@ -307,14 +327,28 @@ export function groupRows(run: string, r: RunResult): GroupRow[] {
 export function fairnessRows(run: string, r: RunResult): FairnessRow[] {
   return Object.entries(r.fairness?.priorityLevels ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([priorityLevel, pl]) => ({
-      run,
-      priorityLevel,
-      flows: pl.flows,
-      jainIndex: levelJain(pl),
-      seatShare: pl.seatShare,
-      nominalShare: pl.nominalShare,
-    }));
+    .map(([priorityLevel, pl]) => {
+      const seats =
+        r.server === undefined
+          ? undefined
+          : seatLimits(priorityLevel, r.server.series, r.server.flowControl, measuredEpochs(r));
+      return {
+        run,
+        priorityLevel,
+        flows: pl.flows,
+        jainIndex: levelJain(pl),
+        seatShare: pl.seatShare,
+        nominalShare: pl.nominalShare,
+        nominalSeats: seats?.nominal,
+        currentSeats: seats?.current,
+      };
+    });
+}
+
+/** The measured window in epoch ms, when the result recorded it. */
+function measuredEpochs(r: RunResult): { fromMs: number; toMs: number } | undefined {
+  if (r.measuredFrom === undefined || r.measuredTo === undefined) return undefined;
+  return { fromMs: Date.parse(r.measuredFrom), toMs: Date.parse(r.measuredTo) };
 }
 
 /** The priority levels of a result's server series, sorted. */

@@ -24,6 +24,9 @@ import { targetHealthSchema } from '../metrics/target-health.js';
 /** Bump when a field changes meaning or is removed; readers refuse other versions. */
 export const RESULT_SCHEMA_VERSION = 1;
 
+/** `attribution` of results whose measured figures count requests by intended send time. */
+export const WINDOW_ATTRIBUTION = 'intended-send-time';
+
 export const toolSchema = z.object({ name: z.literal('apfbench'), version: z.string() });
 
 /**
@@ -100,6 +103,25 @@ export const runProfileSchema = z.object({
 });
 export type RunProfile = z.infer<typeof runProfileSchema>;
 
+/**
+ * How the run's clocks relate, so that its times can be lined up with other clocks' (the API
+ * server's logs, another agent's result). apfbench's instants are the coordinator's monotonic
+ * clock plus `monotonicOriginMs`; every worker thread counts the same instants from its own.
+ */
+export const runClockSchema = z.object({
+  /** The instant of timeline t = 0, wall clock (ISO 8601 with ms). */
+  t0: z.string(),
+  /** Epoch ms at the coordinator's monotonic 0 (its `performance.timeOrigin`). */
+  monotonicOriginMs: z.number(),
+  /**
+   * The monotonic clock (`performance.now()`) and the system clock (`Date.now()`) read together
+   * when the start was set: `wallMs − monotonicMs − monotonicOriginMs` is how far the system
+   * clock, which other programs on the host log by, had moved off the monotonic one.
+   */
+  sample: z.object({ monotonicMs: z.number(), wallMs: z.number() }),
+});
+export type RunClock = z.infer<typeof runClockSchema>;
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   tool: toolSchema,
@@ -111,6 +133,13 @@ export const runResultSchema = z.object({
   /** The measured window (after the warm-up, to the deadline or an early stop), wall clock. */
   measuredFrom: z.string().optional(),
   measuredTo: z.string().optional(),
+  /**
+   * How the measured figures count requests: each in the window of its intended send time.
+   * Absent from results written before that rule (docs/result-format.md, "Windows").
+   */
+  attribution: z.literal(WINDOW_ATTRIBUTION).optional(),
+  /** The run's clocks; absent from results written before it was added, or when no load started. */
+  clock: runClockSchema.optional(),
   status: runStatusSchema,
   /** Why the run failed or was aborted. */
   reason: z.string().optional(),

@@ -140,7 +140,7 @@ describe('controller sections', () => {
     write('1', 2);
     c.count(ControllerMetric.events, 8);
     c.observe(ControllerMetric.latency, 2000);
-    const [totals] = mergeSnapshots([c.snapshot(0)]).totals;
+    const [totals] = mergeSnapshots(c.snapshot(0)).totals;
     const { conflicts, watch } = controllerSections({
       counters: { ...totals!.counters, [ControllerMetric.lost]: 1 },
       measures: totals!.measures,
