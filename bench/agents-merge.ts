@@ -49,6 +49,7 @@ function snapshot(group: number, intervalIndex: number): IntervalSnapshot {
   return {
     intervalIndex,
     group: `g${group}`,
+    window: 'measured',
     sent: perHistogram,
     completed: perHistogram,
     dropped: 0,

@@ -272,7 +272,7 @@ export class AgentServer {
     };
     call.on('error', (err) => lost(`stream failed: ${err.message}`));
     call.on('end', () => {
-      lost('the agent closed its stream');
+      lost('its stream ended (the agent exited or was killed)');
       call.end();
     });
     call.on('cancelled', () => lost('the agent disconnected'));

@@ -3,7 +3,33 @@ import type { Argv } from 'yargs';
 import { runAgent } from '../agent/agent.js';
 import { ApfbenchError } from '../errors.js';
 import { interruptible } from './interrupt.js';
+import { integerFlag, positiveInteger } from './options.js';
 import { progress } from './output.js';
+
+/** `run`'s flags for a distributed run; --allow-remote (the target's) also lets it listen off loopback. */
+export const agentRunOptions = {
+  agents: {
+    type: 'number',
+    coerce: positiveInteger('agents', 10_000),
+    describe: 'run the load on N `apfbench agent` processes instead of this machine’s threads',
+  },
+  'agent-listen': {
+    type: 'string',
+    default: '127.0.0.1:7681',
+    describe: 'with --agents: HOST:PORT to listen for agents on (loopback unless --allow-remote)',
+  },
+  'agent-token': {
+    type: 'string',
+    describe: 'the shared secret agents must present (prefer --agent-token-file)',
+  },
+  'agent-token-file': { type: 'string', describe: 'a file holding the shared secret' },
+  'agent-timeout': {
+    type: 'number',
+    default: 120,
+    coerce: integerFlag('agent-timeout', 1),
+    describe: 'with --agents: seconds to wait for every agent to join',
+  },
+} as const;
 
 export function agentCommand(y: Argv) {
   return y.options({
@@ -17,11 +43,8 @@ export function agentCommand(y: Argv) {
       describe:
         "this agent's index, 0 … N−1 (default: $JOB_COMPLETION_INDEX, as an Indexed Job sets it)",
     },
-    'agent-token': {
-      type: 'string',
-      describe: 'the shared secret the coordinator was given (prefer --agent-token-file)',
-    },
-    'agent-token-file': { type: 'string', describe: 'a file holding the shared secret' },
+    'agent-token': agentRunOptions['agent-token'],
+    'agent-token-file': agentRunOptions['agent-token-file'],
     'connect-timeout': {
       type: 'number',
       default: 120,

@@ -14,6 +14,11 @@ import { buildRunReport } from '../report/index.js';
 import type { RunResult } from '../result/result.js';
 import { RESULT_FILE, writeResult } from '../result/write.js';
 import { loadScenarioFile } from '../actors/scenario.js';
+import { AgentServer } from '../agent/coordinator-server.js';
+import { runOnAgents } from '../agent/run-on-agents.js';
+import { workerCount } from '../engine/plan.js';
+import type { WorkerPlacement } from '../engine/worker-handle.js';
+import { agentRunOptions, agentTokenOf } from './agent.js';
 import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
@@ -50,6 +55,7 @@ export function runCommand(y: Argv) {
         'exit 0 (or as --check says) even when the API server left more than 5 % of sends unanswered (status degraded)',
     },
     ...checkOutputOptions,
+    ...agentRunOptions,
   });
 }
 
@@ -82,6 +88,17 @@ export async function runHandler(argv: RunArgs): Promise<number> {
         summary: argv.summary,
       })
     : undefined;
+  // Listening before the control plane starts, so that agents can join while it does.
+  const agents =
+    argv.agents === undefined
+      ? undefined
+      : await AgentServer.listen({
+          listen: argv.agentListen,
+          allowRemote: argv['allow-remote'],
+          token: await agentTokenOf(argv),
+          agents: argv.agents,
+          onRefusal: (line) => process.stderr.write(`refused ${line}\n`),
+        });
   const printer = progressPrinter({ quiet: argv.quiet });
   const abort = interruptible(
     printer.onPhase,
@@ -103,29 +120,40 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       signal: abort.signal,
     });
     try {
-      const runOpts = {
+      const local = {
         signal: abort.signal,
         workers: argv.workers,
         onProgress: printer.onProgress,
         onPhase: printer.onPhase,
       };
-      if (profile === undefined) {
-        result = await runScenario(scenario, target.run, runOpts);
-      } else {
+      const runLocalOrOn = async (runOpts: typeof local & { placement?: WorkerPlacement }) => {
+        if (profile === undefined) return runScenario(scenario, target.run, runOpts);
         // The snapshot is written before anything changes: after a second Ctrl-C or a kill,
         // `apfbench profile restore --snapshot <out>/profile-snapshot.json` undoes the profile.
         // A control plane apfbench started dies with it, so only another cluster needs that.
         await mkdir(out, { recursive: true });
         const snapshotFile = profileSnapshotFile(out);
         if (argv.kubeconfig !== undefined) printer.onPhase(snapshotNote(snapshotFile));
-        result = await runScenarioUnderProfile(scenario, target.run, profile, {
-          ...runOpts,
-          snapshotFile,
-        });
-      }
+        return runScenarioUnderProfile(scenario, target.run, profile, { ...runOpts, snapshotFile });
+      };
+      result =
+        agents === undefined
+          ? await runLocalOrOn(local)
+          : await runOnAgents(
+              agents,
+              scenario,
+              {
+                joinTimeoutMs: argv.agentTimeout * 1000,
+                workersPerAgent: workerCount(scenario, argv.workers),
+                signal: abort.signal,
+                onPhase: printer.onPhase,
+              },
+              (placement) => runLocalOrOn({ ...local, placement }),
+            );
     } finally {
       printer.done();
       await target.close();
+      await agents?.close();
     }
   } finally {
     abort.dispose();

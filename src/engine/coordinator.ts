@@ -32,6 +32,7 @@ import { expandIdentity } from '../scenario/identity.js';
 import type { IdentityResolver } from './identities.js';
 import { planRun, workerCount, type PlacedInstance } from './plan.js';
 import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
+import type { WorkerHandle, WorkerPlacement } from './worker-handle.js';
 
 /** Where a run goes: the API server, the admin client for setup, and how load identities authenticate. */
 export interface RunTarget {
@@ -78,6 +79,8 @@ export interface RunOptions extends ServerSideOptions {
   readonly onStart?: (startEpochMs: number) => void;
   /** Set-up and tear-down steps, as lines. */
   readonly onPhase?: (line: string) => void;
+  /** Workers elsewhere (remote agents' threads) instead of this machine's, by the run plan. */
+  readonly placement?: WorkerPlacement;
 }
 
 /** The plan's placement of one worker's instances, with the identity each one sends as. */
@@ -162,7 +165,12 @@ export async function runScenario(
     });
     if (opts.signal?.aborted === true) throw new Interrupted();
     for (const m of measurements) await m.start({ admin });
-    const shards = plan.workers.map((w) => withIdentities(scenario, w.instances, run.identities));
+    const placement = opts.placement ?? {
+      shards: plan.workers.map((w) => w.instances),
+      connections: plan.workers.map((w) => w.connections),
+      spawn: spawnWorker,
+    };
+    const shards = placement.shards.map((s) => withIdentities(scenario, s, run.identities));
     workersStarted = shards.length;
     say(
       `run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workersStarted} worker thread(s)`,
@@ -177,12 +185,13 @@ export async function runScenario(
         target: run.target,
         names: names.toJSON(),
         instances,
-        connections: plan.workers[workerIndex]?.connections ?? 1,
+        connections: placement.connections[workerIndex] ?? 1,
         intervalMs,
         drainMs,
         ledger: ledger.shared,
         serverVersion: run.serverVersion,
       }),
+      spawn: (i) => placement.spawn(i),
       durationMs: scenario.spec.duration,
       intervalMs,
       drainMs,
@@ -308,6 +317,7 @@ function ledgerCounters(scenario: Scenario, scan: LedgerScan): Map<string, Recor
 
 interface DriveOptions {
   readonly init: (workerIndex: number, instances: InstanceAssignment[]) => ToWorker;
+  readonly spawn: (workerIndex: number) => WorkerHandle;
   readonly durationMs: number;
   readonly intervalMs: number;
   readonly drainMs: number;
@@ -336,7 +346,7 @@ async function driveWorkers(
   shards: InstanceAssignment[][],
   o: DriveOptions,
 ): Promise<DriveOutcome> {
-  const workers = shards.map(() => spawnWorker());
+  const workers = shards.map((_, i) => o.spawn(i));
   const health: GeneratorHealth[] = [];
   let abandoned = 0;
   let status: RunStatus = 'completed';

@@ -108,6 +108,7 @@ export interface WireSnapshot {
   byFlowSchema: Record<string, number>;
   counters: Record<string, number>;
   measures: Record<string, Uint8Array>;
+  window: string;
 }
 
 export interface WireLoopSample {

@@ -36,6 +36,7 @@ export function snapshotFromWire(w: WireSnapshot): IntervalSnapshot {
   return {
     intervalIndex: w.intervalIndex,
     group: w.group,
+    window: w.window === 'warmup' ? 'warmup' : 'measured',
     sent: w.sent,
     completed: w.completed,
     dropped: w.dropped,

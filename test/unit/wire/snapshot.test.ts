@@ -24,6 +24,7 @@ function snapshot(group: string, latencyUs: readonly number[]): IntervalSnapshot
   return {
     intervalIndex: 0,
     group,
+    window: 'measured',
     sent: latencyUs.length,
     completed: latencyUs.length,
     dropped: 0,
