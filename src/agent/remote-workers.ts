@@ -159,9 +159,9 @@ class AgentLink {
         for (const w of unfinished) {
           w.finished = true;
           w.emit('message', {
-            type: 'failed',
+            type: 'lost',
             workerIndex: this.base + w.local,
-            message: `agent ${this.session.index} (${this.session.hello.host}) lost: ${e.message}; its instances ${lost.join(', ')} stopped; its intervals up to then are kept`,
+            message: `agent ${this.session.index} (${this.session.hello.host}) lost: ${e.message}; its instances ${lost.join(', ')} stopped sending; its intervals until then are kept`,
           } satisfies FromWorker);
         }
         return;

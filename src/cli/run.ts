@@ -194,6 +194,15 @@ export function statusExit(
       `run failed: ${result.reason ?? 'unknown reason'} (partial result in ${file})`,
     );
   }
+  if (result.status === 'partial') {
+    throw new ApfbenchError(
+      'APFBENCH_AGENT_LOST',
+      `run partial: ${result.reason ?? 'an agent was lost'} (result in ${file})`,
+      {
+        hint: 'the result keeps every interval the lost agent sent; `agents` in it names what was lost',
+      },
+    );
+  }
   if (result.status === 'degraded' && !allowErrors) {
     throw new ApfbenchError(
       'APFBENCH_TARGET_UNREACHABLE',

@@ -256,7 +256,9 @@ export async function runScenario(
   for (const m of measurements) result = { ...result, ...(await m.finish({ result })) };
 
   let cleanup = result.cleanup;
-  if (policy === 'always' || (policy === 'on-success' && status === 'completed')) {
+  // A partial run lost an agent, not the server's answers: its objects go as a completed run's.
+  const succeeded = status === 'completed' || status === 'partial';
+  if (policy === 'always' || (policy === 'on-success' && succeeded)) {
     say(`deleting objects labelled ${RUN_LABEL}=${runId}`);
     cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
   }
@@ -405,6 +407,14 @@ async function driveWorkers(
             ingest(m);
             health[m.workerIndex] = m.health;
             abandoned += m.abandoned;
+            done = true;
+            void w.terminate().then(() => resolve());
+          } else if (m.type === 'lost') {
+            // The other workers go on; the run is partial, naming each agent lost.
+            if (status === 'completed') status = 'partial';
+            if (status === 'partial' && !(reason ?? '').includes(m.message)) {
+              reason = reason === undefined ? m.message : `${reason}; ${m.message}`;
+            }
             done = true;
             void w.terminate().then(() => resolve());
           } else if (m.type === 'failed') {

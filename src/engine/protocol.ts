@@ -55,4 +55,9 @@ export type FromWorker =
       /** In-flight requests abandoned when the drain timed out. */
       readonly abandoned: number;
     }
-  | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string };
+  | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string }
+  /**
+   * A remote worker whose agent was lost (worker-handle.ts): it will send nothing more, and the
+   * others go on; the run ends `partial`. A local worker never sends it.
+   */
+  | { readonly type: 'lost'; readonly workerIndex: number; readonly message: string };

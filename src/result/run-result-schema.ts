@@ -33,7 +33,11 @@ export const toolSchema = z.object({ name: z.literal('apfbench'), version: z.str
  * `degraded`: the load ran to its end, but the API server did not answer a significant share
  * of it (`targetHealth`); its figures describe a server that was partly unreachable.
  */
-export const runStatusSchema = z.enum(['completed', 'degraded', 'aborted', 'failed']);
+/**
+ * `partial`: a load agent was lost mid-run (`run --agents`); the others ran to the end, and the
+ * lost one's figures stop at its last interval (`agents` says which and which instances).
+ */
+export const runStatusSchema = z.enum(['completed', 'degraded', 'partial', 'aborted', 'failed']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
 /**
