@@ -12,17 +12,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { AgentServer, nowEpochMs } from '../src/agent/coordinator-server.js';
 import { createRecorder, encode, record } from '../src/metrics/histogram.js';
 import type { IntervalSnapshot } from '../src/metrics/timeline-snapshot.js';
 import { TimelineAggregator } from '../src/metrics/timeline-aggregator.js';
 import {
   PROTOCOL_VERSION,
-  coordinatorService,
-  type AgentMessage,
+  coordinatorClient,
   type CoordinatorMessage,
-  type Outgoing,
 } from '../src/wire/agent-wire.js';
 import { snapshotFromWire, snapshotToWire } from '../src/wire/snapshot.js';
 
@@ -71,19 +68,14 @@ function snapshot(group: number, intervalIndex: number): IntervalSnapshot {
 
 /** The child: N sessions that answer the handshake, then send an Interval a second each. */
 async function synthetic(address: string): Promise<void> {
-  const Client = coordinatorService();
   // Encoded once: the child's CPU is not what is measured, but it must keep up.
   const intervals = Array.from({ length: seconds + 1 }, (_, i) =>
     Array.from({ length: groups }, (_, g) => snapshotToWire(snapshot(g, i))),
   );
   await Promise.all(
     Array.from({ length: agents }, (_, index) => {
-      const client = new Client(address, credentials.createInsecure());
-      const call = (
-        client as unknown as {
-          session(): ClientDuplexStream<Outgoing<AgentMessage>, CoordinatorMessage>;
-        }
-      ).session();
+      const { client, session } = coordinatorClient(address);
+      const call = session();
       return new Promise<void>((resolve) => {
         call.on('data', (m: CoordinatorMessage) => {
           if (m.body === 'clockProbe') {

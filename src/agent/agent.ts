@@ -10,7 +10,6 @@
  */
 import { hostname } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { ApfbenchError } from '../errors.js';
 import type { KubeTarget } from '../kube/index.js';
 import type { Scenario } from '../actors/scenario.js';
@@ -20,8 +19,9 @@ import { planRun, planShard } from '../engine/plan.js';
 import type { FromWorker, ToWorker } from '../engine/protocol.js';
 import {
   PROTOCOL_VERSION,
-  coordinatorService,
+  coordinatorClient,
   type AgentMessage,
+  type AgentStream,
   type CoordinatorMessage,
   type Outgoing,
   type WireAssignment,
@@ -50,13 +50,10 @@ export interface AgentOutcome {
   readonly workers: number;
 }
 
-type Stream = ClientDuplexStream<Outgoing<AgentMessage>, CoordinatorMessage>;
-
 /** Runs one agent session to its end. Throws APFBENCH_AGENT_REFUSED or APFBENCH_AGENT_UNREACHABLE. */
 export async function runAgent(o: AgentOptions): Promise<AgentOutcome> {
   const say = o.onPhase ?? (() => {});
-  const Client = coordinatorService();
-  const client = new Client(o.coordinator, credentials.createInsecure());
+  const { client, session: openSession } = coordinatorClient(o.coordinator);
   const timeout = o.connectTimeoutMs ?? 120_000;
   try {
     await new Promise<void>((resolve, reject) =>
@@ -68,15 +65,14 @@ export async function runAgent(o: AgentOptions): Promise<AgentOutcome> {
         { cause, hint: 'start `apfbench run --agents N` first, or check --coordinator' },
       );
     });
-    const call = (client as unknown as { session(): Stream }).session();
-    return await session(call, o, say);
+    return await session(openSession(), o, say);
   } finally {
     client.close();
   }
 }
 
 function session(
-  call: Stream,
+  call: AgentStream,
   o: AgentOptions,
   say: (line: string) => void,
 ): Promise<AgentOutcome> {

@@ -7,7 +7,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import {
+  credentials,
   loadPackageDefinition,
+  type Client,
+  type ClientDuplexStream,
   type GrpcObject,
   type ServiceClientConstructor,
 } from '@grpc/grpc-js';
@@ -186,4 +189,20 @@ export function coordinatorService(): ServiceClientConstructor {
     service = v1.Coordinator as ServiceClientConstructor;
   }
   return service;
+}
+
+/** An agent's side of a Session stream. */
+export type AgentStream = ClientDuplexStream<Outgoing<AgentMessage>, CoordinatorMessage>;
+
+/**
+ * A client of the coordinator at `address` (HOST:PORT; plaintext: the shared secret goes in the
+ * Hello), with a typed way to open its Session stream, since proto-loader's clients type their
+ * methods loosely. Close the client when done.
+ */
+export function coordinatorClient(address: string): {
+  readonly client: Client;
+  session(): AgentStream;
+} {
+  const client = new (coordinatorService())(address, credentials.createInsecure());
+  return { client, session: () => (client as unknown as { session(): AgentStream }).session() };
 }

@@ -1,16 +1,10 @@
 // The coordinator's admission of agents over real gRPC on loopback (no API server is involved:
 // admission happens before any load).
 import { afterEach, describe, expect, it } from 'vitest';
-import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { runAgent } from '../../../src/agent/agent.js';
 import { AgentServer } from '../../../src/agent/coordinator-server.js';
 import { ApfbenchError } from '../../../src/errors.js';
-import {
-  coordinatorService,
-  type AgentMessage,
-  type CoordinatorMessage,
-  type Outgoing,
-} from '../../../src/wire/agent-wire.js';
+import { coordinatorClient, type CoordinatorMessage } from '../../../src/wire/agent-wire.js';
 
 const TOKEN = 'correct horse battery staple';
 let server: AgentServer | undefined;
@@ -38,12 +32,8 @@ async function until(check: () => boolean): Promise<void> {
 
 /** A hello the agent command would never send: another protocol version. */
 function rawHello(address: string, protocolVersion: number): Promise<CoordinatorMessage> {
-  const client = new (coordinatorService())(address, credentials.createInsecure());
-  const call = (
-    client as unknown as {
-      session(): ClientDuplexStream<Outgoing<AgentMessage>, CoordinatorMessage>;
-    }
-  ).session();
+  const { client, session } = coordinatorClient(address);
+  const call = session();
   return new Promise((resolve, reject) => {
     call.on('data', (m: CoordinatorMessage) => {
       resolve(m);
