@@ -129,6 +129,11 @@ function session(
         `agent ${o.index}: run ${a.runId}, ${instances.length} instances on ${plans.length} worker thread(s)`,
       );
       outcome = { runId: a.runId, instances: instances.length, workers: plans.length };
+      if (plans.length === 0) {
+        // More agents than the sharding had instances for: this one has nothing to run.
+        write({ ready: { workers: 0 } });
+        return finish();
+      }
       const byKey = new Map(instances.map((i) => [`${i.group}/${i.index}`, i]));
       pendingWorkers = plans.length;
       await Promise.all(
@@ -221,8 +226,6 @@ function session(
           );
         case 'start':
           say(`agent ${o.index}: start`);
-          // An agent the sharding left without instances has nothing to run or report.
-          if (outcome !== undefined && pendingWorkers === 0) return finish();
           for (const w of workers) {
             w.postMessage({
               type: 'start',

@@ -67,6 +67,25 @@ class AgentLink {
     session.onEvent((e) => this.fromAgent(e));
   }
 
+  /** Tells an agent the sharding left without instances that it has nothing to run; it ends. */
+  release(scenario: Scenario): void {
+    void this.session
+      .assign({
+        runId: '',
+        labelKey: '',
+        scenarioJson: JSON.stringify(scenario),
+        targetJson: '{}',
+        namesJson: '{"flowSchemas":{},"priorityLevels":{}}',
+        instances: [],
+        workers: 0,
+        workerIndexBase: this.base,
+        intervalMs: 0,
+        drainMs: 0,
+        serverVersion: '',
+      })
+      .catch(() => {});
+  }
+
   fromCoordinator(local: number, m: ToWorker): void {
     if (m.type === 'init') {
       this.inits.set(local, m);
@@ -184,7 +203,9 @@ export class RemoteAgents {
     for (const session of sessions) {
       const instances = shards[session.index] ?? [];
       const plans = planShard(scenario, instances, workersPerAgent);
-      this.links.push(new AgentLink(session, instances, plans, base));
+      const link = new AgentLink(session, instances, plans, base);
+      if (plans.length === 0) link.release(scenario);
+      this.links.push(link);
       base += plans.length;
     }
   }

@@ -8,6 +8,7 @@ import {
   nowEpochMs,
   type SessionEvent,
 } from '../../../src/agent/coordinator-server.js';
+import { RemoteAgents } from '../../../src/agent/remote-workers.js';
 import { shardOverAgents } from '../../../src/engine/plan.js';
 import { createAccumulator, mergeEncoded } from '../../../src/metrics/histogram.js';
 import { identityToWire, snapshotFromWire } from '../../../src/wire/snapshot.js';
@@ -98,4 +99,30 @@ describe('an agent session', () => {
     expect(failed).toBe(completed);
     expect(lag.hdr.totalCount).toBe(completed);
   }, 30_000);
+});
+
+describe('an agent the sharding left without instances', () => {
+  it('is told so, and ends at once with nothing run', async () => {
+    const token = 't0ken';
+    server = await AgentServer.listen({ listen: '127.0.0.1:0', token, agents: 2 });
+    const agents = [0, 1].map((index) =>
+      runAgent({ coordinator: server!.address, index, token }).catch((err: unknown) => err),
+    );
+    const sessions = await server.waitForAgents(10_000);
+    const one = scenarioFromYaml(`
+apiVersion: apfbench.dev/v1alpha1
+kind: Scenario
+metadata: { name: one }
+spec:
+  duration: 2s
+  actors:
+    - { name: t, type: tenant, count: 1, rate: 1/s, mix: [{ verb: get, resource: configmaps, weight: 1 }] }
+`);
+    const idle = shardOverAgents(one, 2).findIndex((s) => s.length === 0);
+    new RemoteAgents(sessions, one, 2);
+    await expect(agents[idle]).resolves.toEqual({ runId: '', instances: 0, workers: 0 });
+    await server.close();
+    server = undefined;
+    expect(await agents[1 - idle]).toMatchObject({ code: 'APFBENCH_AGENT_UNREACHABLE' });
+  });
 });
