@@ -3,7 +3,8 @@
  * that their CPU is not counted) join a real AgentServer over loopback gRPC and each send one
  * Interval a second, as an agent with one worker thread would: one snapshot per actor group with
  * latency, service-time and schedule-lag histograms of `--values` values each. The coordinator
- * (this process) decodes every Interval and adds it to a TimelineAggregator, as a run does. It
+ * (this process) decodes every Interval and adds it to the run's two TimelineAggregators (the
+ * timeline, and the measured window's totals), as runScenario does. It
  * prints the coordinator's CPU per agent-interval and its share of one core. A figure, not a test.
  *
  * Usage: node --import tsx bench/agents-merge.ts [--agents 50] [--seconds 20] [--groups 4]
@@ -127,6 +128,7 @@ async function coordinator(): Promise<void> {
   );
   const sessions = await server.waitForAgents(60_000);
   const timeline = new TimelineAggregator(1000);
+  const measured = new TimelineAggregator(1000);
   let merged = 0;
   let mergeMs = 0;
   const finals = sessions.map(
@@ -136,7 +138,12 @@ async function coordinator(): Promise<void> {
           if (e.body === 'interval' || e.body === 'final') {
             const m = e.body === 'interval' ? e.interval : e.final;
             const t = performance.now();
-            for (const w of m.snapshots) timeline.add(snapshotFromWire(w));
+            for (const w of m.snapshots) {
+              // As runScenario ingests: the whole timeline, and the measured window's totals.
+              const s = snapshotFromWire(w);
+              timeline.add(s);
+              if (s.window === 'measured') measured.add(s);
+            }
             mergeMs += performance.now() - t;
             merged++;
           }
