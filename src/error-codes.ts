@@ -33,6 +33,14 @@ const invalid = (meaning: string) => ({ kind: 'invalid-input', meaning }) as con
 const environment = (meaning: string) => ({ kind: 'environment', meaning }) as const;
 
 export const ERROR_CODES = {
+  APFBENCH_AGENT_LOST: environment(
+    'an agent disconnected or died mid-run: the run finished with status partial, without its instances',
+  ),
+  APFBENCH_AGENT_REFUSED: invalid(
+    'the coordinator refused an agent: wrong agent token, other protocol version, or an index taken or out of range',
+  ),
+  APFBENCH_AGENT_UNREACHABLE: environment('the agent cannot reach its coordinator, or lost it'),
+  APFBENCH_AGENTS_MISSING: environment('run --agents timed out before every agent had joined'),
   APFBENCH_BAD_APISERVER_ARG: invalid('an --apiserver-arg for a kind cluster is not key=value'),
   APFBENCH_BAD_DIR: invalid('cluster up --dir cannot be read or holds files that are not its own'),
   APFBENCH_BAD_FLAG: invalid('a command-line flag or API-server flag has a bad value'),
@@ -119,6 +127,9 @@ export const ERROR_CODES = {
   ),
   APFBENCH_REMOTE_METRICS: invalid(
     '--metrics-addr is not a loopback address, so the live metrics are not served',
+  ),
+  APFBENCH_REMOTE_LISTEN: invalid(
+    'the coordinator would listen for agents on a non-loopback address without --allow-remote',
   ),
   APFBENCH_REMOTE_TARGET: invalid('the target is not a loopback address, so no load is sent'),
   APFBENCH_REPORT_INPUT_INVALID: invalid(

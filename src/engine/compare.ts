@@ -324,7 +324,8 @@ export async function compareProfiles(
       }
       if (result.status !== 'completed') {
         // A server that stopped answering makes the rest of the comparison meaningless too.
-        status = result.status === 'degraded' ? 'failed' : result.status;
+        status =
+          result.status === 'degraded' || result.status === 'partial' ? 'failed' : result.status;
         reason = `run ${index + 1} (${name}) ${result.status}${result.reason === undefined ? '' : `: ${result.reason}`}`;
         break;
       }

@@ -52,6 +52,7 @@ import { expandIdentity } from '../scenario/identity.js';
 import type { IdentityResolver } from './identities.js';
 import { planRun, workerCount, type PlacedInstance } from './plan.js';
 import type { FromWorker, InstanceAssignment, ToWorker, WorkerReport } from './protocol.js';
+import type { WorkerHandle, WorkerPlacement } from './worker-handle.js';
 
 /** Where a run goes: the API server, the admin client for setup, and how load identities authenticate. */
 export interface RunTarget {
@@ -114,6 +115,8 @@ export interface RunOptions extends ServerSideOptions {
   readonly onPhase?: (line: string) => void;
   /** Fixtures created so far, of how many, after each one. */
   readonly onFixtures?: (done: number, total: number) => void;
+  /** Workers elsewhere (remote agents' threads) instead of this machine's, by the run plan. */
+  readonly placement?: WorkerPlacement;
 }
 
 /** The plan's placement of one worker's instances, with the identity each one sends as. */
@@ -143,7 +146,7 @@ export function newRunId(scenario: Scenario, now = new Date()): string {
  * The compiled worker, or, when the engine itself runs from TypeScript sources
  * (vitest, tsx), a bootstrap that registers tsx in the new thread first.
  */
-function spawnWorker(): Worker {
+export function spawnWorker(): Worker {
   const self = new URL(import.meta.url);
   if (!self.pathname.endsWith('.ts')) return new Worker(new URL('./worker.js', self));
   const tsx = import.meta.resolve('tsx/esm/api');
@@ -208,7 +211,12 @@ export async function runScenario(
     });
     if (opts.signal?.aborted === true) throw new Interrupted();
     await startMeasurements(measurements, { admin });
-    const shards = plan.workers.map((w) => withIdentities(scenario, w.instances, run.identities));
+    const placement = opts.placement ?? {
+      shards: plan.workers.map((w) => w.instances),
+      connections: plan.workers.map((w) => w.connections),
+      spawn: spawnWorker,
+    };
+    const shards = placement.shards.map((s) => withIdentities(scenario, s, run.identities));
     workersStarted = shards.length;
     say(
       `run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workersStarted} worker thread(s)`,
@@ -223,7 +231,7 @@ export async function runScenario(
         target: run.target,
         names: names.toJSON(),
         instances,
-        connections: plan.workers[workerIndex]?.connections ?? 1,
+        connections: placement.connections[workerIndex] ?? 1,
         intervalMs,
         drainMs,
         serverVersion: run.serverVersion,
@@ -231,6 +239,7 @@ export async function runScenario(
         tokens: run.credential === undefined ? {} : { [run.credential.name]: run.credential.token },
       }),
       ...(run.credential === undefined ? {} : { credential: run.credential }),
+      spawn: (i) => placement.spawn(i),
       durationMs: scenario.spec.duration,
       intervalMs,
       drainMs,
@@ -285,7 +294,9 @@ export async function runScenario(
   });
 
   let cleanup = result.cleanup;
-  if (policy === 'always' || (policy === 'on-success' && result.status === 'completed')) {
+  // A partial run lost an agent, not the server's answers: its objects go as a completed run's.
+  const succeeded = result.status === 'completed' || result.status === 'partial';
+  if (policy === 'always' || (policy === 'on-success' && succeeded)) {
     say(`deleting objects labelled ${RUN_LABEL}=${runId}`);
     cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
   }
@@ -323,6 +334,7 @@ class Interrupted extends Error {
 
 interface DriveOptions {
   readonly init: (workerIndex: number, instances: InstanceAssignment[]) => ToWorker;
+  readonly spawn: (workerIndex: number) => WorkerHandle;
   readonly durationMs: number;
   readonly intervalMs: number;
   readonly drainMs: number;
@@ -353,7 +365,7 @@ async function driveWorkers(
   shards: InstanceAssignment[][],
   o: DriveOptions,
 ): Promise<DriveOutcome> {
-  const workers = shards.map(() => spawnWorker());
+  const workers = shards.map((_, i) => o.spawn(i));
   const { credential } = o;
   const unlistenToken = credential?.onChange((token) => {
     for (const w of workers)
@@ -419,6 +431,14 @@ async function driveWorkers(
             if (m.credential === credential?.name) credential.rejected(m.token);
           } else if (m.type === 'done') {
             ingest(m);
+            done = true;
+            void w.terminate().then(() => resolve());
+          } else if (m.type === 'lost') {
+            // The other workers go on; the run is partial, naming each agent lost.
+            if (status === 'completed') status = 'partial';
+            if (status === 'partial' && !(reason ?? '').includes(m.message)) {
+              reason = reason === undefined ? m.message : `${reason}; ${m.message}`;
+            }
             done = true;
             void w.terminate().then(() => resolve());
           } else if (m.type === 'failed') {

@@ -149,3 +149,51 @@ export function planRun(scenario: Scenario, workers: number): RunPlan {
       : { faults: scenario.spec.faults }),
   };
 }
+
+/** FNV-1a, 32 bits: a stable spread of group names (not a security hash). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * The agent index that owns instance `index` of `group` among `agents` agents. Deterministic:
+ * it depends on the group's name, the instance's index and the agent count only, so an instance
+ * goes to the same agent whatever the other groups are. Consecutive instances of a group go to
+ * consecutive agents, from an offset the group's name picks, so each group spreads evenly and
+ * small groups do not all land on agent 0.
+ */
+export function agentOf(group: string, index: number, agents: number): number {
+  return (fnv1a(group) + index) % agents;
+}
+
+/** The scenario's instances by owning agent (`agentOf`); an agent may get none. */
+export function shardOverAgents(scenario: Scenario, agents: number): PlacedInstance[][] {
+  const shards: PlacedInstance[][] = Array.from({ length: agents }, () => []);
+  for (const group of scenario.spec.actors) {
+    for (let index = 0; index < group.count; index++) {
+      shards[agentOf(group.name, index, agents)]!.push({
+        group: group.name,
+        index,
+        count: group.count,
+      });
+    }
+  }
+  return shards;
+}
+
+/** One agent's (or any subset's) instances round-robin over `workers` threads, each sized as in `planRun`. */
+export function planShard(
+  scenario: Scenario,
+  instances: readonly PlacedInstance[],
+  workers: number,
+): WorkerPlan[] {
+  const groups = new Map(scenario.spec.actors.map((g) => [g.name, groupPlan(g, scenario)]));
+  const shards: PlacedInstance[][] = Array.from({ length: workers }, () => []);
+  instances.forEach((instance, i) => shards[i % workers]!.push(instance));
+  return shards.filter((s) => s.length > 0).map((s) => workerPlan(s, groups));
+}

@@ -64,7 +64,12 @@ export type FromWorker =
     }
   | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string }
   /** A request with this token of a refreshable credential was answered 401 (once per token). */
-  | { readonly type: 'unauthorized'; readonly credential: string; readonly token: string };
+  | { readonly type: 'unauthorized'; readonly credential: string; readonly token: string }
+  /**
+   * A remote worker whose agent was lost (worker-handle.ts): it will send nothing more, and the
+   * others go on; the run ends `partial`. A local worker never sends it.
+   */
+  | { readonly type: 'lost'; readonly workerIndex: number; readonly message: string };
 
 /** A worker's message that carries interval snapshots: every interval, then once at the end. */
 export type WorkerReport = Extract<FromWorker, { type: 'interval' | 'done' }>;

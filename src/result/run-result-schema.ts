@@ -34,7 +34,11 @@ export const toolSchema = z.object({ name: z.literal('apfbench'), version: z.str
  * `degraded`: the load ran to its end, but the API server did not answer a significant share
  * of it (`targetHealth`); its figures describe a server that was partly unreachable.
  */
-export const runStatusSchema = z.enum(['completed', 'degraded', 'aborted', 'failed']);
+/**
+ * `partial`: a load agent was lost mid-run (`run --agents`); the others ran to the end, and the
+ * lost one's figures stop at its last interval (`agents` says which and which instances).
+ */
+export const runStatusSchema = z.enum(['completed', 'degraded', 'partial', 'aborted', 'failed']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
 /**
@@ -123,6 +127,30 @@ export const runClockSchema = z.object({
 });
 export type RunClock = z.infer<typeof runClockSchema>;
 
+/**
+ * One load agent of a distributed run (`run --agents N`). Its clock offset and RTT were measured
+ * at hello (NTP-style, the best of several probes): the agent started at t0 by its own clock
+ * corrected by `offsetMs`, so its intended send times line up with the coordinator's to within
+ * `rttMs / 2` plus the clocks' drift over the run.
+ */
+export const agentResultSchema = z.object({
+  index: z.number(),
+  host: z.string(),
+  /** The agent's clock minus the coordinator's, ms. */
+  offsetMs: z.number(),
+  rttMs: z.number(),
+  /** Actor instances it was given, and the worker threads it ran them on. */
+  instances: z.number(),
+  workers: z.number(),
+  /** `lost`: its stream broke before every worker had reported; its last intervals are kept. */
+  status: z.enum(['completed', 'lost']),
+  /** Why it was lost. */
+  reason: z.string().optional(),
+  /** The instances whose load ended when it was lost, as `group/index`. */
+  lostInstances: z.array(z.string()).optional(),
+});
+export type AgentResult = z.infer<typeof agentResultSchema>;
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   tool: toolSchema,
@@ -162,6 +190,8 @@ export const runResultSchema = z.object({
   serverError: z.string().optional(),
   /** Jain's index, shares and latency ratios. */
   fairness: fairnessSectionSchema.optional(),
+  /** The load agents of a distributed run; absent from a run on this machine's threads alone. */
+  agents: z.array(agentResultSchema).optional(),
 });
 export type RunResult = z.infer<typeof runResultSchema>;
 

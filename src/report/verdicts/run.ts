@@ -46,7 +46,9 @@ const status: RunVerdict = ({ r }) =>
         text:
           r.status === 'degraded'
             ? `The run is degraded${r.reason === undefined ? '' : `: ${r.reason}`}. Latencies cover only the requests the server answered.`
-            : `The run ${r.status === 'aborted' ? 'was aborted' : 'failed'}${r.reason === undefined ? '' : `: ${r.reason}`}. Figures cover only the part that ran.`,
+            : r.status === 'partial'
+              ? `The run is partial${r.reason === undefined ? '' : `: ${r.reason}`}. Figures miss the lost agent's load after its last interval.`
+              : `The run ${r.status === 'aborted' ? 'was aborted' : 'failed'}${r.reason === undefined ? '' : `: ${r.reason}`}. Figures cover only the part that ran.`,
       };
 
 const heartbeats: RunVerdict = ({ r }) => {
