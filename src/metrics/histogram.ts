@@ -141,6 +141,9 @@ const V2_HEADER_BYTES = 40;
 
 /** The accumulators' layout, to check a decoded header against and to map indices to values. */
 const LAYOUT = createAccumulator().hdr as JsHistogram;
+/** Scratch for one decoding's buckets; copied out at its length. */
+const scratchIndices = new Uint32Array(LAYOUT.countsArrayLength);
+const scratchCounts = new Float64Array(LAYOUT.countsArrayLength);
 
 /**
  * `decode(encoded)`'s buckets, parsed straight from the HdrHistogram V2 format: no 64-bit
@@ -165,8 +168,7 @@ export function decodeCounts(encoded: string): DecodedCounts {
     return { layout: false, histogram: decode(encoded) };
   }
   const end = Math.min(V2_HEADER_BYTES + header.getInt32(4), data.byteLength);
-  const indices: number[] = [];
-  const counts: number[] = [];
+  let n = 0;
   let total = 0;
   let index = 0;
   let position = V2_HEADER_BYTES;
@@ -188,19 +190,20 @@ export function decodeCounts(encoded: string): DecodedCounts {
     }
     if (count > 0) {
       if (index >= LAYOUT.countsArrayLength) return { layout: false, histogram: decode(encoded) };
-      indices.push(index);
-      counts.push(count);
+      scratchIndices[n] = index;
+      scratchCounts[n++] = count;
       total += count;
     }
     index++;
   }
-  if (indices.length === 0) return NO_COUNTS;
-  const maxIndex = indices[indices.length - 1]!;
-  const minIndex = indices[0] === 0 ? indices[1] : indices[0];
+  if (n === 0) return NO_COUNTS;
+  const maxIndex = scratchIndices[n - 1]!;
+  const minIndex =
+    scratchIndices[0] !== 0 ? scratchIndices[0] : n > 1 ? scratchIndices[1] : undefined;
   return {
     layout: true,
-    indices: Uint32Array.from(indices),
-    counts: Float64Array.from(counts),
+    indices: scratchIndices.slice(0, n),
+    counts: scratchCounts.slice(0, n),
     total,
     // As JsHistogram.establishInternalTackingValues, for lowestDiscernibleValue 1 (no unit mask).
     maxValue: LAYOUT.highestEquivalentValue(LAYOUT.valueFromIndex(maxIndex)),
