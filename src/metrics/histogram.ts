@@ -17,6 +17,7 @@ import {
   type BitBucketSize,
   type Histogram,
 } from 'hdr-histogram-js';
+import { inflateSync } from 'node:zlib';
 import { z } from 'zod';
 
 export const HIGHEST_TRACKABLE_US = 3_600_000_000;
@@ -105,11 +106,133 @@ export function decode(encoded: string): DurationHistogram {
   };
 }
 
+/**
+ * An encoded histogram's non-zero buckets, decoded without building a histogram: what the
+ * coordinator adds into its accumulators, once per snapshot however many accumulators take it.
+ * `layout` is false for an encoding whose bucket layout is not this module's (then `histogram`
+ * holds it decoded the general way).
+ */
+export type DecodedCounts =
+  | {
+      readonly layout: true;
+      /** Bucket indices, ascending, and their counts. */
+      readonly indices: Uint32Array;
+      readonly counts: Float64Array;
+      readonly total: number;
+      /** The decoded histogram's `maxValue` and `minNonZeroValue`, as `decode` would set them. */
+      readonly maxValue: number;
+      readonly minNonZeroValue: number;
+    }
+  | { readonly layout: false; readonly histogram: DurationHistogram };
+
+const NO_COUNTS: DecodedCounts = {
+  layout: true,
+  indices: new Uint32Array(0),
+  counts: new Float64Array(0),
+  total: 0,
+  maxValue: 0,
+  minNonZeroValue: Number.MAX_VALUE,
+};
+
+const V2_COMPRESSED_COOKIE_BASE = 0x1c849304;
+const V2_COOKIE = 0x1c849303 | 0x10;
+/** Cookie, payload length, normalizing offset, digits, lowest, highest, conversion ratio. */
+const V2_HEADER_BYTES = 40;
+
+/** The accumulators' layout, to check a decoded header against and to map indices to values. */
+const LAYOUT = createAccumulator().hdr as JsHistogram;
+/** Scratch for one decoding's buckets; copied out at its length. */
+const scratchIndices = new Uint32Array(LAYOUT.countsArrayLength);
+const scratchCounts = new Float64Array(LAYOUT.countsArrayLength);
+
+/**
+ * `decode(encoded)`'s buckets, parsed straight from the HdrHistogram V2 format: no 64-bit
+ * histogram is allocated and scanned per encoding, only its non-zero buckets are kept.
+ */
+export function decodeCounts(encoded: string): DecodedCounts {
+  if (encoded === EMPTY_ENCODED) return NO_COUNTS;
+  const compressed = Buffer.from(encoded.trim(), 'base64');
+  const view = new DataView(compressed.buffer, compressed.byteOffset, compressed.byteLength);
+  if (compressed.byteLength < 8 || (view.getInt32(0) & ~0xf0) !== V2_COMPRESSED_COOKIE_BASE) {
+    return { layout: false, histogram: decode(encoded) };
+  }
+  const data = inflateSync(compressed.subarray(8, 8 + view.getInt32(4)));
+  const header = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (
+    data.byteLength < V2_HEADER_BYTES ||
+    header.getInt32(0) !== V2_COOKIE ||
+    header.getInt32(12) !== LAYOUT.numberOfSignificantValueDigits ||
+    Number(header.getBigInt64(16)) !== LAYOUT.lowestDiscernibleValue ||
+    Number(header.getBigInt64(24)) !== LAYOUT.highestTrackableValue
+  ) {
+    return { layout: false, histogram: decode(encoded) };
+  }
+  const end = Math.min(V2_HEADER_BYTES + header.getInt32(4), data.byteLength);
+  let n = 0;
+  let total = 0;
+  let index = 0;
+  let position = V2_HEADER_BYTES;
+  while (position < end) {
+    // A ZigZag LEB128 word of up to 9 bytes, read as the library does (exact up to 2^53).
+    let value = 0;
+    let scale = 1;
+    let byte: number;
+    let bytes = 0;
+    do {
+      byte = data[position++]!;
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while ((byte & 0x80) !== 0 && ++bytes < 9);
+    const count = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+    if (count < 0) {
+      index -= count;
+      continue;
+    }
+    if (count > 0) {
+      if (index >= LAYOUT.countsArrayLength) return { layout: false, histogram: decode(encoded) };
+      scratchIndices[n] = index;
+      scratchCounts[n++] = count;
+      total += count;
+    }
+    index++;
+  }
+  if (n === 0) return NO_COUNTS;
+  const maxIndex = scratchIndices[n - 1]!;
+  const minIndex =
+    scratchIndices[0] !== 0 ? scratchIndices[0] : n > 1 ? scratchIndices[1] : undefined;
+  return {
+    layout: true,
+    indices: scratchIndices.slice(0, n),
+    counts: scratchCounts.slice(0, n),
+    total,
+    // As JsHistogram.establishInternalTackingValues, for lowestDiscernibleValue 1 (no unit mask).
+    maxValue: LAYOUT.highestEquivalentValue(LAYOUT.valueFromIndex(maxIndex)),
+    minNonZeroValue: minIndex === undefined ? Number.MAX_VALUE : LAYOUT.valueFromIndex(minIndex),
+  };
+}
+
+/**
+ * `merge(into, decode(encoded))` for decoded buckets: the same counts, total, max and min as
+ * hdr-histogram-js's `add`, touching only the non-zero buckets. `into` is an accumulator.
+ */
+export function mergeCounts(into: DurationHistogram, decoded: DecodedCounts): void {
+  if (!decoded.layout) {
+    merge(into, decoded.histogram);
+    return;
+  }
+  if (decoded.total === 0) return;
+  const hdr = into.hdr as JsHistogram;
+  const { indices, counts } = decoded;
+  for (let i = 0; i < indices.length; i++) hdr.addToCountAtIndex(indices[i]!, counts[i]!);
+  hdr.setTotalCount(hdr.totalCount + decoded.total);
+  hdr.maxValue = Math.max(hdr.maxValue, decoded.maxValue);
+  const minNonZero = Math.min(hdr.minNonZeroValue, decoded.minNonZeroValue);
+  if (minNonZero > 0) hdr.minNonZeroValue = minNonZero;
+}
+
 /** `merge(into, decode(encoded))`, skipping the work for an empty encoding. */
 export function mergeEncoded(into: DurationHistogram, encoded: string): void {
-  if (encoded !== EMPTY_ENCODED) {
-    merge(into, decode(encoded));
-  }
+  mergeCounts(into, decodeCounts(encoded));
 }
 
 /** Adds every value (and the clamp count) of `from` into `into`. */

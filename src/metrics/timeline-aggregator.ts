@@ -4,14 +4,17 @@
  */
 import {
   createAccumulator,
+  decodeCounts,
   encode,
   merge,
+  mergeCounts,
   mergeEncoded,
   reset,
   summarizeMs,
   usToMs,
   durationSummarySchema,
   encodedHistogramSchema,
+  type DecodedCounts,
   type DurationHistogram,
   type DurationSummary,
 } from './histogram.js';
@@ -155,6 +158,33 @@ interface GroupAccumulator extends Counts {
   clamped: number;
 }
 
+interface DecodedHistograms {
+  readonly latency: DecodedCounts;
+  readonly serviceTime: DecodedCounts;
+  readonly scheduleLag: DecodedCounts;
+  readonly measures: readonly (readonly [string, DecodedCounts])[];
+}
+
+/**
+ * A snapshot's histograms decoded once, however many aggregators add it (a run has two: the
+ * timeline and the measured window's totals); gone with the snapshot.
+ */
+const decodedBySnapshot = new WeakMap<IntervalSnapshot, DecodedHistograms>();
+
+function decodedHistograms(s: IntervalSnapshot): DecodedHistograms {
+  let decoded = decodedBySnapshot.get(s);
+  if (decoded === undefined) {
+    decoded = {
+      latency: decodeCounts(s.latency),
+      serviceTime: decodeCounts(s.serviceTime),
+      scheduleLag: decodeCounts(s.scheduleLag),
+      measures: Object.entries(s.measures).map(([metric, e]) => [metric, decodeCounts(e)]),
+    };
+    decodedBySnapshot.set(s, decoded);
+  }
+  return decoded;
+}
+
 /**
  * Incremental form of `mergeSnapshots` for a coordinator that receives snapshots as the run
  * goes: totals are merged on arrival; a cell keeps only its encoded latencies until `result`.
@@ -178,14 +208,15 @@ export class TimelineAggregator {
     addAll(group.byKey, s.byKey);
     addAll(group.byPriorityLevel, s.byPriorityLevel);
     addAll(group.byFlowSchema, s.byFlowSchema);
-    mergeEncoded(group.latency, s.latency);
-    mergeEncoded(group.serviceTime, s.serviceTime);
-    mergeEncoded(group.scheduleLag, s.scheduleLag);
+    const decoded = decodedHistograms(s);
+    mergeCounts(group.latency, decoded.latency);
+    mergeCounts(group.serviceTime, decoded.serviceTime);
+    mergeCounts(group.scheduleLag, decoded.scheduleLag);
     addAll(group.counters, s.counters);
-    for (const [metric, encoded] of Object.entries(s.measures)) {
+    for (const [metric, counts] of decoded.measures) {
       let h = group.measures.get(metric);
       if (h === undefined) group.measures.set(metric, (h = createAccumulator()));
-      mergeEncoded(h, encoded);
+      mergeCounts(h, counts);
     }
     group.clamped += s.clamped;
   }
