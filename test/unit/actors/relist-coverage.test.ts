@@ -58,7 +58,6 @@ function stream(events: WatchEvent[]) {
     flowSchemaUID: undefined,
     priorityLevelUID: undefined,
     close: () => {},
-    // eslint-disable-next-line @typescript-eslint/require-await
     async *[Symbol.asyncIterator](): AsyncIterator<ReceivedEvent> {
       for (const e of events) yield { ...e, receivedAt: performance.now() };
     },
