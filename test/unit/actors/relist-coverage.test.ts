@@ -9,7 +9,6 @@ import {
   FlowControlNames,
   type KubeClient,
   type KubeObject,
-  type KubeResponse,
   type ReceivedEvent,
   type WatchEvent,
 } from '../../../src/kube/index.js';
@@ -18,6 +17,7 @@ import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.
 import { WriteLedger } from '../../../src/metrics/write-ledger.js';
 import { FakeClock } from '../../../src/timing/clock.js';
 import { createRng } from '../../../src/timing/random.js';
+import { kubeResponse } from '../../support/response.js';
 import { scenarioFromYaml } from '../../support/scenario.js';
 
 const scenario = scenarioFromYaml(`
@@ -35,21 +35,8 @@ const cm = (resourceVersion: string): KubeObject => ({
   metadata: { name: 'o-0', namespace: 'default', resourceVersion },
 });
 
-function listResponse(itemRv: string, listRv: string): KubeResponse<unknown> {
-  const now = performance.now();
-  return {
-    status: 200,
-    body: { metadata: { resourceVersion: listRv }, items: [cm(itemRv)] },
-    bytes: 0,
-    sentAt: now,
-    headersAt: now,
-    doneAt: now,
-    flowSchemaUID: undefined,
-    priorityLevelUID: undefined,
-    retryAfterSeconds: undefined,
-    error: undefined,
-  };
-}
+const listResponse = (itemRv: string, listRv: string) =>
+  kubeResponse(200, { metadata: { resourceVersion: listRv }, items: [cm(itemRv)] });
 
 /** A watch stream that yields `events` and ends. */
 function stream(events: WatchEvent[]) {
