@@ -75,8 +75,13 @@ export interface WatchFigures {
   readonly events: number;
   readonly restarts: number;
   readonly relists: number;
-  /** Events expected (caused by apfbench's own writes) but never seen; absent: none expected. */
+  /**
+   * Events expected (caused by apfbench's own writes) but seen neither as an event nor in a
+   * relist's LIST; absent: none expected.
+   */
   readonly lost?: number;
+  /** Expected events that came as no event but in a relist's LIST (not lost); absent: not counted. */
+  readonly coveredByRelist?: number | undefined;
   /** Encoded µs histogram of event received − write acknowledged; absent: not measured. */
   readonly latencyHistogram?: string;
 }

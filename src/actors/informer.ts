@@ -28,6 +28,11 @@ export interface InformerOptions {
   readonly retry?: RetryPolicy | undefined;
   /** Called for every ADDED / MODIFIED / DELETED event after the cache took it. Must not block. */
   readonly onEvent?: (event: ReceivedEvent) => void;
+  /**
+   * Called after a relist (a LIST after a 410) succeeded: the events after `after` never came,
+   * and the LIST at `upTo` showed their objects' state instead.
+   */
+  readonly onRelist?: (range: { after: string; upTo: string }) => void;
 }
 
 /** Waits between failed LISTs or watch opens: 1 s doubling to 8 s, as a reflector backs off. */
@@ -148,7 +153,8 @@ export class Informer {
       }
       if (relist && !signal.aborted) {
         ctx.collector.count(WatchMetric.relists);
-        await this.list(signal);
+        const after = this.resourceVersion;
+        if (await this.list(signal)) opts.onRelist?.({ after, upTo: this.resourceVersion });
       }
     }
   }

@@ -12,6 +12,12 @@
  * `Atomics.store` of its state after its fields are written, so a reader that sees the state
  * published also sees the fields. Slots are never freed: capacity is sized for the run.
  *
+ * A watcher that had to LIST again (after a 410) never receives the events between the last
+ * resourceVersion it saw and the LIST's: their writes are covered by the LIST instead, which
+ * shows every object of the watcher's set as it stood after them (the controllers never delete
+ * their objects; a deleted one, absent from the LIST, would be covered too). The watcher hands
+ * those ranges to `cover` once, at its end; a write counted there is `coveredByRelist`, not lost.
+ *
  * All times are epoch milliseconds (`performance.timeOrigin + performance.now()`), the only
  * clock that agrees between threads.
  *
@@ -38,9 +44,11 @@ export interface LedgerScan {
   readonly acknowledged: number;
   /** Σ expected watchers over acknowledged writes: the deliveries that should have happened. */
   readonly expectedDeliveries: number;
-  /** Deliveries that happened (per write, at most its expected count). */
+  /** Deliveries that happened as events (per write, at most its expected count). */
   readonly delivered: number;
-  /** Expected deliveries that never happened: events lost. */
+  /** Expected deliveries that came as no event but whose write a watcher's relist LIST covered. */
+  readonly coveredByRelist: number;
+  /** Expected deliveries that came neither as an event nor in a later LIST: events lost. */
   readonly lost: number;
   /** Writes that could not be recorded because the table was full. */
   readonly overflow: number;
@@ -52,13 +60,30 @@ export interface LedgerScan {
 export interface LedgerTagFigures {
   acknowledged: number;
   expectedDeliveries: number;
+  coveredByRelist: number;
   lost: number;
+}
+
+/** resourceVersions a watcher missed as events and saw in a relist: `after` < rv ≤ `upTo`. */
+export interface RelistRange {
+  readonly after: string;
+  readonly upTo: string;
 }
 
 const HEADER_SLOTS = 4;
 const OVERFLOW = 0;
 const SIZE = 1;
 const PUBLISHED = 1;
+/** Int32 fields per slot, and their offsets. */
+const INTS = 6;
+const STATE = 0;
+const EXPECTED = 1;
+const SEEN = 2;
+const TAG = 3;
+const SET = 4;
+const COVERED = 5;
+/** key (8) + two times (16) + the ints. */
+const SLOT_BYTES = 24 + 4 * INTS;
 /** Above ~0.7 linear probing degrades; sizing aims at 0.5. */
 const MAX_LOAD = 0.7;
 
@@ -76,7 +101,7 @@ export class WriteLedger {
   private readonly keys: BigInt64Array;
   /** [ack, intended] per slot. */
   private readonly times: Float64Array;
-  /** [state, expected, seen, tag] per slot. */
+  /** [state, expected, seen, tag, set, covered] per slot. */
   private readonly ints: Int32Array;
   /** [overflow, ...reserved, ...counters]. */
   private readonly header: Int32Array;
@@ -91,14 +116,14 @@ export class WriteLedger {
     this.mask = capacity - 1;
     this.keys = new BigInt64Array(buffer, 0, capacity);
     this.times = new Float64Array(buffer, 8 * capacity, 2 * capacity);
-    this.ints = new Int32Array(buffer, 24 * capacity, 4 * capacity);
-    this.header = new Int32Array(buffer, 40 * capacity, HEADER_SLOTS + counterSlots);
+    this.ints = new Int32Array(buffer, 24 * capacity, INTS * capacity);
+    this.header = new Int32Array(buffer, SLOT_BYTES * capacity, HEADER_SLOTS + counterSlots);
   }
 
   /** A new, empty ledger (coordinator side). `capacity` is rounded up to a power of two. */
   static create(capacity: number, counterSlots = 0): WriteLedger {
     const cap = 2 ** Math.ceil(Math.log2(Math.max(2, capacity)));
-    const bytes = 40 * cap + 4 * (HEADER_SLOTS + counterSlots);
+    const bytes = SLOT_BYTES * cap + 4 * (HEADER_SLOTS + counterSlots);
     return new WriteLedger({ buffer: new SharedArrayBuffer(bytes), capacity: cap, counterSlots });
   }
 
@@ -108,7 +133,8 @@ export class WriteLedger {
   }
 
   /**
-   * Records an acknowledged write. Returns false when the resourceVersion is not a positive
+   * Records an acknowledged write, with the writer's `tag` (its group) and the object `set`
+   * within it whose watchers should see it. Returns false when the resourceVersion is not a positive
    * integer, is already recorded, or the table is full (counted as overflow).
    */
   record(
@@ -117,6 +143,7 @@ export class WriteLedger {
     intendedEpochMs: number,
     expectedWatchers: number,
     tag = 0,
+    set = 0,
   ): boolean {
     const key = parseKey(resourceVersion);
     if (key === undefined) return false;
@@ -131,9 +158,11 @@ export class WriteLedger {
       if (previous === 0n) {
         this.times[2 * i] = ackEpochMs;
         this.times[2 * i + 1] = intendedEpochMs;
-        Atomics.store(this.ints, 4 * i + 1, expectedWatchers);
-        Atomics.store(this.ints, 4 * i + 3, tag);
-        Atomics.store(this.ints, 4 * i, PUBLISHED);
+        const f = INTS * i;
+        Atomics.store(this.ints, f + EXPECTED, expectedWatchers);
+        Atomics.store(this.ints, f + TAG, tag);
+        Atomics.store(this.ints, f + SET, set);
+        Atomics.store(this.ints, f + STATE, PUBLISHED);
         return true;
       }
       if (previous === key) {
@@ -150,7 +179,7 @@ export class WriteLedger {
   observe(resourceVersion: string): LedgerWrite | undefined {
     const i = this.find(resourceVersion);
     if (i === undefined) return undefined;
-    Atomics.add(this.ints, 4 * i + 2, 1);
+    Atomics.add(this.ints, INTS * i + SEEN, 1);
     return { ackEpochMs: this.times[2 * i]!, intendedEpochMs: this.times[2 * i + 1]! };
   }
 
@@ -164,7 +193,35 @@ export class WriteLedger {
   /** Deliveries counted for a recorded write, or undefined. */
   seen(resourceVersion: string): number | undefined {
     const i = this.find(resourceVersion);
-    return i === undefined ? undefined : Atomics.load(this.ints, 4 * i + 2);
+    return i === undefined ? undefined : Atomics.load(this.ints, INTS * i + SEEN);
+  }
+
+  /**
+   * One watcher of `set` (of group `tag`) relisted: counts it as covering every recorded write of
+   * that set whose resourceVersion lies in one of `ranges`. Walks the whole table, so a watcher
+   * calls it once, at its end (when every write it could cover is recorded), with all its
+   * ranges. Returns how many writes it covered.
+   */
+  cover(tag: number, set: number, ranges: readonly RelistRange[]): number {
+    const bounds: [bigint, bigint][] = [];
+    for (const r of ranges) {
+      const after = parseKey(r.after);
+      const upTo = parseKey(r.upTo);
+      if (after !== undefined && upTo !== undefined && upTo > after) bounds.push([after, upTo]);
+    }
+    if (bounds.length === 0) return 0;
+    let covered = 0;
+    for (let i = 0; i < this.capacity; i++) {
+      const f = INTS * i;
+      if (Atomics.load(this.ints, f + STATE) !== PUBLISHED) continue;
+      if (this.ints[f + TAG] !== tag || this.ints[f + SET] !== set) continue;
+      const key = this.keys[i]!;
+      if (bounds.some(([after, upTo]) => key > after && key <= upTo)) {
+        Atomics.add(this.ints, f + COVERED, 1);
+        covered++;
+      }
+    }
+    return covered;
   }
 
   /** A shared counter (barriers between actor instances on different workers). */
@@ -182,27 +239,35 @@ export class WriteLedger {
     let acknowledged = 0;
     let expectedDeliveries = 0;
     let delivered = 0;
+    let coveredByRelist = 0;
     const byTag = new Map<number, LedgerTagFigures>();
     for (let i = 0; i < this.capacity; i++) {
-      if (Atomics.load(this.ints, 4 * i) !== PUBLISHED) continue;
-      const expected = Atomics.load(this.ints, 4 * i + 1);
-      const seen = Math.min(expected, Atomics.load(this.ints, 4 * i + 2));
-      const tag = Atomics.load(this.ints, 4 * i + 3);
+      const f = INTS * i;
+      if (Atomics.load(this.ints, f + STATE) !== PUBLISHED) continue;
+      const expected = Atomics.load(this.ints, f + EXPECTED);
+      const seen = Math.min(expected, Atomics.load(this.ints, f + SEEN));
+      const relisted = Math.min(expected - seen, Atomics.load(this.ints, f + COVERED));
+      const tag = Atomics.load(this.ints, f + TAG);
       acknowledged++;
       expectedDeliveries += expected;
       delivered += seen;
+      coveredByRelist += relisted;
       let t = byTag.get(tag);
-      if (t === undefined)
-        byTag.set(tag, (t = { acknowledged: 0, expectedDeliveries: 0, lost: 0 }));
+      if (t === undefined) {
+        t = { acknowledged: 0, expectedDeliveries: 0, coveredByRelist: 0, lost: 0 };
+        byTag.set(tag, t);
+      }
       t.acknowledged++;
       t.expectedDeliveries += expected;
-      t.lost += expected - seen;
+      t.coveredByRelist += relisted;
+      t.lost += expected - seen - relisted;
     }
     return {
       acknowledged,
       expectedDeliveries,
       delivered,
-      lost: expectedDeliveries - delivered,
+      coveredByRelist,
+      lost: expectedDeliveries - delivered - coveredByRelist,
       overflow: Atomics.load(this.header, OVERFLOW),
       byTag,
     };
@@ -215,7 +280,7 @@ export class WriteLedger {
       const k = Atomics.load(this.keys, i);
       if (k === 0n) return undefined;
       // Claimed but not yet published: the writer is between its two steps; not known yet.
-      if (k === key) return Atomics.load(this.ints, 4 * i) === PUBLISHED ? i : undefined;
+      if (k === key) return Atomics.load(this.ints, INTS * i + STATE) === PUBLISHED ? i : undefined;
       i = (i + 1) & this.mask;
     }
     return undefined;

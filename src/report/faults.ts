@@ -27,6 +27,8 @@ export interface FaultRow {
   readonly impact: FaultImpact;
   /** Watch events lost over the whole run (write ledger); undefined where nothing watched for them. */
   readonly watchLost: number | undefined;
+  /** Of the expected events not received, those a relist's LIST covered (not lost); undefined: none. */
+  readonly watchCoveredByRelist: number | undefined;
 }
 
 /** ms from the measured window's start → s since the load started (the timeline's t). */
@@ -35,7 +37,8 @@ const timelineSeconds = (r: RunResult, ms: number) => (r.scenario.spec.warmup + 
 /** One row per fault of `r`, each with the storm up to the next fault. */
 export function faultRows(run: string, r: RunResult): FaultRow[] {
   const faults = r.faults ?? [];
-  const lost = watchOf(r)?.lost;
+  const watch = watchOf(r);
+  const lost = watch?.lost;
   return faults.map((f, i) => {
     const next = faults[i + 1];
     return {
@@ -52,6 +55,7 @@ export function faultRows(run: string, r: RunResult): FaultRow[] {
         next === undefined ? Infinity : timelineSeconds(r, next.fromMs),
       ),
       watchLost: lost,
+      watchCoveredByRelist: watch?.coveredByRelist,
     };
   });
 }
@@ -117,7 +121,13 @@ export function faultColumns(multi: boolean): Column<FaultRow>[] {
     {
       head: 'Watch events lost',
       numeric: true,
-      cell: (f) => (f.watchLost === undefined ? '–' : formatCount(f.watchLost)),
+      cell: (f) =>
+        f.watchLost === undefined
+          ? '–'
+          : formatCount(f.watchLost) +
+            (f.watchCoveredByRelist === undefined
+              ? ''
+              : ` (${formatCount(f.watchCoveredByRelist)} covered by relist)`),
     },
   ];
   return multi ? [{ head: 'Run', numeric: false, cell: (f) => f.run }, ...columns] : columns;
@@ -128,7 +138,8 @@ export const FAULTS_NOTE =
   'Times are from the start of the measured window. A restart or etcd stop lasts until the server is ready again. ' +
   'Relist storm: from the fault to the end of the last interval whose relists (LISTs after 410) and reopened watches, over all groups, exceed the most any interval had before the fault (the usual level, in brackets); ' +
   '"not over" when the run (or the next fault) came first. 429s in the storm: per group, over the same time. ' +
-  "Watch events lost: the write ledger's watch.lost over the whole run.";
+  "Watch events lost: the write ledger's watch.lost over the whole run, expected events seen neither as an event nor in a later relist's LIST; " +
+  'in brackets, those a relist covered instead (watch.coveredByRelist), when any.';
 
 /**
  * A Chart.js plugin drawing each chart's marks (`options.plugins.apfbench.marks`) as a shaded

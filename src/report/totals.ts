@@ -30,6 +30,8 @@ export interface WatchTotals {
    * expects particular events (a kubelet's pod watch, the scheduler's informer).
    */
   readonly lost?: number;
+  /** Expected events that a relist's LIST covered instead; absent where none was counted. */
+  readonly coveredByRelist?: number;
   readonly restarts: number;
   readonly relists: number;
   /** Event received − the writer's acknowledgement of the write. */
@@ -77,6 +79,9 @@ export function watchOf(r: RunResult): WatchTotals | undefined {
   return {
     events: total((w) => w.events),
     ...(watches.some((w) => w.lost !== undefined) ? { lost: total((w) => w.lost ?? 0) } : {}),
+    ...(watches.some((w) => (w.coveredByRelist ?? 0) > 0)
+      ? { coveredByRelist: total((w) => w.coveredByRelist ?? 0) }
+      : {}),
     restarts: total((w) => w.restarts),
     relists: total((w) => w.relists),
     latencyMs: summarizeMs(latency),

@@ -26,6 +26,7 @@ export const controller = {
   // Lost events are known only once every watcher is done, from the ledger.
   ledgerCounters: (written) => ({
     [ControllerMetric.lost]: written.lost,
+    [ControllerMetric.coveredByRelist]: written.coveredByRelist,
     [ControllerMetric.acknowledged]: written.acknowledged,
     [ControllerMetric.expectedDeliveries]: written.expectedDeliveries,
   }),

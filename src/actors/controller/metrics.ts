@@ -17,6 +17,8 @@ export const ControllerMetric = {
   unmatched: 'watch.unmatched',
   /** Filled in by the coordinator from the write ledger once the run is over. */
   lost: 'watch.lost',
+  /** Expected deliveries a relist's LIST covered instead of an event (not lost). */
+  coveredByRelist: 'watch.coveredByRelist',
   acknowledged: 'watch.acknowledged',
   expectedDeliveries: 'watch.expectedDeliveries',
   /** PUT attempts. */

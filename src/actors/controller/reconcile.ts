@@ -46,7 +46,14 @@ export function reconciler(
       c.count(ControllerMetric.attempts);
       if (res.status === 200) {
         const rv = res.body?.metadata.resourceVersion ?? '';
-        c.ledger.record(rv, epochOf(res.doneAt), intendedEpochMs, c.place.setSize, c.tag);
+        c.ledger.record(
+          rv,
+          epochOf(res.doneAt),
+          intendedEpochMs,
+          c.place.setSize,
+          c.tag,
+          c.place.set,
+        );
         return 'written';
       }
       if (res.status === 409) {

@@ -33,8 +33,16 @@ export const controllerWatchSectionSchema = z.object({
   restarts: z.number(),
   relists: z.number(),
   failures: z.number(),
-  /** Acknowledged writes with watchers that never received their event (Σ missing deliveries). */
+  /**
+   * Expected deliveries of acknowledged writes that came neither as an event nor in a relist's
+   * LIST (Σ missing deliveries).
+   */
   lost: z.number(),
+  /**
+   * Expected deliveries that came as no event because the watcher relisted (after a 410), and
+   * whose write that LIST covered. Absent in results written before it was counted.
+   */
+  coveredByRelist: z.number().optional(),
   acknowledgedWrites: z.number(),
   expectedDeliveries: z.number(),
   /** MODIFIED events that matched no recorded write. */

@@ -56,6 +56,7 @@ export function controllerSections(m: GroupMeasurements): ControllerSections {
       relists: c(ControllerMetric.relists),
       failures: c(ControllerMetric.failures),
       lost: c(ControllerMetric.lost),
+      coveredByRelist: c(ControllerMetric.coveredByRelist),
       acknowledgedWrites: c(ControllerMetric.acknowledged),
       expectedDeliveries: c(ControllerMetric.expectedDeliveries),
       unmatched: c(ControllerMetric.unmatched),

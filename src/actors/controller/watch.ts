@@ -1,5 +1,5 @@
 import { resources } from '../../kube/index.js';
-import { LedgerObserver } from '../../metrics/write-ledger.js';
+import { LedgerObserver, type RelistRange } from '../../metrics/write-ledger.js';
 import { Informer } from '../informer.js';
 import { epochOf, type ControllerContext } from './context.js';
 import { ControllerMetric } from './metrics.js';
@@ -7,17 +7,23 @@ import { ControllerMetric } from './metrics.js';
 /** A controller instance's informer, whose events are matched in the write ledger. */
 export interface LedgerWatch {
   readonly informer: Informer;
-  /** Matches the events still waiting for their write; `final` gives up on every one left. */
+  /**
+   * Matches the events still waiting for their write; `final` gives up on every one left and
+   * counts the writes the informer's relists covered in the ledger.
+   */
   poll(final: boolean): void;
 }
 
 /**
  * An informer on the instance's object set. Each MODIFIED event is matched with its write in the
- * ledger to record watch latency; an event whose write is not there yet waits for `poll`.
+ * ledger to record watch latency; an event whose write is not there yet waits for `poll`. The
+ * resourceVersion ranges its relists skipped are kept (two strings per relist) and handed to the
+ * ledger at the end, when every write they cover has been recorded.
  */
 export function ledgerWatch(c: ControllerContext): LedgerWatch {
   const { ctx, group } = c;
   const observer = new LedgerObserver(c.ledger);
+  const relisted: RelistRange[] = [];
 
   const recordMatch = (m: {
     receivedEpochMs: number;
@@ -50,11 +56,16 @@ export function ledgerWatch(c: ControllerContext): LedgerWatch {
       if (matched !== undefined) recordMatch(matched);
       if (gaveUp > 0) ctx.collector.count(ControllerMetric.unmatched, gaveUp);
     },
+    onRelist: (range) => relisted.push(range),
   });
 
   return {
     informer,
     poll(final) {
+      if (final && relisted.length > 0) {
+        c.ledger.cover(c.tag, c.place.set, relisted);
+        relisted.length = 0;
+      }
       if (observer.waiting === 0) return;
       const { matched, gaveUp } = observer.poll(epochOf(ctx.clock.now()), final);
       for (const m of matched) recordMatch(m);

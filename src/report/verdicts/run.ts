@@ -160,6 +160,9 @@ const watch: RunVerdict = ({ r }) => {
     ...(w.latencyMs.count > 0 ? [`watch latency p99 ${formatMs(w.latencyMs.p99)}`] : []),
     `${formatCount(w.restarts)} restart(s)`,
     `${formatCount(w.relists)} relist(s)`,
+    ...(w.coveredByRelist !== undefined
+      ? [`${formatCount(w.coveredByRelist)} missed event(s) covered by a relist's LIST`]
+      : []),
   ].join(', ');
   if (w.lost === undefined) {
     return {
@@ -172,7 +175,7 @@ const watch: RunVerdict = ({ r }) => {
     ? {
         level: 'bad',
         topic: 'watch',
-        text: `${formatCount(w.lost)} watch event(s) expected but never seen; ${figures}.`,
+        text: `${formatCount(w.lost)} watch event(s) expected but seen neither as an event nor in a relist; ${figures}.`,
       }
     : {
         level: 'ok',

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import type { ActorContext } from '../../../src/actors/actor.js';
 import { createKubelet } from '../../../src/actors/kubelet/index.js';
@@ -9,6 +8,7 @@ import {
   nodeObject,
 } from '../../../src/actors/kubelet/objects.js';
 import { jitteredSchedule, startOffsetMs } from '../../../src/actors/kubelet/timing.js';
+import { kubeResponse } from '../../support/response.js';
 import { FakeClock } from '../../../src/timing/clock.js';
 import { createRng } from '../../../src/timing/random.js';
 import { dispatch } from '../../../src/timing/schedule.js';
@@ -303,21 +303,7 @@ describe('node object', () => {
  * the kubelet reacts to), on a fake clock.
  */
 describe('lease renewal under failures', () => {
-  function response<T>(status: number, body?: T): KubeResponse<T> {
-    const now = performance.now();
-    return {
-      status,
-      body,
-      bytes: 0,
-      sentAt: now,
-      headersAt: now,
-      doneAt: now,
-      flowSchemaUID: undefined,
-      priorityLevelUID: undefined,
-      retryAfterSeconds: undefined,
-      error: status === 0 ? { code: 'ECONNREFUSED', message: 'refused' } : undefined,
-    };
-  }
+  const response = kubeResponse;
 
   async function runNode(
     failing: (relMs: number) => boolean,

@@ -23,9 +23,10 @@ describe('ledger counters', () => {
 
   it("names the ledger's figures as the controller's counters; tenants write none", () => {
     const [a, t] = scenario.spec.actors;
-    const figures = { acknowledged: 7, expectedDeliveries: 14, lost: 2 };
+    const figures = { acknowledged: 7, expectedDeliveries: 14, coveredByRelist: 3, lost: 2 };
     expect(definitionOf(a!).ledgerCounters?.(figures, a!)).toStrictEqual({
       'watch.lost': 2,
+      'watch.coveredByRelist': 3,
       'watch.acknowledged': 7,
       'watch.expectedDeliveries': 14,
     });

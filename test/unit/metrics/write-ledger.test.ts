@@ -25,8 +25,53 @@ describe('WriteLedger', () => {
       lost: 1,
       overflow: 0,
     });
-    expect(scan.byTag.get(0)).toEqual({ acknowledged: 1, expectedDeliveries: 3, lost: 1 });
-    expect(scan.byTag.get(1)).toEqual({ acknowledged: 1, expectedDeliveries: 2, lost: 0 });
+    expect(scan.byTag.get(0)).toEqual({
+      acknowledged: 1,
+      expectedDeliveries: 3,
+      coveredByRelist: 0,
+      lost: 1,
+    });
+    expect(scan.byTag.get(1)).toEqual({
+      acknowledged: 1,
+      expectedDeliveries: 2,
+      coveredByRelist: 0,
+      lost: 0,
+    });
+  });
+
+  it("counts a relist's range as covering its set's writes, apart from events and losses", () => {
+    const ledger = WriteLedger.create(32);
+    ledger.record('10', 1, 1, 2, 0, 0); // the LIST's own revision: covered (rv ≤ upTo)
+    ledger.record('7', 1, 1, 2, 0, 0); // the last one seen before the 410: not covered (rv > after)
+    ledger.record('12', 1, 1, 2, 0, 0); // after the LIST: not covered
+    ledger.record('9', 1, 1, 2, 1, 0); // another group's
+    ledger.record('8', 1, 1, 2, 0, 3); // another set's
+    ledger.observe('10'); // the other watcher got the event
+    ledger.observe('7');
+    expect(ledger.cover(0, 0, [{ after: '7', upTo: '10' }])).toBe(1);
+    expect(ledger.cover(0, 0, [{ after: '', upTo: '10' }])).toBe(0);
+    const scan = ledger.scan();
+    expect(scan).toMatchObject({
+      expectedDeliveries: 10,
+      delivered: 2,
+      coveredByRelist: 1,
+      lost: 7,
+    });
+    expect(scan.byTag.get(0)).toEqual({
+      acknowledged: 4,
+      expectedDeliveries: 8,
+      coveredByRelist: 1,
+      lost: 5,
+    });
+  });
+
+  it('never counts a write as more than its expected watchers', () => {
+    const ledger = WriteLedger.create(8);
+    ledger.record('5', 1, 1, 2);
+    ledger.observe('5');
+    ledger.cover(0, 0, [{ after: '4', upTo: '6' }]);
+    ledger.cover(0, 0, [{ after: '1', upTo: '5' }]);
+    expect(ledger.scan()).toMatchObject({ delivered: 1, coveredByRelist: 1, lost: 0 });
   });
 
   it('refuses duplicates and resourceVersions that are not revisions', () => {

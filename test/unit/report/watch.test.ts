@@ -23,8 +23,11 @@ function latency(...ms: number[]) {
   return { summaryMs: summarizeMs(h), encoded: encode(h) };
 }
 
-/** A controller group that saw 40 events (latencies 5, 10 and 80 ms) and lost `lost`. */
-const controller = (lost: number): ActorGroupResult => ({
+/**
+ * A controller group that saw 40 events (latencies 5, 10 and 80 ms), lost `lost` and had
+ * `covered` more covered by relists.
+ */
+const controller = (lost: number, covered = 0): ActorGroupResult => ({
   type: 'controller',
   count: 2,
   ...controllerSections({
@@ -33,6 +36,7 @@ const controller = (lost: number): ActorGroupResult => ({
       [ControllerMetric.bookmarks]: 2,
       [ControllerMetric.restarts]: 1,
       [ControllerMetric.lost]: lost,
+      [ControllerMetric.coveredByRelist]: covered,
     },
     measures: { [ControllerMetric.latency]: latency(5, 10, 80) },
   }),
@@ -79,13 +83,19 @@ describe('the watch verdict', () => {
       "a controller's lost events",
       withGroups({ controller: controller(3) }),
       'bad',
-      '3 watch event(s) expected but never seen; watch latency p99 80.1 ms, 1 restart(s), 0 relist(s).',
+      '3 watch event(s) expected but seen neither as an event nor in a relist; watch latency p99 80.1 ms, 1 restart(s), 0 relist(s).',
     ],
     [
       'a controller that saw everything',
       withGroups({ controller: controller(0) }),
       'ok',
       'Watches saw every expected event (40); watch latency p99 80.1 ms, 1 restart(s), 0 relist(s).',
+    ],
+    [
+      'a controller whose relists covered the events it missed',
+      withGroups({ controller: controller(0, 12) }),
+      'ok',
+      "Watches saw every expected event (40); watch latency p99 80.1 ms, 1 restart(s), 0 relist(s), 12 missed event(s) covered by a relist's LIST.",
     ],
     [
       "a kubelet's pod watch, which has no latency",
@@ -108,7 +118,7 @@ describe('the watch verdict', () => {
         scheduler,
       }),
       'bad',
-      '3 watch event(s) expected but never seen; watch latency p99 80.1 ms, 4 restart(s), 2 relist(s).',
+      '3 watch event(s) expected but seen neither as an event nor in a relist; watch latency p99 80.1 ms, 4 restart(s), 2 relist(s).',
     ],
   ])('reads %s', (_, result, level, text) => {
     expect(watchVerdict(result)).toEqual({ level, topic: 'watch', text });
