@@ -3,7 +3,13 @@ import { Worker } from 'node:worker_threads';
 import { RUN_LABEL, definitionOf, ledgerCounterSlots } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
-import { FlowControlNames, type KubeClient, type KubeTarget } from '../kube/index.js';
+import {
+  clientConnections,
+  FlowControlNames,
+  type KubeClient,
+  type KubeTarget,
+  type PoolCount,
+} from '../kube/index.js';
 import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
 import { TimelineAggregator, type ProgressResponses } from '../metrics/timeline-aggregator.js';
 import { DEFAULT_INTERVAL_MS } from '../metrics/timeline-snapshot.js';
@@ -146,6 +152,7 @@ export async function runScenario(
   const measured = new TimelineAggregator(intervalMs);
   const health: GeneratorHealth[] = [];
   let abandoned = 0;
+  let connections: PoolCount[] = [];
   let workersStarted = 0;
   // In this order: fairness reads the server section.
   const measurements: readonly AnyMeasurement[] = [
@@ -193,6 +200,7 @@ export async function runScenario(
     });
     health.push(...outcome.health);
     abandoned = outcome.abandoned;
+    connections = outcome.connections;
     if (outcome.startEpoch !== undefined) {
       window = measuredWindow(scenario.spec, outcome.startEpoch, outcome.stopEpoch);
     }
@@ -235,6 +243,7 @@ export async function runScenario(
     timeline: [...timeline.result().timeline],
     generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
     targetHealth: health_,
+    clientConnections: clientConnections(scenario.spec, connections),
     // Until the cleanup below, after the measurements: nothing of it may show in theirs.
     cleanup: { policy, deleted: 0, errors: [] },
     ...(opts.profile === undefined ? {} : { profile: opts.profile }),
@@ -321,6 +330,8 @@ interface DriveOutcome {
   readonly reason: string | undefined;
   readonly health: GeneratorHealth[];
   readonly abandoned: number;
+  /** Each worker's pool counts, as the workers sent them when done. */
+  readonly connections: PoolCount[];
   /** Wall-clock ms of the start barrier (timeline t = 0), when the load started. */
   readonly startEpoch?: number;
   /** Wall-clock ms at which an early stop (Ctrl-C, a failed worker) ended the sending. */
@@ -335,6 +346,7 @@ async function driveWorkers(
   const workers = shards.map(() => spawnWorker());
   const health: GeneratorHealth[] = [];
   let abandoned = 0;
+  const connections: PoolCount[] = [];
   let status: RunStatus = 'completed';
   let reason: string | undefined;
   let startEpoch = 0;
@@ -389,6 +401,7 @@ async function driveWorkers(
             ingest(m);
             health[m.workerIndex] = m.health;
             abandoned += m.abandoned;
+            connections.push(...m.connections);
             done = true;
             void w.terminate().then(() => resolve());
           } else if (m.type === 'failed') {
@@ -427,7 +440,7 @@ async function driveWorkers(
     );
     // Ctrl-C or a failed worker while they start up: none is started.
     await Promise.race([ready, stoppedEarly]);
-    if (stopping) return { status, reason, health, abandoned };
+    if (stopping) return { status, reason, health, abandoned, connections };
     // Start barrier: every worker starts at the same wall-clock instant.
     startEpoch = performance.timeOrigin + performance.now() + 250;
     for (const w of workers)
@@ -454,6 +467,7 @@ async function driveWorkers(
     reason,
     health: health.filter((h) => h !== undefined),
     abandoned,
+    connections,
     startEpoch,
     ...(stopEpoch === undefined ? {} : { stopEpoch }),
   };

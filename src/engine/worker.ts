@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { definitionOf, type ActorContext, type RunInfo } from '../actors/index.js';
 import { whenAborted } from '../errors.js';
-import { FlowControlNames, KubeClient, Transport } from '../kube/index.js';
+import { FlowControlNames, KubeClient } from '../kube/index.js';
 import { EventLoopMonitor, generatorHealth } from '../metrics/generator-health.js';
 import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
 import { GroupIntervalCollector } from '../metrics/timeline-collector.js';
@@ -19,6 +19,7 @@ import { createRealClock } from '../timing/clock.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { crashFaultFor, crashNow } from './crash-fault.js';
 import { createRng } from '../timing/random.js';
+import { WorkerTransports } from './transports.js';
 
 type Init = Extract<ToWorker, { type: 'init' }>;
 
@@ -62,7 +63,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const names = FlowControlNames.fromJSON(init.names);
   const groups = new Map<string, ActorGroup>(scenario.spec.actors.map((g) => [g.name, g]));
   const collectors = new Map<string, GroupIntervalCollector>();
-  const transport = new Transport(init.target, { connections: init.connections });
+  const transports = new WorkerTransports(init.target, scenario.spec, init.connections);
   const runInfo: RunInfo = {
     id: init.runId,
     scenario,
@@ -80,7 +81,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
     if (collector === undefined)
       collectors.set(a.group, (collector = new GroupIntervalCollector(a.group)));
     const ctx: ActorContext = {
-      client: new KubeClient(transport, a.identity),
+      client: new KubeClient(transports.for(group), a.identity),
       names,
       collector,
       rng: seed.fork(`${a.group}/${a.index}`),
@@ -150,14 +151,14 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   unlisten();
   clearTimeout(drainTimer);
   if (!drained) {
-    abandoned = transport.stats.pending + transport.stats.running;
+    abandoned = transports.stats.pending + transports.stats.running;
     // First wake what sleeps on the signal (a 429 retry waiting out Retry-After): it records its
     // 429 and sends nothing more, instead of retrying into the destroyed pool after the drain.
     stop.abort();
-    await transport.destroy();
+    await transports.destroy();
     await finished;
   } else {
-    await transport.close();
+    await transports.close();
   }
   stop.abort();
   tickerStop.abort();
@@ -166,5 +167,12 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const health = generatorHealth(loop.total(), summarizeMs(lag).p99);
   loop.stop();
   clearTimeout(crashTimer);
-  post({ type: 'done', workerIndex: init.workerIndex, snapshots, health, abandoned });
+  post({
+    type: 'done',
+    workerIndex: init.workerIndex,
+    snapshots,
+    health,
+    abandoned,
+    connections: transports.counts(),
+  });
 }

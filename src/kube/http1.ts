@@ -15,6 +15,7 @@
  */
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions, type SecureContext } from 'node:tls';
+import type { ConnectionCounter } from './connections.js';
 
 export interface Http1PoolOptions {
   /** At most this many sockets; requests beyond them wait in a FIFO queue. */
@@ -32,6 +33,8 @@ export interface Http1PoolOptions {
     readonly rejectUnauthorized: boolean;
     readonly servername?: string | undefined;
   };
+  /** Counts the sockets this pool opens and closes. */
+  readonly counter?: ConnectionCounter | undefined;
 }
 
 /**
@@ -225,6 +228,7 @@ export class Http1Pool {
     );
     if (tls !== undefined) socket.on('session', (s: Buffer) => (this.session = s));
     this.all.add(c);
+    this.opts.counter?.opened();
     this.ensureSweeper();
     return c;
   }
@@ -264,6 +268,7 @@ export class Http1Pool {
 
   private drop(c: Connection): void {
     if (!this.all.delete(c)) return;
+    this.opts.counter?.closed();
     const i = this.idle.indexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
     c.pending = undefined;

@@ -8,3 +8,4 @@ export * from './target.js';
 export * from './transport.js';
 export * from './watch.js';
 export * from './time.js';
+export * from './connections.js';

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { actors, type ActorType } from '../actors/index.js';
+import { clientConnectionsSchema } from '../kube/connections.js';
 import { fairnessSectionSchema } from '../metrics/fairness.js';
 import { generatorSectionSchema } from '../metrics/generator-health.js';
 import { serverSectionSchema } from '../metrics/server-section.js';
@@ -115,6 +116,11 @@ export const runResultSchema = z.object({
   generator: generatorSectionSchema,
   /** Sends that got no HTTP response; absent from results written before it was added. */
   targetHealth: targetHealthSchema.optional(),
+  /**
+   * The client's connections per pool (protocol, per-actor or shared, how many opened); absent
+   * from results written before it was added.
+   */
+  clientConnections: clientConnectionsSchema.optional(),
   cleanup: z.object({ policy: z.string(), deleted: z.number(), errors: z.array(z.string()) }),
   /** The APF profile applied for the run (compare, run --profile); absent: none was. */
   profile: runProfileSchema.optional(),

@@ -24,3 +24,11 @@ export {
   type Verb,
 } from './schema.js';
 export { NODE_USER_PREFIX, nodeNameOf } from './actors/kubelet.js';
+export {
+  CONNECTION_MODES,
+  PROTOCOLS,
+  resolveTransport,
+  type ConnectionMode,
+  type ResolvedTransport,
+  type TransportProtocol,
+} from './transport.js';

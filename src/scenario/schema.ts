@@ -24,6 +24,7 @@ import { podChurnSchema } from './actors/pod-churn.js';
 import { schedulerSchema } from './actors/scheduler.js';
 import { kubeletSchema } from './actors/kubelet.js';
 import { budgetsSchema } from '../budget/schema.js';
+import { transportSchema } from './transport.js';
 
 export { MAX_OBJECT_PAYLOAD } from './fields.js';
 
@@ -72,6 +73,7 @@ const tenantSchema = withRule(
     arrival: z.enum(['constant', 'poisson']).default('constant'),
     maxInFlight: integer.min(1).default(32),
     retry: retrySchema.optional(),
+    transport: transportSchema.optional(),
     mix: z.array(mixEntrySchema).min(1),
   }),
   (group, _valid, report) => {
@@ -142,6 +144,7 @@ const specSchema = withRule(
       .array(fixtureSchema)
       .describe('Objects created with the admin identity before the run.')
       .default([]),
+    transport: transportSchema.optional(),
     actors: z.array(actorGroupSchema).min(1),
     budgets: budgetsSchema.optional(),
   }),

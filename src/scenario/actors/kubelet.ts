@@ -1,7 +1,7 @@
 // The `kubelet` actor group: simulated nodes that register, renew their Lease, report Node status
 // and watch their own pods. Defaults are the kubelet's own (KubeletConfiguration).
 import { z } from 'zod';
-import { instanceCount } from '../fields.js';
+import { instanceCount, transportSchema } from '../fields.js';
 import { dnsLabel, duration, integer, withRule } from '../../validation/fields.js';
 import { formatDuration } from '../../validation/units.js';
 
@@ -18,6 +18,7 @@ export const kubeletSchema = withRule(
     name: dnsLabel,
     type: z.literal('kubelet'),
     count: instanceCount,
+    transport: transportSchema.optional(),
     identity: z
       .string()
       .min(1)

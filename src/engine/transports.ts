@@ -1,0 +1,88 @@
+import {
+  ConnectionCounter,
+  poolKey,
+  Transport,
+  type KubeTarget,
+  type PoolCount,
+} from '../kube/index.js';
+import { resolveTransport, type ActorGroup, type ScenarioSpec } from '../scenario/index.js';
+import { connectionsOf } from './plan.js';
+
+/**
+ * The transports of one worker's actor instances, by each group's `transport` block: one per
+ * instance for `per-actor` groups (its own HTTP/2 connection, or its own HTTP/1.1 sockets), and
+ * one per protocol shared by every `shared` instance of the worker. Each pool's connections are
+ * counted for the result.
+ */
+export class WorkerTransports {
+  private readonly all: Transport[] = [];
+  private readonly shared = new Map<string, Transport>();
+  private readonly counters = new Map<string, ConnectionCounter>();
+
+  /** `sharedConnections`: the plan's connections for the worker's shared instances. */
+  constructor(
+    private readonly target: KubeTarget,
+    private readonly spec: ScenarioSpec,
+    private readonly sharedConnections: number,
+  ) {}
+
+  /** The transport an instance of `group` sends on. */
+  for(group: ActorGroup): Transport {
+    const t = resolveTransport(group, this.spec.transport);
+    const key = poolKey(group.name, t);
+    let counter = this.counters.get(key);
+    if (counter === undefined) this.counters.set(key, (counter = new ConnectionCounter()));
+    const streams = t.maxStreamsPerConnection;
+    if (t.connection === 'shared') {
+      let transport = this.shared.get(key);
+      if (transport === undefined) {
+        const connections = this.sharedConnections;
+        transport = this.add({
+          protocol: t.protocol,
+          connections: t.protocol === 'h2' ? Math.ceil(connections / streams) : connections,
+          maxStreamsPerConnection: streams,
+          counter,
+        });
+        this.shared.set(key, transport);
+      }
+      return transport;
+    }
+    const { inFlight, held } = connectionsOf(group);
+    return this.add({
+      protocol: t.protocol,
+      connections: t.protocol === 'h2' ? Math.ceil((inFlight + held) / streams) : inFlight,
+      maxStreamsPerConnection: streams,
+      counter,
+    });
+  }
+
+  /** Requests waiting for a connection or a stream, and requests on one, over every transport. */
+  get stats(): { pending: number; running: number } {
+    let pending = 0;
+    let running = 0;
+    for (const t of this.all) {
+      pending += t.stats.pending;
+      running += t.stats.running;
+    }
+    return { pending, running };
+  }
+
+  /** Each pool's connections: opened over the run and the most open at once. */
+  counts(): PoolCount[] {
+    return [...this.counters].map(([key, c]) => ({ key, opened: c.total, peak: c.peak }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((t) => t.close()));
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.all.map((t) => t.destroy()));
+  }
+
+  private add(opts: ConstructorParameters<typeof Transport>[1]): Transport {
+    const transport = new Transport(this.target, opts);
+    this.all.push(transport);
+    return transport;
+  }
+}
