@@ -60,6 +60,8 @@ interface Connection {
   streams: number;
   /** False once GOAWAY or close was seen: no new streams. */
   usable: boolean;
+  /** True once the server's SETTINGS came: until then its stream limit is unknown. */
+  ready: boolean;
 }
 
 /** A stream waiting for room on a connection. */
@@ -80,7 +82,7 @@ interface Unary {
 
 const { NGHTTP2_CANCEL } = constants;
 const SWEEP_MS = 250;
-/** What Node assumes of the server until its SETTINGS arrive, as nghttp2 does. */
+/** The SETTINGS default when the server names no limit (it always does; kube-apiserver: 100). */
 const ASSUMED_SERVER_STREAMS = 100;
 
 export class H2Pool {
@@ -189,17 +191,19 @@ export class H2Pool {
       w.fail(poolClosed());
       return;
     }
-    const c = this.roomy() ?? this.connectIfAllowed();
-    if (c === undefined) this.queue.push(w);
-    else {
+    const c = this.roomy();
+    if (c !== undefined) {
       c.streams++;
       w.start(c);
+      return;
     }
+    this.queue.push(w);
+    this.connectIfAllowed();
   }
 
   private roomy(): Connection | undefined {
     for (const c of this.connections) {
-      if (c.usable && c.streams < this.limitOf(c)) return c;
+      if (c.usable && c.ready && c.streams < this.limitOf(c)) return c;
     }
     return undefined;
   }
@@ -209,13 +213,21 @@ export class H2Pool {
     return Math.min(this.opts.maxStreamsPerConnection, server);
   }
 
-  private connectIfAllowed(): Connection | undefined {
+  /**
+   * A new connection, unless there are as many as allowed or one is still waiting for the
+   * server's SETTINGS (its room is unknown until then; streams wait for it in the queue).
+   */
+  private connectIfAllowed(): void {
     let usable = 0;
-    for (const c of this.connections) if (c.usable) usable++;
-    return usable < this.opts.maxConnections ? this.connect() : undefined;
+    for (const c of this.connections) {
+      if (!c.usable) continue;
+      if (!c.ready) return;
+      usable++;
+    }
+    if (usable < this.opts.maxConnections) this.connect();
   }
 
-  private connect(): Connection {
+  private connect(): void {
     const { tls, counter } = this.opts;
     const session = connect(this.origin, {
       ...(tls === undefined
@@ -228,26 +240,41 @@ export class H2Pool {
           }),
       peerMaxConcurrentStreams: ASSUMED_SERVER_STREAMS,
     });
-    const c: Connection = { session, streams: 0, usable: true };
+    const c: Connection = { session, streams: 0, usable: true, ready: false };
     this.connections.push(c);
     counter?.opened();
     session.once('connect', (_s: ClientHttp2Session, socket: TLSSocket) => {
       if (tls !== undefined) socket.on('session', (s: Buffer) => (this.tlsSession = s));
     });
-    // A larger limit from the server's SETTINGS may let queued streams start.
-    session.on('remoteSettings', () => this.startQueued());
+    // The server's SETTINGS tell how many streams it takes: queued ones may start.
+    session.on('remoteSettings', () => {
+      c.ready = true;
+      this.startQueued();
+    });
     session.once('goaway', () => this.retire(c));
-    // Streams get their own errors; the session's is only the cause of its close.
-    session.on('error', () => this.retire(c));
-    session.once('close', () => {
+    // Streams get their own errors; the session's is the cause of its close.
+    let failure: Error | undefined;
+    session.on('error', (err: Error) => {
+      failure = err;
       this.retire(c);
+    });
+    session.once('close', () => {
+      c.usable = false;
       const i = this.connections.indexOf(c);
       if (i >= 0) this.connections.splice(i, 1);
       counter?.closed();
+      // A connection that never came up fails the streams waiting for it, as a failed dial
+      // fails Go's requests: retrying at once would only spin.
+      if (!c.ready) {
+        const err = new Http1Error(
+          failure === undefined ? 'UND_ERR_SOCKET' : codeOf(failure),
+          failure?.message ?? 'the connection closed before the server sent its SETTINGS',
+        );
+        for (const w of this.queue.splice(0)) w.fail(err);
+      }
       this.startQueued();
     });
     this.ensureSweeper();
-    return c;
   }
 
   /** No new streams on `c`; queued ones may need a connection in its place. */
@@ -259,8 +286,11 @@ export class H2Pool {
 
   private startQueued(): void {
     while (this.queue.length > 0 && !this.closed) {
-      const c = this.roomy() ?? this.connectIfAllowed();
-      if (c === undefined) return;
+      const c = this.roomy();
+      if (c === undefined) {
+        this.connectIfAllowed();
+        return;
+      }
       c.streams++;
       this.queue.shift()!.start(c);
     }
