@@ -8,7 +8,9 @@ import { mergeFlags } from '../profile/server-flags.js';
 import {
   LATENCY_AXIS,
   charts,
+  connectionRows,
   fairnessRows,
+  serverOpenWatches,
   groupRows,
   overview,
   serverLevels,
@@ -97,6 +99,8 @@ export function buildComparisonReport(
     verdicts: comparisonVerdicts(comparison, runs),
     groups,
     fairness: runs.flatMap(({ result, label }) => fairnessRows(label, result)),
+    connections: runs.flatMap(({ result, label }) => connectionRows(label, result)),
+    serverOpenWatches: runs.flatMap(({ result, label }) => serverOpenWatches(label, result)),
     charts: comparisonCharts(
       runs.map(({ run, result, label }) => ({
         result,
