@@ -26,7 +26,7 @@ import {
 import { isIP } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import type { ConnectionCounter } from './connections.js';
-import { Http1Error, type Http1Handler } from './http1.js';
+import { abortError, hostOf, Http1Error, type Http1Handler } from './http1.js';
 
 export interface H2PoolOptions {
   /** At most this many connections; streams beyond their capacity wait in a FIFO queue. */
@@ -99,7 +99,7 @@ export class H2Pool {
 
   constructor(origin: string, opts: H2PoolOptions) {
     const url = new URL(origin);
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const host = hostOf(url);
     this.origin = url.origin;
     // An IP address is not a valid SNI name; Node warns if one is given.
     this.servername = opts.tls?.servername ?? (isIP(host) === 0 ? host : undefined);
@@ -123,7 +123,7 @@ export class H2Pool {
     signal?: AbortSignal,
   ): void {
     if (signal?.aborted === true) {
-      handler.onError(new Http1Error('ABORT_ERR', 'the request was aborted'));
+      handler.onError(abortError());
       return;
     }
     this.withRoom({

@@ -99,7 +99,7 @@ export class Http1Pool {
     if (secure !== (opts.tls !== undefined)) {
       throw new Error(`${origin}: TLS options are needed exactly for https origins`);
     }
-    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.host = hostOf(url);
     this.port = Number(url.port === '' ? (secure ? 443 : 80) : url.port);
     this.hostHeader = url.host;
     this.opts = opts;
@@ -345,7 +345,12 @@ export class Http1Pool {
   }
 }
 
-function abortError(): Http1Error {
+/** The URL's host as sockets take it: an IPv6 address without its brackets. */
+export function hostOf(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+export function abortError(): Http1Error {
   return new Http1Error('ABORT_ERR', 'the request was aborted');
 }
 
