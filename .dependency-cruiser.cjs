@@ -5,6 +5,7 @@
 // docs/architecture.md explains each layer; keep the two in step.
 const layers = [
   'cli',
+  'agent',
   'engine',
   'check',
   'report',
@@ -15,6 +16,7 @@ const layers = [
   'kube',
   'scenario',
   'budget',
+  'wire',
   'metrics',
   'timing',
   'validation',

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LeastLoaded } from '../src/actors/placement.js';
-import { tenantBodies } from '../src/actors/tenant.js';
+import { tenantBodies } from '../src/actors/tenant/create.js';
 import { Tracked } from '../src/actors/tracked.js';
 import { createRng } from '../src/timing/random.js';
 import {

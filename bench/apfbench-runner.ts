@@ -11,8 +11,7 @@
  *        [--protocol http1|h2]
  */
 import { parseArgs } from 'node:util';
-import { createTenant } from '../src/actors/tenant.js';
-import { tenantSchedule } from '../src/actors/tenant.js';
+import { createTenant, tenantSchedule } from '../src/actors/tenant/create.js';
 import { RUN_LABEL, type ActorContext } from '../src/actors/actor.js';
 import { createRealClock } from '../src/timing/clock.js';
 import { createRng } from '../src/timing/random.js';
@@ -27,7 +26,8 @@ import {
 import { mergeSnapshots } from '../src/metrics/timeline-aggregator.js';
 import { GroupIntervalCollector } from '../src/metrics/timeline-collector.js';
 import { isErrorCode, type IntervalSnapshot } from '../src/metrics/timeline-snapshot.js';
-import { parseScenario, type TenantActorGroup } from '../src/scenario/index.js';
+import { parseScenario } from '../src/actors/scenario.js';
+import type { TenantActorGroup } from '../src/actors/tenant/schema.js';
 import {
   windowSince,
   windowStart,
@@ -132,14 +132,14 @@ async function runEngine(seconds: number): Promise<EngineRun> {
     while (!tickerStop.signal.aborted && nextTick <= originMs + scenario.spec.duration) {
       await clock.sleepUntil(nextTick, tickerStop.signal);
       if (tickerStop.signal.aborted) break;
-      snapshots.push(collector.snapshot(Math.round((nextTick - originMs) / INTERVAL_MS) - 1));
+      snapshots.push(...collector.snapshot(Math.round((nextTick - originMs) / INTERVAL_MS) - 1));
       nextTick += INTERVAL_MS;
     }
   })();
   await actor.run();
   tickerStop.abort();
   await ticker;
-  snapshots.push(collector.snapshot(Math.floor((clock.now() - originMs) / INTERVAL_MS)));
+  snapshots.push(...collector.snapshot(Math.floor((clock.now() - originMs) / INTERVAL_MS)));
   const cpu = windowSince(started);
   const wallMs = clock.now() - originMs;
   const total = loop.total();

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { profileJsonSchema } from '../src/profile/json-schema.js';
 import { comparisonJsonSchema, runResultJsonSchema } from '../src/result/json-schema.js';
-import { scenarioJsonSchema } from '../src/scenario/json-schema.js';
+import { scenarioJsonSchema } from '../src/actors/scenario.js';
 
 for (const [name, schema] of [
   ['scenario', scenarioJsonSchema()],

@@ -33,6 +33,14 @@ const invalid = (meaning: string) => ({ kind: 'invalid-input', meaning }) as con
 const environment = (meaning: string) => ({ kind: 'environment', meaning }) as const;
 
 export const ERROR_CODES = {
+  APFBENCH_AGENT_LOST: environment(
+    'an agent disconnected or died mid-run: the run finished with status partial, without its instances',
+  ),
+  APFBENCH_AGENT_REFUSED: invalid(
+    'the coordinator refused an agent: wrong agent token, other protocol version, or an index taken or out of range',
+  ),
+  APFBENCH_AGENT_UNREACHABLE: environment('the agent cannot reach its coordinator, or lost it'),
+  APFBENCH_AGENTS_MISSING: environment('run --agents timed out before every agent had joined'),
   APFBENCH_BAD_APISERVER_ARG: invalid('an --apiserver-arg for a kind cluster is not key=value'),
   APFBENCH_BAD_DIR: invalid('cluster up --dir cannot be read or holds files that are not its own'),
   APFBENCH_BAD_FLAG: invalid('a command-line flag or API-server flag has a bad value'),
@@ -58,11 +66,17 @@ export const ERROR_CODES = {
   APFBENCH_DOCKER_UNAVAILABLE: environment('docker is installed but its daemon does not answer'),
   APFBENCH_DUPLICATE_PROFILE: invalid('compare was given the same profile twice'),
   APFBENCH_EXEC_CREDENTIAL: environment('a kubeconfig exec credential plugin failed'),
+  APFBENCH_FAULTS_NEED_LOCAL: invalid(
+    'the scenario has spec.faults, which only a control plane apfbench starts can take, and --kubeconfig names another cluster',
+  ),
   APFBENCH_FIXTURE_FAILED: environment('creating a fixture object on the cluster failed'),
   APFBENCH_FLAGS_NEED_LOCAL: invalid(
     '--apiserver-arg was given for a cluster apfbench did not start',
   ),
   APFBENCH_GO_MISSING: environment('building the control plane needs go, which is not on PATH'),
+  APFBENCH_IN_CLUSTER: invalid(
+    'no in-cluster config: KUBERNETES_SERVICE_HOST/PORT unset, or no service account token mounted',
+  ),
   APFBENCH_INTERRUPTED: {
     kind: 'interrupted',
     meaning: 'Ctrl-C (SIGINT), SIGTERM or SIGHUP (a closed terminal) stopped the command',
@@ -79,12 +93,17 @@ export const ERROR_CODES = {
   APFBENCH_KIND_MISSING: environment('--provider kind needs kind, which is not on PATH'),
   APFBENCH_KUBE_API: environment('an API request that setup cannot do without failed'),
   APFBENCH_METRICS_INTERVAL: invalid('the /metrics sampling interval is under its minimum'),
+  APFBENCH_METRICS_LISTEN: environment(
+    "--metrics-addr could not be bound (the port is in use, or the address is not this machine's)",
+  ),
   APFBENCH_METRICS_PARSE: environment("the server's /metrics text is malformed"),
   APFBENCH_METRICS_SCRAPE: environment('GET /metrics failed or did not answer 200'),
   APFBENCH_NO_BUDGETS: invalid('check has no budgets: no --budget and none in the scenario'),
   APFBENCH_NO_CANDIDATE: invalid('check was given no candidate result'),
   APFBENCH_NO_CLUSTER: invalid('no control plane state in that --dir'),
-  APFBENCH_NO_KUBECONFIG: invalid('the command needs --kubeconfig (or KUBECONFIG)'),
+  APFBENCH_NO_KUBECONFIG: invalid(
+    'the command needs a cluster: --kubeconfig FILE, or KUBECONFIG or ~/.kube/config naming one',
+  ),
   APFBENCH_NO_PROFILES: invalid('compare needs at least one --profile'),
   APFBENCH_NO_SNAPSHOT: invalid('profile restore found no snapshot to restore'),
   APFBENCH_PNG_UNAVAILABLE: environment(
@@ -105,6 +124,12 @@ export const ERROR_CODES = {
   APFBENCH_PROFILE_REJECTED: invalid('the server refused the profile in a dry run'),
   APFBENCH_READY_TIMEOUT: environment(
     'etcd or kube-apiserver was not ready within --ready-timeout',
+  ),
+  APFBENCH_REMOTE_METRICS: invalid(
+    '--metrics-addr is not a loopback address, so the live metrics are not served',
+  ),
+  APFBENCH_REMOTE_LISTEN: invalid(
+    'the coordinator would listen for agents on a non-loopback address without --allow-remote',
   ),
   APFBENCH_REMOTE_TARGET: invalid('the target is not a loopback address, so no load is sent'),
   APFBENCH_REPORT_INPUT_INVALID: invalid(

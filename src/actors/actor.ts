@@ -4,13 +4,20 @@ import type { Rng } from '../timing/random.js';
 import type { FlowControlNames, KubeClient } from '../kube/index.js';
 import type { GroupTotals } from '../metrics/timeline-aggregator.js';
 import type { GroupIntervalCollector } from '../metrics/timeline-collector.js';
+import type { HeartbeatsSection } from '../metrics/heartbeats.js';
 import type { LedgerTagFigures, WriteLedger } from '../metrics/write-ledger.js';
-import type { ActorGroup, Scenario } from '../scenario/index.js';
+import type {
+  ActorGroupBase,
+  ActorGroupSchema,
+  ConnectionMode,
+  ScenarioOf,
+} from '../scenario/index.js';
 
 /** Facts about the run every actor needs: where objects go and how they are labelled. */
 export interface RunInfo {
   readonly id: string;
-  readonly scenario: Scenario;
+  /** The scenario, read as any scenario: an actor knows its own group's type and no other. */
+  readonly scenario: ScenarioOf<ActorGroupBase>;
   /** Every object apfbench creates carries `labelKey: id`, so cleanup can find it. */
   readonly labelKey: string;
   /** The API server's gitVersion, when known (kubelets report it as their version). */
@@ -59,7 +66,7 @@ export interface Actor {
   run(): Promise<void>;
 }
 
-export type ActorFactory<G extends ActorGroup> = (
+export type ActorFactory<G extends ActorGroupBase> = (
   group: G,
   instance: ActorInstance,
   ctx: ActorContext,
@@ -68,16 +75,38 @@ export type ActorFactory<G extends ActorGroup> = (
 /** A group's merged actor-specific measurements (see GroupIntervalCollector.count/observe). */
 export type GroupMeasurements = Pick<GroupTotals, 'counters' | 'measures'>;
 
-/** Everything apfbench knows about one actor type. */
-export interface ActorDefinition<G extends ActorGroup, S extends z.ZodObject = z.ZodObject> {
+/** A watch as a group's result reports it, for the run's watch totals in a report. */
+export interface WatchFigures {
+  readonly events: number;
+  readonly restarts: number;
+  readonly relists: number;
+  /** Events expected (caused by apfbench's own writes) but never seen; absent: none expected. */
+  readonly lost?: number;
+  /** Encoded µs histogram of event received − write acknowledged; absent: not measured. */
+  readonly latencyHistogram?: string;
+}
+
+/**
+ * Everything apfbench knows about one actor type: its folder's index.ts exports it, and one line
+ * in the registry (index.ts) adds it. `G` is its group as parsed from a scenario, `S` the
+ * schema of the sections it adds to its group's result.
+ */
+export interface ActorDefinition<G extends ActorGroupBase, S extends z.ZodObject = z.ZodObject> {
+  /**
+   * The schema of a group of this type in a scenario file (`spec.actors[i]`): its fields, their
+   * defaults and units, and its located rules, with `type: z.literal('<type>')`. The scenario
+   * (scenario.ts) is the union of every registered type's.
+   */
+  readonly scenario: z.ZodType<G> & ActorGroupSchema;
   /** Builds one instance; called in a worker thread, once per instance, before the start barrier. */
   readonly create: ActorFactory<G>;
   /**
    * The sections this type adds to its group's result (`heartbeats`, `watch`, `conflicts`, ...),
    * beside `type`, `count` and `requests`: what `sections` returns, and what a reader of
-   * result.json gets for a group of this type.
+   * result.json gets for a group of this type. Omitted: the type adds none (and has no
+   * `sections`).
    */
-  readonly resultSections: S;
+  readonly resultSections?: S;
   /**
    * Turns the group's merged counters and histograms into its result sections. Pure; called
    * once, on the coordinator. Omitted: the type adds none.
@@ -114,8 +143,23 @@ export interface ActorDefinition<G extends ActorGroup, S extends z.ZodObject = z
    */
   readonly heldConnections?: (group: G) => number;
   /**
+   * The watches a group's result sections report, for the run's watch totals (report/totals.ts).
+   * Pure. Omitted: the type watches nothing.
+   */
+  readonly watches?: (sections: z.output<S>) => readonly WatchFigures[];
+  /**
+   * The Lease heartbeats a group's result sections report, one node per instance, for the run's
+   * heartbeat totals (report/totals.ts). Pure. Omitted: the type's instances are not nodes.
+   */
+  readonly heartbeats?: (sections: z.output<S>) => HeartbeatsSection;
+  /**
    * Groups the instances' users belong to, when they are impersonated (see IdentityResolver).
    * Omitted: the tenants' group.
    */
   readonly identityGroups?: readonly string[];
+  /**
+   * The default of the `transport` block's `connection` for this type: `per-actor` for a
+   * component that is one process with its own connection in a real cluster. Omitted: `shared`.
+   */
+  readonly connection?: ConnectionMode;
 }

@@ -1,4 +1,6 @@
-import type { Scenario } from '../scenario/index.js';
+import type { ActorGroupBase, ScenarioOf } from '../scenario/index.js';
+
+type Scenario = ScenarioOf<ActorGroupBase>;
 
 /**
  * Shared counters of the run's write ledger, which actors use as barriers across workers. Every

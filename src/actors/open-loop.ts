@@ -12,7 +12,8 @@ import type { ActorContext } from './actor.js';
 /**
  * The in-flight side of open-loop sending, the same for every actor: a send
  * due while `max` requests are in flight is counted as dropped, never queued;
- * a started one records its schedule lag; `drained` waits for the rest.
+ * a started one records its schedule lag (its requests count as sent where
+ * they start, in sendRecorded); `drained` waits for the rest.
  * Used from one thread only.
  */
 export class InFlight {
@@ -53,10 +54,10 @@ export class InFlight {
     send: (intendedMs: number) => Promise<unknown>,
   ): boolean {
     if (!this.limiter.tryAcquire()) {
-      this.collector.dropped();
+      this.collector.dropped(intendedMs);
       return false;
     }
-    this.collector.sent((actualMs - intendedMs) * 1000);
+    this.collector.lag(intendedMs, (actualMs - intendedMs) * 1000);
     send(intendedMs).then(this.release, this.release);
     return true;
   }

@@ -29,6 +29,7 @@ function complete<T>(
   sentAt: number,
 ): void {
   ctx.collector.completed({
+    intendedMs: s.intendedMs,
     verb: s.verb,
     resource: s.resource,
     code: codeOf(res),
@@ -41,12 +42,15 @@ function complete<T>(
 
 /**
  * Sends a logical request, retrying 429s as client-go does (honouring
- * Retry-After, capped by the policy's maxBackoff), and records it: every
- * attempt as a response, the logical request once with latency measured from
- * its intended send time, so that retries and queueing count against it.
+ * Retry-After, capped by the policy's maxBackoff), and records it: its start
+ * as a send, every attempt as a response, the logical request once with
+ * latency measured from its intended send time, so that retries and queueing
+ * count against it; all of it in the window of that intended time. Every
+ * request of every actor goes through here, so `sent` counts each one.
  * Without a retry policy it takes a shorter path: one attempt, one record.
  */
 export function sendRecorded<T>(ctx: ActorContext, s: RecordedSend<T>): Promise<KubeResponse<T>> {
+  ctx.collector.sent(s.intendedMs);
   if (s.retry === undefined || s.retry.maxRetries === 0) {
     return s.attempt().then((res) => {
       complete(ctx, s, res, res.sentAt);
@@ -67,6 +71,7 @@ async function sendRetrying<T>(
     sentAt ??= res.sentAt;
     if (res.status === 429 && attempt < retry.maxRetries && !ctx.signal.aborted) {
       ctx.collector.retried({
+        intendedMs: s.intendedMs,
         verb: s.verb,
         resource: s.resource,
         code: '429',

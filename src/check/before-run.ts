@@ -1,7 +1,7 @@
 // Before a run: budgets that name something no result of the scenario will have, found in a
 // second rather than after the load.
 import { groupResult } from '../result/group-result.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import type { Budget } from '../budget/schema.js';
 import { parseExpression } from '../budget/expression.js';
 import {

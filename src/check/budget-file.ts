@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { documentSchema } from '../scenario/fields.js';
-import { loadScenarioFile } from '../scenario/index.js';
+import { loadScenarioFile } from '../actors/scenario.js';
 import { dnsLabel } from '../validation/fields.js';
 import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
 import { validateYaml } from '../validation/validate.js';

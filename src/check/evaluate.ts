@@ -13,6 +13,7 @@ import {
   type Match,
   type MetricPath,
 } from '../budget/path.js';
+import { describeLagCause } from '../metrics/lag-cause.js';
 import type { LoadedRun } from './results.js';
 import { mean, median, welchTTest } from './stats.js';
 
@@ -394,6 +395,10 @@ export function evaluateBudgets(
     if (gen.saturated) {
       warnings.push(
         `the load generator was saturated in ${run.source} (${gen.reasons.join('; ') || 'see the result'}): its figures measure apfbench as much as the server`,
+      );
+    } else if (gen.lagCause === 'host') {
+      warnings.push(
+        `the host was busy in ${run.source} (${describeLagCause(gen.lagCause, gen.lagEvidence)}): its latencies include that wait`,
       );
     }
     if (gen.capped === true) {

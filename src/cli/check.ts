@@ -15,7 +15,7 @@ import {
 import { unknownMetricProblems } from '../check/before-run.js';
 import { ApfbenchError } from '../errors.js';
 import { checkOutFile } from './output.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 
 /** Options `run --check` shares with `check`. */
 export const checkOutputOptions = {

@@ -14,6 +14,7 @@ import { interruptible } from './interrupt.js';
 import { kindOptions, kindUpHandler } from './kind.js';
 import { integerFlag, positiveInteger } from './options.js';
 import { progress } from './output.js';
+import { progressPrinter } from './progress.js';
 
 const dirOption = {
   dir: {
@@ -183,7 +184,11 @@ export function clusterCommand(yargs: Argv): Argv {
       'build kube-apiserver and etcd from the pinned Go modules into the cache (a no-op when cached)',
       (y) => y,
       deferred(async () => {
-        const built = await buildControlPlane({ onProgress: progress });
+        const printer = progressPrinter({ quiet: false });
+        const built = await buildControlPlane({
+          onProgress: printer.onPhase,
+          onBuildCount: printer.counter('building the control plane'),
+        }).finally(printer.done);
         process.stdout.write(`${built.source === 'cache' ? 'cached' : 'built'}: ${built.dir}\n`);
       }),
     )

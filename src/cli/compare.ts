@@ -6,17 +6,20 @@ import { ApfbenchError } from '../errors.js';
 import { loadProfileFile } from '../profile/index.js';
 import { readReportInput } from '../report/index.js';
 import { COMPARISON_FILE } from '../result/write.js';
-import { loadScenarioFile } from '../scenario/index.js';
+import { loadScenarioFile } from '../actors/scenario.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
 import { progressPrinter } from './progress.js';
 import { alignRows } from './table.js';
 import {
+  assertFaultsOnLocal,
   assertTargetArgs,
+  clusterSelectionOf,
   defaultOutDir,
   assertScenarioWorkers,
   integerFlag,
   MAX_REPEAT,
+  openLiveMetrics,
   scenarioArguments,
   scenarioOverridesOf,
   targetOptions,
@@ -76,11 +79,13 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     );
   }
   assertTargetArgs(argv);
+  await assertFaultsOnLocal(scenario, argv.scenario, argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   // Before `--out` gets a comparison.json: a failed comparison would replace a good one there.
-  if (argv.kubeconfig !== undefined) {
+  const cluster = clusterSelectionOf(argv);
+  if (cluster !== undefined) {
     await readTargetFiles({
-      kubeconfig: argv.kubeconfig,
+      cluster,
       context: argv.context,
       identitiesFile: argv.identities,
       allowRemote: argv['allow-remote'],
@@ -89,6 +94,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
   await checkOutDir(out, COMPARISON_FILE);
   const printer = progressPrinter({ quiet: argv.quiet });
+  const metrics = await openLiveMetrics(argv);
   const abort = interruptible(
     printer.onPhase,
     'stopping the load, draining, cleaning up and restoring the flowcontrol objects',
@@ -98,16 +104,20 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
     comparison = await compareProfiles(scenario, profiles, {
       out,
       repeat: argv.repeat,
-      target: targetOptionsOf(argv, printer.onPhase),
+      target: targetOptionsOf(argv, printer.onPhase, printer.counter('building the control plane')),
       signal: abort.signal,
       workers: argv.workers,
       latencyPairs: argv.victim.map((victim, i) => ({ victim, noisy: argv.noisy[i]! })),
       onPhase: printer.onPhase,
       onProgress: printer.onProgress,
+      onRuns: printer.counter('runs'),
+      onFixtures: printer.counter('creating fixtures'),
+      ...(metrics === undefined ? {} : { liveMetrics: metrics.live }),
     });
   } finally {
     printer.done();
     abort.dispose();
+    await metrics?.close();
   }
   const file = join(out, COMPARISON_FILE);
   process.stdout.write(`${comparisonTable(comparison).join('\n')}\ncomparison: ${file}\n`);

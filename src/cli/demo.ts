@@ -2,7 +2,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { compareHandler } from './compare.js';
-import { scenarioOverrideOptions, targetOptions } from './options.js';
+import { clusterSelectionOf, scenarioOverrideOptions, targetOptions } from './options.js';
 
 /** The main job for a new user: one command, a few minutes, one report. */
 export const DEMO = {
@@ -72,7 +72,13 @@ export function demoHandler(
 /** The demo's small server for a control plane it starts, then the user's flags (which win). */
 export function demoServerArgs(argv: {
   readonly kubeconfig?: string | undefined;
+  readonly 'in-cluster'?: boolean;
   readonly 'apiserver-arg': readonly string[];
 }): string[] {
-  return [...(argv.kubeconfig === undefined ? DEMO.serverArgs : []), ...argv['apiserver-arg']];
+  const local =
+    clusterSelectionOf({
+      kubeconfig: argv.kubeconfig,
+      'in-cluster': argv['in-cluster'] ?? false,
+    }) === undefined;
+  return [...(local ? DEMO.serverArgs : []), ...argv['apiserver-arg']];
 }

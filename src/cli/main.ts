@@ -1,4 +1,6 @@
 import yargs from 'yargs';
+import { agentCommand, agentHandler } from './agent.js';
+import { agentsCommand } from './agents.js';
 import { checkCommand, checkHandler } from './check.js';
 import { clusterCommand } from './cluster.js';
 import { demoCommand, demoHandler } from './demo.js';
@@ -67,6 +69,13 @@ export async function main(args: string[]): Promise<number> {
         demoCommand,
         deferred(demoHandler),
       )
+      .command(
+        'agent',
+        'run a shard of a coordinator’s load (`run --agents N`) on this machine, over gRPC',
+        agentCommand,
+        deferred(agentHandler),
+      )
+      .command('agents', 'what running agents elsewhere needs: manifest', agentsCommand)
       .demandCommand(1, 'say which command; see --help')
       .strict()
       .recommendCommands()

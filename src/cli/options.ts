@@ -1,13 +1,23 @@
 /** Options that `run` and `compare` share, declared once, and what they turn into. */
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import {
+  parseMetricsAddress,
+  serveLiveMetrics,
+  type MetricsEndpoint,
+} from '../engine/live-metrics.js';
 import type { TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
+import { describeSelection, type ClusterSelection } from '../kube/index.js';
 import { writeReport, type ReportModel } from '../report/index.js';
 import { checkServerFlag } from '../profile/index.js';
-import type { Overrides, Scenario } from '../scenario/index.js';
+import type { Overrides } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import { parseDuration } from '../validation/units.js';
+import { InvalidFileError } from '../validation/problems.js';
+import { locatePath } from '../validation/validate.js';
 
 export const scenarioOverrideOptions = {
   duration: {
@@ -21,6 +31,11 @@ export const scenarioOverrideOptions = {
     default: [] as string[],
     describe: 'override a field: path=value, e.g. spec.actors[0].rate=50/s',
   },
+  namespace: {
+    type: 'string',
+    describe:
+      "override spec.namespace, the load's namespace (a kubeconfig context's namespace is not used)",
+  },
 } as const;
 
 /** The scenario file argument and its overrides, first in `run` and `compare`. */
@@ -33,9 +48,14 @@ export function scenarioArguments(y: Argv) {
 /** The parsed `scenarioOverrideOptions`, as `loadScenarioFile` takes them. */
 export function scenarioOverridesOf(argv: {
   readonly duration: string | undefined;
+  readonly namespace: string | undefined;
   readonly set: readonly string[];
 }): Overrides {
-  return { ...(argv.duration === undefined ? {} : { duration: argv.duration }), set: argv.set };
+  return {
+    ...(argv.duration === undefined ? {} : { duration: argv.duration }),
+    ...(argv.namespace === undefined ? {} : { namespace: argv.namespace }),
+    set: argv.set,
+  };
 }
 
 /**
@@ -70,14 +90,44 @@ export function assertScenarioWorkers(
   );
 }
 
+/**
+ * Refuses a scenario with spec.faults on a cluster apfbench does not start (`--kubeconfig`,
+ * `--in-cluster`), before anything starts, with the line of spec.faults in `file`.
+ */
+export async function assertFaultsOnLocal(
+  scenario: Scenario,
+  file: string,
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster'>,
+): Promise<void> {
+  const selected = clusterSelectionOf(argv);
+  if (selected === undefined || (scenario.spec.faults ?? []).length === 0) return;
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const problem = {
+    ...locatePath(text, file, ['spec', 'faults']),
+    message: `faults are done to the control plane apfbench starts, and ${describeTarget(selected)} is a cluster it did not start`,
+  };
+  throw new InvalidFileError(
+    'APFBENCH_FAULTS_NEED_LOCAL',
+    'scenario',
+    [problem],
+    'leave out --kubeconfig to run on a local control plane, or remove spec.faults',
+  );
+}
+
 /** Where the load goes, how it is generated and where its files are written. */
 export const targetOptions = {
   kubeconfig: {
     type: 'string',
     describe:
-      'cluster to load; default: an ephemeral local control plane (compare: one per set of API-server flags)',
+      'cluster to load; with no value, the one kubectl uses ($KUBECONFIG, ~/.kube/config, in-cluster); default: an ephemeral local control plane (compare: one per set of API-server flags)',
   },
   context: { type: 'string', describe: 'kubeconfig context' },
+  'in-cluster': {
+    type: 'boolean',
+    default: false,
+    describe:
+      "load the cluster apfbench runs in, as its pod's ServiceAccount (needs --allow-remote)",
+  },
   identities: {
     type: 'string',
     describe: 'identities file with per-user tokens (default: next to the kubeconfig)',
@@ -93,6 +143,11 @@ export const targetOptions = {
     coerce: positiveInteger('workers', maxWorkers()),
   },
   quiet: { type: 'boolean', default: false, describe: 'no progress output' },
+  'metrics-addr': {
+    type: 'string',
+    describe:
+      "serve the run's live figures for Prometheus on HOST:PORT/metrics (loopback unless --allow-remote; port 0: any free one)",
+  },
   'apiserver-bin': {
     type: 'string',
     describe: 'kube-apiserver binary for the local control plane',
@@ -122,6 +177,7 @@ export const targetOptions = {
 export interface TargetArgs {
   readonly kubeconfig: string | undefined;
   readonly context: string | undefined;
+  readonly 'in-cluster': boolean;
   readonly identities: string | undefined;
   readonly 'allow-remote': boolean;
   readonly 'apiserver-bin': string | undefined;
@@ -129,9 +185,54 @@ export interface TargetArgs {
   readonly 'apiserver-arg': readonly string[];
 }
 
+/**
+ * The cluster the flags point at, undefined for the local control plane apfbench starts:
+ * `--kubeconfig FILE`, `--kubeconfig` with no value (yargs gives '': kubectl's own choice), or
+ * `--in-cluster`.
+ */
+/** The flag that chose a cluster, as a user wrote it, for messages. */
+function describeTarget(selected: ClusterSelection): string {
+  return selected.kind === 'in-cluster'
+    ? '--in-cluster'
+    : `--kubeconfig (${describeSelection(selected)})`;
+}
+
+export function clusterSelectionOf(
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster'>,
+): ClusterSelection | undefined {
+  if (argv['in-cluster']) return { kind: 'in-cluster' };
+  if (argv.kubeconfig === undefined) return undefined;
+  return argv.kubeconfig === '' ? { kind: 'default' } : { kind: 'file', file: argv.kubeconfig };
+}
+
+/** Refuses --in-cluster with --kubeconfig: each names the cluster. */
+export function assertOneCluster(argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster'>): void {
+  if (argv['in-cluster'] && argv.kubeconfig !== undefined) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      '--in-cluster and --kubeconfig each name the cluster to load: give one',
+      { kind: 'invalid-input' },
+    );
+  }
+}
+
 /** Refuses, before anything starts, a flag that the target the other flags choose would ignore. */
-export function assertTargetArgs(argv: TargetArgs): void {
-  if (argv.identities !== undefined && argv.kubeconfig === undefined) {
+export function assertTargetArgs(
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster' | 'context' | 'identities'>,
+): void {
+  assertOneCluster(argv);
+  const selected = clusterSelectionOf(argv);
+  if (argv.context !== undefined && (selected === undefined || selected.kind === 'in-cluster')) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      '--context picks a context of a kubeconfig: it needs --kubeconfig',
+      {
+        kind: 'invalid-input',
+        hint: 'add --kubeconfig (with no value: the one kubectl uses), or leave out --context',
+      },
+    );
+  }
+  if (argv.identities !== undefined && selected === undefined) {
     throw new ApfbenchError(
       'APFBENCH_BAD_FLAG',
       '--identities needs --kubeconfig: the local control plane apfbench starts makes identities of its own',
@@ -146,9 +247,11 @@ export function assertTargetArgs(argv: TargetArgs): void {
 export function targetOptionsOf(
   argv: TargetArgs,
   onProgress: (line: string) => void,
+  onBuildCount?: (done: number, total: number) => void,
 ): Omit<TargetOptions, 'apiserverArgs'> {
   return {
-    kubeconfig: argv.kubeconfig,
+    ...(onBuildCount === undefined ? {} : { onBuildCount }),
+    cluster: clusterSelectionOf(argv),
     context: argv.context,
     identitiesFile: argv.identities,
     allowRemote: argv['allow-remote'],
@@ -157,6 +260,21 @@ export function targetOptionsOf(
     serverArgs: argv['apiserver-arg'],
     onProgress,
   };
+}
+
+/**
+ * `--metrics-addr`: checked and bound before anything starts, its address printed (also with
+ * --quiet: port 0 picks one the user must learn). The caller closes it at the end.
+ */
+export async function openLiveMetrics(argv: {
+  readonly 'metrics-addr'?: string | undefined;
+  readonly 'allow-remote': boolean;
+}): Promise<MetricsEndpoint | undefined> {
+  const addr = argv['metrics-addr'];
+  if (addr === undefined) return undefined;
+  const endpoint = await serveLiveMetrics(parseMetricsAddress(addr, argv['allow-remote']));
+  process.stderr.write(`live metrics: ${endpoint.url}\n`);
+  return endpoint;
 }
 
 export function defaultOutDir(scenarioName: string, now = new Date()): string {

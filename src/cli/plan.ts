@@ -64,6 +64,20 @@ export function planTable(plan: RunPlan): string[] {
           ],
           new Set([2, 3]),
         );
+  const faults =
+    plan.faults === undefined
+      ? []
+      : [
+          '',
+          ...alignRows(
+            [
+              ['fault', 'at', 'duration'],
+              ...plan.faults.map((f) => [f.kind, seconds(f.at), seconds(f.duration)]),
+            ],
+            new Set([1, 2]),
+          ),
+          'faults: at = from the start of the measured window; local control plane only',
+        ];
   return [
     `plan: ${seconds(plan.durationMs)}${warmup}, ${plan.workers.length} worker thread(s), ${whole(plan.writes)} ledger write(s)`,
     ...groups,
@@ -72,5 +86,6 @@ export function planTable(plan: RunPlan): string[] {
     ...workers,
     '',
     ...fixtures,
+    ...faults,
   ];
 }

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
 import { ApfbenchError } from '../errors.js';
-import { KubeClient, Transport, loadKubeconfig } from '../kube/index.js';
+import { loadClusterConfig, openClusterClient, type KubeClient } from '../kube/index.js';
 import {
   applyProfile,
   assertFlagsApplicable,
@@ -15,6 +15,7 @@ import {
   restoreSnapshot,
 } from '../profile/index.js';
 import { deferred } from './deferred.js';
+import { assertOneCluster, clusterSelectionOf } from './options.js';
 import { progress } from './output.js';
 
 export const DEFAULT_SNAPSHOT_FILE = '.apfbench/profile-snapshot.json';
@@ -22,9 +23,19 @@ export const DEFAULT_SNAPSHOT_FILE = '.apfbench/profile-snapshot.json';
 const clusterOptions = {
   kubeconfig: {
     type: 'string',
-    describe: 'cluster whose APF configuration to change (default: $KUBECONFIG)',
+    describe:
+      'cluster whose APF configuration to change (default: the one kubectl uses: $KUBECONFIG, ~/.kube/config, in-cluster)',
   },
   context: { type: 'string', describe: 'kubeconfig context' },
+  'in-cluster': {
+    type: 'boolean',
+    default: false,
+    describe: "the cluster apfbench runs in, as its pod's ServiceAccount",
+  },
+  namespace: {
+    type: 'string',
+    describe: 'not taken: flowcontrol objects belong to no namespace',
+  },
   'allow-remote': {
     type: 'boolean',
     default: false,
@@ -41,30 +52,36 @@ const snapshotOption = {
 } as const;
 
 interface ClusterArgs {
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  'in-cluster': boolean;
+  namespace?: string | undefined;
   'allow-remote': boolean;
 }
 
-/** The admin client for the kubeconfig's cluster; close its transport when done. */
-async function adminFor(argv: ClusterArgs): Promise<KubeClient> {
-  const path = argv.kubeconfig ?? process.env.KUBECONFIG;
-  if (path === undefined || path === '') {
-    throw new ApfbenchError('APFBENCH_NO_KUBECONFIG', 'say which cluster with --kubeconfig', {
-      kind: 'invalid-input',
-      hint: 'for a local control plane: `apfbench cluster up`, then --kubeconfig .apfbench/cluster/kubeconfig',
-    });
-  }
-  const cfg = await loadKubeconfig(path, argv.context, { allowRemote: argv['allow-remote'] });
-  return new KubeClient(new Transport(cfg.target, { connections: 2 }), cfg.identity);
-}
-
+/**
+ * The admin client for the cluster the flags name: `--kubeconfig FILE`, `--in-cluster`, or else
+ * (also `--kubeconfig` with no value) the one kubectl would use.
+ */
 async function withAdmin<T>(argv: ClusterArgs, fn: (admin: KubeClient) => Promise<T>): Promise<T> {
-  const admin = await adminFor(argv);
+  if (argv.namespace !== undefined) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      '--namespace means nothing to profile commands: PriorityLevelConfigurations and FlowSchemas belong to no namespace',
+      { kind: 'invalid-input', hint: 'leave out --namespace' },
+    );
+  }
+  assertOneCluster(argv);
+  const selection = clusterSelectionOf(argv) ?? { kind: 'default' };
+  const cfg = await loadClusterConfig(selection, {
+    context: argv.context,
+    allowRemote: argv['allow-remote'],
+  });
+  const { client, close } = openClusterClient(cfg, 2);
   try {
-    return await fn(admin);
+    return await fn(client);
   } finally {
-    await admin.transport.close();
+    await close();
   }
 }
 

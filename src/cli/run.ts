@@ -13,14 +13,22 @@ import {
 import { buildRunReport } from '../report/index.js';
 import type { RunResult } from '../result/result.js';
 import { RESULT_FILE, writeResult } from '../result/write.js';
-import { loadScenarioFile } from '../scenario/index.js';
+import { loadScenarioFile } from '../actors/scenario.js';
+import { AgentServer } from '../agent/coordinator-server.js';
+import { runOnAgents } from '../agent/run-on-agents.js';
+import { workerCount } from '../engine/plan.js';
+import type { WorkerPlacement } from '../engine/worker-handle.js';
+import { agentRunOptions, agentTokenOf } from './agent.js';
 import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
 import {
   assertScenarioWorkers,
+  assertFaultsOnLocal,
   assertTargetArgs,
+  clusterSelectionOf,
   defaultOutDir,
+  openLiveMetrics,
   scenarioArguments,
   scenarioOverridesOf,
   targetOptions,
@@ -50,6 +58,7 @@ export function runCommand(y: Argv) {
         'exit 0 (or as --check says) even when the API server left more than 5 % of sends unanswered (status degraded)',
     },
     ...checkOutputOptions,
+    ...agentRunOptions,
   });
 }
 
@@ -62,15 +71,17 @@ type RunArgs = Awaited<ReturnType<ReturnType<typeof runCommand>['parseAsync']>>;
  */
 export async function runHandler(argv: RunArgs): Promise<number> {
   const scenario = await loadScenarioFile(argv.scenario, scenarioOverridesOf(argv));
+  const local = clusterSelectionOf(argv) === undefined;
   const profile =
     argv.profile === undefined
       ? undefined
       : { file: argv.profile, profile: await loadProfileFile(argv.profile) };
   // Before anything starts: flags cannot be set on a cluster apfbench did not start.
   if (profile !== undefined) {
-    assertFlagsApplicable(profile.profile, argv.kubeconfig === undefined, profile.file);
+    assertFlagsApplicable(profile.profile, local, profile.file);
   }
   assertTargetArgs(argv);
+  await assertFaultsOnLocal(scenario, argv.scenario, argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
   await checkOutDir(out, RESULT_FILE);
@@ -82,7 +93,19 @@ export async function runHandler(argv: RunArgs): Promise<number> {
         summary: argv.summary,
       })
     : undefined;
+  // Listening before the control plane starts, so that agents can join while it does.
+  const agents =
+    argv.agents === undefined
+      ? undefined
+      : await AgentServer.listen({
+          listen: argv.agentListen,
+          allowRemote: argv['allow-remote'],
+          token: await agentTokenOf(argv),
+          agents: argv.agents,
+          onRefusal: (line) => process.stderr.write(`refused ${line}\n`),
+        });
   const printer = progressPrinter({ quiet: argv.quiet });
+  const metrics = await openLiveMetrics(argv);
   const abort = interruptible(
     printer.onPhase,
     profile === undefined
@@ -92,43 +115,57 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   let result: RunResult;
   try {
     const apiserverArgs = profile === undefined ? [] : apiserverArgsOf(profile.profile);
-    if (argv.kubeconfig === undefined) {
+    if (local) {
       printer.onPhase(
         `starting an ephemeral local control plane${apiserverArgs.length > 0 ? ` with --${apiserverArgs.join(' --')}` : ''}`,
       );
     }
     const target = await openTarget(scenario, {
-      ...targetOptionsOf(argv, printer.onPhase),
+      ...targetOptionsOf(argv, printer.onPhase, printer.counter('building the control plane')),
       apiserverArgs,
       signal: abort.signal,
     });
     try {
-      const runOpts = {
+      const baseOpts = {
         signal: abort.signal,
         workers: argv.workers,
         onProgress: printer.onProgress,
         onPhase: printer.onPhase,
+        onFixtures: printer.counter('creating fixtures'),
+        ...(metrics === undefined ? {} : { liveMetrics: metrics.live }),
       };
-      if (profile === undefined) {
-        result = await runScenario(scenario, target.run, runOpts);
-      } else {
+      const runLocalOrOn = async (runOpts: typeof baseOpts & { placement?: WorkerPlacement }) => {
+        if (profile === undefined) return runScenario(scenario, target.run, runOpts);
         // The snapshot is written before anything changes: after a second Ctrl-C or a kill,
         // `apfbench profile restore --snapshot <out>/profile-snapshot.json` undoes the profile.
         // A control plane apfbench started dies with it, so only another cluster needs that.
         await mkdir(out, { recursive: true });
         const snapshotFile = profileSnapshotFile(out);
-        if (argv.kubeconfig !== undefined) printer.onPhase(snapshotNote(snapshotFile));
-        result = await runScenarioUnderProfile(scenario, target.run, profile, {
-          ...runOpts,
-          snapshotFile,
-        });
-      }
+        if (!local) printer.onPhase(snapshotNote(snapshotFile));
+        return runScenarioUnderProfile(scenario, target.run, profile, { ...runOpts, snapshotFile });
+      };
+      result =
+        agents === undefined
+          ? await runLocalOrOn(baseOpts)
+          : await runOnAgents(
+              agents,
+              scenario,
+              {
+                joinTimeoutMs: argv.agentTimeout * 1000,
+                workersPerAgent: workerCount(scenario, argv.workers),
+                signal: abort.signal,
+                onPhase: printer.onPhase,
+              },
+              (placement) => runLocalOrOn({ ...baseOpts, placement }),
+            );
     } finally {
       printer.done();
       await target.close();
+      await agents?.close();
     }
   } finally {
     abort.dispose();
+    await metrics?.close();
   }
   const written = await writeResult(out, result);
   const file = written.path;
@@ -164,6 +201,15 @@ export function statusExit(
     throw new ApfbenchError(
       'APFBENCH_RUN_FAILED',
       `run failed: ${result.reason ?? 'unknown reason'} (partial result in ${file})`,
+    );
+  }
+  if (result.status === 'partial') {
+    throw new ApfbenchError(
+      'APFBENCH_AGENT_LOST',
+      `run partial: ${result.reason ?? 'an agent was lost'} (result in ${file})`,
+      {
+        hint: 'the result keeps every interval the lost agent sent; `agents` in it names what was lost',
+      },
     );
   }
   if (result.status === 'degraded' && !allowErrors) {

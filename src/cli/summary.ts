@@ -1,3 +1,4 @@
+import { describeLagCause } from '../metrics/lag-cause.js';
 import type { RunResult } from '../result/result.js';
 
 /**
@@ -20,10 +21,16 @@ export function summaryLines(r: RunResult): string[] {
     );
   }
   const gen = r.generator;
+  const why =
+    gen.lagCause === undefined ? '' : ` — ${describeLagCause(gen.lagCause, gen.lagEvidence)}`;
   lines.push(
     gen.saturated
-      ? `  generator SATURATED: ${gen.reasons.join('; ')} — latency figures include the generator's own delay`
-      : `  generator healthy: event-loop delay p99 ${gen.eventLoopDelayMs.p99} ms, utilisation ${gen.utilization}, schedule lag p99 ${gen.scheduleLagMs.p99} ms`,
+      ? `  generator SATURATED: ${gen.reasons.join('; ')} — latency figures include the generator's own delay${why}`
+      : gen.lagCause === 'host'
+        ? `  host BUSY: ${gen.reasons.join('; ')}${why} — latency figures include that wait`
+        : gen.lagCause === 'server'
+          ? `  generator healthy, sends late after the server stalled: ${gen.reasons.join('; ')}${why}`
+          : `  generator healthy: event-loop delay p99 ${gen.eventLoopDelayMs.p99} ms, utilisation ${gen.utilization}, schedule lag p99 ${gen.scheduleLagMs.p99} ms`,
   );
   for (const reason of gen.cappedReasons ?? [])
     lines.push(`  intended load NOT OFFERED by ${reason}`);

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { planRun, workerCount } from '../engine/plan.js';
-import { loadScenarioFile } from '../scenario/index.js';
+import { loadScenarioFile } from '../actors/scenario.js';
 import { scenarioOverrideOptions, scenarioOverridesOf, targetOptions } from './options.js';
 import { planJson, planTable } from './plan.js';
 

@@ -27,6 +27,8 @@ export interface BinaryOptions {
   readonly etcdBin?: string | undefined;
   /** Progress lines for a build that takes minutes. */
   readonly onProgress?: ((line: string) => void) | undefined;
+  /** Packages of a build compiled so far, of how many (`go build -v` against `go list -deps`). */
+  readonly onBuildCount?: ((done: number, total: number) => void) | undefined;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -145,24 +147,38 @@ export async function buildControlPlane(
     30_000,
   );
   try {
+    const targets = ['./cmd/kube-apiserver', './cmd/etcd'];
+    const goOpts = {
+      cwd: controlPlaneModuleDir,
+      env: { ...env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+    };
+    const counted = opts.onBuildCount === undefined ? undefined : packageCounter(opts.onBuildCount);
+    // The packages to compile, for a count with an ETA; this also downloads the modules.
+    if (counted !== undefined) {
+      const listed = await run('go', ['list', '-deps', ...targets], goOpts);
+      counted.total = listed.split('\n').filter(isPackageLine).length;
+      counted.report();
+    }
     await run(
       'go',
       [
         'build',
+        ...(counted === undefined ? [] : ['-v']),
         '-trimpath',
         '-ldflags',
         flags,
         '-o',
         staging + '/',
-        './cmd/kube-apiserver',
-        './cmd/etcd',
+        ...targets,
       ],
       {
-        cwd: controlPlaneModuleDir,
-        env: { ...env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
-        onLine: (line) => say(`  ${line}`),
+        ...goOpts,
+        onLine: (line) => {
+          if (counted?.isPackage(line) !== true) say(`  ${line}`);
+        },
       },
     );
+    counted?.finish();
   } catch (cause) {
     await rm(staging, { recursive: true, force: true });
     throw new ApfbenchError('APFBENCH_BUILD_FAILED', 'building the control plane failed', {
@@ -223,6 +239,30 @@ export async function resolveBinaries(opts: BinaryOptions = {}): Promise<Control
     }
   }
   return { apiserver, etcd, source };
+}
+
+/** A line of `go list` or `go build -v` that names a package (`go: downloading …` does not). */
+const isPackageLine = (line: string) => line.trim() !== '' && !/\s/.test(line.trim());
+
+/**
+ * Counts `go build -v`'s lines, one package path each (anything with a space, such as `go:
+ * downloading …`, is not one), against the total that `go list -deps` gave. Packages found in
+ * Go's build cache are not printed, so the count may end short of the total: `finish` says done.
+ */
+export function packageCounter(onCount: (done: number, total: number) => void) {
+  let done = 0;
+  const counter = {
+    total: 0,
+    report: () => onCount(Math.min(done, counter.total - 1), counter.total),
+    isPackage(line: string): boolean {
+      if (!isPackageLine(line)) return false;
+      done++;
+      if (counter.total > 0) counter.report();
+      return true;
+    },
+    finish: () => onCount(counter.total, counter.total),
+  };
+  return counter;
 }
 
 /** Lists cached builds (for `cluster build --list` and cleanup). */

@@ -29,7 +29,7 @@ import {
   type IdentitiesFile,
   type IdentityCounts,
 } from './identities.js';
-import { ownProcesses, type OwnedProcesses } from './owned-processes.js';
+import { ownProcesses, type OwnedProcesses, type ServerName } from './owned-processes.js';
 import { writeOwnerMarker } from './owner.js';
 import { generatePki } from './pki.js';
 import {
@@ -51,6 +51,7 @@ import {
 } from './server-flags.js';
 
 export { readClusterState, type ClusterState } from './cluster-dir.js';
+export type { ServerName } from './owned-processes.js';
 
 export interface LocalClusterOptions extends BinaryOptions {
   /** Where the data goes; a fresh temporary directory when left out. */
@@ -85,10 +86,17 @@ export interface LocalCluster {
   /** A client as the admin (system:masters); for setup, fixtures and metrics only. */
   admin(): KubeClient;
   /**
-   * Kills kube-apiserver (SIGKILL by default, as a crash) and starts it again
-   * on the same port and data after `downMs`, resolving once it is ready.
+   * Kills `name` (SIGKILL by default, as a crash) and starts it again after `downMs` with the
+   * same binary, flags, ports and data, resolving once it is ready again. The new process is
+   * owned as the first was (stopped with the cluster, watching its owner) and written to
+   * state.json as soon as it is spawned, so that `cluster down` stops it even when it never
+   * gets ready.
    */
-  restartApiserver(opts?: { downMs?: number; signal?: NodeJS.Signals }): Promise<void>;
+  restart(name: ServerName, opts?: { downMs?: number; signal?: NodeJS.Signals }): Promise<void>;
+  /** SIGSTOP to `name`: it keeps its sockets open and answers nothing until `resume`. */
+  pause(name: ServerName): void;
+  /** SIGCONT to `name`. */
+  resume(name: ServerName): void;
   /** Stops both processes and removes DIR. Idempotent. */
   stop(): Promise<void>;
 }
@@ -198,29 +206,28 @@ async function launch(
   const server = apiserverUrl(ports);
   const target = { server, ca: pki.ca.cert };
   const adminIdentity = { name: identities.admin.user, token: identities.admin.token };
-  /** Starts kube-apiserver (on the same port and data each time) and waits for /readyz. */
-  const launchApiserver = (signal?: AbortSignal) =>
-    apiserverReady(
-      owned.start(
-        'kube-apiserver',
-        binaries.apiserver,
-        apiserverArgs,
-        join(dir, 'kube-apiserver.log'),
-      ),
-      target,
-      adminIdentity,
-      { ...opts, signal },
-    );
-
   const etcdUrl = etcdClientUrl(ports);
+  /** Resolves once a server `owned` started (or restarted) is ready. */
+  const ready = (proc: Spawned, signal?: AbortSignal) =>
+    proc.name === 'etcd'
+      ? waitUntilReady(proc, () => etcdHealthy(etcdUrl), {
+          timeoutMs: opts.readyTimeoutMs ?? 60_000,
+          signal,
+        })
+      : apiserverReady(proc, target, adminIdentity, { ...opts, signal });
+
   say(`starting etcd on ${etcdUrl}`);
-  const etcd = owned.start('etcd', binaries.etcd, etcdArgs, join(dir, 'etcd.log'));
-  await waitUntilReady(etcd, () => etcdHealthy(etcdUrl), {
-    timeoutMs: opts.readyTimeoutMs ?? 60_000,
-    signal: opts.signal,
-  });
+  await ready(owned.start('etcd', binaries.etcd, etcdArgs, join(dir, 'etcd.log')), opts.signal);
   say(`starting kube-apiserver on ${server}`);
-  await launchApiserver(opts.signal);
+  await ready(
+    owned.start(
+      'kube-apiserver',
+      binaries.apiserver,
+      apiserverArgs,
+      join(dir, 'kube-apiserver.log'),
+    ),
+    opts.signal,
+  );
   const setup = new Transport(target, { connections: 4 });
   await bootstrapLoadIdentities(new KubeClient(setup, adminIdentity)).finally(() => setup.close());
   throwIfAborted(opts.signal, 'while the control plane was starting');
@@ -233,7 +240,7 @@ async function launch(
     identities,
     ports,
     apiserverArgs,
-    relaunchApiserver: () => launchApiserver(),
+    ready,
   });
 }
 
@@ -246,8 +253,8 @@ interface StartedControlPlane {
   readonly identities: IdentitiesFile;
   readonly ports: ControlPlanePorts;
   readonly apiserverArgs: string[];
-  /** Starts kube-apiserver again and resolves once it is ready. */
-  readonly relaunchApiserver: () => Promise<void>;
+  /** Resolves once a server `owned` started is ready. */
+  readonly ready: (proc: Spawned) => Promise<void>;
 }
 
 /** Writes DIR/kubeconfig, DIR/identities.json and DIR/state.json, and returns the handle. */
@@ -281,6 +288,27 @@ async function clusterHandle(cp: StartedControlPlane): Promise<LocalCluster> {
   const saveState = () => writeClusterState(dir, currentState());
   await saveState();
 
+  const running = (name: ServerName) => owned.started.find((p) => p.name === name);
+  const serverPid = (name: ServerName) => {
+    const proc = running(name);
+    if (proc === undefined) throw new Error(`${name} is not running`);
+    return proc.pid;
+  };
+  const restart: LocalCluster['restart'] = async (
+    name,
+    { downMs = 0, signal = 'SIGKILL' } = {},
+  ) => {
+    const old = running(name);
+    if (old !== undefined && isAlive(old.pid)) {
+      process.kill(old.pid, signal);
+      await old.exited;
+    }
+    await sleep(downMs);
+    const proc = owned.relaunch(name);
+    await saveState();
+    await cp.ready(proc);
+  };
+
   let stopped = false;
   return {
     dir,
@@ -291,17 +319,9 @@ async function clusterHandle(cp: StartedControlPlane): Promise<LocalCluster> {
     get state() {
       return currentState();
     },
-    restartApiserver: async ({ downMs = 0, signal = 'SIGKILL' } = {}) => {
-      const old = owned.started.findIndex((p) => p.name === 'kube-apiserver');
-      if (old >= 0) {
-        const [proc] = owned.started.splice(old, 1);
-        process.kill(proc!.pid, signal);
-        await proc!.exited;
-      }
-      await sleep(downMs);
-      await cp.relaunchApiserver();
-      await saveState();
-    },
+    restart,
+    pause: (name) => process.kill(serverPid(name), 'SIGSTOP'),
+    resume: (name) => process.kill(serverPid(name), 'SIGCONT'),
     admin: () =>
       new KubeClient(new Transport(target, { connections: 8 }), {
         name: 'admin',

@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import { isAlive, startProcess, stopPid, type Spawned } from './processes.js';
 import { ownerEnv } from './owner.js';
 
+export type ServerName = 'etcd' | 'kube-apiserver';
+
 /** The server processes one start spawned, stopped by PID; see `ownProcesses`. */
 export interface OwnedProcesses {
   readonly started: Spawned[];
@@ -9,7 +11,13 @@ export interface OwnedProcesses {
    * Starts a server with its log in `logFile` and records it. Unless `detached`, the server
    * also ends by itself once this process is gone, even killed, and removes DIR (`ownerEnv`).
    */
-  start(name: 'etcd' | 'kube-apiserver', bin: string, args: string[], logFile: string): Spawned;
+  start(name: ServerName, bin: string, args: string[], logFile: string): Spawned;
+  /**
+   * Starts `name` again as its last `start` did (binary, flags, log, owner watch), in its place
+   * in `started`, so that `stop` keeps stopping kube-apiserver before etcd. The caller has
+   * ended the old process.
+   */
+  relaunch(name: ServerName): Spawned;
   /** Stops every process started, the last first. */
   stop(): Promise<void>;
   /** No longer stops them when this process exits or gets SIGHUP. */
@@ -39,11 +47,22 @@ export function ownProcesses(dir: string, detached: boolean): OwnedProcesses {
   process.once('exit', killAll);
   process.on('SIGHUP', onHangup);
   const env = detached ? {} : ownerEnv(dir);
+  const launches = new Map<ServerName, () => Spawned>();
   return {
     started,
     start: (name, bin, args, logFile) => {
-      const proc = startProcess(name, bin, args, logFile, detached, env);
+      const launch = () => startProcess(name, bin, args, logFile, detached, env);
+      launches.set(name, launch);
+      const proc = launch();
       started.push(proc);
+      return proc;
+    },
+    relaunch: (name) => {
+      const launch = launches.get(name);
+      if (launch === undefined) throw new Error(`${name} was never started`);
+      const proc = launch();
+      const at = started.findIndex((p) => p.name === name);
+      started.splice(at < 0 ? started.length : at, at < 0 ? 0 : 1, proc);
       return proc;
     },
     stop: async () => {

@@ -115,11 +115,16 @@ export async function runsBinary(pid: number, bin: string): Promise<boolean> {
   }
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+/**
+ * SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. A SIGCONT follows
+ * the SIGTERM: a process stopped by SIGSTOP (a `pause-apiserver` fault) acts on it only once
+ * continued.
+ */
 export async function stopPid(pid: number, graceMs = 15_000): Promise<void> {
   if (!isAlive(pid)) return;
   try {
     process.kill(pid, 'SIGTERM');
+    process.kill(pid, 'SIGCONT');
   } catch {
     return;
   }

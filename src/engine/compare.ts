@@ -12,6 +12,8 @@ import {
   type Sample,
 } from '../metrics/compare-stats.js';
 import { abandonedOf } from '../metrics/timeline-snapshot.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
+import { otherErrorsOf } from '../report/model.js';
 import {
   apiserverArgsOf,
   assertFlagsApplicable,
@@ -28,7 +30,7 @@ import {
   type RunResult,
 } from '../result/result.js';
 import { RESULT_FILE, writeComparison, writeResult } from '../result/write.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import { toolVersion } from '../version.js';
 import { runScenario, type Progress, type RunOptions, type RunTarget } from './coordinator.js';
 import { openTarget, type OpenTarget, type TargetOptions } from './target.js';
@@ -49,20 +51,27 @@ export interface ProfileEntry {
 export interface CompareOptions {
   readonly out: string;
   readonly repeat?: number;
-  /** Without `kubeconfig`, an ephemeral local control plane per flag set. */
+  /** Without `cluster`, an ephemeral local control plane per flag set. */
   readonly target: Omit<TargetOptions, 'apiserverArgs'>;
   readonly signal?: AbortSignal;
   readonly workers?: number | undefined;
   readonly latencyPairs?: readonly { victim: string; noisy: string }[];
   readonly onPhase?: (line: string) => void;
   readonly onProgress?: (p: Progress) => void;
+  /** Runs done of how many: before each run, and once at the end. */
+  readonly onRuns?: (done: number, total: number) => void;
+  /** Passed on to each run (RunOptions). */
+  readonly onFixtures?: (done: number, total: number) => void;
+  readonly liveMetrics?: LiveMetrics;
   /** Called after each run, with where its result was written. */
   readonly onRun?: (run: ComparisonRun, result: RunResult) => void;
 }
 
 /**
- * The figures compared between profiles, by name: per actor group its 429s, errors, requests
- * abandoned when the drain ended (not among the errors), dropped sends, achieved throughput (2xx per second of measured time) and latency percentiles, plus
+ * The figures compared between profiles, by name: per actor group its 429s, 409s, other errors
+ * (what the error verdicts and the summary table count), requests abandoned when the drain
+ * ended, dropped sends, achieved throughput (2xx per second of measured time) and latency
+ * percentiles, plus
  * every number one level inside an actor section (`kubelet.heartbeats.late`); for the run,
  * the client's 429s and the server's APF rejections and fairness per priority level.
  */
@@ -74,10 +83,12 @@ export function runFigures(r: RunResult): Record<string, number> {
     const q = g.requests;
     throttled += q.throttled;
     figures[`${name}.429s`] = q.throttled;
-    // Requests abandoned when the drain ended are the run's cut-off, not the server's errors.
-    const abandoned = abandonedOf(q.byCode);
-    figures[`${name}.errors`] = q.errors - abandoned;
-    figures[`${name}.abandoned`] = abandoned;
+    figures[`${name}.409s`] = q.byCode['409'] ?? 0;
+    // One definition of an error wherever the report says it: not a 429 or 409, nor a response
+    // the actor expects (a kubelet's Lease lookup 404), nor a request abandoned when the drain
+    // ended (the run's cut-off, not the server's); each of those has a figure of its own.
+    figures[`${name}.other errors`] = otherErrorsOf(g.type, q);
+    figures[`${name}.abandoned`] = abandonedOf(q.byCode);
     figures[`${name}.dropped`] = q.dropped;
     figures[`${name}.ok/s`] = round((q.total - q.errors) / measuredSeconds);
     figures[`${name}.p50 ms`] = q.latencyMs.p50;
@@ -224,7 +235,7 @@ export async function compareProfiles(
       kind: 'invalid-input',
     });
   }
-  const local = opts.target.kubeconfig === undefined;
+  const local = opts.target.cluster === undefined;
   checkProfiles(profiles, local);
   const say = opts.onPhase ?? (() => {});
   const repeat = Math.max(1, opts.repeat ?? 1);
@@ -274,6 +285,7 @@ export async function compareProfiles(
       say(
         `run ${index + 1}/${order.length}: profile ${name}${repeat > 1 ? ` (repeat ${repeatIndex + 1})` : ''}`,
       );
+      opts.onRuns?.(index, order.length);
       const dir = join('runs', `${String(index + 1).padStart(2, '0')}-${name}`);
       await mkdir(join(opts.out, dir), { recursive: true });
       const result = await runScenarioUnderProfile(scenario, run, profiles[which]!, {
@@ -281,6 +293,8 @@ export async function compareProfiles(
         workers: opts.workers,
         ...(opts.latencyPairs === undefined ? {} : { latencyPairs: opts.latencyPairs }),
         ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+        ...(opts.onFixtures === undefined ? {} : { onFixtures: opts.onFixtures }),
+        ...(opts.liveMetrics === undefined ? {} : { liveMetrics: opts.liveMetrics }),
         onPhase: say,
         snapshotFile,
       });
@@ -310,7 +324,8 @@ export async function compareProfiles(
       }
       if (result.status !== 'completed') {
         // A server that stopped answering makes the rest of the comparison meaningless too.
-        status = result.status === 'degraded' ? 'failed' : result.status;
+        status =
+          result.status === 'degraded' || result.status === 'partial' ? 'failed' : result.status;
         reason = `run ${index + 1} (${name}) ${result.status}${result.reason === undefined ? '' : `: ${result.reason}`}`;
         break;
       }
@@ -325,6 +340,7 @@ export async function compareProfiles(
   return finish();
 
   async function finish(): Promise<Comparison> {
+    opts.onRuns?.(runs.length, order.length);
     await open?.target.close();
     const comparison = comparisonOf(scenario, profiles, order, runs, repeat, status, reason, [
       ...(opts.target.serverArgs ?? []),

@@ -1,29 +1,46 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { RUN_LABEL, definitionOf, ledgerCounterSlots } from '../actors/index.js';
+import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
 import {
-  clientConnections,
   FlowControlNames,
   type KubeClient,
   type KubeTarget,
-  type PoolCount,
+  type RefreshingToken,
 } from '../kube/index.js';
-import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
-import { TimelineAggregator, type ProgressResponses } from '../metrics/timeline-aggregator.js';
+import {
+  TimelineAggregator,
+  totalsByGroup,
+  type ProgressResponses,
+} from '../metrics/timeline-aggregator.js';
 import { DEFAULT_INTERVAL_MS } from '../metrics/timeline-snapshot.js';
 import {
   RESULT_SCHEMA_VERSION,
+  WINDOW_ATTRIBUTION,
+  inResultOrder,
+  type RunClock,
   type RunProfile,
   type RunResult,
   type RunStatus,
 } from '../result/result.js';
-import { describeUnreachable, targetHealth } from '../metrics/target-health.js';
-import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import { toolVersion } from '../version.js';
-import type { AnyMeasurement } from './measurement.js';
+import {
+  generatorMeasurement,
+  clientConnectionsMeasurement,
+  targetHealthMeasurement,
+  writeLedgerMeasurement,
+} from './load-side.js';
+import {
+  finishMeasurements,
+  reportToMeasurements,
+  startMeasurements,
+  type AnyMeasurement,
+} from './measurement.js';
+import { faultRunner, type FaultTarget } from './faults.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
+import { liveMetricsMeasurement } from './live-metrics.js';
 import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';
 import {
   createFixtures,
@@ -35,7 +52,8 @@ import { groupResult } from '../result/group-result.js';
 import { expandIdentity } from '../scenario/identity.js';
 import type { IdentityResolver } from './identities.js';
 import { planRun, workerCount, type PlacedInstance } from './plan.js';
-import type { FromWorker, InstanceAssignment, ToWorker } from './protocol.js';
+import type { FromWorker, InstanceAssignment, ToWorker, WorkerReport } from './protocol.js';
+import type { WorkerHandle, WorkerPlacement } from './worker-handle.js';
 
 /** Where a run goes: the API server, the admin client for setup, and how load identities authenticate. */
 export interface RunTarget {
@@ -45,6 +63,14 @@ export interface RunTarget {
   readonly identities: IdentityResolver;
   readonly serverVersion: string;
   readonly local: boolean;
+  /** The control plane apfbench started, which spec.faults act on; absent for any other cluster. */
+  readonly controlPlane?: FaultTarget;
+  /**
+   * The admin's credential when it changes during the run (an exec plugin's, a token file's):
+   * load identities that impersonate through the admin send its current token, which the
+   * coordinator posts to every worker as it changes.
+   */
+  readonly credential?: RefreshingToken;
 }
 
 /** Live figures, once per interval, for progress output. */
@@ -60,6 +86,10 @@ export interface Progress {
   readonly rps: number;
   /** Latency p99 so far, ms. */
   readonly p99Ms: number;
+  /** The deadline (or a stop) has passed: no more sends, the requests in flight finish. */
+  readonly draining: boolean;
+  /** Requests sent and not yet finished. */
+  readonly inFlight: number;
   /** Each actor group's type and responses so far (every attempt), by code and by key. */
   readonly groups: readonly (ProgressResponses & { readonly type: string })[];
 }
@@ -74,6 +104,8 @@ export interface RunOptions extends ServerSideOptions {
   /** How long in-flight requests may take after the deadline or a stop. */
   readonly drainMs?: number;
   readonly onProgress?: (p: Progress) => void;
+  /** `--metrics-addr`: the run's figures go there too, every interval (live-metrics.ts). */
+  readonly liveMetrics?: LiveMetrics;
   /**
    * Called once, at the start barrier, with the wall-clock instant (ms since the epoch) that the
    * timeline's t = 0 stands for. Anything timed against the load (a fault, say) counts from here,
@@ -82,6 +114,10 @@ export interface RunOptions extends ServerSideOptions {
   readonly onStart?: (startEpochMs: number) => void;
   /** Set-up and tear-down steps, as lines. */
   readonly onPhase?: (line: string) => void;
+  /** Fixtures created so far, of how many, after each one. */
+  readonly onFixtures?: (done: number, total: number) => void;
+  /** Workers elsewhere (remote agents' threads) instead of this machine's, by the run plan. */
+  readonly placement?: WorkerPlacement;
 }
 
 /** The plan's placement of one worker's instances, with the identity each one sends as. */
@@ -111,7 +147,7 @@ export function newRunId(scenario: Scenario, now = new Date()): string {
  * The compiled worker, or, when the engine itself runs from TypeScript sources
  * (vitest, tsx), a bootstrap that registers tsx in the new thread first.
  */
-function spawnWorker(): Worker {
+export function spawnWorker(): Worker {
   const self = new URL(import.meta.url);
   if (!self.pathname.endsWith('.ts')) return new Worker(new URL('./worker.js', self));
   const tsx = import.meta.resolve('tsx/esm/api');
@@ -138,35 +174,51 @@ export async function runScenario(
   const runId = newRunId(scenario);
   const label = { [RUN_LABEL]: runId };
   const { admin } = run;
+  // Refuses faults on a cluster apfbench did not start, before anything is created on it.
+  const faults = faultRunner(scenario.spec, run.controlPlane, say);
 
   await ensureNamespaces(admin, scenarioNamespaces(scenario));
   await bootstrapLoadIdentities(admin);
   const names = await new FlowControlNames().refresh(admin);
   const plan = planRun(scenario, workerCount(scenario, opts.workers));
-  const ledger = createRunLedger(scenario, plan.writes);
   let status: RunStatus;
   let window: MeasuredWindow | undefined;
+  let clock: RunClock | undefined;
   let reason: string | undefined;
   const startedAt = new Date();
   const timeline = new TimelineAggregator(intervalMs);
   const measured = new TimelineAggregator(intervalMs);
-  const health: GeneratorHealth[] = [];
-  let abandoned = 0;
-  let connections: PoolCount[] = [];
   let workersStarted = 0;
-  // In this order: fairness reads the server section.
-  const measurements: readonly AnyMeasurement[] = [
+  const ledger = writeLedgerMeasurement(scenario, plan.writes);
+  // In this order: target health settles the status first; fairness reads the server section.
+  const measurements = [
+    targetHealthMeasurement(),
+    ledger,
+    generatorMeasurement(scenario),
+    clientConnectionsMeasurement(scenario),
     serverMeasurement(opts),
     fairnessMeasurement(opts),
-  ];
+    // Adds no section: it passes each report on to --metrics-addr (a no-op without it).
+    liveMetricsMeasurement(opts.liveMetrics, {
+      runId,
+      scenario: scenario.metadata.name,
+      profile: opts.profile?.name,
+    }),
+  ] as const;
   try {
     await createFixtures(admin, scenario, label, {
       onProgress: say,
+      ...(opts.onFixtures === undefined ? {} : { onCount: opts.onFixtures }),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     });
     if (opts.signal?.aborted === true) throw new Interrupted();
-    for (const m of measurements) await m.start({ admin });
-    const shards = plan.workers.map((w) => withIdentities(scenario, w.instances, run.identities));
+    await startMeasurements(measurements, { admin });
+    const placement = opts.placement ?? {
+      shards: plan.workers.map((w) => w.instances),
+      connections: plan.workers.map((w) => w.connections),
+      spawn: spawnWorker,
+    };
+    const shards = placement.shards.map((s) => withIdentities(scenario, s, run.identities));
     workersStarted = shards.length;
     say(
       `run ${runId}: ${shards.reduce((n, s) => n + s.length, 0)} actor instances on ${workersStarted} worker thread(s)`,
@@ -181,28 +233,32 @@ export async function runScenario(
         target: run.target,
         names: names.toJSON(),
         instances,
-        connections: plan.workers[workerIndex]?.connections ?? 1,
+        connections: placement.connections[workerIndex] ?? 1,
         intervalMs,
         drainMs,
-        ledger: ledger.shared,
         serverVersion: run.serverVersion,
+        ...ledger.workerInit,
+        tokens: run.credential === undefined ? {} : { [run.credential.name]: run.credential.token },
       }),
+      ...(run.credential === undefined ? {} : { credential: run.credential }),
+      spawn: (i) => placement.spawn(i),
       durationMs: scenario.spec.duration,
-      warmupIntervals: Math.ceil(scenario.spec.warmup / intervalMs),
       intervalMs,
       drainMs,
       timeline,
       measured,
+      measurements,
       types: new Map(scenario.spec.actors.map((g) => [g.name, g.type])),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
-      ...(opts.onStart === undefined ? {} : { onStart: opts.onStart }),
+      onStart: (startEpoch) => {
+        faults?.begin(startEpoch);
+        opts.onStart?.(startEpoch);
+      },
     });
-    health.push(...outcome.health);
-    abandoned = outcome.abandoned;
-    connections = outcome.connections;
-    if (outcome.startEpoch !== undefined) {
-      window = measuredWindow(scenario.spec, outcome.startEpoch, outcome.stopEpoch);
+    if (outcome.start !== undefined) {
+      window = measuredWindow(scenario.spec, outcome.start.epochMs, outcome.stopEpoch);
+      clock = outcome.start.clock;
     }
     status = outcome.status;
     reason = outcome.reason;
@@ -210,19 +266,12 @@ export async function runScenario(
     status = err instanceof Interrupted ? 'aborted' : 'failed';
     reason = err instanceof Error ? err.message : String(err);
   }
-  const measuredResult = measured.result();
-  const health_ = targetHealth(measuredResult.totals, measuredResult.timeline);
-  if (status === 'completed' && health_.unreachable) {
-    status = 'degraded';
-    reason = describeUnreachable(health_);
-  }
-  const totals = measuredResult.totals;
-  const byGroup = new Map(totals.map((t) => [t.group, t]));
-  // Every worker is done (watchers included, after their grace): what the ledger holds is final.
-  const fromLedger = ledgerCounters(scenario, ledger.scan());
-  const caps = scenario.spec.actors.flatMap((g) => capInput(g, byGroup.get(g.name)) ?? []);
+  // Before the measurements finish and the cleanup: a paused or restarting server is back.
+  const faultRecords = await faults?.finish();
+  const measuredRun = measured.result();
+  const byGroup = totalsByGroup(measuredRun);
   const policy = scenario.spec.cleanup;
-  let result: RunResult = {
+  const result: RunResult = await finishMeasurements(measurements, measuredRun, {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'apfbench', version: toolVersion },
     runId,
@@ -231,31 +280,30 @@ export async function runScenario(
     startedAt: startedAt.toISOString(),
     endedAt: new Date().toISOString(),
     ...window,
+    attribution: WINDOW_ATTRIBUTION,
+    ...(clock === undefined ? {} : { clock }),
     status,
     ...(reason === undefined ? {} : { reason }),
     workers: workersStarted,
     actors: Object.fromEntries(
-      scenario.spec.actors.map((g) => [
-        g.name,
-        groupResult(g, byGroup.get(g.name), fromLedger.get(g.name)),
-      ]),
+      scenario.spec.actors.map((g) => [g.name, groupResult(g, byGroup.get(g.name))]),
     ),
-    timeline: [...timeline.result().timeline],
-    generator: { ...judgeRun(health, caps), abandonedRequests: abandoned },
-    targetHealth: health_,
-    clientConnections: clientConnections(scenario.spec, connections),
+    timeline: [...timeline.result(clock === undefined ? undefined : Date.parse(clock.t0)).timeline],
+    ...(faultRecords === undefined ? {} : { faults: faultRecords }),
     // Until the cleanup below, after the measurements: nothing of it may show in theirs.
     cleanup: { policy, deleted: 0, errors: [] },
     ...(opts.profile === undefined ? {} : { profile: opts.profile }),
-  };
-  for (const m of measurements) result = { ...result, ...(await m.finish({ result })) };
+  });
 
   let cleanup = result.cleanup;
-  if (policy === 'always' || (policy === 'on-success' && status === 'completed')) {
+  // A partial run lost an agent, not the server's answers: its objects go as a completed run's.
+  const succeeded = result.status === 'completed' || result.status === 'partial';
+  if (policy === 'always' || (policy === 'on-success' && succeeded)) {
     say(`deleting objects labelled ${RUN_LABEL}=${runId}`);
     cleanup = { policy, ...(await deleteRunObjects(admin, scenario, `${RUN_LABEL}=${runId}`)) };
   }
-  return { ...result, endedAt: new Date().toISOString(), cleanup };
+  // The measurements added their sections last; result.json lists them where the schema does.
+  return inResultOrder({ ...result, endedAt: new Date().toISOString(), cleanup });
 }
 
 interface MeasuredWindow {
@@ -286,54 +334,30 @@ class Interrupted extends Error {
   }
 }
 
-/**
- * The run's write ledger, sized for the `writes` the plan expects (see
- * ActorDefinition.expectedWrites), with a margin for Poisson schedules.
- */
-export function createRunLedger(scenario: Scenario, writes: number): WriteLedger {
-  return WriteLedger.create(ledgerCapacityFor(writes * 1.2 + 1000), ledgerCounterSlots(scenario));
-}
-
-/**
- * The ledger's verdict as counters of the writing groups (`watch.lost`, ...), as each group's
- * actor type names them. It covers the whole run, warm-up included: a write in the warm-up whose
- * event never came is still lost.
- */
-function ledgerCounters(scenario: Scenario, scan: LedgerScan): Map<string, Record<string, number>> {
-  const out = new Map<string, Record<string, number>>();
-  for (const [tag, t] of scan.byTag) {
-    const group = scenario.spec.actors[tag];
-    if (group === undefined) continue;
-    const counters = definitionOf(group).ledgerCounters?.(t, group);
-    if (counters !== undefined) out.set(group.name, counters);
-  }
-  return out;
-}
-
 interface DriveOptions {
   readonly init: (workerIndex: number, instances: InstanceAssignment[]) => ToWorker;
+  readonly spawn: (workerIndex: number) => WorkerHandle;
   readonly durationMs: number;
-  readonly warmupIntervals: number;
   readonly intervalMs: number;
   readonly drainMs: number;
   readonly timeline: TimelineAggregator;
   readonly measured: TimelineAggregator;
+  /** Each gets every worker report, after the aggregators. */
+  readonly measurements: readonly AnyMeasurement[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   readonly onStart?: (startEpochMs: number) => void;
   /** Actor type by group name, for progress. */
   readonly types: ReadonlyMap<string, string>;
+  /** Each new token of it is posted to every worker; a worker's 401 with it refreshes it. */
+  readonly credential?: RefreshingToken;
 }
 
 interface DriveOutcome {
   readonly status: RunStatus;
   readonly reason: string | undefined;
-  readonly health: GeneratorHealth[];
-  readonly abandoned: number;
-  /** Each worker's pool counts, as the workers sent them when done. */
-  readonly connections: PoolCount[];
-  /** Wall-clock ms of the start barrier (timeline t = 0), when the load started. */
-  readonly startEpoch?: number;
+  /** When the load started: the start barrier (timeline t = 0) in epoch ms, and the clocks. */
+  readonly start?: { readonly epochMs: number; readonly clock: RunClock };
   /** Wall-clock ms at which an early stop (Ctrl-C, a failed worker) ended the sending. */
   readonly stopEpoch?: number;
 }
@@ -343,13 +367,16 @@ async function driveWorkers(
   shards: InstanceAssignment[][],
   o: DriveOptions,
 ): Promise<DriveOutcome> {
-  const workers = shards.map(() => spawnWorker());
-  const health: GeneratorHealth[] = [];
-  let abandoned = 0;
-  const connections: PoolCount[] = [];
+  const workers = shards.map((_, i) => o.spawn(i));
+  const { credential } = o;
+  const unlistenToken = credential?.onChange((token) => {
+    for (const w of workers)
+      w.postMessage({ type: 'token', credential: credential.name, token } satisfies ToWorker);
+  });
   let status: RunStatus = 'completed';
   let reason: string | undefined;
   let startEpoch = 0;
+  let start: DriveOutcome['start'];
   let stopEpoch: number | undefined;
 
   let stopping = false;
@@ -373,20 +400,25 @@ async function driveWorkers(
       ? () => {}
       : whenAborted(o.signal, () => stopAll('aborted', 'interrupted'));
 
-  const ingest = (m: Extract<FromWorker, { type: 'interval' | 'done' }>) => {
+  const ingest = (m: WorkerReport) => {
     for (const s of m.snapshots) {
       o.timeline.add(s);
-      if (s.intervalIndex >= o.warmupIntervals) o.measured.add(s);
+      // The measured window's figures: requests intended after the warm-up, whenever they ended.
+      if (s.window === 'measured') o.measured.add(s);
     }
+    reportToMeasurements(o.measurements, m);
     if (m.type === 'interval' && o.onProgress !== undefined) {
       const index = m.snapshots[0]?.intervalIndex ?? 0;
       const { groups, ...totals } = o.timeline.progress();
+      const elapsedMs = performance.timeOrigin + performance.now() - startEpoch;
       o.onProgress({
         ...totals,
         groups: groups.map((g) => ({ ...g, type: o.types.get(g.group) ?? '' })),
-        elapsedMs: Math.min(o.durationMs, performance.timeOrigin + performance.now() - startEpoch),
+        elapsedMs: Math.min(o.durationMs, elapsedMs),
         durationMs: o.durationMs,
         rps: o.timeline.completedIn(index) / (o.intervalMs / 1000),
+        draining: stopping || elapsedMs >= o.durationMs,
+        inFlight: Math.max(0, totals.sent - totals.completed),
       });
     }
   };
@@ -397,11 +429,18 @@ async function driveWorkers(
         let done = false;
         w.on('message', (m: FromWorker) => {
           if (m.type === 'interval') ingest(m);
-          else if (m.type === 'done') {
+          else if (m.type === 'unauthorized') {
+            if (m.credential === credential?.name) credential.rejected(m.token);
+          } else if (m.type === 'done') {
             ingest(m);
-            health[m.workerIndex] = m.health;
-            abandoned += m.abandoned;
-            connections.push(...m.connections);
+            done = true;
+            void w.terminate().then(() => resolve());
+          } else if (m.type === 'lost') {
+            // The other workers go on; the run is partial, naming each agent lost.
+            if (status === 'completed') status = 'partial';
+            if (status === 'partial' && !(reason ?? '').includes(m.message)) {
+              reason = reason === undefined ? m.message : `${reason}; ${m.message}`;
+            }
             done = true;
             void w.terminate().then(() => resolve());
           } else if (m.type === 'failed') {
@@ -440,9 +479,18 @@ async function driveWorkers(
     );
     // Ctrl-C or a failed worker while they start up: none is started.
     await Promise.race([ready, stoppedEarly]);
-    if (stopping) return { status, reason, health, abandoned, connections };
+    if (stopping) return { status, reason };
     // Start barrier: every worker starts at the same wall-clock instant.
-    startEpoch = performance.timeOrigin + performance.now() + 250;
+    const sample = { monotonicMs: performance.now(), wallMs: Date.now() };
+    startEpoch = performance.timeOrigin + sample.monotonicMs + 250;
+    start = {
+      epochMs: startEpoch,
+      clock: {
+        t0: new Date(startEpoch).toISOString(),
+        monotonicOriginMs: performance.timeOrigin,
+        sample,
+      },
+    };
     for (const w of workers)
       w.postMessage({ type: 'start', startAtEpochMs: startEpoch } satisfies ToWorker);
     o.onStart?.(startEpoch);
@@ -460,15 +508,13 @@ async function driveWorkers(
     clearTimeout(hardStop);
   } finally {
     unlisten();
+    unlistenToken?.();
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return {
     status,
     reason,
-    health: health.filter((h) => h !== undefined),
-    abandoned,
-    connections,
-    startEpoch,
+    ...(start === undefined ? {} : { start }),
     ...(stopEpoch === undefined ? {} : { stopEpoch }),
   };
 }

@@ -8,7 +8,7 @@ import {
   type KubeObject,
 } from '../kube/index.js';
 import { eachLimited } from '../timing/each-limited.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 
 /** Namespaces a scenario writes to: its own and its fixtures'. */
 export function scenarioNamespaces(scenario: Scenario): string[] {
@@ -33,15 +33,22 @@ export async function ensureNamespaces(
  * Creates the scenario's fixtures as the admin, labelled with the run. An
  * object that already exists (left by an earlier run) is used as it is. Once
  * `signal` aborts (Ctrl-C) it creates no more and returns; the caller checks.
+ * `onCount` hears how many of all the fixtures exist so far, after each one.
  */
 export async function createFixtures(
   admin: KubeClient,
   scenario: Scenario,
   label: Record<string, string>,
-  opts: { readonly onProgress?: (line: string) => void; readonly signal?: AbortSignal } = {},
+  opts: {
+    readonly onProgress?: (line: string) => void;
+    readonly onCount?: (done: number, total: number) => void;
+    readonly signal?: AbortSignal;
+  } = {},
 ): Promise<number> {
-  const { onProgress = () => {}, signal } = opts;
+  const { onProgress = () => {}, onCount = () => {}, signal } = opts;
+  const total = scenario.spec.fixtures.reduce((n, f) => n + f.count, 0);
   let created = 0;
+  let done = 0;
   for (const f of scenario.spec.fixtures) {
     if (signal?.aborted === true) break;
     const payload = 'x'.repeat(f.size);
@@ -62,7 +69,10 @@ export async function createFixtures(
       async (obj) => {
         const r = f.kind === 'Secret' ? resources.secrets : resources.configmaps;
         const res = await admin.create(r, obj, { discardBody: true });
-        if (res.status === 409) return;
+        if (res.status === 409) {
+          onCount(++done, total);
+          return;
+        }
         if (res.status !== 201) {
           throw new ApfbenchError(
             'APFBENCH_FIXTURE_FAILED',
@@ -73,6 +83,7 @@ export async function createFixtures(
           );
         }
         created++;
+        onCount(++done, total);
       },
       signal,
     );

@@ -3,7 +3,7 @@
 // `apfbench validate --plan` shows it.
 import { availableParallelism } from 'node:os';
 import { definitionOf } from '../actors/index.js';
-import type { ActorGroup, Scenario } from '../scenario/index.js';
+import type { ActorGroup, Scenario } from '../actors/scenario.js';
 
 /** One actor instance's place: its group, its index in the group and the group's size. */
 export interface PlacedInstance {
@@ -52,6 +52,8 @@ export interface RunPlan {
   readonly fixtures: readonly FixturePlan[];
   /** Σ of the groups' writes: what the write ledger is sized for. */
   readonly writes: number;
+  /** spec.faults (ms from the measured window's start); absent: none. */
+  readonly faults?: NonNullable<Scenario['spec']['faults']>;
 }
 
 /** A worker's pool never exceeds this many sockets for requests in flight. */
@@ -142,5 +144,56 @@ export function planRun(scenario: Scenario, workers: number): RunPlan {
       bytes: f.count * f.size,
     })),
     writes: groups.reduce((n, g) => n + g.writes, 0),
+    ...(scenario.spec.faults === undefined || scenario.spec.faults.length === 0
+      ? {}
+      : { faults: scenario.spec.faults }),
   };
+}
+
+/** FNV-1a, 32 bits: a stable spread of group names (not a security hash). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * The agent index that owns instance `index` of `group` among `agents` agents. Deterministic:
+ * it depends on the group's name, the instance's index and the agent count only, so an instance
+ * goes to the same agent whatever the other groups are. Consecutive instances of a group go to
+ * consecutive agents, from an offset the group's name picks, so each group spreads evenly and
+ * small groups do not all land on agent 0.
+ */
+export function agentOf(group: string, index: number, agents: number): number {
+  return (fnv1a(group) + index) % agents;
+}
+
+/** The scenario's instances by owning agent (`agentOf`); an agent may get none. */
+export function shardOverAgents(scenario: Scenario, agents: number): PlacedInstance[][] {
+  const shards: PlacedInstance[][] = Array.from({ length: agents }, () => []);
+  for (const group of scenario.spec.actors) {
+    for (let index = 0; index < group.count; index++) {
+      shards[agentOf(group.name, index, agents)]!.push({
+        group: group.name,
+        index,
+        count: group.count,
+      });
+    }
+  }
+  return shards;
+}
+
+/** One agent's (or any subset's) instances round-robin over `workers` threads, each sized as in `planRun`. */
+export function planShard(
+  scenario: Scenario,
+  instances: readonly PlacedInstance[],
+  workers: number,
+): WorkerPlan[] {
+  const groups = new Map(scenario.spec.actors.map((g) => [g.name, groupPlan(g, scenario)]));
+  const shards: PlacedInstance[][] = Array.from({ length: workers }, () => []);
+  instances.forEach((instance, i) => shards[i % workers]!.push(instance));
+  return shards.filter((s) => s.length > 0).map((s) => workerPlan(s, groups));
 }

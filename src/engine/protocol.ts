@@ -2,7 +2,7 @@ import type { FlowControlNames, Identity, KubeTarget, PoolCount } from '../kube/
 import type { GeneratorHealth, LoopSample } from '../metrics/generator-health.js';
 import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
 import type { WriteLedgerShared } from '../metrics/write-ledger.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Scenario } from '../actors/scenario.js';
 
 /** One actor instance placed on a worker. */
 export interface InstanceAssignment {
@@ -35,11 +35,18 @@ export type ToWorker =
       readonly serverVersion?: string;
       /** The run's write ledger: one SharedArrayBuffer, shared (not copied) by postMessage. */
       readonly ledger: WriteLedgerShared;
+      /** The current token of each refreshable credential the instances' identities name. */
+      readonly tokens: Readonly<Record<string, string>>;
     }
+  /** A refreshable credential's new token: requests from now on carry it. */
+  | { readonly type: 'token'; readonly credential: string; readonly token: string }
   /** Start barrier: every worker begins at the same wall-clock instant. */
   | { readonly type: 'start'; readonly startAtEpochMs: number }
   /** Stop early (Ctrl-C): no new sends; drain, then report `done`. */
   | { readonly type: 'stop' };
+
+/** The `init` message: everything a worker needs before the start barrier. */
+export type WorkerInit = Extract<ToWorker, { type: 'init' }>;
 
 /** Worker → coordinator: histograms and counters per interval, never a message per request. */
 export type FromWorker =
@@ -57,7 +64,20 @@ export type FromWorker =
       readonly health: GeneratorHealth;
       /** In-flight requests abandoned when the drain timed out. */
       readonly abandoned: number;
-      /** Connections of each of the worker's pools (one message at the end, not per request). */
-      readonly connections: readonly PoolCount[];
+      /**
+       * Connections of each of the worker's pools (one message at the end, not per request).
+       * Absent from a remote worker: its agent does not relay them.
+       */
+      readonly connections?: readonly PoolCount[];
     }
-  | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string };
+  | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string }
+  /** A request with this token of a refreshable credential was answered 401 (once per token). */
+  | { readonly type: 'unauthorized'; readonly credential: string; readonly token: string }
+  /**
+   * A remote worker whose agent was lost (worker-handle.ts): it will send nothing more, and the
+   * others go on; the run ends `partial`. A local worker never sends it.
+   */
+  | { readonly type: 'lost'; readonly workerIndex: number; readonly message: string };
+
+/** A worker's message that carries interval snapshots: every interval, then once at the end. */
+export type WorkerReport = Extract<FromWorker, { type: 'interval' | 'done' }>;

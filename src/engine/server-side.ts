@@ -2,11 +2,10 @@
 // end, and the result sections built from them. A failure here never fails the run: the result
 // then says what went wrong in `server.error` instead.
 import type { KubeClient } from '../kube/index.js';
-import { requestHeaders } from '../kube/index.js';
 import { fairnessSection, type FairnessSection } from '../metrics/fairness.js';
 import { type SamplerResult } from '../metrics/server-metrics.js';
 import { startMetricsSampler } from '../kube/metrics.js';
-import { buildServerSection, type ServerSection } from '../metrics/server-section.js';
+import { buildServerSection, clientSideOf, type ServerSection } from '../metrics/server-section.js';
 import type { RunResult } from '../result/result.js';
 import type { Measurement } from './measurement.js';
 
@@ -19,7 +18,7 @@ export async function dumpPriorityLevels(admin: KubeClient): Promise<string> {
   const res = await admin.transport.pool.request({
     method: 'GET',
     path: DUMP_PRIORITY_LEVELS_PATH,
-    headers: { ...requestHeaders({ identity: admin.identity }), accept: 'text/plain' },
+    headers: { ...admin.transport.headers(admin.identity), accept: 'text/plain' },
   });
   const text = await res.body.text();
   if (res.statusCode !== 200)
@@ -84,7 +83,7 @@ export function serverMeasurement(
     },
     finish: async ({ result }) => {
       const outcome = await measuring?.finish();
-      if (outcome === undefined) return undefined;
+      if (outcome === undefined) return {};
       if (!outcome.ok) return { serverError: outcome.error };
       return { server: serverSection(result, outcome, opts) };
     },
@@ -92,30 +91,14 @@ export function serverMeasurement(
 }
 
 function serverSection(
-  result: RunResult,
+  result: Pick<RunResult, 'timeline' | 'actors'>,
   outcome: Extract<ServerOutcome, { ok: true }>,
   opts: ServerSideOptions,
 ): ServerSection {
-  const throttledByGroup: Record<string, number> = {};
-  for (const row of result.timeline) {
-    throttledByGroup[row.group] = (throttledByGroup[row.group] ?? 0) + row.throttled;
-  }
-  return buildServerSection(
-    outcome.sampled,
-    {
-      groups: Object.fromEntries(
-        Object.entries(result.actors).map(([name, g]) => [
-          name,
-          { byFlowSchema: g.requests.byFlowSchema },
-        ]),
-      ),
-      throttledByGroup,
-    },
-    {
-      intervalMs: opts.serverIntervalMs ?? DEFAULT_SERVER_INTERVAL_MS,
-      dump: outcome.dump,
-    },
-  );
+  return buildServerSection(outcome.sampled, clientSideOf(result), {
+    intervalMs: opts.serverIntervalMs ?? DEFAULT_SERVER_INTERVAL_MS,
+    dump: outcome.dump,
+  });
 }
 
 /**
@@ -126,7 +109,6 @@ export function fairnessMeasurement(
   opts: Pick<ServerSideOptions, 'latencyPairs'> = {},
 ): Measurement<{ fairness: FairnessSection }> {
   return {
-    start: () => Promise.resolve(),
     finish: ({ result }) => {
       const pairs = { pairs: opts.latencyPairs ?? [] };
       const server = result.server;

@@ -6,15 +6,23 @@ import {
   type LocalCluster,
 } from '../cluster/index.js';
 import { ApfbenchError } from '../errors.js';
-import { KubeClient, Transport, loadKubeconfig, ok } from '../kube/index.js';
-import type { Scenario } from '../scenario/index.js';
+import {
+  describeSelection,
+  loadClusterConfig,
+  ok,
+  openClusterClient,
+  type KubeClient,
+  type ClusterSelection,
+  type ResolvedKubeconfig,
+} from '../kube/index.js';
+import type { Scenario } from '../actors/scenario.js';
 import type { RunTarget } from './coordinator.js';
 import { expandIdentity } from '../scenario/identity.js';
 import { IdentityResolver } from './identities.js';
 
 export interface TargetOptions extends BinaryOptions {
   /** Without one, an ephemeral local control plane is started and stopped after the run. */
-  readonly kubeconfig?: string | undefined;
+  readonly cluster?: ClusterSelection | undefined;
   readonly context?: string | undefined;
   /** Identities file (from `cluster up`) next to the kubeconfig, for per-user tokens. */
   readonly identitiesFile?: string | undefined;
@@ -50,25 +58,28 @@ async function serverVersion(admin: KubeClient): Promise<string> {
 }
 
 /**
- * The kubeconfig and the identities file of a cluster given by `kubeconfig`, validated: callers
- * that write something before they open the target read them first, so that a bad file is
- * refused before anything starts; so is a server that is not loopback (unless allowRemote),
- * before the kubeconfig's exec plugin runs. The default identities file next to the kubeconfig may be
- * missing (every user is then impersonated); one given with --identities may not, and neither
- * may be malformed.
+ * The kubeconfig and the identities file of the `cluster` selected, validated: callers that
+ * write something before they open the target read them first, so that a bad file is refused
+ * before anything starts; so is a server that is not loopback (unless allowRemote), before the
+ * kubeconfig's exec plugin runs. The default identities file, next to the kubeconfig file that
+ * holds the context in use, may be missing (every user is then impersonated); one given with
+ * --identities may not, and neither may be malformed. The in-cluster config has none by default.
  */
 export async function readTargetFiles(
   opts: Pick<TargetOptions, 'context' | 'identitiesFile' | 'allowRemote'> & {
-    readonly kubeconfig: string;
+    readonly cluster: ClusterSelection;
   },
-) {
-  const cfg = await loadKubeconfig(opts.kubeconfig, opts.context, {
+): Promise<{ cfg: ResolvedKubeconfig; ids: Awaited<ReturnType<typeof readIdentitiesFile>> }> {
+  const cfg = await loadClusterConfig(opts.cluster, {
+    context: opts.context,
     allowRemote: opts.allowRemote ?? false,
   });
-  const ids = await readIdentitiesFile(
-    opts.identitiesFile ?? join(dirname(opts.kubeconfig), 'identities.json'),
-    opts.identitiesFile === undefined,
-  );
+  const next = cfg.file === undefined ? undefined : join(dirname(cfg.file), 'identities.json');
+  const file = opts.identitiesFile ?? next;
+  const ids =
+    file === undefined
+      ? undefined
+      : await readIdentitiesFile(file, opts.identitiesFile === undefined);
   return { cfg, ids };
 }
 
@@ -79,29 +90,42 @@ export async function readTargetFiles(
  * plane whose token file has a token for every user the scenario names.
  */
 export async function openTarget(scenario: Scenario, opts: TargetOptions): Promise<OpenTarget> {
-  if (opts.kubeconfig !== undefined) {
+  if (opts.cluster !== undefined) {
     if ((opts.serverArgs ?? []).length > 0) {
       throw new ApfbenchError(
         'APFBENCH_FLAGS_NEED_LOCAL',
-        `--apiserver-arg sets flags of a control plane apfbench starts; ${opts.kubeconfig} is a cluster it did not start`,
+        `--apiserver-arg sets flags of a control plane apfbench starts; ${describeSelection(opts.cluster)} is a cluster it did not start`,
         {
           kind: 'invalid-input',
           hint: 'set those flags on your cluster yourself, or leave out --kubeconfig',
         },
       );
     }
-    const { cfg, ids } = await readTargetFiles({ ...opts, kubeconfig: opts.kubeconfig });
-    const admin = new KubeClient(new Transport(cfg.target, { connections: 8 }), cfg.identity);
-    return {
-      run: {
-        target: cfg.target,
-        admin,
-        identities: new IdentityResolver(cfg.identity, ids),
-        serverVersion: await serverVersion(admin),
-        local: false,
-      },
-      close: () => admin.transport.close(),
-    };
+    const { cfg, ids } = await readTargetFiles({ ...opts, cluster: opts.cluster });
+    // The admin client's token follows the credential; the coordinator passes it on to workers.
+    const { client: admin, close } = openClusterClient(cfg, 8);
+    const { credential } = cfg;
+    credential?.onFailure((err) =>
+      opts.onProgress?.(
+        `warning: renewing the token of the ${credential.name} failed, trying again in 1 s (${err instanceof Error ? err.message : String(err)})`,
+      ),
+    );
+    try {
+      return {
+        run: {
+          target: cfg.target,
+          admin,
+          identities: new IdentityResolver(cfg.identity, ids),
+          serverVersion: await serverVersion(admin),
+          local: false,
+          ...(credential === undefined ? {} : { credential }),
+        },
+        close,
+      };
+    } catch (err) {
+      await close();
+      throw err;
+    }
   }
   const cluster = await startLocalCluster({
     ...opts,
@@ -136,6 +160,7 @@ export async function localRunTarget(cluster: LocalCluster): Promise<OpenTarget>
         identities: new IdentityResolver(adminIdentity, cluster.identities),
         serverVersion: await serverVersion(admin),
         local: true,
+        controlPlane: cluster,
       },
       close: () => admin.transport.close(),
     };

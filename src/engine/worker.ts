@@ -9,25 +9,32 @@ import { parentPort } from 'node:worker_threads';
 import { definitionOf, type ActorContext, type RunInfo } from '../actors/index.js';
 import { whenAborted } from '../errors.js';
 import { FlowControlNames, KubeClient } from '../kube/index.js';
-import { EventLoopMonitor, generatorHealth } from '../metrics/generator-health.js';
+import {
+  EventLoopMonitor,
+  crossesThresholds,
+  generatorHealth,
+  type LoopSample,
+} from '../metrics/generator-health.js';
 import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
+import { LagEvidenceRecorder } from '../metrics/lag-cause.js';
+import { readThreadCpu } from '../metrics/thread-cpu.js';
 import { GroupIntervalCollector } from '../metrics/timeline-collector.js';
-import { type IntervalSnapshot } from '../metrics/timeline-snapshot.js';
+import { TRANSPORT_ERROR_PREFIX, type IntervalSnapshot } from '../metrics/timeline-snapshot.js';
 import { WriteLedger } from '../metrics/write-ledger.js';
-import type { ActorGroup } from '../scenario/index.js';
+import type { ActorGroup } from '../actors/scenario.js';
 import { createRealClock } from '../timing/clock.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { crashFaultFor, crashNow } from './crash-fault.js';
 import { createRng } from '../timing/random.js';
 import { WorkerTransports } from './transports.js';
-
-type Init = Extract<ToWorker, { type: 'init' }>;
 
 const port = parentPort;
 if (port === null) throw new Error('engine/worker.ts must run in a worker thread');
 const post = (m: FromWorker) => port.postMessage(m);
 
-let init: Init | undefined;
+let init: WorkerInit | undefined;
+/** The worker's connections, made at `init` so that new tokens can reach them at any time. */
+let transports: WorkerTransports | undefined;
 const stop = new AbortController();
 // Every actor instance may listen for the stop: thousands of listeners are expected here.
 setMaxListeners(0, stop.signal);
@@ -36,11 +43,15 @@ port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'init':
       init = m;
+      transports = workerTransports(m);
       post({ type: 'ready' });
       break;
+    case 'token':
+      transports?.setToken(m.credential, m.token);
+      break;
     case 'start':
-      if (init === undefined) throw new Error('start before init');
-      run(init, m.startAtEpochMs).catch((err: unknown) =>
+      if (init === undefined || transports === undefined) throw new Error('start before init');
+      run(init, transports, m.startAtEpochMs).catch((err: unknown) =>
         post({
           type: 'failed',
           workerIndex: init?.workerIndex ?? -1,
@@ -54,7 +65,27 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-async function run(init: Init, startAtEpochMs: number): Promise<void> {
+/**
+ * The worker's transports (one per per-actor instance, one per shared pool; transports.ts), with
+ * the run's current tokens. A 401 to a refreshable credential's token, on any of them, is
+ * reported to the coordinator once per token.
+ */
+function workerTransports(m: WorkerInit): WorkerTransports {
+  const reported = new Set<string>();
+  const t = new WorkerTransports(m.target, m.scenario.spec, m.connections, (credential, token) => {
+    if (reported.has(token)) return;
+    reported.add(token);
+    post({ type: 'unauthorized', credential, token });
+  });
+  for (const [credential, token] of Object.entries(m.tokens)) t.setToken(credential, token);
+  return t;
+}
+
+async function run(
+  init: WorkerInit,
+  transports: WorkerTransports,
+  startAtEpochMs: number,
+): Promise<void> {
   const { scenario, intervalMs } = init;
   const clock = createRealClock({ resolutionMs: scenario.spec.timerResolution });
   // performance.now() has a different origin in each thread; the epoch does not.
@@ -63,7 +94,8 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   const names = FlowControlNames.fromJSON(init.names);
   const groups = new Map<string, ActorGroup>(scenario.spec.actors.map((g) => [g.name, g]));
   const collectors = new Map<string, GroupIntervalCollector>();
-  const transports = new WorkerTransports(init.target, scenario.spec, init.connections);
+  // Every request counts in the window of its intended send time (timeline-collector.ts).
+  const window = { measuredFromMs: scenario.spec.warmup, now: () => clock.now() - originMs };
   const runInfo: RunInfo = {
     id: init.runId,
     scenario,
@@ -79,7 +111,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
     if (group === undefined) throw new Error(`unknown actor group ${a.group}`);
     let collector = collectors.get(a.group);
     if (collector === undefined)
-      collectors.set(a.group, (collector = new GroupIntervalCollector(a.group)));
+      collectors.set(a.group, (collector = new GroupIntervalCollector(a.group, window)));
     const ctx: ActorContext = {
       client: new KubeClient(transports.for(group), a.identity),
       names,
@@ -97,21 +129,44 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
 
   // The generator's health, like every measurement, covers the part of the run after the
   // warm-up: start-up bursts (registrations, first LISTs, TLS handshakes) are judged there.
+  // Schedule lag by the sends' window, the event loop from the first interval after it.
   const loop = new EventLoopMonitor();
   const lag = createAccumulator();
   const warmupIntervals = Math.ceil(scenario.spec.warmup / intervalMs);
   const flush = (index: number): IntervalSnapshot[] => {
-    const snapshots = [...collectors.values()].map((c) => c.snapshot(index));
-    if (index >= warmupIntervals) {
-      for (const s of snapshots) mergeEncoded(lag, s.scheduleLag);
+    const snapshots = [...collectors.values()].flatMap((c) => c.snapshot(index));
+    for (const s of snapshots) {
+      if (s.window === 'measured') mergeEncoded(lag, s.scheduleLag);
     }
     if (index === warmupIntervals - 1) loop.restartTotal();
     return snapshots;
   };
+  const inFlight = () => transports.stats.pending + transports.stats.running;
 
   await clock.sleepUntil(originMs);
   const crashTimer = crash && setTimeout(() => crashNow(crash, init.workerIndex), crash.afterMs);
   loop.interval();
+  // Why the generator lagged, if it did: this thread's CPU and the server's answers per interval.
+  const evidence = new LagEvidenceRecorder({ cpu: readThreadCpu(), inFlight: inFlight() });
+  let intervalStart = performance.now();
+  const judgeInterval = (
+    index: number,
+    snapshots: readonly IntervalSnapshot[],
+    sample: LoopSample,
+  ) => {
+    const now = performance.now();
+    const intervalLag = createAccumulator();
+    for (const s of snapshots) mergeEncoded(intervalLag, s.scheduleLag);
+    evidence.add({
+      wallMs: now - intervalStart,
+      lagging: crossesThresholds(sample, summarizeMs(intervalLag).p99),
+      cpu: readThreadCpu(),
+      inFlight: inFlight(),
+      answered: snapshots.reduce((n, s) => n + answeredIn(s), 0),
+      measured: index >= warmupIntervals,
+    });
+    intervalStart = now;
+  };
   // Each tick closes the interval that just ended, aligned to the run's start.
   // It keeps ticking through the drain after the deadline or a stop, so that
   // every interval gets its row; the last, partial one is flushed at the end.
@@ -124,12 +179,10 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
       if (tickerStop.signal.aborted) break;
       const index = openInterval();
       nextTick += intervalMs;
-      post({
-        type: 'interval',
-        workerIndex: init.workerIndex,
-        snapshots: flush(index),
-        loop: loop.interval(),
-      });
+      const snapshots = flush(index);
+      const sample = loop.interval();
+      judgeInterval(index, snapshots, sample);
+      post({ type: 'interval', workerIndex: init.workerIndex, snapshots, loop: sample });
     }
   })();
 
@@ -164,7 +217,7 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
   tickerStop.abort();
   await ticker;
   const snapshots = flush(openInterval());
-  const health = generatorHealth(loop.total(), summarizeMs(lag).p99);
+  const health = generatorHealth(loop.total(), summarizeMs(lag).p99, evidence.evidence());
   loop.stop();
   clearTimeout(crashTimer);
   post({
@@ -175,4 +228,13 @@ async function run(init: Init, startAtEpochMs: number): Promise<void> {
     abandoned,
     connections: transports.counts(),
   });
+}
+
+/** HTTP responses in a snapshot: every code but transport errors (no answer from the server). */
+function answeredIn(s: IntervalSnapshot): number {
+  let n = 0;
+  for (const [code, count] of Object.entries(s.byCode)) {
+    if (!code.startsWith(TRANSPORT_ERROR_PREFIX)) n += count;
+  }
+  return n;
 }

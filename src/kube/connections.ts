@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  CONNECTION_MODES,
-  PROTOCOLS,
-  resolveTransport,
-  type ResolvedTransport,
-  type ScenarioSpec,
-} from '../scenario/index.js';
+import { CONNECTION_MODES, PROTOCOLS, type ResolvedTransport } from '../scenario/index.js';
 
 /**
  * Connections a transport opened, for the result's client-side connection counts. Counted as
@@ -58,20 +52,22 @@ export const clientConnectionsSchema = z.array(
 );
 export type ClientConnections = z.infer<typeof clientConnectionsSchema>;
 
-/** The result's client-side connection counts: one entry per pool, from every worker's counts. */
+/**
+ * The result's client-side connection counts: one entry per pool, from every worker's counts.
+ * `groups`: the scenario's groups, each with its resolved transport.
+ */
 export function clientConnections(
-  spec: ScenarioSpec,
+  groups: readonly { readonly name: string; readonly transport: ResolvedTransport }[],
   counts: readonly PoolCount[],
 ): ClientConnections {
   const byKey = new Map<string, ClientConnections[number]>();
-  for (const group of spec.actors) {
-    const t = resolveTransport(group, spec.transport);
-    const key = poolKey(group.name, t);
+  for (const { name, transport: t } of groups) {
+    const key = poolKey(name, t);
     const entry = byKey.get(key);
-    if (entry !== undefined) entry.groups.push(group.name);
+    if (entry !== undefined) entry.groups.push(name);
     else {
       byKey.set(key, {
-        groups: [group.name],
+        groups: [name],
         protocol: t.protocol,
         connection: t.connection,
         ...(t.protocol === 'h2' ? { maxStreamsPerConnection: t.maxStreamsPerConnection } : {}),

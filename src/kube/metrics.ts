@@ -9,7 +9,6 @@ import {
   type MetricsSnapshot,
 } from '../metrics/server-metrics.js';
 import type { KubeClient } from './client.js';
-import { requestHeaders } from './transport.js';
 import { noResponseHint } from './unreachable.js';
 
 /**
@@ -28,7 +27,7 @@ export async function scrapeMetrics(
     const res = await admin.transport.pool.request({
       method: 'GET',
       path: '/metrics',
-      headers: { ...requestHeaders({ identity: admin.identity }), accept: 'text/plain' },
+      headers: { ...admin.transport.headers(admin.identity), accept: 'text/plain' },
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     });
     if (res.statusCode !== 200) {

@@ -24,6 +24,11 @@ export interface Identity {
   /** Human name for reports, e.g. `system:node:node-0001`. */
   readonly name: string;
   readonly token?: string;
+  /**
+   * The refreshable credential `token` came from (RefreshingToken.name): a transport sends the
+   * token it was last given for that name (Transport.setToken), `token` until it has one.
+   */
+  readonly credential?: string;
   readonly impersonate?: { user: string; groups?: readonly string[]; uid?: string };
 }
 

@@ -27,6 +27,11 @@ export interface TransportOptions {
   readonly bodyTimeoutMs?: number;
   /** Counts the connections this transport opens for `send` and watches. */
   readonly counter?: ConnectionCounter | undefined;
+  /**
+   * A request or watch made with a refreshable credential (Identity.credential) was answered
+   * 401: its token may have expired. Called for every such response; the listener dedupes.
+   */
+  readonly onUnauthorized?: ((credential: string, token: string) => void) | undefined;
 }
 
 /** A streamed response (a watch): status, one header by name, and the body. */
@@ -68,9 +73,13 @@ export class Transport {
   private readonly counter: ConnectionCounter | undefined;
   private requests: Pool | undefined;
   private watches: Pool | undefined;
+  /** The current token of each refreshable credential, by name (Identity.credential). */
+  private readonly tokens = new Map<string, string>();
+  private readonly onUnauthorized: TransportOptions['onUnauthorized'];
 
   constructor(target: KubeTarget, opts: TransportOptions = {}) {
     this.target = target;
+    this.onUnauthorized = opts.onUnauthorized;
     this.protocol = opts.protocol ?? 'http1';
     this.counter = opts.counter;
     this.tls = tlsSetupOf(target);
@@ -137,14 +146,44 @@ export class Transport {
     return this.watches;
   }
 
+  /**
+   * Replaces the token sent for `credential` from now on: requests and watches handed to the
+   * transport after this call carry it, also those of identities made before it.
+   */
+  setToken(credential: string, token: string): void {
+    this.tokens.set(credential, token);
+  }
+
+  /** The bearer token a request as `identity` carries now. */
+  tokenOf(identity: Identity): string | undefined {
+    const { credential } = identity;
+    return credential === undefined
+      ? identity.token
+      : (this.tokens.get(credential) ?? identity.token);
+  }
+
+  /** Request headers as `identity`, with its current token (for undici requests and watches). */
+  headers(identity: Identity): Readonly<Record<string, string | string[]>> {
+    return requestHeaders({ identity }, this.tokenOf(identity));
+  }
+
   send<T = unknown>(spec: RequestSpec): Promise<KubeResponse<T>> {
+    const token = this.tokenOf(spec.identity);
+    const { credential } = spec.identity;
     return new Promise((resolve) => {
-      const handler = new ResponseCollector<T>(spec.discardBody === true, resolve);
+      const done =
+        credential === undefined || this.onUnauthorized === undefined
+          ? resolve
+          : (r: KubeResponse<T>) => {
+              if (r.status === 401) this.unauthorized(credential, token);
+              resolve(r);
+            };
+      const handler = new ResponseCollector<T>(spec.discardBody === true, done);
       if (this.h2 !== undefined) {
         this.h2.request(
           spec.method,
           spec.path,
-          requestHeaders(spec),
+          requestHeaders(spec, token),
           spec.body,
           handler,
           spec.signal,
@@ -153,7 +192,7 @@ export class Transport {
         this.unary!.request(
           spec.method,
           spec.path,
-          headerBlock(spec),
+          headerBlock(spec, token),
           spec.body,
           handler,
           spec.signal,
@@ -173,19 +212,26 @@ export class Transport {
     signal: AbortSignal,
     idleTimeoutMs: number,
   ): Promise<StreamResponse> {
-    const headers = requestHeaders({ identity });
-    if (this.h2 !== undefined) {
-      const res = await this.h2.stream(path, headers, signal, idleTimeoutMs);
-      return { statusCode: res.statusCode, header: firstOf(res.headers), body: res.body };
+    const token = this.tokenOf(identity);
+    const headers = requestHeaders({ identity }, token);
+    const res =
+      this.h2 !== undefined
+        ? await this.h2.stream(path, headers, signal, idleTimeoutMs)
+        : await this.watchPool.request({
+            method: 'GET',
+            path,
+            headers,
+            signal,
+            bodyTimeout: idleTimeoutMs,
+          });
+    if (res.statusCode === 401 && identity.credential !== undefined) {
+      this.unauthorized(identity.credential, token);
     }
-    const res = await this.watchPool.request({
-      method: 'GET',
-      path,
-      headers,
-      signal,
-      bodyTimeout: idleTimeoutMs,
-    });
     return { statusCode: res.statusCode, header: firstOf(res.headers), body: res.body };
+  }
+
+  private unauthorized(credential: string, token: string | undefined): void {
+    if (token !== undefined) this.onUnauthorized?.(credential, token);
   }
 
   async close(): Promise<void> {
@@ -285,26 +331,36 @@ const RESPONSE_HEADERS = [
   'x-kubernetes-pf-prioritylevel-uid',
 ];
 
-/** Headers that depend only on the identity (and the body's type), built once per identity. */
+/**
+ * Headers that depend only on the identity, its token and the body's type, built once per
+ * identity object and again when its token changes (a refreshed credential).
+ */
 const identityHeaders = new WeakMap<
   Identity,
   {
+    readonly token: string | undefined;
     readonly plain: Readonly<Record<string, string | string[]>>;
     readonly typed: Map<string, Readonly<Record<string, string | string[]>>>;
   }
 >();
 
-/** Request headers; shared and never mutated (undici and http2 only read them), so callers must not mutate them either. */
-export function requestHeaders(spec: {
-  identity: Identity;
-  body?: string | undefined;
-  contentType?: string | undefined;
-}): Readonly<Record<string, string | string[]>> {
+/**
+ * Request headers as `spec.identity`, with `token` (by default the identity's own); shared and
+ * never mutated (undici and http2 only read them), so callers must not mutate them either.
+ */
+export function requestHeaders(
+  spec: {
+    identity: Identity;
+    body?: string | undefined;
+    contentType?: string | undefined;
+  },
+  token = spec.identity.token,
+): Readonly<Record<string, string | string[]>> {
   let base = identityHeaders.get(spec.identity);
-  if (base === undefined) {
+  if (base === undefined || base.token !== token) {
     const { identity } = spec;
     const headers: Record<string, string | string[]> = { accept: 'application/json' };
-    if (identity.token !== undefined) headers.authorization = `Bearer ${identity.token}`;
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (identity.impersonate !== undefined) {
       headers['impersonate-user'] = identity.impersonate.user;
       if (identity.impersonate.groups !== undefined && identity.impersonate.groups.length > 0) {
@@ -313,7 +369,7 @@ export function requestHeaders(spec: {
       if (identity.impersonate.uid !== undefined)
         headers['impersonate-uid'] = identity.impersonate.uid;
     }
-    identityHeaders.set(identity, (base = { plain: headers, typed: new Map() }));
+    identityHeaders.set(identity, (base = { token, plain: headers, typed: new Map() }));
   }
   if (spec.body === undefined) return base.plain;
   const type = spec.contentType ?? 'application/json';
@@ -325,17 +381,23 @@ export function requestHeaders(spec: {
 /** `requestHeaders` as the `name: value\r\n` lines the HTTP/1.1 pool writes, built once per identity. */
 const identityBlocks = new WeakMap<
   Identity,
-  { readonly plain: string; readonly typed: Map<string, string> }
+  {
+    readonly token: string | undefined;
+    readonly plain: string;
+    readonly typed: Map<string, string>;
+  }
 >();
 
-function headerBlock(spec: RequestSpec): string {
+function headerBlock(spec: RequestSpec, token: string | undefined): string {
   let blocks = identityBlocks.get(spec.identity);
-  if (blocks === undefined) {
+  if (blocks === undefined || blocks.token !== token) {
     let plain = '';
-    for (const [name, value] of Object.entries(requestHeaders({ identity: spec.identity }))) {
+    for (const [name, value] of Object.entries(
+      requestHeaders({ identity: spec.identity }, token),
+    )) {
       for (const v of Array.isArray(value) ? value : [value]) plain += `${name}: ${v}\r\n`;
     }
-    blocks = { plain, typed: new Map() };
+    blocks = { token, plain, typed: new Map() };
     identityBlocks.set(spec.identity, blocks);
   }
   if (spec.body === undefined) return blocks.plain;

@@ -152,6 +152,41 @@ export function seatShares(
   return { seat: normalise(means), nominal: normalise(nominal) };
 }
 
+/** The least and most of a gauge over some samples. */
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * A priority level's seat limits as the server reported them: its nominal seats (fixed by the
+ * configuration: KEP-1040's share of the server's concurrency limit) and the range of its
+ * current seats (nominal ± what it lent and borrowed) over the samples taken between `fromMs`
+ * and `toMs` (epoch ms; every sample when none fell there, or no window is given).
+ */
+export function seatLimits(
+  level: string,
+  series: readonly {
+    readonly t: number;
+    readonly priorityLevels: Readonly<
+      Record<string, { readonly currentLimitSeats?: number | undefined }>
+    >;
+  }[],
+  flowControl: Readonly<Record<string, Pick<PriorityLevelSummary, 'nominalLimitSeats'>>>,
+  window?: { readonly fromMs: number; readonly toMs: number },
+): { nominal: number | undefined; current: Range | undefined } {
+  const inWindow =
+    window === undefined ? [] : series.filter((p) => p.t >= window.fromMs && p.t <= window.toMs);
+  const samples = (inWindow.length > 0 ? inWindow : series).flatMap(
+    (p) => p.priorityLevels[level]?.currentLimitSeats ?? [],
+  );
+  return {
+    nominal: flowControl[level]?.nominalLimitSeats,
+    current:
+      samples.length === 0 ? undefined : { min: Math.min(...samples), max: Math.max(...samples) },
+  };
+}
+
 export function fairnessSection(
   groups: Readonly<Record<string, GroupFigures>>,
   opts: {

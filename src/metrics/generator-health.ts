@@ -1,6 +1,7 @@
 /**
  * The generator watches itself: event-loop delay, event-loop utilisation and schedule lag per
- * worker, and a judgement of whether the generator, not the API server, was the bottleneck.
+ * worker, and a judgement of whether the generator, not the API server, was the bottleneck:
+ * figures over a threshold, then why (lag-cause.ts: its own work, a busy host, a stalled server).
  * Apart from that, whether the intended load was offered at all: sends dropped at an actor
  * group's in-flight cap are the server's back-pressure as often as the generator's fault, so
  * they are judged on their own (`judgeCaps`), never as saturation.
@@ -12,6 +13,16 @@ import {
   type IntervalHistogram,
 } from 'node:perf_hooks';
 import { z } from 'zod';
+import { formatMs, round3 } from './format.js';
+import {
+  judgeLagCause,
+  lagCauseSchema,
+  lagEvidenceSchema,
+  sumLagEvidence,
+  worstLagCause,
+  type LagCause,
+  type LagEvidence,
+} from './lag-cause.js';
 
 /** Event-loop figures of one worker over some span of time. */
 export interface LoopSample {
@@ -86,8 +97,8 @@ export interface SaturationThresholds {
 }
 
 /**
- * Above any of these, the generator is judged saturated: its own load, not the server, shaped
- * the numbers. Utilisation near 1 means callbacks queue behind each other; schedule lag and
+ * Above any of these, the generator lagged, and is judged saturated unless a busy host or a
+ * stalled server explains it (lag-cause.ts). Utilisation near 1 means callbacks queue behind each other; schedule lag and
  * event-loop delay beyond a few timer periods mean sends went out late. Dropped sends are not
  * among them: a slow server fills an in-flight cap as surely as a busy generator (`judgeCaps`).
  */
@@ -130,43 +141,83 @@ const generatorHealthShape = {
   eventLoopDelayMs: z.object({ p99: z.number(), max: z.number() }),
   utilization: z.number(),
   scheduleLagMs: z.object({ p99: z.number() }),
+  /**
+   * A threshold was crossed and the generator's own work (or, without CPU readings, an unknown
+   * cause) explains it: not a busy host, not a stalled server (`lagCause`).
+   */
   saturated: z.boolean(),
-  /** One human-readable sentence per threshold exceeded; empty when not saturated. */
+  /** One human-readable sentence per threshold exceeded; empty when none was. */
   reasons: z.array(z.string()),
+  // Absent from results written before the cause was judged, and when no threshold was crossed.
+  /** Why a threshold was crossed (lag-cause.ts). */
+  lagCause: lagCauseSchema.optional(),
+  /** What the cause was judged on. */
+  lagEvidence: lagEvidenceSchema.optional(),
 };
 
 /** The generator's own health over a run: saturation and the figures it was judged on. */
 export type GeneratorHealth = z.infer<z.ZodObject<typeof generatorHealthShape>>;
 
-/** One worker's health over the run. */
-export function generatorHealth(
+/** Pure. Whether one worker's figures, of an interval or the run, cross a threshold. */
+export function crossesThresholds(
   loop: LoopSample,
   scheduleLagP99Ms: number,
   thresholds: SaturationThresholds = SATURATION_THRESHOLDS,
+): boolean {
+  return judgeSaturation(saturationInput(loop, scheduleLagP99Ms), thresholds).saturated;
+}
+
+/**
+ * One worker's health over the run. With `evidence` (lag-cause.ts), figures over a threshold are
+ * saturation only when the generator's own work explains them, not a busy host or a stalled
+ * server; without it, they are saturation.
+ */
+export function generatorHealth(
+  loop: LoopSample,
+  scheduleLagP99Ms: number,
+  evidence?: LagEvidence,
+  thresholds: SaturationThresholds = SATURATION_THRESHOLDS,
 ): GeneratorHealth {
-  const judgement = judgeSaturation(
-    {
-      eventLoopDelayP99Ms: loop.eventLoopDelayMs.p99,
-      utilization: loop.utilization,
-      scheduleLagP99Ms,
-    },
+  const { saturated, reasons } = judgeSaturation(
+    saturationInput(loop, scheduleLagP99Ms),
     thresholds,
   );
+  const lagCause = saturated && evidence !== undefined ? judgeLagCause(evidence) : undefined;
   return {
     eventLoopDelayMs: loop.eventLoopDelayMs,
     utilization: loop.utilization,
     scheduleLagMs: { p99: scheduleLagP99Ms },
-    ...judgement,
+    saturated: saturated && (lagCause === undefined || isSaturation(lagCause)),
+    reasons,
+    ...(lagCause === undefined || evidence === undefined
+      ? {}
+      : { lagCause, lagEvidence: evidence }),
+  };
+}
+
+/** The causes that make lag the generator's own: its work, or a cause no reading tells. */
+function isSaturation(cause: LagCause): boolean {
+  return cause === 'generator' || cause === 'unknown';
+}
+
+function saturationInput(loop: LoopSample, scheduleLagP99Ms: number): SaturationInput {
+  return {
+    eventLoopDelayP99Ms: loop.eventLoopDelayMs.p99,
+    utilization: loop.utilization,
+    scheduleLagP99Ms,
   };
 }
 
 /**
  * The run's health from each worker's: the worst figure of any worker, saturated when any worker
- * was, with each reason prefixed by its worker's index.
+ * was, with each reason prefixed by its worker's index; the cause of the lagging workers (the
+ * generator's own work before the rest) and their evidence added up.
  */
 export function combineWorkerHealth(workers: readonly GeneratorHealth[]): GeneratorHealth {
   const worst = (pick: (w: GeneratorHealth) => number): number => Math.max(0, ...workers.map(pick));
   const reasons = workers.flatMap((w, index) => w.reasons.map((r) => `worker ${index}: ${r}`));
+  const lagCause = worstLagCause(workers.flatMap((w) => w.lagCause ?? []));
+  const lagEvidence = sumLagEvidence(workers.flatMap((w) => w.lagEvidence ?? []));
   return {
     eventLoopDelayMs: {
       p99: worst((w) => w.eventLoopDelayMs.p99),
@@ -174,8 +225,10 @@ export function combineWorkerHealth(workers: readonly GeneratorHealth[]): Genera
     },
     utilization: worst((w) => w.utilization),
     scheduleLagMs: { p99: worst((w) => w.scheduleLagMs.p99) },
-    saturated: reasons.length > 0,
+    saturated: workers.some((w) => w.saturated),
     reasons,
+    ...(lagCause === undefined ? {} : { lagCause }),
+    ...(lagEvidence === undefined ? {} : { lagEvidence }),
   };
 }
 
@@ -286,12 +339,4 @@ function capReason(g: CapInput, generatorSaturated: boolean): string {
       ? 'the server answered slower than the cap allows, not the generator; a larger maxInFlight offers the intended load'
       : 'slow spells of the server or sends due close together filled the cap; a larger maxInFlight offers the intended load';
   return `${g.group}: ${g.dropped} of ${g.sent + g.dropped} due sends dropped at maxInFlight ${g.maxInFlight} (${figures}): ${why}`;
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${round3(ms / 1000)} s` : `${round3(ms)} ms`;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -13,6 +13,7 @@ import {
   build,
   decodeFromCompressedBase64,
   encodeIntoCompressedBase64,
+  JsHistogram,
   type BitBucketSize,
   type Histogram,
 } from 'hdr-histogram-js';
@@ -162,6 +163,11 @@ export class IntervalRecorder {
     record(this.active, us);
   }
 
+  /** Values recorded since the previous flush. */
+  count(): number {
+    return this.active.hdr.totalCount;
+  }
+
   /** Encodes everything recorded since the previous flush, then starts a new interval. */
   flush(): EncodedInterval {
     const interval = { encoded: encode(this.active), clamped: this.active.clamped };
@@ -183,3 +189,29 @@ const decodes = (encoded: string) => {
 export const encodedHistogramSchema = z
   .string()
   .refine(decodes, 'must be an encoded HDR histogram (compressed base64)');
+
+/**
+ * The values of `h` per bucket of `boundsUs` (ascending upper bounds, inclusive, as Prometheus'
+ * `le`), plus one last entry for the values above the last bound: not cumulative. A value lands
+ * by its HDR bucket's lowest equivalent value, so that a value equal to a bound counts within it;
+ * one above a bound by less than the histogram's 0.1 % may count within it too. Walks the
+ * recorded buckets once.
+ */
+export function countsPerBucket(h: DurationHistogram, boundsUs: readonly number[]): number[] {
+  const counts = new Array<number>(boundsUs.length + 1).fill(0);
+  if (h.hdr.totalCount === 0) return counts;
+  if (!(h.hdr instanceof JsHistogram)) {
+    throw new Error('countsPerBucket needs a JavaScript HDR histogram (useWebAssembly: false)');
+  }
+  const hdr = h.hdr;
+  const values = hdr.recordedValuesIterator;
+  values.reset();
+  let bucket = 0;
+  while (values.hasNext()) {
+    const { valueIteratedTo, countAtValueIteratedTo } = values.next();
+    const lowest = hdr.lowestEquivalentValue(valueIteratedTo);
+    while (bucket < boundsUs.length && lowest > boundsUs[bucket]!) bucket++;
+    counts[bucket]! += countAtValueIteratedTo;
+  }
+  return counts;
+}

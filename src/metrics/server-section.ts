@@ -12,11 +12,34 @@ import {
   requestCountsByVerbResourceCode,
   type SamplerResult,
 } from './server-metrics.js';
+import type { TimelineRow } from './timeline-aggregator.js';
+import { ABANDONED_CODES, transportErrorCode } from './timeline-snapshot.js';
 
 /** Per priority level at one scrape; `t` is the scrape time in ms since the epoch. */
 export type ServerSeriesPoint = z.infer<typeof flowControlPointSchema>;
 
 const counts = z.record(z.string(), z.number());
+
+/**
+ * How the counts' difference divides, each part a count of requests (never negative; which side
+ * counted more is `serverRejected` against `client429`).
+ */
+export const rejectionDifferenceSchema = z.object({
+  /**
+   * Rejections the server counted for requests apfbench had abandoned before the server's 429
+   * came: at most the requests that got no answer, and at most the server's rejections after a
+   * wait in a queue (reason `time-out` or `cancelled`), the only ones that can come that late.
+   */
+  abandoned: z.number(),
+  /**
+   * Responses in flight when one side's count was read (the client counts each 429 as it is
+   * read, the server at its final scrape): at most `agrees`' tolerance.
+   */
+  inFlightAtEnd: z.number(),
+  /** The rest: unexplained. */
+  other: z.number(),
+});
+export type RejectionDifference = z.infer<typeof rejectionDifferenceSchema>;
 
 /** Client 429s against the server's APF rejections for the flow schemas apfbench's requests used. */
 export const rejectionCrossCheckSchema = z.object({
@@ -30,6 +53,16 @@ export const rejectionCrossCheckSchema = z.object({
   server429: z.number(),
   /** Whether the client and server counts agree (see `agrees`). */
   agree: z.boolean(),
+  // The three below are absent from results written before differences were explained.
+  /**
+   * apfbench's requests that never got an answer (whole run): abandoned when the drain ran out,
+   * or given up by the client's own timeout. The server may have rejected them after that.
+   */
+  clientUnanswered: z.number().optional(),
+  /** Where `serverRejected − client429` comes from (see `explainDifference`). */
+  difference: rejectionDifferenceSchema.optional(),
+  /** Nothing of the difference is unexplained (`difference.other` is 0). */
+  explained: z.boolean().optional(),
   /**
    * Per flow schema, where the client's 429s can be attributed: every group whose responses all
    * came from that one flow schema.
@@ -69,6 +102,60 @@ export interface ClientSide {
   >;
   /** Per group 429s over the whole run (timeline rows, warm-up included). */
   readonly throttledByGroup: Readonly<Record<string, number>>;
+  /** Per group requests that got no answer over the whole run (`UNANSWERED_CODES`). */
+  readonly unansweredByGroup?: Readonly<Record<string, number>>;
+}
+
+/**
+ * The `byCode` keys of requests apfbench stopped waiting for before any answer came: abandoned
+ * when the drain ran out, or timed out by the client before the response headers.
+ */
+export const UNANSWERED_CODES: readonly string[] = [
+  ...ABANDONED_CODES,
+  transportErrorCode('UND_ERR_HEADERS_TIMEOUT'),
+];
+
+/** The rejection reasons that come after a wait in a queue, when the client may be gone. */
+const LATE_REJECTIONS = ['time-out', 'cancelled'];
+
+/**
+ * Pure. The client side of a result: flow schemas per group from its totals, 429s and requests
+ * that got no answer per group from its timeline (whole run, warm-up included).
+ */
+export function clientSideOf(r: {
+  readonly actors: Readonly<
+    Record<
+      string,
+      { readonly requests: { readonly byFlowSchema: Readonly<Record<string, number>> } }
+    >
+  >;
+  readonly timeline: readonly Pick<TimelineRow, 'group' | 'throttled' | 'errorsByCode'>[];
+}): Required<ClientSide> {
+  const throttledByGroup: Record<string, number> = {};
+  const unansweredByGroup: Record<string, number> = {};
+  for (const row of r.timeline) {
+    throttledByGroup[row.group] = (throttledByGroup[row.group] ?? 0) + row.throttled;
+    const unanswered = UNANSWERED_CODES.reduce((n, c) => n + (row.errorsByCode[c] ?? 0), 0);
+    unansweredByGroup[row.group] = (unansweredByGroup[row.group] ?? 0) + unanswered;
+  }
+  return {
+    groups: Object.fromEntries(
+      Object.entries(r.actors).map(([name, g]) => [
+        name,
+        { byFlowSchema: g.requests.byFlowSchema },
+      ]),
+    ),
+    throttledByGroup,
+    unansweredByGroup,
+  };
+}
+
+/**
+ * How far client and server counts may differ for responses in flight when one of them was
+ * read: 2, or 1 % of the larger.
+ */
+function tolerance(client: number, server: number): number {
+  return Math.max(2, Math.floor(0.01 * Math.max(client, server)));
 }
 
 /**
@@ -76,7 +163,32 @@ export interface ClientSide {
  * counted just before the final scrape may reach the client just after, and the other way round.
  */
 export function agrees(client: number, server: number): boolean {
-  return Math.abs(client - server) <= Math.max(2, 0.01 * Math.max(client, server));
+  return Math.abs(client - server) <= tolerance(client, server);
+}
+
+/** The figures `explainDifference` weighs. */
+export interface DifferenceInput {
+  readonly client429: number;
+  readonly serverRejected: number;
+  /** The server's rejections with a reason in `LATE_REJECTIONS`. */
+  readonly serverLateRejections: number;
+  /** apfbench's requests that got no answer. */
+  readonly clientUnanswered: number;
+}
+
+/**
+ * Pure. Divides `serverRejected − client429`. More rejections on the server are first requests
+ * apfbench abandoned before the server's 429 came: a request still queued when the drain ran out
+ * is rejected later, when its queue wait times out, and only the server counts it. What is left,
+ * either way, is in flight at the end up to the tolerance of `agrees`, and beyond it unexplained.
+ */
+export function explainDifference(d: DifferenceInput): RejectionDifference {
+  const diff = d.serverRejected - d.client429;
+  const abandoned =
+    diff > 0 ? Math.max(0, Math.min(diff, d.clientUnanswered, d.serverLateRejections)) : 0;
+  const rest = Math.abs(diff) - abandoned;
+  const inFlightAtEnd = Math.min(rest, tolerance(d.client429, d.serverRejected));
+  return { abandoned, inFlightAtEnd, other: rest - inFlightAtEnd };
 }
 
 export function buildServerSection(
@@ -118,11 +230,15 @@ export function crossCheck(
   client: ClientSide,
   server429: number,
 ): RejectionCrossCheck {
-  const rejectedIn = (fs: string) => {
+  /** Rejections in flow schema `fs`, for `reasons` only when given. */
+  const rejectedIn = (fs: string, reasons?: readonly string[]) => {
     let n = 0;
     for (const pl of Object.values(flowControl)) {
       const stats = pl.flowSchemas[fs];
-      if (stats !== undefined) n += Object.values(stats.rejected).reduce((a, b) => a + b, 0);
+      if (stats === undefined) continue;
+      for (const [reason, count] of Object.entries(stats.rejected)) {
+        if (reasons === undefined || reasons.includes(reason)) n += count;
+      }
     }
     return n;
   };
@@ -131,6 +247,10 @@ export function crossCheck(
   ].sort();
   const client429 = Object.values(client.throttledByGroup).reduce((a, b) => a + b, 0);
   const serverRejected = flowSchemas.reduce((n, fs) => n + rejectedIn(fs), 0);
+  const serverLateRejections = flowSchemas.reduce(
+    (n, fs) => n + rejectedIn(fs, LATE_REJECTIONS),
+    0,
+  );
   // A flow schema's client count is only known when every group that used it used only it.
   const attributable = new Map<string, number>();
   const shared = new Set<string>();
@@ -143,16 +263,46 @@ export function crossCheck(
       for (const fs of schemas) shared.add(fs);
     }
   }
+  const agree = agrees(client429, serverRejected);
   const byFlowSchema: Record<string, { client429: number; serverRejected: number }> = {};
   for (const [fs, n] of attributable) {
     if (!shared.has(fs)) byFlowSchema[fs] = { client429: n, serverRejected: rejectedIn(fs) };
   }
+  const unanswered = client.unansweredByGroup;
+  if (unanswered === undefined) {
+    return { flowSchemas, client429, serverRejected, server429, agree, byFlowSchema };
+  }
+  const clientUnanswered = Object.values(unanswered).reduce((a, b) => a + b, 0);
+  const difference = explainDifference({
+    client429,
+    serverRejected,
+    serverLateRejections,
+    clientUnanswered,
+  });
   return {
     flowSchemas,
     client429,
     serverRejected,
     server429,
-    agree: agrees(client429, serverRejected),
+    agree,
     byFlowSchema,
+    clientUnanswered,
+    difference,
+    explained: difference.other === 0,
   };
+}
+
+/**
+ * Pure. A result's cross-check with its difference explained: as recorded, or, for a result
+ * written before differences were explained, worked out again from its server section and
+ * timeline.
+ */
+export function explainedCrossCheck(
+  r: Parameters<typeof clientSideOf>[0] & {
+    readonly server: Pick<ServerSection, 'flowControl' | 'crossCheck'>;
+  },
+): RejectionCrossCheck {
+  const recorded = r.server.crossCheck;
+  if (recorded.difference !== undefined) return recorded;
+  return crossCheck(r.server.flowControl, clientSideOf(r), recorded.server429);
 }

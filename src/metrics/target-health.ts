@@ -15,7 +15,7 @@ import { ABANDONED_CODES, TRANSPORT_ERROR_PREFIX } from './timeline-snapshot.js'
 export const UNREACHABLE_THRESHOLD = 0.05;
 
 export const targetHealthSchema = z.object({
-  /** Sends started in the measured window, every group. */
+  /** Requests of the measured window (by intended send time) that started, every group. */
   sent: z.number(),
   /**
    * Requests that got no HTTP response, by `error:<code>`. Requests apfbench itself abandoned

@@ -29,6 +29,11 @@ const counts = z.record(z.string(), z.number());
 export const timelineRowSchema = z.object({
   /** Interval start, in seconds since run start. */
   t: z.number(),
+  /**
+   * Interval start, wall clock (ISO 8601 with ms): the run's t = 0 plus `t`. Absent from results
+   * written before it was added.
+   */
+  at: z.string().optional(),
   group: z.string(),
   sent: z.number(),
   completed: z.number(),
@@ -47,7 +52,7 @@ export type TimelineRow = z.infer<typeof timelineRowSchema>;
 
 /** A group's request figures over a run, as result.json keeps them (see `GroupTotals`). */
 export const requestFiguresShape = {
-  /** Sends started on schedule. */
+  /** Logical requests started, scheduled or sent in reaction (a reconcile's GET, a LIST). */
   sent: z.number(),
   /** Sends due while the in-flight cap was reached: not sent, counted here. */
   dropped: z.number(),
@@ -67,7 +72,7 @@ export const requestFiguresShape = {
   latencyMs: durationSummarySchema,
   /** Completion − actual send time of the first attempt. */
   serviceTimeMs: durationSummarySchema,
-  /** Actual − intended send time. */
+  /** Actual − intended send time, per scheduled send. */
   scheduleLagMs: durationSummarySchema,
   /** Encoded HDR histograms (µs, compressed base64), to re-render or compare. */
   histograms: z.object({
@@ -101,6 +106,11 @@ export interface MergedRun {
   readonly timeline: readonly TimelineRow[];
   /** Ordered by group. */
   readonly totals: readonly GroupTotals[];
+}
+
+/** A merged run's group totals by group name. */
+export function totalsByGroup(run: MergedRun): ReadonlyMap<string, GroupTotals> {
+  return new Map(run.totals.map((t) => [t.group, t]));
 }
 
 /** Merges snapshots from any number of workers, in any order. Pure. */
@@ -220,26 +230,31 @@ export class TimelineAggregator {
     return this.completedByInterval.get(String(intervalIndex)) ?? 0;
   }
 
-  result(): MergedRun {
+  /** The merged run; rows carry their wall-clock start when `originEpochMs` (t = 0) is given. */
+  result(originEpochMs?: number): MergedRun {
     const scratch = createAccumulator();
     const cells = [...this.cells.values()].sort(
       (a, b) => a.intervalIndex - b.intervalIndex || compareStrings(a.group, b.group),
     );
     const groups = [...this.groups.entries()].sort(([a], [b]) => compareStrings(a, b));
     return {
-      timeline: cells.map((cell) => this.row(cell, scratch)),
+      timeline: cells.map((cell) => this.row(cell, scratch, originEpochMs)),
       totals: groups.map(([name, group]) => totals(name, group)),
     };
   }
 
-  private row(cell: Cell, scratch: DurationHistogram): TimelineRow {
+  private row(cell: Cell, scratch: DurationHistogram, originEpochMs?: number): TimelineRow {
     reset(scratch);
     for (const encoded of cell.latency) {
       mergeEncoded(scratch, encoded);
     }
     const { totalCount } = scratch.hdr;
+    const startMs = cell.intervalIndex * this.intervalMs;
     return {
-      t: (cell.intervalIndex * this.intervalMs) / 1000,
+      t: startMs / 1000,
+      ...(originEpochMs === undefined
+        ? {}
+        : { at: new Date(originEpochMs + startMs).toISOString() }),
       group: cell.group,
       sent: cell.sent,
       completed: cell.completed,

@@ -9,16 +9,27 @@ export const DEFAULT_INTERVAL_MS = 1000;
 /** Prefix of `byCode` keys for requests that got no HTTP status, e.g. `error:ECONNRESET`. */
 export const TRANSPORT_ERROR_PREFIX = 'error:';
 
-/** What one worker saw for one actor group during one interval. */
+/**
+ * The part of a run a request belongs to, by its intended send time: the warm-up
+ * (`spec.warmup`), or the measured window after it. See timeline-collector.ts.
+ */
+export type RunWindow = 'warmup' | 'measured';
+
+/**
+ * What one worker saw for one actor group during one interval, of the requests intended in one
+ * window: the interval says when it happened, the window which requests it happened to.
+ */
 export interface IntervalSnapshot {
   /** Interval i covers [i, i + 1) × intervalMs since run start. */
   readonly intervalIndex: number;
   readonly group: string;
-  /** Sends started (by actual send time). */
+  /** The window of the intended send times of the requests counted here. */
+  readonly window: RunWindow;
+  /** Logical requests whose first attempt started in the interval (by actual send time). */
   readonly sent: number;
   /** Requests finished, with a response or a transport error (by completion time). */
   readonly completed: number;
-  /** Sends that could not start because the in-flight cap was reached. */
+  /** Sends due in the interval that could not start because the in-flight cap was reached. */
   readonly dropped: number;
   /**
    * Responses by HTTP status code, or `error:<code>` for transport errors: every attempt,
@@ -35,7 +46,7 @@ export interface IntervalSnapshot {
   readonly latency: string;
   /** Completion − actual send time. */
   readonly serviceTime: string;
-  /** Actual − intended send time, one value per send. */
+  /** Actual − intended send time, one value per scheduled send. */
   readonly scheduleLag: string;
   /** Values clamped into the histograms' range, over all three. */
   readonly clamped: number;
@@ -53,6 +64,8 @@ export interface IntervalSnapshot {
 
 /** One response (or transport failure) to one attempt. */
 export interface Attempt {
+  /** Run-relative intended send time of the logical request: its window. */
+  readonly intendedMs: number;
   readonly verb: string;
   readonly resource: string;
   /** HTTP status code such as `"200"`, or `transportErrorCode(...)`. */

@@ -122,7 +122,8 @@ export function chartConfig(chart: ChartModel): LineChartConfig {
           font: { size: 16, weight: 'bold' },
         },
         legend: { position: 'bottom', labels: { color: TEXT, boxWidth: 32, boxHeight: 3 } },
-        apfbench: chart.formats,
+        apfbench:
+          chart.marks === undefined ? chart.formats : { ...chart.formats, marks: chart.marks },
       },
     },
   };

@@ -4,11 +4,13 @@
  * each profile against the baseline, the differences table, and charts that put the profiles on
  * the same axes. Pure, and ordered like comparison.json, so the same input gives the same model.
  */
+import { faultRows } from './faults.js';
 import { mergeFlags } from '../profile/server-flags.js';
 import {
   LATENCY_AXIS,
   charts,
   connectionRows,
+  crossCheckRows,
   fairnessRows,
   serverOpenWatches,
   groupRows,
@@ -93,6 +95,7 @@ export function buildComparisonReport(
     differences: differenceRows(comparison),
   };
   const groups = runs.flatMap(({ result, label }) => groupRows(label, result));
+  const faults = runs.flatMap(({ result, label }) => faultRows(label, result));
   return {
     title: `${comparison.scenario}: ${profiles.map((p) => p.name).join(' vs ')}`,
     runs: runs.map(({ result, label }) => overview(result, label)),
@@ -101,6 +104,7 @@ export function buildComparisonReport(
     fairness: runs.flatMap(({ result, label }) => fairnessRows(label, result)),
     connections: runs.flatMap(({ result, label }) => connectionRows(label, result)),
     serverOpenWatches: runs.flatMap(({ result, label }) => serverOpenWatches(label, result)),
+    crossChecks: runs.flatMap(({ result, label }) => crossCheckRows(label, result)),
     charts: comparisonCharts(
       runs.map(({ run, result, label }) => ({
         result,
@@ -112,6 +116,7 @@ export function buildComparisonReport(
         shade: run.repeat,
       })),
     ),
+    ...(faults.length === 0 ? {} : { faults }),
     comparison: section,
   };
 }

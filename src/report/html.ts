@@ -7,17 +7,20 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ABANDONED_CODES } from '../metrics/timeline-snapshot.js';
 import { chartConfig } from './charts.js';
+import { FAULTS_NOTE, faultColumns, faultMarksPlugin, type FaultRow } from './faults.js';
 import { formatFigure, formatFlags, serverFlagsNote } from './comparison.js';
 import type { ChartModel, ComparisonSection, ReportModel, RunOverview } from './model.js';
 import { reportRuntime, runtime } from './runtime.js';
 import {
   connectionColumns,
+  crossCheckColumns,
   differenceCells,
   serverWatches,
   fairnessColumns,
   groupColumns,
   type Column,
 } from './tables.js';
+import { CROSS_CHECK_TITLE } from './verdicts/cross-check.js';
 
 /** Prefix of the one line that differs between two renderings of the same model. */
 export const GENERATED_LINE_PREFIX = '<p class="generated">';
@@ -88,6 +91,8 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     '</section>',
     ...(model.fairness.length === 0 ? [] : [fairnessTable(model)]),
     ...(model.connections.length === 0 ? [] : [connectionsTable(model)]),
+    ...(model.crossChecks.length === 0 ? [] : [crossCheckTable(model)]),
+    ...(model.faults === undefined ? [] : [faultsTable(model.faults, multi)]),
     '<section id="charts"><h2>Charts</h2>',
     ...chartFigures(model.charts),
     '</section>',
@@ -97,21 +102,29 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     '</main>',
     `<script type="application/json" id="apfbench-charts">${jsonForScript(configs)}</script>`,
     `<script>${scriptSafe(opts.chartJs)}</script>`,
-    `<script>${scriptSafe(bootstrap())}</script>`,
+    `<script>${scriptSafe(bootstrap(model.charts.some((c) => c.marks !== undefined)))}</script>`,
     '</body>',
     '</html>',
     '',
   ].join('\n');
 }
 
-/** Creates every chart from the embedded configurations with the shared runtime. */
-function bootstrap(): string {
+/**
+ * Creates every chart from the embedded configurations with the shared runtime, and with the
+ * plugin that draws faults when some chart has them (only then, so that a report without faults
+ * keeps its bytes).
+ */
+function bootstrap(withMarks: boolean): string {
+  const create = withMarks
+    ? `const marks = (${faultMarksPlugin.toString()})();
+  configs.forEach((config, i) => new Chart(document.getElementById('chart-' + i), { ...rt.hydrate(config), plugins: [marks] }));`
+    : `configs.forEach((config, i) => new Chart(document.getElementById('chart-' + i), rt.hydrate(config)));`;
   return `'use strict';
 (() => {
   const rt = (${reportRuntime.toString()})();
   const configs = JSON.parse(document.getElementById('apfbench-charts').textContent);
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
-  configs.forEach((config, i) => new Chart(document.getElementById('chart-' + i), rt.hydrate(config)));
+  ${create}
 })();`;
 }
 
@@ -280,11 +293,29 @@ function connectionsTable(model: ReportModel): string {
   ].join('\n');
 }
 
+function faultsTable(faults: readonly FaultRow[], multi: boolean): string {
+  return [
+    '<section id="faults"><h2>Faults</h2>',
+    columnTable(faultColumns(multi), faults),
+    `<p class="note">${escapeHtml(FAULTS_NOTE)} The charts shade each fault from its start to its end.</p>`,
+    '</section>',
+  ].join('\n');
+}
+
 function fairnessTable(model: ReportModel): string {
   return [
     '<section id="fairness"><h2>Fairness</h2>',
     columnTable(fairnessColumns(model.runs.length > 1, 'page'), model.fairness),
     '<p class="note">Jain\'s index J = (Σx)² / (n·Σx²) over each flow\'s achieved ÷ demanded throughput within a priority level: 1 is perfectly fair, 1/n is one flow taking everything.</p>',
+    '</section>',
+  ].join('\n');
+}
+
+function crossCheckTable(model: ReportModel): string {
+  return [
+    `<section id="cross-check"><h2>${CROSS_CHECK_TITLE}</h2>`,
+    columnTable(crossCheckColumns(model.runs.length > 1), model.crossChecks),
+    '<p class="note">apfbench\'s 429s (whole run) against <code>apiserver_flowcontrol_rejected_requests_total</code> for the flow schemas its requests were classified into, where the two differ. Abandoned before the 429: requests still queued when apfbench stopped waiting for them (the drain ran out, or the client timed out), which the server rejected later when their queue wait timed out; at most the unanswered requests. In flight at the end: counted on one side only, up to 2 or 1 %. Only an unexplained remainder fails the verdict.</p>',
     '</section>',
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 import { formatFigure, formatFlags } from './comparison.js';
 import type { ComparisonSection, ReportModel } from './model.js';
+import { FAULTS_NOTE, faultColumns } from './faults.js';
 import { runtime } from './runtime.js';
 import {
   connectionColumns,
@@ -47,6 +48,9 @@ export function renderMarkdown(model: ReportModel): string {
   if (model.connections.length > 0) {
     lines.push('', ...table(connectionColumns(multi, 'summary'), model.connections));
     lines.push(...serverWatches(model).map((line) => `\n${cell(line)}`));
+  }
+  if (model.faults !== undefined) {
+    lines.push('', ...table(faultColumns(multi), model.faults), '', `_${FAULTS_NOTE}_`);
   }
   lines.push('');
   return lines.join('\n');

@@ -7,13 +7,23 @@
  * renderers: rows carry their run's label, and a comparison adds its `comparison` section and
  * charts of its own (comparison.ts builds them from the helpers exported here).
  */
-import { levelJain } from '../metrics/fairness.js';
+import { timelineStep } from '../metrics/faults.js';
+import { levelJain, seatLimits, type Range } from '../metrics/fairness.js';
+import type { RejectionDifference } from '../metrics/server-section.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { DurationSummary } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
 import type { RunResult, RunStatus } from '../result/result.js';
 import type { AxisFormats } from './runtime.js';
+import {
+  faultRows,
+  timelineMarks,
+  wallClockMarks,
+  type ChartMark,
+  type FaultRow,
+} from './faults.js';
 import { heartbeatsOf, watchOf } from './totals.js';
+import { crossCheckRows } from './verdicts/cross-check.js';
 import { verdicts } from './verdicts/run.js';
 import { percentileSpectrum, type Point } from './spectrum.js';
 
@@ -26,6 +36,7 @@ export {
   throttledOnlyNoisy,
   whose,
 } from './verdicts/facts.js';
+export { crossCheckRows } from './verdicts/cross-check.js';
 export { verdicts } from './verdicts/run.js';
 
 export interface ReportModel {
@@ -39,7 +50,11 @@ export interface ReportModel {
   readonly connections: readonly ConnectionRow[];
   /** Per run, the most watches the server had open at once (its nearest to a connection count). */
   readonly serverOpenWatches: readonly { readonly run: string; readonly peak: number }[];
+  /** Runs whose 429s differ from the server's APF rejections, and why (none: no table). */
+  readonly crossChecks: readonly CrossCheckRow[];
   readonly charts: readonly ChartModel[];
+  /** The faults of a run with spec.faults, and the relist storm after each; absent: none. */
+  readonly faults?: readonly FaultRow[];
   /** Present for a comparison: its profiles and the differences between them. */
   readonly comparison?: ComparisonSection;
 }
@@ -130,7 +145,8 @@ export interface Verdict {
     | 'abandoned'
     | 'watch'
     | 'fairness'
-    | 'generator';
+    | 'generator'
+    | 'cross-check';
   /** One sentence with its figures, already formatted for people. */
   readonly text: string;
 }
@@ -210,6 +226,19 @@ export interface FairnessRow {
   readonly jainIndex: number;
   readonly seatShare: number | undefined;
   readonly nominalShare: number | undefined;
+  /** The level's nominal seats, from the server's metrics. */
+  readonly nominalSeats: number | undefined;
+  /** Its current seats (nominal ± lent and borrowed), least and most over the measured window. */
+  readonly currentSeats: Range | undefined;
+}
+
+/** A run's 429s against the server's APF rejections, where the two differ. */
+export interface CrossCheckRow extends RejectionDifference {
+  readonly run: string;
+  readonly client429: number;
+  readonly serverRejected: number;
+  /** apfbench's requests that got no answer (the drain ran out, or a client timeout). */
+  readonly clientUnanswered: number;
 }
 
 export interface ChartSeries {
@@ -243,6 +272,8 @@ export interface ChartModel {
    */
   readonly panel?: string;
   readonly suggestedMax?: { readonly x: number; readonly y: number };
+  /** Faults, as bands over the time axis; absent on a chart of a run without faults. */
+  readonly marks?: readonly ChartMark[];
 }
 
 /** The report of one run. */
@@ -258,7 +289,9 @@ export function buildRunReport(result: RunResult): ReportModel {
     fairness: fairnessRows(run.label, result),
     connections: connectionRows(run.label, result),
     serverOpenWatches: serverOpenWatches(run.label, result),
+    crossChecks: crossCheckRows(run.label, result),
     charts: charts(result, label),
+    ...((result.faults ?? []).length === 0 ? {} : { faults: faultRows(run.label, result) }),
   };
 }
 
@@ -323,14 +356,28 @@ export function groupRows(run: string, r: RunResult): GroupRow[] {
 export function fairnessRows(run: string, r: RunResult): FairnessRow[] {
   return Object.entries(r.fairness?.priorityLevels ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([priorityLevel, pl]) => ({
-      run,
-      priorityLevel,
-      flows: pl.flows,
-      jainIndex: levelJain(pl),
-      seatShare: pl.seatShare,
-      nominalShare: pl.nominalShare,
-    }));
+    .map(([priorityLevel, pl]) => {
+      const seats =
+        r.server === undefined
+          ? undefined
+          : seatLimits(priorityLevel, r.server.series, r.server.flowControl, measuredEpochs(r));
+      return {
+        run,
+        priorityLevel,
+        flows: pl.flows,
+        jainIndex: levelJain(pl),
+        seatShare: pl.seatShare,
+        nominalShare: pl.nominalShare,
+        nominalSeats: seats?.nominal,
+        currentSeats: seats?.current,
+      };
+    });
+}
+
+/** The measured window in epoch ms, when the result recorded it. */
+function measuredEpochs(r: RunResult): { fromMs: number; toMs: number } | undefined {
+  if (r.measuredFrom === undefined || r.measuredTo === undefined) return undefined;
+  return { fromMs: Date.parse(r.measuredFrom), toMs: Date.parse(r.measuredTo) };
 }
 
 export function connectionRows(run: string, r: RunResult): ConnectionRow[] {
@@ -354,14 +401,6 @@ export function serverOpenWatches(run: string, r: RunResult): ReportModel['serve
 export function serverLevels(r: RunResult): string[] {
   const series = r.server?.series ?? [];
   return [...new Set(series.flatMap((p) => Object.keys(p.priorityLevels)))].sort();
-}
-
-/** The timeline's interval in seconds: the smallest step between two rows' start times (1 if none). */
-function intervalSeconds(r: RunResult): number {
-  const ts = [...new Set(r.timeline.map((row) => row.t))].sort((a, b) => a - b);
-  let step = Infinity;
-  for (let i = 1; i < ts.length; i++) step = Math.min(step, ts[i]! - ts[i - 1]!);
-  return Number.isFinite(step) ? step : 1;
 }
 
 export const LATENCY_AXIS = 'Latency (ms)';
@@ -391,13 +430,14 @@ export function spectrumChart(
   };
 }
 
-/** A chart of a figure over the run, x in seconds since its start. */
+/** A chart of a figure over the run, x in seconds since its start, with the run's faults marked. */
 function timeChart(
   id: string,
   title: string,
   description: string,
   y: { readonly format: AxisFormats['y']; readonly title: string },
   series: readonly ChartSeries[],
+  marks: readonly ChartMark[],
 ): ChartModel {
   return {
     id,
@@ -407,6 +447,7 @@ function timeChart(
     xTitle: TIME_AXIS,
     yTitle: y.title,
     series,
+    ...(marks.length === 0 ? {} : { marks }),
   };
 }
 
@@ -423,7 +464,8 @@ export function charts(
   const groups = Object.keys(r.actors);
   const rows = (group: string) =>
     r.timeline.filter((row) => row.group === group).sort((a, b) => a.t - b.t);
-  const step = intervalSeconds(r);
+  const step = timelineStep(r.timeline);
+  const marks = timelineMarks(r);
   const timeSeries = (
     name: string,
     colour: number,
@@ -459,6 +501,7 @@ export function charts(
         timeSeries(`${label(g)} completed`, i, rows(g), (row) => row.rps),
         timeSeries(`${label(g)} sent`, i, rows(g), (row) => row.sent / step, true),
       ]),
+      marks,
     ),
     timeChart(
       'throttling-conflicts',
@@ -475,6 +518,7 @@ export function charts(
           true,
         ),
       ]),
+      marks,
     ),
     timeChart(
       'latency-p99',
@@ -482,6 +526,7 @@ export function charts(
       'The 99th percentile of latency among the requests completed in each interval.',
       { format: 'ms', title: LATENCY_AXIS },
       groups.map((g, i) => timeSeries(label(g), i, rows(g), (row) => row.p99Ms)),
+      marks,
     ),
   ];
   const watch = watchOf(r);
@@ -510,6 +555,7 @@ export function charts(
   const series = r.server?.series ?? [];
   if (series.length > 0) {
     const start = Date.parse(r.startedAt);
+    const serverMarks = wallClockMarks(r, start);
     const own = serverLevels(r);
     const colours = levels ?? own;
     const perLevel = (pick: (v: { executingSeats: number; inqueueRequests: number }) => number) =>
@@ -529,6 +575,7 @@ export function charts(
         "Seats occupied by executing requests, per APF priority level, from the API server's /metrics.",
         { format: 'seats', title: 'Executing seats' },
         perLevel((v) => v.executingSeats),
+        serverMarks,
       ),
       timeChart(
         'server-inqueue-requests',
@@ -536,6 +583,7 @@ export function charts(
         "Requests waiting in APF queues, per priority level, from the API server's /metrics.",
         { format: 'requests', title: 'Requests in queue' },
         perLevel((v) => v.inqueueRequests),
+        serverMarks,
       ),
     );
   }

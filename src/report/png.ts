@@ -15,6 +15,7 @@ import type * as NapiCanvas from '@napi-rs/canvas';
 import type * as ChartJs from 'chart.js';
 import { ApfbenchError } from '../errors.js';
 import { CHART_ASPECT_RATIO, chartConfig } from './charts.js';
+import { faultMarksPlugin } from './faults.js';
 import type { ChartModel } from './model.js';
 import { runtime, type LineChartConfig } from './runtime.js';
 
@@ -72,6 +73,8 @@ export async function loadChartRenderer(
     throw pngUnavailable(err);
   }
   const { Chart, registerables } = chartJs;
+  // Draws nothing on a chart without faults.
+  const faultMarks = faultMarksPlugin();
   Chart.register(...registerables);
   // This Chart.js instance draws only PNGs; the HTML report embeds its own copy.
   Chart.defaults.font.family = PNG_FONT_FAMILY;
@@ -82,7 +85,7 @@ export async function loadChartRenderer(
       const chart = new Chart(surface as unknown as ChartJs.ChartItem, {
         ...config,
         options: { ...config.options, responsive: false },
-        plugins: [...(config.plugins ?? []), whiteBackground],
+        plugins: [...(config.plugins ?? []), whiteBackground, faultMarks],
       });
       try {
         return surface.toBuffer('image/png');

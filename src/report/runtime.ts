@@ -6,6 +6,12 @@ export interface AxisFormats {
   readonly x: 'percentile' | 'seconds';
   /** The unit of y, used in tooltips (axis titles carry it too). */
   readonly y: 'ms' | 'per-second' | 'seats' | 'requests';
+  /** Faults to mark on a time axis (report/faults.ts draws them); absent: none. */
+  readonly marks?: readonly {
+    readonly from: number;
+    readonly to: number;
+    readonly label: string;
+  }[];
 }
 
 declare module 'chart.js' {

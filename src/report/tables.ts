@@ -6,7 +6,15 @@
  */
 import type { Difference } from '../metrics/compare-stats.js';
 import { formatInterval, formatRelative, formatSigned } from './comparison.js';
-import type { ConnectionRow, FairnessRow, FigureUnit, GroupRow, ReportModel } from './model.js';
+import type { Range } from '../metrics/fairness.js';
+import type {
+  ConnectionRow,
+  CrossCheckRow,
+  FairnessRow,
+  FigureUnit,
+  GroupRow,
+  ReportModel,
+} from './model.js';
 import { runtime } from './runtime.js';
 
 export type TableLayout = 'page' | 'summary';
@@ -112,6 +120,20 @@ export function fairnessColumns(multi: boolean, layout: TableLayout): Column<Fai
       },
       { head: 'Seat share', numeric: true, cell: (f) => share(f.seatShare), in: PAGE },
       { head: 'Nominal share', numeric: true, cell: (f) => share(f.nominalShare), in: PAGE },
+      // The seats the configuration gives the level, and what it ran with (borrowing, lending),
+      // as the server's metrics report them: the figures users hold against their configuration.
+      {
+        head: 'Nominal seats',
+        numeric: true,
+        cell: (f) => (f.nominalSeats === undefined ? '–' : formatCount(f.nominalSeats)),
+        in: PAGE,
+      },
+      {
+        head: 'Current seats',
+        numeric: true,
+        cell: (f) => seatRange(f.currentSeats),
+        in: PAGE,
+      },
     ],
     layout,
   );
@@ -145,6 +167,34 @@ export function serverWatches(model: ReportModel): string[] {
   return model.serverOpenWatches.map(
     (w) =>
       `${multi ? `${w.run}: ` : ''}the server had at most ${w.peak} watches open at once (apiserver_longrunning_requests).`,
+  );
+}
+
+/** `3` when a gauge held still, `3–16` when it moved. */
+function seatRange(r: Range | undefined): string {
+  if (r === undefined) return '–';
+  return r.min === r.max ? formatCount(r.min) : `${formatCount(r.min)}–${formatCount(r.max)}`;
+}
+
+/** One row per run whose 429s differ from the server's rejections (the page only). */
+export function crossCheckColumns(multi: boolean): Column<CrossCheckRow>[] {
+  const n = (head: string, pick: (r: CrossCheckRow) => number) => ({
+    head,
+    numeric: true,
+    cell: (r: CrossCheckRow) => formatCount(pick(r)),
+    in: PAGE,
+  });
+  return select<CrossCheckRow>(
+    [
+      ...runColumn<CrossCheckRow>(multi),
+      n('429s received', (r) => r.client429),
+      n('Rejected by the server', (r) => r.serverRejected),
+      n('Unanswered requests', (r) => r.clientUnanswered),
+      n('Abandoned before the 429', (r) => r.abandoned),
+      n('In flight at the end', (r) => r.inFlightAtEnd),
+      n('Unexplained', (r) => r.other),
+    ],
+    'page',
   );
 }
 

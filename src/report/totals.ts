@@ -1,5 +1,5 @@
 // A run's heartbeats and watches over all its groups: what the verdicts judge and the charts draw.
-import type { ActorType } from '../actors/index.js';
+import { definitionOf, type WatchFigures } from '../actors/index.js';
 import {
   createAccumulator,
   encode,
@@ -7,9 +7,9 @@ import {
   summarizeMs,
   type DurationSummary,
 } from '../metrics/histogram.js';
-import type { ActorGroupResultOf, RunResult } from '../result/result.js';
+import type { RunResult } from '../result/result.js';
 
-/** The heartbeats of a run's kubelet groups, added up. */
+/** The heartbeats of a run's nodes (the groups whose type reports heartbeats), added up. */
 export interface HeartbeatTotals {
   readonly nodes: number;
   readonly renewals: number;
@@ -38,17 +38,20 @@ export interface WatchTotals {
   readonly latencyHistogram?: string;
 }
 
-const groupsOf = <T extends ActorType>(r: RunResult, type: T): ActorGroupResultOf<T>[] =>
-  Object.values(r.actors).filter((g): g is ActorGroupResultOf<T> => g.type === type);
-
-/** The heartbeats of the run's kubelet groups added up, gap histograms merged; none without. */
+/**
+ * The heartbeats of the run's nodes added up (the groups whose type's definition reports
+ * `heartbeats`, one node per instance), gap histograms merged; none without nodes.
+ */
 export function heartbeatsOf(r: RunResult): HeartbeatTotals | undefined {
-  const kubelets = groupsOf(r, 'kubelet');
-  if (kubelets.length === 0) return undefined;
-  const total = (pick: (g: (typeof kubelets)[number]) => number) =>
-    kubelets.reduce((n, g) => n + pick(g), 0);
+  const nodes = Object.values(r.actors).flatMap((g) => {
+    const heartbeats = definitionOf(g).heartbeats?.(g);
+    return heartbeats === undefined ? [] : [{ count: g.count, heartbeats }];
+  });
+  if (nodes.length === 0) return undefined;
+  const total = (pick: (g: (typeof nodes)[number]) => number) =>
+    nodes.reduce((n, g) => n + pick(g), 0);
   const gaps = createAccumulator();
-  for (const g of kubelets) mergeEncoded(gaps, g.heartbeats.histogram);
+  for (const g of nodes) mergeEncoded(gaps, g.heartbeats.histogram);
   return {
     nodes: total((g) => g.count),
     renewals: total((g) => g.heartbeats.renewals),
@@ -59,28 +62,15 @@ export function heartbeatsOf(r: RunResult): HeartbeatTotals | undefined {
   };
 }
 
-/** A watch as `watchOf` adds it up. */
-interface GroupWatch {
-  readonly events: number;
-  readonly restarts: number;
-  readonly relists: number;
-  readonly lost?: number;
-  readonly latencyHistogram?: string;
-}
-
 /**
- * The run's watches added up, latency histograms merged; none without watchers. A controller
- * group watches (and counts the events it expected and lost, and their latency), a kubelet group
- * watches its pods when told to, a scheduler group's informer watches pods.
+ * The run's watches added up (what each group's type's definition reports as `watches`: a
+ * controller's informer, a kubelet's pod watch, a scheduler's informer), latency histograms
+ * merged; none without watchers.
  */
 export function watchOf(r: RunResult): WatchTotals | undefined {
-  const watches: GroupWatch[] = [
-    ...groupsOf(r, 'controller').map((g) => g.watch),
-    ...groupsOf(r, 'kubelet').flatMap((g) => g.watch ?? []),
-    ...groupsOf(r, 'scheduler').map((g) => g.scheduling.watch),
-  ];
+  const watches = Object.values(r.actors).flatMap((g) => definitionOf(g).watches?.(g) ?? []);
   if (watches.length === 0) return undefined;
-  const total = (pick: (w: GroupWatch) => number) => watches.reduce((n, w) => n + pick(w), 0);
+  const total = (pick: (w: WatchFigures) => number) => watches.reduce((n, w) => n + pick(w), 0);
   const latency = createAccumulator();
   for (const w of watches)
     if (w.latencyHistogram !== undefined) mergeEncoded(latency, w.latencyHistogram);

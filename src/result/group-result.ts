@@ -4,7 +4,7 @@
 import { definitionOf } from '../actors/index.js';
 import { emptyGroupTotals, type GroupTotals } from '../metrics/timeline-aggregator.js';
 import type { ActorGroupResult } from './result.js';
-import type { ActorGroup } from '../scenario/index.js';
+import type { ActorGroup } from '../actors/scenario.js';
 
 /**
  * `group`'s result: its request figures from `t` (none measured when undefined) and the sections

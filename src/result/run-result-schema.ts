@@ -9,9 +9,15 @@
  * A field added after results were first recorded is optional.
  */
 import { z } from 'zod';
-import { actors, type ActorType } from '../actors/index.js';
+import {
+  actors,
+  noResultSections,
+  type ActorType,
+  type ResultSectionsOf,
+} from '../actors/index.js';
 import { clientConnectionsSchema } from '../kube/connections.js';
 import { fairnessSectionSchema } from '../metrics/fairness.js';
+import { faultRecordSchema } from '../metrics/faults.js';
 import { generatorSectionSchema } from '../metrics/generator-health.js';
 import { serverSectionSchema } from '../metrics/server-section.js';
 import { requestFiguresShape, timelineRowSchema } from '../metrics/timeline-aggregator.js';
@@ -20,13 +26,20 @@ import { targetHealthSchema } from '../metrics/target-health.js';
 /** Bump when a field changes meaning or is removed; readers refuse other versions. */
 export const RESULT_SCHEMA_VERSION = 1;
 
+/** `attribution` of results whose measured figures count requests by intended send time. */
+export const WINDOW_ATTRIBUTION = 'intended-send-time';
+
 export const toolSchema = z.object({ name: z.literal('apfbench'), version: z.string() });
 
 /**
  * `degraded`: the load ran to its end, but the API server did not answer a significant share
  * of it (`targetHealth`); its figures describe a server that was partly unreachable.
  */
-export const runStatusSchema = z.enum(['completed', 'degraded', 'aborted', 'failed']);
+/**
+ * `partial`: a load agent was lost mid-run (`run --agents`); the others ran to the end, and the
+ * lost one's figures stop at its last interval (`agents` says which and which instances).
+ */
+export const runStatusSchema = z.enum(['completed', 'degraded', 'partial', 'aborted', 'failed']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
 /**
@@ -53,25 +66,26 @@ function groupResultSchema<T extends ActorType, S extends z.ZodRawShape>(
   });
 }
 
-const groupSchemas = [
-  groupResultSchema('tenant', actors.tenant.resultSections),
-  groupResultSchema('kubelet', actors.kubelet.resultSections),
-  groupResultSchema('controller', actors.controller.resultSections),
-  groupResultSchema('scheduler', actors.scheduler.resultSections),
-  groupResultSchema('pod-churn', actors['pod-churn'].resultSections),
-] as const;
+type GroupResultSchemas = {
+  [T in ActorType]: ReturnType<typeof groupResultSchema<T, ResultSectionsOf<T>['shape']>>;
+}[ActorType];
+
+/**
+ * Every registered type's group schema, in the registry's order. The map over the registry
+ * loses which entry is which type; `GroupResultSchemas` restores it, one schema per type.
+ */
+const groupSchemas = Object.entries(actors).map(([type, definition]) =>
+  groupResultSchema(
+    type as ActorType,
+    'resultSections' in definition ? definition.resultSections : noResultSections,
+  ),
+) as [GroupResultSchemas, ...GroupResultSchemas[]];
 
 /** What one actor group did, over the measured part of the run; its `type` says its sections. */
 export const actorGroupResultSchema = z.discriminatedUnion('type', groupSchemas);
 export type ActorGroupResult = z.infer<typeof actorGroupResultSchema>;
 /** The result of a group of one actor type. */
 export type ActorGroupResultOf<T extends ActorType> = Extract<ActorGroupResult, { type: T }>;
-
-// Every actor type of the registry has its group schema above: a type added to `actors` and not
-// here fails to compile.
-type Unlisted = Exclude<ActorType, ActorGroupResult['type']>;
-const everyTypeListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void everyTypeListed;
 
 /**
  * The scenario as run, resolved (durations in ms). Only what readers use is checked; the rest is
@@ -95,6 +109,49 @@ export const runProfileSchema = z.object({
 });
 export type RunProfile = z.infer<typeof runProfileSchema>;
 
+/**
+ * How the run's clocks relate, so that its times can be lined up with other clocks' (the API
+ * server's logs, another agent's result). apfbench's instants are the coordinator's monotonic
+ * clock plus `monotonicOriginMs`; every worker thread counts the same instants from its own.
+ */
+export const runClockSchema = z.object({
+  /** The instant of timeline t = 0, wall clock (ISO 8601 with ms). */
+  t0: z.string(),
+  /** Epoch ms at the coordinator's monotonic 0 (its `performance.timeOrigin`). */
+  monotonicOriginMs: z.number(),
+  /**
+   * The monotonic clock (`performance.now()`) and the system clock (`Date.now()`) read together
+   * when the start was set: `wallMs − monotonicMs − monotonicOriginMs` is how far the system
+   * clock, which other programs on the host log by, had moved off the monotonic one.
+   */
+  sample: z.object({ monotonicMs: z.number(), wallMs: z.number() }),
+});
+export type RunClock = z.infer<typeof runClockSchema>;
+
+/**
+ * One load agent of a distributed run (`run --agents N`). Its clock offset and RTT were measured
+ * at hello (NTP-style, the best of several probes): the agent started at t0 by its own clock
+ * corrected by `offsetMs`, so its intended send times line up with the coordinator's to within
+ * `rttMs / 2` plus the clocks' drift over the run.
+ */
+export const agentResultSchema = z.object({
+  index: z.number(),
+  host: z.string(),
+  /** The agent's clock minus the coordinator's, ms. */
+  offsetMs: z.number(),
+  rttMs: z.number(),
+  /** Actor instances it was given, and the worker threads it ran them on. */
+  instances: z.number(),
+  workers: z.number(),
+  /** `lost`: its stream broke before every worker had reported; its last intervals are kept. */
+  status: z.enum(['completed', 'lost']),
+  /** Why it was lost. */
+  reason: z.string().optional(),
+  /** The instances whose load ended when it was lost, as `group/index`. */
+  lostInstances: z.array(z.string()).optional(),
+});
+export type AgentResult = z.infer<typeof agentResultSchema>;
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   tool: toolSchema,
@@ -106,6 +163,13 @@ export const runResultSchema = z.object({
   /** The measured window (after the warm-up, to the deadline or an early stop), wall clock. */
   measuredFrom: z.string().optional(),
   measuredTo: z.string().optional(),
+  /**
+   * How the measured figures count requests: each in the window of its intended send time.
+   * Absent from results written before that rule (docs/result-format.md, "Windows").
+   */
+  attribution: z.literal(WINDOW_ATTRIBUTION).optional(),
+  /** The run's clocks; absent from results written before it was added, or when no load started. */
+  clock: runClockSchema.optional(),
   status: runStatusSchema,
   /** Why the run failed or was aborted. */
   reason: z.string().optional(),
@@ -121,6 +185,8 @@ export const runResultSchema = z.object({
    * from results written before it was added.
    */
   clientConnections: clientConnectionsSchema.optional(),
+  /** The scenario's faults as they happened (spec.faults); absent: it had none. */
+  faults: z.array(faultRecordSchema).optional(),
   cleanup: z.object({ policy: z.string(), deleted: z.number(), errors: z.array(z.string()) }),
   /** The APF profile applied for the run (compare, run --profile); absent: none was. */
   profile: runProfileSchema.optional(),
@@ -130,5 +196,19 @@ export const runResultSchema = z.object({
   serverError: z.string().optional(),
   /** Jain's index, shares and latency ratios. */
   fairness: fairnessSectionSchema.optional(),
+  /** The load agents of a distributed run; absent from a run on this machine's threads alone. */
+  agents: z.array(agentResultSchema).optional(),
 });
 export type RunResult = z.infer<typeof runResultSchema>;
+
+/**
+ * `result` with its fields in the schema's order, whatever order they were added in (the
+ * coordinator's measurements add theirs last): result.json always reads in the same order.
+ */
+export function inResultOrder(result: RunResult): RunResult {
+  const ordered: Record<string, unknown> = {};
+  for (const key of Object.keys(runResultSchema.shape)) {
+    if (key in result) ordered[key] = result[key as keyof RunResult];
+  }
+  return { ...ordered, ...result } as RunResult;
+}

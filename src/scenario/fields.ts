@@ -1,9 +1,8 @@
-// Field types shared by the actor schemas and the other apfbench files: the document envelope,
-// object payload sizes, retries. They live apart from schema.ts so that actor schemas in
-// ./actors/ can use them without an import cycle (schema.ts imports the actor schemas for its
-// union). Generic field types (durations, rates, integers, withRule) are in ../validation/.
+// Field types shared by the actor types' scenario schemas (src/actors/<type>/schema.ts) and the
+// other apfbench files: the document envelope, instance counts, object payload sizes, retries,
+// rate stages. Generic field types (durations, rates, integers, withRule) are in ../validation/.
 import { z } from 'zod';
-import { duration, integer, withUnit } from '../validation/fields.js';
+import { duration, integer, nonNegativeRate, withUnit } from '../validation/fields.js';
 import { SIZE_EXAMPLES, SIZE_PATTERN, parseSize } from '../validation/units.js';
 
 export { transportSchema } from './transport.js';
@@ -66,3 +65,10 @@ export const retrySchema = z.strictObject({
   maxRetries: integer.min(0).max(20),
   maxBackoff: duration.pipe(z.number().gt(0)),
 });
+export type RetryPolicy = z.output<typeof retrySchema>;
+
+/**
+ * One stage of a ramp: the rate moves linearly to `target` over `duration`. A group's `stages`
+ * together must fit in spec.duration, which the scenario checks for every type that has them.
+ */
+export const stageSchema = z.strictObject({ duration, target: nonNegativeRate });

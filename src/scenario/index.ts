@@ -1,34 +1,33 @@
+// The scenario file format for any set of actor types. The scenario of the registered types, its
+// `Scenario` and `ActorGroup` types and the functions that read it are in src/actors/scenario.ts.
 export {
-  loadScenarioFile,
-  parseScenario,
+  scenarioFiles,
   ScenarioError,
   type ParseScenarioResult,
+  type ScenarioFiles,
 } from './load.js';
 export type { Overrides } from './overrides.js';
-export { scenarioJsonSchema } from './json-schema.js';
+export { scenarioJsonSchemaOf } from './json-schema.js';
 export {
   API_VERSION,
-  type ActorGroup,
+  scenarioSchemaOf,
+  type ActorGroupBase,
+  type ActorGroupSchema,
+  type Fault,
+  type FaultKind,
   type Fixture,
-  type MixEntry,
   type RetryPolicy,
-  type Scenario,
-  type ScenarioInput,
-  type ScenarioSpec,
+  type ScenarioOf,
+  type ScenarioSchema,
   type Stage,
-  type TenantActorGroup,
-  type KubeletActorGroup,
-  type ControllerActorGroup,
-  type SchedulerActorGroup,
-  type PodChurnActorGroup,
-  type Verb,
 } from './schema.js';
-export { NODE_USER_PREFIX, nodeNameOf } from './actors/kubelet.js';
 export {
   CONNECTION_MODES,
   PROTOCOLS,
   resolveTransport,
+  transportSchema,
   type ConnectionMode,
   type ResolvedTransport,
+  type TransportInput,
   type TransportProtocol,
 } from './transport.js';

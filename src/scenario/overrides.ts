@@ -10,6 +10,11 @@ export interface Overrides {
   /** `--duration 5s`: replaces spec.duration. */
   duration?: string;
   /**
+   * `--namespace NS`: replaces spec.namespace, the namespace of the load and of fixtures that
+   * name none, as kubectl's --namespace replaces the namespace requests go to.
+   */
+  namespace?: string;
+  /**
    * `--set path=value`, applied in order after `duration`. The path uses the same form as
    * problem messages: keys joined by dots, list entries by index (`spec.actors[0].rate=50/s`).
    * The value is read as YAML (`3` is a number, `50/s` a string). Every mapping and list on
@@ -20,7 +25,7 @@ export interface Overrides {
 
 /** An override that was applied: problems at or under `path` are reported against `flag`. */
 export interface AppliedOverride extends AppliedEdit {
-  flag: '--duration' | '--set';
+  flag: '--duration' | '--namespace' | '--set';
 }
 
 export function applyOverrides(
@@ -61,6 +66,11 @@ export function applyOverrides(
 
   if (overrides.duration !== undefined) {
     apply({ flag: '--duration', path: ['spec', 'duration'], text: overrides.duration });
+  }
+  if (overrides.namespace !== undefined) {
+    // A string whatever it looks like (`123`, `null`): the schema then says what is wrong with it.
+    const text = JSON.stringify(overrides.namespace);
+    apply({ flag: '--namespace', path: ['spec', 'namespace'], text });
   }
   for (const entry of overrides.set ?? []) {
     const separator = entry.indexOf('=');

@@ -1,6 +1,6 @@
 // The `transport` block, at spec level and per actor group: how the actors' requests and watches
 // reach the API server. Per field, a group's value wins over the spec's, which wins over the
-// default of the group's type (`resolveTransport`).
+// default of the group's type (`resolveTransport`; the actor types' definitions give theirs).
 import { z } from 'zod';
 import { integer } from '../validation/fields.js';
 
@@ -44,21 +44,19 @@ export interface ResolvedTransport {
   readonly maxStreamsPerConnection: number;
 }
 
-/** Actor types that are one process each in a real cluster, each with its own connection. */
-const PER_ACTOR_TYPES: ReadonlySet<string> = new Set(['kubelet', 'controller', 'scheduler']);
-
-/** Per field: the group's, else the spec's, else the default (h2; per-actor by type; 100). */
+/**
+ * Per field: the group's, else the spec's, else the default: h2, `connection` the group's type's
+ * (its definition's `connection` in src/actors/), 100 streams.
+ */
 export function resolveTransport(
-  group: { readonly type: string; readonly transport?: TransportInput | undefined },
+  group: { readonly transport?: TransportInput | undefined },
   spec: TransportInput | undefined,
+  typeConnection: ConnectionMode,
 ): ResolvedTransport {
   const own = group.transport;
   return {
     protocol: own?.protocol ?? spec?.protocol ?? 'h2',
-    connection:
-      own?.connection ??
-      spec?.connection ??
-      (PER_ACTOR_TYPES.has(group.type) ? 'per-actor' : 'shared'),
+    connection: own?.connection ?? spec?.connection ?? typeConnection,
     maxStreamsPerConnection: own?.maxStreamsPerConnection ?? spec?.maxStreamsPerConnection ?? 100,
   };
 }

@@ -1,5 +1,5 @@
 // YAML text → validated model, with every problem located in the source or in an override.
-import { isScalar, type Document } from 'yaml';
+import { isScalar, type Document, type LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { gotOf, issueMessage, sortProblems, type Problem } from './problems.js';
 import { parseYaml, plainValue } from './yaml-load.js';
@@ -37,11 +37,8 @@ export function validateYaml<S extends z.ZodType>(
 ): Validated<z.output<S>> {
   const parsed = parseYaml(text, file);
   if (!parsed.ok) return { ok: false, problems: sortProblems(parsed.problems) };
-  const { doc, lines } = parsed;
-  const at = (offset: number) => {
-    const { line, col } = lines.linePos(offset);
-    return { file, line, column: col };
-  };
+  const { doc } = parsed;
+  const inFile = locator(parsed, text, file);
 
   const { applied, problems } = edit(doc);
   const result = schema.safeParse(plainValue(doc), { error: issueMessage });
@@ -62,15 +59,7 @@ export function validateYaml<S extends z.ZodType>(
         ...gotOf(exact ? override.text : ''),
       };
     }
-    const { found, node, key } = findNode(doc.contents, path);
-    const exact = found === path.length;
-    const anchor = (atKey && exact) || !node ? key : node;
-    const position = at(anchor?.range?.[0] ?? 0);
-    const written =
-      exact && !atKey && isScalar(node) && node.range
-        ? text.slice(node.range[0], node.range[1])
-        : '';
-    return { ...position, ...problem, ...gotOf(written) };
+    return inFile(path, message, atKey);
   };
 
   for (const issue of result.error?.issues ?? []) {
@@ -81,6 +70,34 @@ export function validateYaml<S extends z.ZodType>(
     }
   }
   return { ok: false, problems: sortProblems(problems) };
+}
+
+/**
+ * Where the problem at `path` of a parsed document is: the deepest node of the document on the
+ * way (its key, for an unknown field, `atKey`), with the value as written when it is a scalar.
+ */
+function locator(parsed: { doc: Document; lines: LineCounter }, text: string, file: string) {
+  return (path: Path, message: string, atKey = false): Problem => {
+    const { found, node, key } = findNode(parsed.doc.contents, path);
+    const exact = found === path.length;
+    const anchor = (atKey && exact) || !node ? key : node;
+    const { line, col } = parsed.lines.linePos(anchor?.range?.[0] ?? 0);
+    const written =
+      exact && !atKey && isScalar(node) && node.range
+        ? text.slice(node.range[0], node.range[1])
+        : '';
+    return { file, line, column: col, path: formatPath(path), message, ...gotOf(written) };
+  };
+}
+
+/**
+ * A problem found by a rule across files (a kubeconfig context in one file naming a cluster in
+ * another), located in `text` as `validateYaml` locates its own: `text` must parse.
+ */
+export function locateProblem(text: string, file: string, path: Path, message: string): Problem {
+  const parsed = parseYaml(text, file);
+  if (!parsed.ok) return { file, line: 0, column: 0, path: formatPath(path), message };
+  return locator(parsed, text, file)(path, message);
 }
 
 /**
@@ -95,4 +112,24 @@ export function validateJson<S extends z.ZodType>(
 ): Validated<z.output<S>> {
   const result = schema.safeParse(value, { error: issueMessage });
   return result.success ? { ok: true, value: result.data } : validateYaml(schema, text, file);
+}
+
+/**
+ * Where the field at `path` is written in YAML `text` (named `file`): its value's line and
+ * column, or the deepest node on the way; line 0 when the text does not parse. For a problem
+ * found after validation, such as a field the command line rules out.
+ */
+export function locatePath(
+  text: string,
+  file: string,
+  path: Path,
+): Pick<Problem, 'file' | 'line' | 'column' | 'path'> {
+  const parsed = parseYaml(text, file);
+  const located = { file, line: 0, column: 0, path: formatPath(path) };
+  if (!parsed.ok) return located;
+  const { node, key } = findNode(parsed.doc.contents, path);
+  const offset = (key ?? node)?.range?.[0];
+  if (offset === undefined) return located;
+  const { line, col } = parsed.lines.linePos(offset);
+  return { ...located, line, column: col };
 }

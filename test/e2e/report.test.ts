@@ -82,6 +82,45 @@ describe('apfbench report', () => {
   });
 });
 
+describe('apfbench report of a run with faults', () => {
+  const faulted = fileURLToPath(
+    new URL('../fixtures/results/apiserver-restart.json', import.meta.url),
+  );
+  let out: string;
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'apfbench-report-faults-'));
+    const res = await runCli(['report', faulted, '--out', out], { timeoutMs: 60_000 });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+
+  it('lists the restart with its relist storm, and marks it on the charts without errors', async () => {
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<section id="faults"><h2>Faults</h2>');
+    expect(html).toContain('apfbench-fault-marks');
+    const page = await openReport(join(out, 'report.html'), join(out, 'report.png'));
+    expect(page.errors).toEqual([]);
+    for (const c of page.canvases) expect(c.painted, c.id).toBeGreaterThan(5000);
+    const md = (await readFile(join(out, 'summary.md'), 'utf8')).split('\n');
+    // The recorded run: a restart 20 s into the window, ready 1.99 s later; 60 relists and 120
+    // reopened watches in the 2 s after it, none before; no 429s; 10 watch events lost.
+    expect(md).toContain(
+      '| restart-apiserver | 20 s | 20 s | 1.99 s | 2 s | 60 + 120 | 119 (0) | none | 10 |',
+    );
+  });
+
+  it('fits a 1400-pixel-wide window, the faults table whole', async () => {
+    await expectFitsWindow(join(out, 'report.html'));
+  });
+
+  it('writes real, non-blank PNGs', async () => {
+    const png = await readFile(join(out, 'throughput.png'));
+    expect(pngSize(png)).toEqual({ width: PNG_WIDTH, height: PNG_HEIGHT });
+    expect(luminanceVariance(await decodePng(png))).toBeGreaterThan(100);
+  });
+});
+
 const comparisonFixture = fileURLToPath(
   new URL('../fixtures/comparisons/listers/comparison.json', import.meta.url),
 );

@@ -97,7 +97,7 @@ describe('compare', () => {
     const admin = cluster.admin();
     try {
       const out = await mkdtemp(join(tmpdir(), 'apfbench-compare-'));
-      const target = { kubeconfig: cluster.kubeconfigPath };
+      const target = { cluster: { kind: 'file', file: cluster.kubeconfigPath } as const };
       const tight = {
         file: 'profiles/tight.yaml',
         profile: await loadProfileFile('profiles/tight.yaml'),

@@ -1,7 +1,6 @@
 import { expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/coordinator.js';
 import { useLocalTarget } from '../support/cluster.js';
-import { loadClock } from '../support/load-clock.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
 const env = useLocalTarget();
@@ -23,25 +22,13 @@ spec:
       rate: 100/s
       maxInFlight: 1000
       mix: [{ verb: get, resource: configmaps, weight: 1 }]
+  faults: [{ kind: pause-apiserver, at: 4s, duration: 2s }]
 `);
-  const apiserver = env.cluster.state.processes.find((p) => p.name === 'kube-apiserver')!;
-  // Timed from the load's start, so that slow set-up cannot move the pause out of the window.
-  const clock = loadClock();
-  const pause = (async () => {
-    await clock.at(4000);
-    process.kill(apiserver.pid, 'SIGSTOP');
-    try {
-      await clock.at(6000);
-    } finally {
-      process.kill(apiserver.pid, 'SIGCONT');
-    }
-  })();
-  const result = await runScenario(scenario, env.target.run, {
-    drainMs: 15_000,
-    onStart: clock.onStart,
-  });
-  clock.settle();
-  await pause;
+  // Timed from the load's start by spec.faults, so that slow set-up cannot move the pause.
+  const result = await runScenario(scenario, env.target.run, { drainMs: 15_000 });
+  const [pause] = result.faults ?? [];
+  expect(pause?.kind).toBe('pause-apiserver');
+  expect(pause!.toMs - pause!.fromMs).toBeGreaterThanOrEqual(2000);
 
   expect(result.reason).toBeUndefined();
   expect(result.status).toBe('completed');

@@ -12,7 +12,7 @@ import { expect, it } from 'vitest';
 import { compareProfiles } from '../../src/engine/compare.js';
 import { loadProfileFile } from '../../src/profile/index.js';
 import type { RunResult } from '../../src/result/result.js';
-import { loadScenarioFile } from '../../src/scenario/index.js';
+import { loadScenarioFile } from '../../src/actors/scenario.js';
 
 const SCENARIO = 'scenarios/priority-level-isolation.yaml';
 const PROFILE = 'profiles/priority-level-isolation.yaml';

@@ -1,8 +1,7 @@
 import { expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/coordinator.js';
-import type { Scenario } from '../../src/scenario/index.js';
+import type { Scenario } from '../../src/actors/scenario.js';
 import { useLocalTarget } from '../support/cluster.js';
-import { loadClock } from '../support/load-clock.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 import { groupOf } from '../support/result.js';
 
@@ -14,25 +13,15 @@ const env = useLocalTarget({
 });
 
 /**
- * Restarts the API server `afterMs` after the load started (timeline t = 0, not the call's
- * start, which set-up moves) and runs `scenario` meanwhile. Returns the result and the
- * run-relative second at which the restarted server was ready again, so that "after the
+ * Runs `scenario`, whose spec.faults restarts the API server, and returns the result and the
+ * second of the timeline at which the restarted server was ready again, so that "after the
  * restart" does not assume how long a restart takes on a busy machine.
  */
-async function runThroughRestart(scenario: Scenario, afterMs: number) {
-  const clock = loadClock();
-  const restart = (async () => {
-    await clock.at(afterMs);
-    await env.cluster.restartApiserver({ downMs: 2000 });
-    return Date.now();
-  })();
-  const result = await runScenario(scenario, env.target.run, {
-    drainMs: 10_000,
-    onStart: clock.onStart,
-  });
-  clock.settle();
-  const readyEpoch = await restart;
-  return { result, readyT: (readyEpoch - (await clock.started)) / 1000 };
+async function runThroughRestart(scenario: Scenario) {
+  const result = await runScenario(scenario, env.target.run, { drainMs: 10_000 });
+  const restart = result.faults?.find((f) => f.kind === 'restart-apiserver');
+  expect(restart?.error).toBeUndefined();
+  return { result, readyT: (scenario.spec.warmup + restart!.toMs) / 1000 };
 }
 
 it('keeps going through an API server restart and records the outage in the timeline', async () => {
@@ -51,9 +40,10 @@ spec:
       rate: 50/s
       maxInFlight: 500
       mix: [{ verb: get, resource: configmaps, weight: 1 }]
+  faults: [{ kind: restart-apiserver, at: 4s, duration: 2s }]
 `);
   const pidBefore = env.cluster.state.processes.find((p) => p.name === 'kube-apiserver')!.pid;
-  const { result, readyT } = await runThroughRestart(scenario, 4000);
+  const { result, readyT } = await runThroughRestart(scenario);
 
   expect(env.cluster.state.processes.find((p) => p.name === 'kube-apiserver')!.pid).not.toBe(
     pidBefore,
@@ -114,8 +104,9 @@ spec:
       rate: 5/s
       objects: 2
       writersPerObject: 1
+  faults: [{ kind: restart-apiserver, at: 7s, duration: 2s }]
 `);
-  const { result, readyT } = await runThroughRestart(scenario, 7000);
+  const { result, readyT } = await runThroughRestart(scenario);
 
   // Degraded or not depends on how many sends fell in the outage; the status must agree.
   expect(result.status).toBe(result.targetHealth?.unreachable === true ? 'degraded' : 'completed');

@@ -1,4 +1,4 @@
-import { parseScenario, type Scenario } from '../../src/scenario/index.js';
+import { parseScenario, type Scenario } from '../../src/actors/scenario.js';
 
 /** Parses scenario YAML written inline in a test, failing loudly on any problem. */
 export function scenarioFromYaml(yaml: string): Scenario {

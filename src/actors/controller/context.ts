@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { KubeObject, KubeResponse } from '../../kube/index.js';
 import { WriteLedger } from '../../metrics/write-ledger.js';
-import type { ControllerActorGroup } from '../../scenario/index.js';
+import type { ControllerActorGroup } from './schema.js';
 import type { ActorContext, ActorInstance } from '../actor.js';
 import { ledgerCounterBase, ledgerCounterSlots } from '../ledger-counters.js';
 import { sendRecorded } from '../send.js';

@@ -2,7 +2,7 @@ import { whenAborted } from '../../errors.js';
 import { resources } from '../../kube/index.js';
 import { eachLimited } from '../../timing/each-limited.js';
 import { createSchedule } from '../../timing/schedule.js';
-import type { ControllerActorGroup } from '../../scenario/index.js';
+import type { ControllerActorGroup } from './schema.js';
 import type { ActorFactory } from '../actor.js';
 import { runOpenLoop, steadySchedule } from '../open-loop.js';
 import { controllerContext, type ControllerContext } from './context.js';

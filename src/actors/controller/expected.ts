@@ -1,6 +1,6 @@
 // For the run plan: first attempts only (retries and requests answering other groups come on
 // top), means for Poisson arrivals and jittered periods, sends intended before `untilMs`.
-import type { ControllerActorGroup } from '../../scenario/index.js';
+import type { ControllerActorGroup } from './schema.js';
 import { controllerExpectedWrites, controllerSets } from './placement.js';
 
 /**

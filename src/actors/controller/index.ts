@@ -3,20 +3,23 @@
  * Coordinator side: sections.ts, placement.ts (expected writes) and the ledger counters below.
  */
 import { controllerExpectedRequests } from './expected.js';
-import type { ControllerActorGroup } from '../../scenario/index.js';
 import type { ActorDefinition } from '../actor.js';
 import { createController } from './create.js';
 import { ControllerMetric } from './metrics.js';
 import { controllerExpectedWrites } from './placement.js';
 import { controllerSectionsSchema } from './result.js';
+import { controllerSchema, type ControllerActorGroup } from './schema.js';
 import { controllerSections } from './sections.js';
 
 export { ControllerMetric } from './metrics.js';
 export { controllerExpectedWrites, controllerPlacement } from './placement.js';
 export { controllerSections } from './sections.js';
 export type { ControllerSections } from './result.js';
+export type { ControllerActorGroup } from './schema.js';
 
-export const controller: ActorDefinition<ControllerActorGroup, typeof controllerSectionsSchema> = {
+export const controller = {
+  scenario: controllerSchema,
+  connection: 'per-actor',
   create: createController,
   expectedRequests: controllerExpectedRequests,
   resultSections: controllerSectionsSchema,
@@ -31,4 +34,5 @@ export const controller: ActorDefinition<ControllerActorGroup, typeof controller
   connections: (g) => g.maxInFlight,
   // The informer's watch.
   heldConnections: () => 1,
-};
+  watches: (s) => [s.watch],
+} satisfies ActorDefinition<ControllerActorGroup, typeof controllerSectionsSchema>;

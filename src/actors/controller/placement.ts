@@ -1,4 +1,4 @@
-import type { ControllerActorGroup } from '../../scenario/index.js';
+import type { ControllerActorGroup } from './schema.js';
 
 const MS_PER_S = 1000;
 

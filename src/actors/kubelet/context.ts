@@ -1,5 +1,5 @@
 import type { KubeResponse } from '../../kube/index.js';
-import { nodeNameOf, type KubeletActorGroup } from '../../scenario/index.js';
+import { nodeNameOf, type KubeletActorGroup } from './schema.js';
 import type { Rng } from '../../timing/random.js';
 import type { ActorContext, ActorInstance } from '../actor.js';
 import { sendRecorded } from '../send.js';
@@ -65,7 +65,7 @@ export function kubeletContext(
       return !life.signal.aborted;
     },
     send: (verb, resource, intendedMs, attempt) => {
-      ctx.collector.sent(Math.max(0, rel() - intendedMs) * 1000);
+      ctx.collector.lag(intendedMs, Math.max(0, rel() - intendedMs) * 1000);
       return sendRecorded(ctx, { verb, resource, intendedMs, attempt, retry: CLIENT_GO_RETRY });
     },
   };

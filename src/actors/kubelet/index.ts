@@ -20,14 +20,16 @@ import {
   kubeletSections,
   kubeletSectionsSchema,
 } from '../../metrics/heartbeats.js';
-import type { KubeletActorGroup } from '../../scenario/index.js';
 import { dispatch, type Schedule } from '../../timing/schedule.js';
 import type { ActorDefinition, ActorFactory } from '../actor.js';
 import { kubeletContext, type KubeletContext } from './context.js';
 import { leaseSync } from './lease.js';
 import { watchPods } from './pods.js';
 import { register } from './registration.js';
+import { kubeletSchema, type KubeletActorGroup } from './schema.js';
 import { statusSync } from './status.js';
+
+export type { KubeletActorGroup } from './schema.js';
 import { jitteredSchedule, startOffsetMs } from './timing.js';
 
 /**
@@ -114,7 +116,9 @@ export const createKubelet: ActorFactory<KubeletActorGroup> = (group, instance, 
   };
 };
 
-export const kubelet: ActorDefinition<KubeletActorGroup, typeof kubeletSectionsSchema> = {
+export const kubelet = {
+  scenario: kubeletSchema,
+  connection: 'per-actor',
   create: createKubelet,
   expectedRequests: kubeletExpectedRequests,
   resultSections: kubeletSectionsSchema,
@@ -122,5 +126,8 @@ export const kubelet: ActorDefinition<KubeletActorGroup, typeof kubeletSectionsS
   // The lease and status loops send one request at a time; pod status reports up to maxInFlight.
   connections: (g) => 2 + (g.podChurn ? g.maxInFlight : 0),
   heldConnections: (g) => (g.watchPods ? 1 : 0),
+  // Its pod watch, when it holds one (watchPods).
+  watches: (s) => (s.watch === undefined ? [] : [s.watch]),
+  heartbeats: (s) => s.heartbeats,
   identityGroups: ['system:nodes'],
-};
+} satisfies ActorDefinition<KubeletActorGroup, typeof kubeletSectionsSchema>;

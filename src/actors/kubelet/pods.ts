@@ -95,7 +95,7 @@ function podStarter(k: KubeletContext) {
     const uid = uidOf(pod);
     if (!shouldStartPod(pod, k.nodeName) || starting.has(uid) || !k.mayStart(k.rel())) return;
     if (slots === 0) {
-      ctx.collector.dropped();
+      ctx.collector.dropped(k.rel());
       return;
     }
     slots--;

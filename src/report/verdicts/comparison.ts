@@ -6,6 +6,7 @@
  * takes one OK line. Each topic has its own function, in the order of `comparisonVerdicts`.
  */
 import { levelJain } from '../../metrics/fairness.js';
+import { describeLagCause } from '../../metrics/lag-cause.js';
 import type { ComparisonRun, RunResult } from '../../result/result.js';
 import type { ComparisonInput } from '../comparison.js';
 import { formatFigure, formatInterval, formatSigned } from '../figures.js';
@@ -13,6 +14,7 @@ import { groupRows, type GroupRow, type Verdict, type VerdictLevel } from '../mo
 import { runtime } from '../runtime.js';
 import { heartbeatsOf, watchOf } from '../totals.js';
 import { JAIN_WARN_BELOW, NOISY_THROTTLING_NOTE, sum, throttledOnlyNoisy, whose } from './facts.js';
+import { CROSS_CHECK_TITLE, crossCheckRows, describeCrossCheck } from './cross-check.js';
 import { verdicts as runVerdicts } from './run.js';
 
 const { formatCount, formatMs } = runtime;
@@ -274,15 +276,36 @@ const fairness: ComparisonVerdict = (cmp) => {
   };
 };
 
+const crossCheck: ComparisonVerdict = (cmp) => {
+  const rows = cmp.facts.flatMap((f) => crossCheckRows(f.label, f.result));
+  if (rows.length === 0) return undefined;
+  return {
+    level: cmp.level('cross-check'),
+    topic: 'cross-check',
+    text: `${CROSS_CHECK_TITLE}: ${rows.map((row) => `${row.run}: ${describeCrossCheck(row)}`).join('; ')}.`,
+  };
+};
+
 const generator: ComparisonVerdict = ({ facts }) => {
   const saturated = facts.filter((f) => f.result.generator.saturated);
-  return saturated.length === 0
-    ? { level: 'ok', topic: 'generator', text: 'The load generator kept up in every run.' }
-    : {
-        level: 'bad',
-        topic: 'generator',
-        text: `The load generator was saturated in ${formatCount(saturated.length)} of ${formatCount(facts.length)} run(s) (${saturated.map((f) => `${f.label}: schedule lag p99 ${formatMs(f.result.generator.scheduleLagMs.p99)}`).join(', ')}): their latencies include its own delay; each run's reasons are in its result.json.`,
-      };
+  const hostBusy = facts.filter(
+    (f) => !f.result.generator.saturated && f.result.generator.lagCause === 'host',
+  );
+  if (saturated.length > 0) {
+    return {
+      level: 'bad',
+      topic: 'generator',
+      text: `The load generator was saturated in ${formatCount(saturated.length)} of ${formatCount(facts.length)} run(s) (${saturated.map((f) => `${f.label}: schedule lag p99 ${formatMs(f.result.generator.scheduleLagMs.p99)}`).join(', ')}): their latencies include its own delay; each run's reasons are in its result.json.`,
+    };
+  }
+  if (hostBusy.length > 0) {
+    return {
+      level: 'warn',
+      topic: 'generator',
+      text: `The host was busy in ${formatCount(hostBusy.length)} of ${formatCount(facts.length)} run(s), not the load generator (${hostBusy.map((f) => `${f.label}: ${describeLagCause('host', f.result.generator.lagEvidence)}`).join('; ')}): their latencies include that wait.`,
+    };
+  }
+  return { level: 'ok', topic: 'generator', text: 'The load generator kept up in every run.' };
 };
 
 /** In the order the lines are shown. */
@@ -292,6 +315,7 @@ const COMPARISON_VERDICTS: readonly ComparisonVerdict[] = [
   ...COUNTS,
   watch,
   fairness,
+  crossCheck,
   generator,
 ];
 

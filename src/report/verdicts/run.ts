@@ -4,10 +4,17 @@
  * its question does not arise (no kubelets, no watchers, no errors).
  */
 import { levelJain } from '../../metrics/fairness.js';
+import { describeLagCause } from '../../metrics/lag-cause.js';
 import type { RunResult } from '../../result/result.js';
 import type { GroupRow, Verdict } from '../model.js';
 import { runtime } from '../runtime.js';
 import { heartbeatsOf, watchOf } from '../totals.js';
+import {
+  CROSS_CHECK_TITLE,
+  crossCheckLevel,
+  crossCheckRows,
+  describeCrossCheck,
+} from './cross-check.js';
 import {
   JAIN_WARN_BELOW,
   NOISY_THROTTLING_NOTE,
@@ -39,7 +46,9 @@ const status: RunVerdict = ({ r }) =>
         text:
           r.status === 'degraded'
             ? `The run is degraded${r.reason === undefined ? '' : `: ${r.reason}`}. Latencies cover only the requests the server answered.`
-            : `The run ${r.status === 'aborted' ? 'was aborted' : 'failed'}${r.reason === undefined ? '' : `: ${r.reason}`}. Figures cover only the part that ran.`,
+            : r.status === 'partial'
+              ? `The run is partial${r.reason === undefined ? '' : `: ${r.reason}`}. Figures miss the lost agent's load after its last interval.`
+              : `The run ${r.status === 'aborted' ? 'was aborted' : 'failed'}${r.reason === undefined ? '' : `: ${r.reason}`}. Figures cover only the part that ran.`,
       };
 
 const heartbeats: RunVerdict = ({ r }) => {
@@ -193,17 +202,42 @@ const fairness: RunVerdict = ({ r }) => {
 
 const generator: RunVerdict = ({ r }) => {
   const gen = r.generator;
-  return gen.saturated
-    ? {
-        level: 'bad',
-        topic: 'generator',
-        text: `The load generator was saturated (${gen.reasons.join('; ')}): latencies include its own delay.`,
-      }
-    : {
-        level: 'ok',
-        topic: 'generator',
-        text: `The load generator kept up: event-loop delay p99 ${formatMs(gen.eventLoopDelayMs.p99)}, utilisation ${formatPercent(gen.utilization)}, schedule lag p99 ${formatMs(gen.scheduleLagMs.p99)}.`,
-      };
+  const late = gen.reasons.join('; ');
+  // Results written before the cause was judged have none: saturated is then the thresholds.
+  const why =
+    gen.lagCause === undefined ? '' : ` — ${describeLagCause(gen.lagCause, gen.lagEvidence)}`;
+  if (gen.saturated) {
+    return {
+      level: 'bad',
+      topic: 'generator',
+      text: `The load generator was saturated (${late}): latencies include its own delay${why}.`,
+    };
+  }
+  if (gen.lagCause === 'host') {
+    return {
+      level: 'warn',
+      topic: 'generator',
+      text: `Sends went out late (${late}), not for the load generator's own work${why}: latencies include that wait; a quieter machine gives cleaner figures.`,
+    };
+  }
+  return {
+    level: 'ok',
+    topic: 'generator',
+    text:
+      gen.lagCause === 'server'
+        ? `The load generator kept up; sends went out late (${late})${why}.`
+        : `The load generator kept up: event-loop delay p99 ${formatMs(gen.eventLoopDelayMs.p99)}, utilisation ${formatPercent(gen.utilization)}, schedule lag p99 ${formatMs(gen.scheduleLagMs.p99)}.`,
+  };
+};
+
+const crossCheck: RunVerdict = ({ r }) => {
+  const row = crossCheckRows(r.scenario.metadata.name, r)[0];
+  if (row === undefined) return undefined;
+  return {
+    level: crossCheckLevel(row),
+    topic: 'cross-check',
+    text: `${CROSS_CHECK_TITLE}: ${describeCrossCheck(row)}${row.other > 0 ? '; server.crossCheck in result.json has the counts per flow schema' : ''}.`,
+  };
 };
 
 /** In the order the lines are shown. */
@@ -217,6 +251,7 @@ const RUN_VERDICTS: readonly RunVerdict[] = [
   abandoned,
   watch,
   fairness,
+  crossCheck,
   generator,
 ];
 

@@ -14,7 +14,7 @@ import { FakeClock } from '../../../src/timing/clock.js';
 import { createRng } from '../../../src/timing/random.js';
 import { mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
 import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
-import type { ControllerActorGroup } from '../../../src/scenario/index.js';
+import type { ControllerActorGroup } from '../../../src/actors/controller/index.js';
 import { scenarioFromYaml } from '../../support/scenario.js';
 
 /** Runs retryOnConflict over scripted outcomes; returns its result and when each attempt ran. */
@@ -140,7 +140,7 @@ describe('controller sections', () => {
     write('1', 2);
     c.count(ControllerMetric.events, 8);
     c.observe(ControllerMetric.latency, 2000);
-    const [totals] = mergeSnapshots([c.snapshot(0)]).totals;
+    const [totals] = mergeSnapshots(c.snapshot(0)).totals;
     const { conflicts, watch } = controllerSections({
       counters: { ...totals!.counters, [ControllerMetric.lost]: 1 },
       measures: totals!.measures,

@@ -28,11 +28,8 @@ import {
 } from '../../../src/metrics/heartbeats.js';
 import { mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
 import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
-import {
-  parseScenario,
-  type KubeletActorGroup,
-  type Scenario,
-} from '../../../src/scenario/index.js';
+import { parseScenario, type Scenario } from '../../../src/actors/scenario.js';
+import type { KubeletActorGroup } from '../../../src/actors/kubelet/index.js';
 import { formatProblem } from '../../../src/validation/problems.js';
 
 function kubeletScenario(group: string, spec = 'duration: 60s'): string {
@@ -225,7 +222,7 @@ describe('heartbeat gaps', () => {
     tracker.renewed(60_010);
     c.count(KubeletMetric.watchOpened, 2);
     c.count(KubeletMetric.watchRestarts);
-    const { totals } = mergeSnapshots([c.snapshot(0)]);
+    const { totals } = mergeSnapshots(c.snapshot(0));
     const sections = kubeletSections(totals[0]!, { watchPods: true });
     expect(sections.heartbeats).toMatchObject({
       renewals: 3,
@@ -382,7 +379,7 @@ describe('lease renewal under failures', () => {
     const done = createKubelet(group, { index: 0, count: 1 }, ctx).run();
     await clock.advanceTo(1000 + 61_000);
     await done;
-    const { totals } = mergeSnapshots([collector.snapshot(0)]);
+    const { totals } = mergeSnapshots(collector.snapshot(0));
     return {
       calls,
       sections: kubeletSections(totals[0]!, { watchPods: false }),

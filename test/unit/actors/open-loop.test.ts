@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InFlight, steadySchedule } from '../../../src/actors/open-loop.js';
+import { createRecorder, encode, record } from '../../../src/metrics/histogram.js';
 import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 
 function deferred() {
@@ -33,7 +34,12 @@ describe('InFlight', () => {
     pending[1]!.resolve();
     await drain;
     expect(inFlight.hasRoom()).toBe(true);
-    expect(collector.snapshot(0)).toMatchObject({ sent: 2, dropped: 1 });
+    // The requests themselves count as sent where they start (sendRecorded), not here.
+    const [snapshot] = collector.snapshot(0);
+    expect(snapshot).toMatchObject({ sent: 0, dropped: 1 });
+    const lags = createRecorder();
+    [1000, 0].forEach((us) => record(lags, us));
+    expect(snapshot!.scheduleLag).toBe(encode(lags));
   });
 
   it('frees the slot of a send that rejects', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tenantBodies, tenantPatch } from '../../../src/actors/tenant.js';
+import { tenantBodies, tenantPatch } from '../../../src/actors/tenant/create.js';
 import type { KubeObject } from '../../../src/kube/index.js';
 
 const meta = { namespace: 'ns', labels: { 'apfbench.dev/run': 'r-1', 'apfbench.dev/group': 'g' } };

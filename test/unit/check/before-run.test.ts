@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { budgetsSchema, loadBudgets, loadRuns, type Budget } from '../../../src/check/index.js';
 import { resultSkeleton, unknownMetricProblems } from '../../../src/check/before-run.js';
 import { isCountMap, isRootSection, metricPaths, parsePath } from '../../../src/budget/path.js';
-import { loadScenarioFile, parseScenario, type Scenario } from '../../../src/scenario/index.js';
+import { loadScenarioFile, parseScenario, type Scenario } from '../../../src/actors/scenario.js';
 
 const budgets = (...input: unknown[]): Budget[] => budgetsSchema.parse(input);
 

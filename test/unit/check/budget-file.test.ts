@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBudgetFile } from '../../../src/check/index.js';
-import { parseScenario } from '../../../src/scenario/index.js';
+import { parseScenario } from '../../../src/actors/scenario.js';
 import { formatProblem } from '../../../src/validation/problems.js';
 
 const file = (budgets: string) => `apiVersion: apfbench.dev/v1alpha1

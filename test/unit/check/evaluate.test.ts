@@ -93,6 +93,37 @@ describe('absolute budgets', () => {
     expect(evaluateBudgets(budgets('tenant.errors == 0'), [run(healthy)]).warnings).toEqual([]);
   });
 
+  it('warn about a busy host, and not about a stalled server, neither as saturation', () => {
+    const healthy = result();
+    const late = ['worker 0: schedule lag p99 40 ms > 10 ms: sends went out late'];
+    const evidence = {
+      intervals: 6,
+      wallMs: 6000,
+      cpuMs: 80,
+      runDelayMs: 1300,
+      serverStalledMs: 0,
+    };
+    const caused = (lagCause: 'host' | 'server') =>
+      result(
+        {},
+        {
+          generator: {
+            ...healthy.generator,
+            saturated: false,
+            reasons: late,
+            lagCause,
+            lagEvidence: evidence,
+          },
+        },
+      );
+    expect(evaluateBudgets(budgets('tenant.errors == 0'), [run(caused('host'))]).warnings).toEqual([
+      'the host was busy in result.json (host busy: the generator waited 1.3 s for CPU that other processes had (it ran 80 ms) in the 6 s it lagged): its latencies include that wait',
+    ]);
+    expect(
+      evaluateBudgets(budgets('tenant.errors == 0'), [run(caused('server'))]).warnings,
+    ).toEqual([]);
+  });
+
   it('refuse metrics that do not exist, all at once (exit 2)', () => {
     const evaluate = () =>
       evaluateBudgets(budgets('tenants.latencyMs.p99 < 5', 'tenant.latencyMs.p98 < 5'), [

@@ -16,7 +16,7 @@ describe('loadRuns', () => {
     [{ scenario: 'x' }, ['scenario: must be a mapping (got "x")']],
     [
       { status: 'done' },
-      ['status: must be one of completed, degraded, aborted, failed (got "done")'],
+      ['status: must be one of completed, degraded, partial, aborted, failed (got "done")'],
     ],
     [
       { generator: {} },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { joinNegativeValues } from '../../../src/cli/negative-values.js';
 import { assertScenarioWorkers, durationFlag, maxWorkers } from '../../../src/cli/options.js';
 import { checkServerFlag } from '../../../src/profile/index.js';
-import type { Scenario } from '../../../src/scenario/index.js';
+import type { Scenario } from '../../../src/actors/scenario.js';
 
 describe('joinNegativeValues', () => {
   it.each([

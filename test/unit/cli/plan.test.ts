@@ -62,3 +62,31 @@ describe('planJson', () => {
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });
+
+describe('planTable with spec.faults', () => {
+  it('lists the faults after the fixtures, with their offsets', () => {
+    const faulted = planRun(
+      scenarioFromYaml(`
+apiVersion: apfbench.dev/v1alpha1
+kind: Scenario
+metadata: { name: plan }
+spec:
+  duration: 30s
+  actors:
+    - { name: tenants, type: tenant, count: 1, rate: 10/s, mix: [{ verb: get, resource: configmaps, weight: 1 }] }
+  faults:
+    - { kind: stop-etcd, at: 12s, duration: 3s }
+    - { kind: pause-apiserver, at: 2s, duration: 1500ms }
+`),
+      1,
+    );
+    expect(planTable(faulted).slice(-5)).toEqual([
+      '',
+      'fault             at  duration',
+      'stop-etcd        12s        3s',
+      'pause-apiserver   2s      1.5s',
+      'faults: at = from the start of the measured window; local control plane only',
+    ]);
+    expect(planTable(plan).some((line) => line.includes('fault'))).toBe(false);
+  });
+});

@@ -29,6 +29,37 @@ describe('summaryLines', () => {
     ]);
   });
 
+  it.each([
+    [
+      'host',
+      /^ {2}host BUSY: worker 0: schedule lag p99 40 ms > 10 ms: sends went out late — host busy: the generator waited 1.3 s for CPU/,
+    ],
+    [
+      'server',
+      /^ {2}generator healthy, sends late after the server stalled: worker 0: schedule lag p99 40 ms/,
+    ],
+    [
+      'generator',
+      /^ {2}generator SATURATED: .* — generator saturated: its threads ran 80 ms of CPU/,
+    ],
+  ] as const)('words the generator line by the cause of late sends: %s', (lagCause, line) => {
+    const lines = summaryLines(
+      withGenerator({
+        saturated: lagCause === 'generator',
+        reasons: ['worker 0: schedule lag p99 40 ms > 10 ms: sends went out late'],
+        lagCause,
+        lagEvidence: {
+          intervals: 6,
+          wallMs: 6000,
+          cpuMs: 80,
+          runDelayMs: 1300,
+          serverStalledMs: 6000,
+        },
+      }),
+    );
+    expect(lines.at(-1)).toMatch(line);
+  });
+
   it('reads a result written before the cap judgement', () => {
     expect(summaryLines(fixture).at(-1)).toMatch(/^ {2}generator healthy: /);
   });

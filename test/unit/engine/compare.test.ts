@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { comparisonTable } from '../../../src/cli/compare.js';
 import { measuredMs, runFigures, summarise, type Comparison } from '../../../src/engine/compare.js';
+import { groupRows } from '../../../src/report/model.js';
 import type { RunResult } from '../../../src/result/result.js';
 
 it('summarises repeated runs per profile against the baseline and prints them side by side', () => {
@@ -35,7 +36,7 @@ it('summarises repeated runs per profile against the baseline and prints them si
   );
 });
 
-it('counts requests abandoned when the drain ended apart from the errors in the figures', async () => {
+it('counts other errors as the verdicts do: not abandoned requests, 429s or 409s', async () => {
   const file = 'test/fixtures/comparisons/listers/runs/01-k8s-defaults/result.json';
   const result = JSON.parse(await readFile(file, 'utf8')) as RunResult;
   const lister = result.actors.lister!;
@@ -47,19 +48,53 @@ it('counts requests abandoned when the drain ended apart from the errors in the 
         ...lister,
         requests: {
           ...lister.requests,
-          errors: 12,
-          byCode: { '200': 788, '500': 2, 'error:ERR_POOL_DESTROYED': 10 },
+          errors: 15,
+          byCode: { '200': 785, '409': 1, '429': 2, '500': 2, 'error:ERR_POOL_DESTROYED': 10 },
         },
       },
     },
   };
   const figures = runFigures(cut);
-  expect(figures['lister.errors']).toBe(2);
+  expect(figures['lister.other errors']).toBe(2);
+  expect(figures['lister.429s']).toBe(lister.requests.throttled);
+  expect(figures['lister.409s']).toBe(1);
   expect(figures['lister.abandoned']).toBe(10);
   expect(figures['reader.abandoned']).toBe(0);
+  expect(figures).not.toHaveProperty('lister.errors');
   // Neither an error nor an answer: abandoned requests are not among the 2xx per second.
-  // The fixture measured 4 s: 800 requests, 12 not 2xx.
-  expect(figures['lister.ok/s']).toBe((800 - 12) / 4);
+  // The fixture measured 4 s: 800 requests, 15 not 2xx.
+  expect(figures['lister.ok/s']).toBe((800 - 15) / 4);
+});
+
+it("leaves a kubelet's expected Lease 404s out of its other errors, as the summary table does", async () => {
+  const file = 'test/fixtures/comparisons/listers/runs/01-k8s-defaults/result.json';
+  const result = JSON.parse(await readFile(file, 'utf8')) as RunResult;
+  const requests = {
+    ...result.actors.lister!.requests,
+    total: 400,
+    errors: 3,
+    byCode: { '200': 397, '404': 3 },
+    byKey: { 'get leases 404': 3, 'get leases 200': 97, 'update leases 200': 300 },
+  };
+  const withKubelets = {
+    ...result,
+    actors: { kubelets: { type: 'kubelet', count: 3, requests } },
+  } as unknown as RunResult;
+  const figures = runFigures(withKubelets);
+  expect(figures['kubelets.other errors']).toBe(0);
+  const group = groupRows('run', withKubelets)[0]!;
+  expect(group.otherErrors).toBe(figures['kubelets.other errors']);
+  // A 404 it did not expect is one.
+  const unexpected = {
+    ...withKubelets,
+    actors: {
+      kubelets: {
+        ...withKubelets.actors.kubelets!,
+        requests: { ...requests, byCode: { '200': 396, '404': 4 } },
+      },
+    },
+  } as unknown as RunResult;
+  expect(runFigures(unexpected)['kubelets.other errors']).toBe(1);
 });
 
 it('leaves an aborted or failed run out of the samples and differences', () => {

@@ -57,6 +57,8 @@ users:
     expect(a.identity).toEqual({
       name: 'tenant-7',
       token: 'from-file',
+      // A token file is read again every minute, as client-go does: it may be rotated.
+      credential: 'kubeconfig user "u1"',
       impersonate: { user: 'tenant-7', groups: ['apfbench:tenants'] },
     });
     const b = await loadKubeconfig(file, 'b');

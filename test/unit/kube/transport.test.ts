@@ -61,3 +61,44 @@ it('writes the identity headers and the content type each request needs, and par
   expect(post.doneAt).toBeGreaterThanOrEqual(post.headersAt);
   expect(del).toMatchObject({ status: 429, retryAfterSeconds: 3 });
 });
+
+it('sends the token last set for a refreshable credential, and reports a 401 to it', async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    seen.push(`${req.headers.authorization} ${req.headers['impersonate-user']}`);
+    res.statusCode = req.headers.authorization === 'Bearer old' ? 401 : 200;
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(() => new Promise((r) => server.close(() => r())));
+  const { port } = server.address() as { port: number };
+  const unauthorized: string[] = [];
+  const transport = new Transport(
+    { server: `http://127.0.0.1:${port}` },
+    {
+      connections: 1,
+      onUnauthorized: (credential, token) => unauthorized.push(`${credential}:${token}`),
+    },
+  );
+  closers.unshift(() => transport.close());
+  const identity = {
+    name: 'tenant-0',
+    token: 'old',
+    credential: 'exec',
+    impersonate: { user: 'tenant-0' },
+  };
+  const statuses = [];
+  statuses.push((await transport.send({ method: 'GET', path: '/', identity })).status);
+  transport.setToken('exec', 'new');
+  statuses.push((await transport.send({ method: 'GET', path: '/', identity })).status);
+  // The undici side (watches, /metrics) takes the same token.
+  expect(transport.headers(identity).authorization).toBe('Bearer new');
+  // An identity with a token of its own, and no credential, keeps it.
+  const own = { name: 'tenant-1', token: 'old' };
+  statuses.push((await transport.send({ method: 'GET', path: '/', identity: own })).status);
+
+  expect(seen).toEqual(['Bearer old tenant-0', 'Bearer new tenant-0', 'Bearer old undefined']);
+  expect(statuses).toEqual([401, 200, 401]);
+  expect(unauthorized).toEqual(['exec:old']);
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   fairnessSection,
+  seatLimits,
   levelJain,
   jainIndex,
   mainPriorityLevel,
@@ -145,5 +146,39 @@ describe('seatShares', () => {
       exempt: summary(0),
     });
     expect(shares).toEqual({ seat: { a: 0.3333, b: 0.6667 }, nominal: { a: 0.25, b: 0.75 } });
+  });
+});
+
+describe('seatLimits', () => {
+  const point = (t: number, current: number | undefined) => ({
+    t,
+    priorityLevels: { 'global-default': { currentLimitSeats: current } },
+  });
+  const series = [point(1000, 3), point(3000, 16), point(5000, 9), point(9000, 3)];
+  const flowControl = { 'global-default': { nominalLimitSeats: 3 } };
+
+  it('gives the nominal seats and the range of current seats in the window', () => {
+    expect(seatLimits('global-default', series, flowControl, { fromMs: 2000, toMs: 6000 })).toEqual(
+      { nominal: 3, current: { min: 9, max: 16 } },
+    );
+  });
+
+  it('takes every sample without a window, or when none fell in it', () => {
+    const all = { nominal: 3, current: { min: 3, max: 16 } };
+    expect(seatLimits('global-default', series, flowControl)).toEqual(all);
+    expect(seatLimits('global-default', series, flowControl, { fromMs: 6000, toMs: 8000 })).toEqual(
+      all,
+    );
+  });
+
+  it('has nothing for a level the server did not report', () => {
+    expect(seatLimits('node-high', series, flowControl)).toEqual({
+      nominal: undefined,
+      current: undefined,
+    });
+    expect(seatLimits('global-default', [point(1000, undefined)], {})).toEqual({
+      nominal: undefined,
+      current: undefined,
+    });
   });
 });

@@ -72,6 +72,70 @@ describe('generator health', () => {
       reasons: [expect.stringMatching(/^worker 1: event-loop delay p99 70 ms/)],
     });
   });
+
+  // A 4 req/s run whose sends went out 40 ms late (p99) on a loaded machine.
+  const lateLoop = { eventLoopDelayMs: { p99: 3, max: 60 }, utilization: 0.05 };
+  const onBusyHost = {
+    intervals: 6,
+    wallMs: 6000,
+    cpuMs: 80,
+    runDelayMs: 1300,
+    serverStalledMs: 0,
+  };
+  const afterPause = {
+    intervals: 2,
+    wallMs: 2000,
+    cpuMs: 30,
+    runDelayMs: 4,
+    serverStalledMs: 2000,
+  };
+  const ownWork = { intervals: 4, wallMs: 4000, cpuMs: 3900, runDelayMs: 20, serverStalledMs: 0 };
+
+  it.each([
+    ['a busy host', onBusyHost, 'host', false],
+    ['a stalled server', afterPause, 'server', false],
+    ['its own work', ownWork, 'generator', true],
+  ] as const)('is saturated only by its own work: %s', (_name, evidence, cause, saturated) => {
+    const health = generatorHealth(lateLoop, 40, evidence);
+    expect(health).toMatchObject({ saturated, lagCause: cause, lagEvidence: evidence });
+    expect(health.reasons).toEqual([expect.stringMatching(/^schedule lag p99 40 ms > 10 ms/)]);
+  });
+
+  it('judges no cause when no threshold was crossed, and saturation without readings', () => {
+    expect(generatorHealth(lateLoop, 2, onBusyHost)).toEqual({
+      eventLoopDelayMs: lateLoop.eventLoopDelayMs,
+      utilization: 0.05,
+      scheduleLagMs: { p99: 2 },
+      saturated: false,
+      reasons: [],
+    });
+    const bare = { intervals: 6, wallMs: 6000, serverStalledMs: 0 };
+    expect(generatorHealth(lateLoop, 40, bare)).toMatchObject({
+      saturated: true,
+      lagCause: 'unknown',
+    });
+  });
+
+  it('combines workers: the generator before the host, their evidence added up', () => {
+    const host = generatorHealth(lateLoop, 40, onBusyHost);
+    const server = generatorHealth(lateLoop, 30, afterPause);
+    expect(combineWorkerHealth([host, server, calm])).toMatchObject({
+      saturated: false,
+      lagCause: 'host',
+      lagEvidence: {
+        intervals: 8,
+        wallMs: 8000,
+        cpuMs: 110,
+        runDelayMs: 1304,
+        serverStalledMs: 2000,
+      },
+    });
+    const own = generatorHealth(lateLoop, 40, ownWork);
+    expect(combineWorkerHealth([host, own])).toMatchObject({
+      saturated: true,
+      lagCause: 'generator',
+    });
+  });
 });
 
 /** The demo's noisy tenant: 20/s per instance with 256 in flight allows 12.8 s per response. */

@@ -1,53 +1,25 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  EMPTY_ENCODED,
-  createRecorder,
-  encode,
-  record,
-  summarizeMs,
-} from '../../../src/metrics/histogram.js';
+import { createRecorder, record, summarizeMs } from '../../../src/metrics/histogram.js';
 import { TimelineAggregator, mergeSnapshots } from '../../../src/metrics/timeline-aggregator.js';
 import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 import {
   isErrorCode,
   transportErrorCode,
   type Completion,
-  type IntervalSnapshot,
 } from '../../../src/metrics/timeline-snapshot.js';
-
-function encoded(values: readonly number[]): string {
-  const h = createRecorder();
-  values.forEach((v) => record(h, v));
-  return encode(h);
-}
-
-function snapshot(overrides: Partial<IntervalSnapshot>): IntervalSnapshot {
-  return {
-    intervalIndex: 0,
-    group: 'tenant',
-    sent: 0,
-    completed: 0,
-    dropped: 0,
-    byCode: {},
-    errors: 0,
-    retries: 0,
-    throttled: 0,
-    latency: EMPTY_ENCODED,
-    serviceTime: EMPTY_ENCODED,
-    scheduleLag: EMPTY_ENCODED,
-    clamped: 0,
-    byKey: {},
-    byPriorityLevel: {},
-    byFlowSchema: {},
-    counters: {},
-    measures: {},
-    ...overrides,
-  };
-}
+import { encoded, snapshot } from '../../support/snapshot.js';
 
 function completion(code: string, latencyUs: number, extra: Partial<Completion> = {}): Completion {
-  return { verb: 'GET', resource: 'pods', code, latencyUs, serviceTimeUs: latencyUs / 2, ...extra };
+  return {
+    intendedMs: 0,
+    verb: 'GET',
+    resource: 'pods',
+    code,
+    latencyUs,
+    serviceTimeUs: latencyUs / 2,
+    ...extra,
+  };
 }
 
 describe('isErrorCode', () => {
@@ -67,19 +39,23 @@ describe('isErrorCode', () => {
 describe('GroupIntervalCollector', () => {
   it('snapshots one interval and starts the next one empty', () => {
     const collector = new GroupIntervalCollector('kubelet');
-    collector.sent(1500);
-    collector.sent(-1);
-    collector.dropped();
+    collector.sent(0);
+    collector.lag(0, 1500);
+    collector.sent(0);
+    collector.lag(0, -1);
+    collector.dropped(0);
     collector.completed(
       completion('200', 4000, { priorityLevel: 'node-high', flowSchema: 'system-nodes' }),
     );
     collector.completed(completion('429', 9000, { verb: 'LIST', priorityLevel: 'node-high' }));
     collector.completed(completion(transportErrorCode('ECONNRESET'), 12_000));
 
-    const first = collector.snapshot(7);
-    expect({ ...first, latency: '', serviceTime: '', scheduleLag: '' }).toEqual({
+    const [first, ...more] = collector.snapshot(7);
+    expect(more).toEqual([]);
+    expect({ ...first!, latency: '', serviceTime: '', scheduleLag: '' }).toEqual({
       intervalIndex: 7,
       group: 'kubelet',
+      window: 'measured',
       sent: 2,
       completed: 3,
       dropped: 1,
@@ -99,20 +75,20 @@ describe('GroupIntervalCollector', () => {
     });
     // The transport error (no HTTP response) is counted, but kept out of the latency and
     // service time of answered requests.
-    expect(first.latency).toBe(encoded([4000, 9000]));
-    expect(first.serviceTime).toBe(encoded([2000, 4500]));
-    expect(first.scheduleLag).toBe(encoded([1500, 0]));
+    expect(first!.latency).toBe(encoded([4000, 9000]));
+    expect(first!.serviceTime).toBe(encoded([2000, 4500]));
+    expect(first!.scheduleLag).toBe(encoded([1500, 0]));
 
-    expect(collector.snapshot(8)).toEqual(snapshot({ intervalIndex: 8, group: 'kubelet' }));
+    expect(collector.snapshot(8)).toEqual([snapshot({ intervalIndex: 8, group: 'kubelet' })]);
   });
 
   it('keeps a request abandoned at the end of the drain in the latency: it waited that long', () => {
     const collector = new GroupIntervalCollector('tenant');
     collector.completed(completion(transportErrorCode('ERR_POOL_DESTROYED'), 10_000_000));
     collector.completed(completion(transportErrorCode('ECONNREFUSED'), 300));
-    const s = collector.snapshot(0);
-    expect(s.latency).toBe(encoded([10_000_000]));
-    expect(s.errors).toBe(2);
+    const [s] = collector.snapshot(0);
+    expect(s!.latency).toBe(encoded([10_000_000]));
+    expect(s!.errors).toBe(2);
   });
 });
 
@@ -248,19 +224,20 @@ describe('mergeSnapshots', () => {
 describe('retried attempts', () => {
   it('count as responses and retries, not as completions', () => {
     const c = new GroupIntervalCollector('tenant');
-    c.retried({ verb: 'get', resource: 'configmaps', code: '429' });
+    c.retried({ intendedMs: 0, verb: 'get', resource: 'configmaps', code: '429' });
     c.completed({
+      intendedMs: 0,
       verb: 'get',
       resource: 'configmaps',
       code: '200',
       latencyUs: 5000,
       serviceTimeUs: 4000,
     });
-    const s = c.snapshot(0);
+    const [s] = c.snapshot(0);
     expect(s).toMatchObject({ completed: 1, retries: 1, throttled: 1, errors: 0 });
-    expect(s.byCode).toEqual({ '429': 1, '200': 1 });
-    expect(s.byKey).toEqual({ 'get configmaps 429': 1, 'get configmaps 200': 1 });
-    const merged = mergeSnapshots([s, { ...s, intervalIndex: 1 }]);
+    expect(s!.byCode).toEqual({ '429': 1, '200': 1 });
+    expect(s!.byKey).toEqual({ 'get configmaps 429': 1, 'get configmaps 200': 1 });
+    const merged = mergeSnapshots([s!, { ...s!, intervalIndex: 1 }]);
     expect(merged.totals[0]).toMatchObject({ retries: 2, throttled: 2, completed: 2 });
     expect(merged.timeline[1]).toMatchObject({ throttled: 1 });
   });
@@ -275,7 +252,7 @@ describe('actor-specific counters and measures', () => {
     b.count('heartbeats.renewals');
     b.count('heartbeats.missed');
     b.observe('heartbeats.gap', 50_000_000);
-    const merged = mergeSnapshots([a.snapshot(0), b.snapshot(0), b.snapshot(1)]);
+    const merged = mergeSnapshots([...a.snapshot(0), ...b.snapshot(0), ...b.snapshot(1)]);
     const totals = merged.totals[0]!;
     expect(totals.counters).toEqual({ 'heartbeats.renewals': 4, 'heartbeats.missed': 1 });
     expect(totals.measures['heartbeats.gap']!.summaryMs.count).toBe(2);
@@ -295,6 +272,7 @@ describe('TimelineAggregator live progress', () => {
     const b = new GroupIntervalCollector('b');
     a.sent(0);
     a.completed({
+      intendedMs: 0,
       verb: 'get',
       resource: 'configmaps',
       code: '429',
@@ -303,17 +281,16 @@ describe('TimelineAggregator live progress', () => {
     });
     b.sent(0);
     b.sent(0);
-    b.dropped();
+    b.dropped(0);
     b.completed({
+      intendedMs: 0,
       verb: 'get',
       resource: 'configmaps',
       code: '200',
       latencyUs: 50_000,
       serviceTimeUs: 900,
     });
-    agg.add(a.snapshot(0));
-    agg.add(b.snapshot(0));
-    agg.add(b.snapshot(1));
+    [...a.snapshot(0), ...b.snapshot(0), ...b.snapshot(1)].forEach((s) => agg.add(s));
     expect(agg.progress()).toMatchObject({
       sent: 3,
       completed: 2,
@@ -328,5 +305,60 @@ describe('TimelineAggregator live progress', () => {
     ]);
     expect(agg.completedIn(0)).toBe(2);
     expect(agg.completedIn(1)).toBe(0);
+  });
+});
+
+describe('windows', () => {
+  it("split an interval's snapshot by the window of each request's intended send time", () => {
+    let now = 5200;
+    const c = new GroupIntervalCollector('tenant', { measuredFromMs: 5000, now: () => now });
+    // Sent at 4.9 s, in the warm-up, answered at 5.2 s: the warm-up's, though it ended after it.
+    c.completed(completion('200', 300_000, { intendedMs: 4900 }));
+    c.sent(5100);
+    c.lag(5100, 2000);
+    c.dropped(5150);
+    c.retried({ intendedMs: 4950, verb: 'GET', resource: 'pods', code: '429' });
+    c.count('watch.events');
+    c.count('renewals', 1, 4999);
+    const [warmup, measured, ...more] = c.snapshot(5);
+    expect(more).toEqual([]);
+    expect(warmup).toMatchObject({
+      window: 'warmup',
+      intervalIndex: 5,
+      sent: 0,
+      completed: 1,
+      retries: 1,
+      throttled: 1,
+      byCode: { '200': 1, '429': 1 },
+      counters: { renewals: 1 },
+    });
+    expect(measured).toMatchObject({
+      window: 'measured',
+      intervalIndex: 5,
+      sent: 1,
+      dropped: 1,
+      completed: 0,
+      byCode: {},
+      counters: { 'watch.events': 1 },
+    });
+    expect(measured!.scheduleLag).toBe(encoded([2000]));
+    // An idle interval gives one empty snapshot, of the window it ended in.
+    expect(c.snapshot(6)).toEqual([snapshot({ intervalIndex: 6, window: 'measured' })]);
+    now = 100;
+    expect(c.snapshot(0)).toEqual([snapshot({ intervalIndex: 0, window: 'warmup' })]);
+  });
+});
+
+describe('wall-clock row starts', () => {
+  it('are t = 0 plus t, in ISO 8601 with ms, when the origin is given', () => {
+    const aggregator = new TimelineAggregator(500);
+    aggregator.add(snapshot({ intervalIndex: 0 }));
+    aggregator.add(snapshot({ intervalIndex: 3 }));
+    const origin = Date.parse('2026-12-02T10:00:00.250Z');
+    expect(aggregator.result(origin).timeline.map((r) => [r.t, r.at])).toEqual([
+      [0, '2026-12-02T10:00:00.250Z'],
+      [1.5, '2026-12-02T10:00:01.750Z'],
+    ]);
+    expect(aggregator.result().timeline[0]).not.toHaveProperty('at');
   });
 });

@@ -289,6 +289,44 @@ describe('requests abandoned when the drain ended', () => {
   });
 });
 
+describe('comparison lines on late sends and cross-checks', () => {
+  const input = listers();
+  for (const r of input.results) r.generator = { ...r.generator, saturated: false, reasons: [] };
+  const tight = tightRuns(input.results)[0]!;
+  tight.generator = {
+    ...tight.generator,
+    reasons: ['worker 0: schedule lag p99 40 ms > 10 ms: sends went out late'],
+    lagCause: 'host',
+    lagEvidence: { intervals: 6, wallMs: 6000, cpuMs: 80, runDelayMs: 1300, serverStalledMs: 0 },
+  };
+  tight.server.crossCheck = {
+    ...tight.server.crossCheck,
+    serverRejected: tight.server.crossCheck.client429 + 20,
+    agree: false,
+    clientUnanswered: 20,
+    difference: { abandoned: 20, inFlightAtEnd: 0, other: 0 },
+    explained: true,
+  };
+  const m = build(input);
+
+  it('say that the host was busy, not the generator, in which run', () => {
+    expect(verdict(m, 'generator')).toEqual({
+      level: 'warn',
+      topic: 'generator',
+      text: 'The host was busy in 1 of 4 run(s), not the load generator (tight #1: host busy: the generator waited 1.3 s for CPU that other processes had (it ran 80 ms) in the 6 s it lagged): their latencies include that wait.',
+    });
+  });
+
+  it('explain the run whose 429s differ from the server rejections, and pass it', () => {
+    expect(verdict(m, 'cross-check')).toEqual({
+      level: 'ok',
+      topic: 'cross-check',
+      text: "Cross-check with the server: tight #1: the server rejected 633 requests in apfbench's flow schemas and apfbench received 613 429s; of the 20 more rejections on the server: 20 abandoned by apfbench before the server's 429 came (20 of its requests got no answer: the drain ran out or the client timed out).",
+    });
+    expect(m.crossChecks.map((r) => r.run)).toEqual(['tight #1']);
+  });
+});
+
 describe('figure formatting', () => {
   it.each([
     ['lister.p99 ms', 'ms'],

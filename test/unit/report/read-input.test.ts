@@ -55,7 +55,7 @@ describe('readReportInput on a result.json of the wrong shape', () => {
       'an unknown status',
       (r) => (r.status = 'done'),
       '"status": "done"',
-      'status: must be one of completed, degraded, aborted, failed (got "done")',
+      'status: must be one of completed, degraded, partial, aborted, failed (got "done")',
     ],
     [
       'a histogram that does not decode',

@@ -86,9 +86,40 @@ describe('groupColumns', () => {
 
 describe('fairnessColumns', () => {
   it.each<[TableLayout, string[]]>([
-    ['page', ['Run', 'Priority level', 'Flows', "Jain's index", 'Seat share', 'Nominal share']],
+    [
+      'page',
+      [
+        'Run',
+        'Priority level',
+        'Flows',
+        "Jain's index",
+        'Seat share',
+        'Nominal share',
+        'Nominal seats',
+        'Current seats',
+      ],
+    ],
     ['summary', ['run', 'priority level', 'flows', "Jain's index"]],
   ])('%s layout keeps the capital of a name', (layout, heads) => {
     expect(fairnessColumns(true, layout).map((c) => c.head)).toEqual(heads);
+  });
+
+  it.each([
+    [{ nominalSeats: 3, currentSeats: { min: 3, max: 16 } }, ['3', '3–16']],
+    [{ nominalSeats: 49, currentSeats: { min: 56, max: 56 } }, ['49', '56']],
+    [{ nominalSeats: undefined, currentSeats: undefined }, ['–', '–']],
+  ])('shows nominal seats and the range of current seats: %j', (seats, cells) => {
+    const row = {
+      run: 'r',
+      priorityLevel: 'global-default',
+      flows: 5,
+      jainIndex: 1,
+      seatShare: 0.5,
+      nominalShare: 0.1,
+      ...seats,
+    };
+    const columns = fairnessColumns(false, 'page');
+    const cell = (head: string) => columns.find((c) => c.head === head)!.cell(row);
+    expect([cell('Nominal seats'), cell('Current seats')]).toEqual(cells);
   });
 });

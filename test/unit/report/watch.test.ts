@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ControllerMetric, controllerSections } from '../../../src/actors/controller/index.js';
-import { SchedulerMetric, schedulerSections } from '../../../src/actors/scheduler.js';
+import { SchedulerMetric, schedulerSections } from '../../../src/actors/scheduler/create.js';
 import { KubeletMetric, kubeletSections } from '../../../src/metrics/heartbeats.js';
 import { createAccumulator, encode, record, summarizeMs } from '../../../src/metrics/histogram.js';
 import { buildComparisonReport } from '../../../src/report/comparison.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scenarioJsonSchema } from '../../../src/scenario/index.js';
+import { scenarioJsonSchema } from '../../../src/actors/scenario.js';
 
 describe('schema/scenario.schema.json', () => {
   it('is what the zod schema generates', () => {

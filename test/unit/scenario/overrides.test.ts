@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseScenario, type Overrides } from '../../../src/scenario/index.js';
+import { parseScenario } from '../../../src/actors/scenario.js';
+import type { Overrides } from '../../../src/scenario/index.js';
 import { formatProblem } from '../../../src/validation/problems.js';
 
 const FILE = 'test/fixtures/valid/tenant-smoke.yaml';
@@ -20,6 +21,13 @@ function problemsWith(overrides: Overrides): string[] {
 describe('overrides', () => {
   it('--duration replaces spec.duration', () => {
     expect(scenarioWith({ duration: '1m' }).spec.duration).toBe(60_000);
+  });
+
+  it('--namespace replaces spec.namespace, and is checked like it, against the flag', () => {
+    expect(scenarioWith({ namespace: 'load-test' }).spec.namespace).toBe('load-test');
+    expect(problemsWith({ namespace: 'Load_Test' })).toEqual([
+      '--namespace spec.namespace: must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit (got "Load_Test")',
+    ]);
   });
 
   it('--set changes values, read as YAML, in order', () => {

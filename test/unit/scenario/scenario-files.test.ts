@@ -1,11 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  loadScenarioFile,
-  parseScenario,
-  ScenarioError,
-  type Scenario,
-} from '../../../src/scenario/index.js';
+import { loadScenarioFile, parseScenario, type Scenario } from '../../../src/actors/scenario.js';
+import { ScenarioError } from '../../../src/scenario/index.js';
 import { formatProblem } from '../../../src/validation/problems.js';
 
 // Paths relative to the repository root, the working directory of vitest, as users type them.

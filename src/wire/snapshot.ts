@@ -1,0 +1,133 @@
+/**
+ * Between the engine's worker messages and their wire form. Lossless: a histogram's compressed
+ * base64 encoding travels as its bytes and comes back as the same string, so that the
+ * coordinator merges an agent's intervals exactly as it merges a local worker's.
+ */
+import type { GeneratorHealth, LoopSample } from '../metrics/generator-health.js';
+import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
+import type {
+  WireGeneratorHealth,
+  WireIdentity,
+  WireLoopSample,
+  WireSnapshot,
+} from './agent-wire.js';
+
+const toBytes = (encoded: string): Uint8Array => Buffer.from(encoded, 'base64');
+const fromBytes = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const mapValues = <A, B>(o: Readonly<Record<string, A>>, f: (a: A) => B): Record<string, B> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+
+export function snapshotToWire(s: IntervalSnapshot): WireSnapshot {
+  return {
+    ...s,
+    byCode: { ...s.byCode },
+    byKey: { ...s.byKey },
+    byPriorityLevel: { ...s.byPriorityLevel },
+    byFlowSchema: { ...s.byFlowSchema },
+    counters: { ...s.counters },
+    latency: toBytes(s.latency),
+    serviceTime: toBytes(s.serviceTime),
+    scheduleLag: toBytes(s.scheduleLag),
+    measures: mapValues(s.measures, toBytes),
+  };
+}
+
+export function snapshotFromWire(w: WireSnapshot): IntervalSnapshot {
+  return {
+    intervalIndex: w.intervalIndex,
+    group: w.group,
+    window: w.window === 'warmup' ? 'warmup' : 'measured',
+    sent: w.sent,
+    completed: w.completed,
+    dropped: w.dropped,
+    byCode: w.byCode,
+    errors: w.errors,
+    retries: w.retries,
+    throttled: w.throttled,
+    latency: fromBytes(w.latency),
+    serviceTime: fromBytes(w.serviceTime),
+    scheduleLag: fromBytes(w.scheduleLag),
+    clamped: w.clamped,
+    byKey: w.byKey,
+    byPriorityLevel: w.byPriorityLevel,
+    byFlowSchema: w.byFlowSchema,
+    counters: w.counters,
+    measures: mapValues(w.measures, fromBytes),
+  };
+}
+
+export function loopToWire(l: LoopSample): WireLoopSample {
+  return {
+    eventLoopDelayP99Ms: l.eventLoopDelayMs.p99,
+    eventLoopDelayMaxMs: l.eventLoopDelayMs.max,
+    utilization: l.utilization,
+  };
+}
+
+export function loopFromWire(w: WireLoopSample | null): LoopSample {
+  return {
+    eventLoopDelayMs: { p99: w?.eventLoopDelayP99Ms ?? 0, max: w?.eventLoopDelayMaxMs ?? 0 },
+    utilization: w?.utilization ?? 0,
+  };
+}
+
+export function healthToWire(h: GeneratorHealth): WireGeneratorHealth {
+  return {
+    eventLoopDelayP99Ms: h.eventLoopDelayMs.p99,
+    eventLoopDelayMaxMs: h.eventLoopDelayMs.max,
+    utilization: h.utilization,
+    scheduleLagP99Ms: h.scheduleLagMs.p99,
+    saturated: h.saturated,
+    reasons: [...h.reasons],
+  };
+}
+
+export function healthFromWire(w: WireGeneratorHealth | null): GeneratorHealth {
+  return {
+    eventLoopDelayMs: { p99: w?.eventLoopDelayP99Ms ?? 0, max: w?.eventLoopDelayMaxMs ?? 0 },
+    utilization: w?.utilization ?? 0,
+    scheduleLagMs: { p99: w?.scheduleLagP99Ms ?? 0 },
+    saturated: w?.saturated ?? false,
+    reasons: w?.reasons ?? [],
+  };
+}
+
+/** An identity as the engine types it (kube/target.ts Identity), without the wire's empty fields. */
+export interface PlainIdentity {
+  readonly name: string;
+  readonly token?: string;
+  readonly impersonate?: { user: string; groups?: readonly string[]; uid?: string };
+}
+
+export function identityToWire(i: PlainIdentity): WireIdentity {
+  return {
+    name: i.name,
+    token: i.token ?? '',
+    impersonate:
+      i.impersonate === undefined
+        ? null
+        : {
+            user: i.impersonate.user,
+            groups: [...(i.impersonate.groups ?? [])],
+            uid: i.impersonate.uid ?? '',
+          },
+  };
+}
+
+export function identityFromWire(w: WireIdentity | null): PlainIdentity {
+  if (w === null) return { name: '' };
+  const imp = w.impersonate;
+  return {
+    name: w.name,
+    ...(w.token === '' ? {} : { token: w.token }),
+    ...(imp === null
+      ? {}
+      : {
+          impersonate: {
+            user: imp.user,
+            ...(imp.groups.length === 0 ? {} : { groups: imp.groups }),
+            ...(imp.uid === '' ? {} : { uid: imp.uid }),
+          },
+        }),
+  };
+}

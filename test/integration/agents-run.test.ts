@@ -1,0 +1,167 @@
+// A distributed run on this machine: a coordinator (runScenario with its workers on agents) and
+// three `apfbench agent` processes (the compiled CLI) on loopback, against a real control plane.
+import { afterEach, expect, it } from 'vitest';
+import { AgentServer } from '../../src/agent/coordinator-server.js';
+import { runOnAgents } from '../../src/agent/run-on-agents.js';
+import { runScenario } from '../../src/engine/coordinator.js';
+import type { FromWorker } from '../../src/engine/protocol.js';
+import type { WorkerPlacement } from '../../src/engine/worker-handle.js';
+import { resources } from '../../src/kube/index.js';
+import { scrapeMetrics } from '../../src/kube/metrics.js';
+import { decode } from '../../src/metrics/histogram.js';
+import {
+  clientCountsAsServer,
+  requestCountsByVerbResourceCode,
+} from '../../src/metrics/server-metrics.js';
+import { runCli, type CliResult } from '../support/cli.js';
+import { useLocalTarget } from '../support/cluster.js';
+import { scenarioFromYaml } from '../support/scenario.js';
+
+const env = useLocalTarget();
+const TOKEN = 'agents-it-secret';
+const pids: number[] = [];
+let server: AgentServer | undefined;
+
+afterEach(async () => {
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await server?.close();
+  server = undefined;
+});
+
+const scenario = (duration: string, cleanup: string) =>
+  scenarioFromYaml(`
+apiVersion: apfbench.dev/v1alpha1
+kind: Scenario
+metadata: { name: agents }
+spec:
+  duration: ${duration}
+  cleanup: ${cleanup}
+  actors:
+    - name: tenant
+      type: tenant
+      identity: 'tenant-{i}'
+      count: 4
+      rate: 25/s
+      maxInFlight: 16
+      mix:
+        - { verb: get, resource: configmaps, weight: 50 }
+        - { verb: list, resource: configmaps, weight: 10, limit: 20 }
+        - { verb: create, resource: configmaps, weight: 40, size: 256 }
+`);
+
+function startAgents(address: string): Promise<CliResult>[] {
+  return [0, 1, 2].map((index) =>
+    runCli(['agent', '--coordinator', address, '--index', String(index), '--agent-token', TOKEN], {
+      onSpawn: (pid) => pids.push(pid),
+      timeoutMs: 120_000,
+    }),
+  );
+}
+
+/** The placement, with every latency value each worker reports counted on the side. */
+function counting(placement: WorkerPlacement, counts: Map<number, number>): WorkerPlacement {
+  return {
+    ...placement,
+    spawn: (i) => {
+      const handle = placement.spawn(i);
+      handle.on('message', (m: FromWorker) => {
+        if (m.type !== 'interval' && m.type !== 'done') return;
+        for (const s of m.snapshots) {
+          counts.set(i, (counts.get(i) ?? 0) + decode(s.latency).hdr.totalCount);
+        }
+      });
+      return handle;
+    },
+  };
+}
+
+it('runs on three agents: merged counts are the server’s, the merged histogram all of theirs', async () => {
+  server = await AgentServer.listen({ listen: '127.0.0.1:0', token: TOKEN, agents: 3 });
+  const agents = startAgents(server.address);
+  const s = scenario('8s', 'never');
+  const counts = new Map<number, number>();
+  const before = await scrapeMetrics(env.target.run.admin);
+  const result = await runOnAgents(
+    server,
+    s,
+    { joinTimeoutMs: 60_000, workersPerAgent: 1 },
+    (placement) =>
+      runScenario(s, env.target.run, { placement: counting(placement, counts), workers: 1 }),
+  );
+  const after = await scrapeMetrics(env.target.run.admin);
+  await env.target.run.admin.deleteCollection(resources.configmaps, {
+    namespace: 'apfbench',
+    labelSelector: `apfbench.dev/run=${result.runId}`,
+  });
+  for (const a of await Promise.all(agents)) expect(a.code, a.stderr).toBe(0);
+
+  expect(result.status, result.reason).toBe('completed');
+  expect(result.agents?.map((a) => [a.index, a.status, a.workers])).toEqual([
+    [0, 'completed', 1],
+    [1, 'completed', 1],
+    [2, 'completed', 1],
+  ]);
+  expect(result.agents!.reduce((n, a) => n + a.instances, 0)).toBe(4);
+  for (const a of result.agents!)
+    expect(Math.abs(a.offsetMs)).toBeLessThanOrEqual(a.rttMs / 2 + 1e-3);
+
+  const q = result.actors.tenant!.requests;
+  expect(q.sent).toBeGreaterThan(0);
+  const server_ = Object.fromEntries(
+    Object.entries(
+      requestCountsByVerbResourceCode(before, after, { resource: 'configmaps' }),
+    ).filter(([, n]) => n > 0),
+  );
+  expect(server_).toEqual(clientCountsAsServer(q.byKey));
+  // No warm-up: the measured histogram holds every interval's; its count is the sum of the
+  // agents' workers' counts, and every completed request with a response is in it.
+  expect(counts.size).toBe(3);
+  const sum = [...counts.values()].reduce((a, b) => a + b, 0);
+  expect(q.latencyMs.count).toBe(sum);
+  expect(sum).toBe(q.total);
+}, 180_000);
+
+it('finishes when an agent is killed mid-run, naming it and its instances, and cleans up', async () => {
+  server = await AgentServer.listen({ listen: '127.0.0.1:0', token: TOKEN, agents: 3 });
+  const agents = startAgents(server.address);
+  // The default cleanup (on-success) deletes a partial run's objects, as a completed run's.
+  const s = scenario('12s', 'on-success');
+  const result = await runOnAgents(
+    server,
+    s,
+    { joinTimeoutMs: 60_000, workersPerAgent: 1 },
+    (placement) =>
+      runScenario(s, env.target.run, {
+        placement,
+        workers: 1,
+        onStart: () => setTimeout(() => process.kill(pids[1]!, 'SIGKILL'), 4000),
+      }),
+  );
+  const ended = await Promise.all(agents);
+  expect(ended[1]!.signal).toBe('SIGKILL');
+
+  expect(result.status).toBe('partial');
+  expect(result.reason).toMatch(/^agent 1 \(.+\) lost: .*its instances tenant\/\d/);
+  const lost = result.agents!.find((a) => a.index === 1)!;
+  expect(lost.status).toBe('lost');
+  expect(lost.lostInstances!.length).toBe(lost.instances);
+  expect(result.agents!.filter((a) => a.status === 'completed')).toHaveLength(2);
+  // The others ran to the deadline: their last intervals are in the timeline.
+  expect(
+    Math.max(...result.timeline.filter((r) => r.sent > 0).map((r) => r.t)),
+  ).toBeGreaterThanOrEqual(10);
+  // The lost agent's intervals before it died are in the timeline.
+  expect(result.timeline.some((r) => r.sent > 0)).toBe(true);
+  expect(result.cleanup.errors).toEqual([]);
+  const left = await env.target.run.admin.list(resources.configmaps, {
+    namespace: 'apfbench',
+    labelSelector: `apfbench.dev/run=${result.runId}`,
+  });
+  expect((left.body as { items: unknown[] }).items).toEqual([]);
+}, 180_000);

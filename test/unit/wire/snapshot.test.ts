@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createAccumulator,
+  createRecorder,
+  encode,
+  mergeEncoded,
+  record,
+  summarizeMs,
+} from '../../../src/metrics/histogram.js';
+import type { IntervalSnapshot } from '../../../src/metrics/timeline-snapshot.js';
+import { TimelineAggregator } from '../../../src/metrics/timeline-aggregator.js';
+import { coordinatorService, type AgentMessage } from '../../../src/wire/agent-wire.js';
+import { snapshotFromWire, snapshotToWire } from '../../../src/wire/snapshot.js';
+
+const encoded = (values: readonly number[]) => {
+  const h = createRecorder();
+  for (const v of values) record(h, v);
+  return encode(h);
+};
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+function snapshot(group: string, latencyUs: readonly number[]): IntervalSnapshot {
+  return {
+    intervalIndex: 0,
+    group,
+    window: 'measured',
+    sent: latencyUs.length,
+    completed: latencyUs.length,
+    dropped: 0,
+    byCode: { '200': latencyUs.length },
+    errors: 0,
+    retries: 0,
+    throttled: 0,
+    latency: encoded(latencyUs),
+    serviceTime: encoded(latencyUs),
+    scheduleLag: '',
+    clamped: 0,
+    byKey: { 'get configmaps 200': latencyUs.length },
+    byPriorityLevel: { 'global-default': latencyUs.length },
+    byFlowSchema: {},
+    counters: { 'watch.events': 3 },
+    measures: { 'watch.delay': encoded([5, 6]) },
+  };
+}
+
+/** Through the real protobuf codec of the agent service, as an agent's Interval message. */
+function overTheWire(s: IntervalSnapshot): IntervalSnapshot {
+  const method = coordinatorService().service.Session!;
+  const sent = { interval: { workerIndex: 2, snapshots: [snapshotToWire(s)] } };
+  const received = method.requestDeserialize(method.requestSerialize(sent)) as AgentMessage;
+  if (received.body !== 'interval') throw new Error(`got ${received.body}`);
+  return snapshotFromWire(received.interval.snapshots[0]!);
+}
+
+describe('interval snapshots over the agent wire', () => {
+  it('come back field for field, histograms as the same encodings', () => {
+    const s = snapshot('a', [100, 200, 300]);
+    expect(overTheWire(s)).toEqual(s);
+  });
+
+  it('keep an empty histogram empty', () => {
+    const s = snapshot('a', []);
+    expect(overTheWire(s).latency).toBe('');
+  });
+});
+
+describe('merging two agents’ histograms is exact', () => {
+  it('gives the exact p99 of the union, as one histogram of all values would', () => {
+    // Agent 0 saw 1..1000 µs, agent 1 saw 1001..2000 µs: the union's p99 is its 1980th value.
+    // Values below 2048 µs are exact at 3 significant digits, so nothing is approximated.
+    const merged = createAccumulator();
+    mergeEncoded(merged, overTheWire(snapshot('a', range(1, 1000))).latency);
+    mergeEncoded(merged, overTheWire(snapshot('a', range(1001, 2000))).latency);
+    const m = summarizeMs(merged);
+    expect(m.count).toBe(2000);
+    expect(m.p99).toBe(1.98);
+    expect(m.p50).toBe(1);
+    expect(m.max).toBe(2);
+  });
+
+  it('merges through the timeline aggregator as local workers’ intervals do', () => {
+    const agents = new TimelineAggregator(1000);
+    agents.add(overTheWire(snapshot('a', range(1, 1000))));
+    agents.add(overTheWire(snapshot('a', range(1001, 2000))));
+    const local = new TimelineAggregator(1000);
+    local.add(snapshot('a', range(1, 1000)));
+    local.add(snapshot('a', range(1001, 2000)));
+    expect(agents.result()).toEqual(local.result());
+    const [a] = agents.result().totals;
+    expect(a!.latencyMs.count).toBe(2000);
+    expect(a!.latencyMs.p99).toBe(1.98);
+  });
+});
