@@ -1,13 +1,14 @@
 /**
  * One apfbench load run in its own process, for `bench/generator.ts`: the real `tenant` actor on
  * the engine's open-loop schedule (`createSchedule`/`dispatch`/`InFlightLimiter` inside it), its
- * requests over `Transport` (its HTTP/1.1 pool), every request recorded into the `GroupIntervalCollector`'s
+ * requests over `Transport` (its HTTP/1.1 pool, or with `--protocol h2` its HTTP/2 streams), every request recorded into the `GroupIntervalCollector`'s
  * HDR histograms, and the collector snapshotted (encoded) once per second, as a load worker does
  * (src/engine/worker.ts). What a worker does besides (posting snapshots to the coordinator) is
  * once a second and is left out.
  *
  * Usage: node --import tsx bench/apfbench-runner.ts --url http://127.0.0.1:PORT --rate 2000
  *        [--duration 10] [--connections 32] [--warmup 1] [--mode max] [--timer-resolution 1]
+ *        [--protocol http1|h2]
  */
 import { parseArgs } from 'node:util';
 import { createTenant, tenantSchedule } from '../src/actors/tenant/create.js';
@@ -38,7 +39,11 @@ import {
 const INTERVAL_MS = 1000;
 
 const { values } = parseArgs({
-  options: { ...RUNNER_OPTIONS, 'timer-resolution': { type: 'string', default: '1' } },
+  options: {
+    ...RUNNER_OPTIONS,
+    'timer-resolution': { type: 'string', default: '1' },
+    protocol: { type: 'string', default: 'http1' },
+  },
 });
 const url = values.url ?? fail('--url is required');
 const rate = positive(values.rate ?? fail('--rate is required'), '--rate');
@@ -46,6 +51,10 @@ const durationS = positive(values.duration, '--duration');
 const connections = positive(values.connections, '--connections');
 const warmupS = Number(values.warmup);
 const timerResolutionMs = positive(values['timer-resolution'], '--timer-resolution');
+const protocol =
+  values.protocol === 'h2' || values.protocol === 'http1'
+    ? values.protocol
+    : fail('--protocol must be h2 or http1');
 
 /** A GET-only tenant at `ratePerSec`, allowed `connections` requests in flight. */
 function scenarioYaml(ratePerSec: number, seconds: number): string {
@@ -89,8 +98,12 @@ async function runEngine(seconds: number): Promise<EngineRun> {
   const spec = tenantSchedule(group, instance, scenario.spec.duration);
   const scheduled = spec.kind === 'constant' ? expectedCount(spec) : NaN;
 
-  // As in worker.ts: one socket per allowed in-flight request, so undici never queues a send.
-  const transport = new Transport({ server: url }, { connections });
+  // As in worker.ts: HTTP/1.1, one socket per allowed in-flight request, so the pool never queues
+  // a send; h2, the in-flight requests as streams of as few connections as the limit allows.
+  const transport = new Transport(
+    { server: url },
+    { protocol, connections: protocol === 'h2' ? Math.ceil(connections / 100) : connections },
+  );
   const clock = createRealClock({ resolutionMs: scenario.spec.timerResolution });
   const collector = new GroupIntervalCollector(group.name);
   const stop = new AbortController();
@@ -157,7 +170,7 @@ async function main(): Promise<void> {
   const cap = capInput(run.group, totals);
   const caps = judgeCaps(cap === undefined ? [] : [cap], health.saturated);
   const result: RunnerResult = {
-    generator: 'apfbench',
+    generator: protocol === 'h2' ? 'apfbench h2' : 'apfbench',
     mode: values.mode === 'max' ? 'max' : `rate ${rate}/s`,
     requests: ok,
     errors: totals.completed - ok,

@@ -404,12 +404,12 @@ function scheduleTable(results: readonly Measured[]): string {
   const rows = rowsOf(results).flatMap((runs) => {
     const r = medianRun(runs);
     const s = r.schedule;
-    if (r.generator !== 'apfbench' || s === undefined) return [];
+    if (!r.generator.startsWith('apfbench') || s === undefined) return [];
     const keptUp = s.sent === s.scheduled && s.dropped === 0;
     const verdict = r.mode === 'max' ? 'overdriven on purpose' : keptUp ? 'yes' : 'no';
     return [
       [
-        `${r.mode}${(r.timerResolutionMs ?? 1) > 1 ? ` @${r.timerResolutionMs}ms` : ''}`,
+        `${r.generator === 'apfbench h2' ? 'h2 ' : ''}${r.mode}${(r.timerResolutionMs ?? 1) > 1 ? ` @${r.timerResolutionMs}ms` : ''}`,
         fmt(s.scheduled),
         fmt(s.sent),
         fmt(s.dropped),
@@ -449,10 +449,14 @@ function scheduleTable(results: readonly Measured[]): string {
 
 // ---------------------------------------------------------------------------------------------
 
-/** One pass: each rate for apfbench (at each timer step), autocannon and the undici floor, then max. */
+/**
+ * One pass: each rate for apfbench (at each timer step, and over h2), autocannon and the undici
+ * floor, then max.
+ */
 async function runAll(
   opts: Options,
   url: string,
+  h2Url: string,
   haveWrk: boolean,
   record: (r: Measured) => void,
   skipped: Set<string>,
@@ -476,6 +480,8 @@ async function runAll(
         ),
       );
     }
+    const h2 = ['--url', h2Url, '--rate', String(rate), '--protocol', 'h2'];
+    record(await runNode(opts, 'apfbench-runner.ts', h2));
     record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--rate', String(rate)]));
     record(await runNode(opts, 'undici-runner.ts', ['--url', url, '--rate', String(rate)]));
   }
@@ -486,6 +492,11 @@ async function runAll(
       ['--url', url, '--rate', String(opts.maxRate), '--mode', 'max'],
       true,
     ),
+  );
+  record(
+    await runNode(opts, 'apfbench-runner.ts', [
+      ...['--url', h2Url, '--rate', String(opts.maxRate), '--mode', 'max', '--protocol', 'h2'],
+    ]),
   );
   record(await runNode(opts, 'autocannon-runner.ts', ['--url', url, '--mode', 'max']));
   record(await runNode(opts, 'undici-runner.ts', ['--url', url]));
@@ -553,7 +564,7 @@ async function main(): Promise<void> {
   for (pass = 0; pass < opts.repeat; pass++) {
     if (opts.repeat > 1) process.stdout.write(`pass ${pass + 1}/${opts.repeat}\n`);
     await probeWakeCost(opts, pass);
-    await runAll(opts, url, haveWrk, record, skipped);
+    await runAll(opts, url, nginx.h2Url, haveWrk, record, skipped);
   }
 
   process.stdout.write(

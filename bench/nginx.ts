@@ -14,6 +14,12 @@ export const RESPONSE_BODY = '{"kind":"ConfigMap","metadata":{"name":"x"}}';
 
 export interface Nginx {
   readonly url: string;
+  /**
+   * The same server as cleartext HTTP/2 with prior knowledge (h2c; nginx `listen ... http2`),
+   * which Node's `http2.connect('http://...')` speaks: the h2 rows without TLS on either side,
+   * as the HTTP/1.1 rows have none.
+   */
+  readonly h2Url: string;
   readonly pid: number;
   /** Stops nginx (its master, by PID; the master stops its worker) and removes the temp dir. */
   stop(): Promise<void>;
@@ -35,7 +41,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function config(dir: string, port: number): string {
+function config(dir: string, port: number, h2Port: number): string {
   // keepalive_requests: nginx closes a keep-alive connection after 1000 requests by default,
   // which would make every generator reconnect every 1000 requests.
   return `daemon off;
@@ -53,8 +59,10 @@ http {
   scgi_temp_path ${join(dir, 'scgi')};
   keepalive_requests 100000000;
   keepalive_timeout 120s;
+  http2_max_concurrent_streams 128;
   server {
     listen 127.0.0.1:${port};
+    listen 127.0.0.1:${h2Port} http2;
     location / {
       default_type application/json;
       return 200 '${RESPONSE_BODY}';
@@ -71,8 +79,9 @@ http {
 export async function startNginx(cpu: number): Promise<Nginx> {
   const dir = await mkdtemp(join(tmpdir(), 'apfbench-nginx-'));
   const port = await freePort();
+  const h2Port = await freePort();
   const conf = join(dir, 'nginx.conf');
-  await writeFile(conf, config(dir, port));
+  await writeFile(conf, config(dir, port, h2Port));
   const child: ChildProcess = spawn(
     'taskset',
     ['-c', String(cpu), 'nginx', '-p', dir, '-c', conf, '-e', join(dir, 'error.log')],
@@ -87,6 +96,7 @@ export async function startNginx(cpu: number): Promise<Nginx> {
   });
   const pid = child.pid;
   const url = `http://127.0.0.1:${port}`;
+  const h2Url = `http://127.0.0.1:${h2Port}`;
   const stop = async () => {
     if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
       process.kill(pid, 'SIGTERM');
@@ -109,7 +119,7 @@ export async function startNginx(cpu: number): Promise<Nginx> {
         body === RESPONSE_BODY &&
         res.headers.get('content-type') === 'application/json'
       ) {
-        return { url, pid, stop };
+        return { url, h2Url, pid, stop };
       }
       throw new Error(`nginx answered ${res.status} ${res.headers.get('content-type')} ${body}`);
     } catch (err) {

@@ -11,7 +11,7 @@ export const RESULT_PREFIX = 'BENCH_RESULT ';
 export const REQUEST_PATH = '/api/v1/namespaces/apfbench/configmaps/apfbench-none';
 
 export interface RunnerResult {
-  readonly generator: 'apfbench' | 'autocannon' | 'wrk' | 'undici' | 'node timer';
+  readonly generator: 'apfbench' | 'apfbench h2' | 'autocannon' | 'wrk' | 'undici' | 'node timer';
   /** `rate N/s` (open loop or paced) or `max` (throughput ceiling). */
   readonly mode: string;
   /** Requests that completed with a 2xx response. */

@@ -6,7 +6,12 @@ import type { GroupTotals } from '../metrics/timeline-aggregator.js';
 import type { GroupIntervalCollector } from '../metrics/timeline-collector.js';
 import type { HeartbeatsSection } from '../metrics/heartbeats.js';
 import type { LedgerTagFigures, WriteLedger } from '../metrics/write-ledger.js';
-import type { ActorGroupBase, ActorGroupSchema, ScenarioOf } from '../scenario/index.js';
+import type {
+  ActorGroupBase,
+  ActorGroupSchema,
+  ConnectionMode,
+  ScenarioOf,
+} from '../scenario/index.js';
 
 /** Facts about the run every actor needs: where objects go and how they are labelled. */
 export interface RunInfo {
@@ -157,4 +162,9 @@ export interface ActorDefinition<G extends ActorGroupBase, S extends z.ZodObject
    * Omitted: the tenants' group.
    */
   readonly identityGroups?: readonly string[];
+  /**
+   * The default of the `transport` block's `connection` for this type: `per-actor` for a
+   * component that is one process with its own connection in a real cluster. Omitted: `shared`.
+   */
+  readonly connection?: ConnectionMode;
 }

@@ -3,6 +3,11 @@
 // line in the map below. The scenario (scenario.ts) and the result format
 // (src/result/run-result-schema.ts) are composed from this map; nothing else names a type.
 import { z } from 'zod';
+import {
+  resolveTransport,
+  type ResolvedTransport,
+  type TransportInput,
+} from '../scenario/index.js';
 import type { ActorDefinition } from './actor.js';
 import { controller } from './controller/index.js';
 import { kubelet } from './kubelet/index.js';
@@ -66,4 +71,12 @@ export function definitionOf(group: { readonly type: ActorType }): ActorDefiniti
   // Sound because callers hand the definition only `group` itself, whose type is the key; no
   // generic lookup can say so, as TypeScript does not correlate the union with the map's entry.
   return actors[group.type] as unknown as ActorDefinition<ActorGroup>;
+}
+
+/** A group's transport: its block, else the spec's, else its type's defaults. */
+export function transportOf(
+  group: ActorGroup,
+  spec: TransportInput | undefined,
+): ResolvedTransport {
+  return resolveTransport(group, spec, definitionOf(group).connection ?? 'shared');
 }

@@ -28,6 +28,7 @@ import type { Scenario } from '../actors/scenario.js';
 import { toolVersion } from '../version.js';
 import {
   generatorMeasurement,
+  clientConnectionsMeasurement,
   targetHealthMeasurement,
   writeLedgerMeasurement,
 } from './load-side.js';
@@ -194,6 +195,7 @@ export async function runScenario(
     targetHealthMeasurement(),
     ledger,
     generatorMeasurement(scenario),
+    clientConnectionsMeasurement(scenario),
     serverMeasurement(opts),
     fairnessMeasurement(opts),
     // Adds no section: it passes each report on to --metrics-addr (a no-op without it).

@@ -1,8 +1,9 @@
 // The load's side of every run, measured beside the actors from what the workers share and
 // report: whether the server answered at all (target health), the write ledger's verdict (lost
-// watch events), and the generator's own health. Their maths is in metrics/; none of them does
+// watch events), the generator's own health and its connections. Their maths is in metrics/; none of them does
 // I/O, and none fails a run.
-import { definitionOf, ledgerCounterSlots } from '../actors/index.js';
+import { definitionOf, ledgerCounterSlots, transportOf } from '../actors/index.js';
+import { clientConnections, type PoolCount } from '../kube/index.js';
 import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
 import { describeUnreachable, targetHealth, type TargetHealth } from '../metrics/target-health.js';
 import { totalsByGroup } from '../metrics/timeline-aggregator.js';
@@ -110,6 +111,33 @@ export function generatorMeasurement(
       return Promise.resolve({
         generator: { ...judgeRun(workers, caps), abandonedRequests: abandoned },
       });
+    },
+  };
+}
+
+/**
+ * The `clientConnections` section: each connection pool's connections (the groups' resolved
+ * `transport`), from the workers' `done` reports. Absent when no worker reported them (remote
+ * workers do not).
+ */
+export function clientConnectionsMeasurement(
+  scenario: Scenario,
+): Measurement<Partial<Pick<RunResult, 'clientConnections'>>> {
+  const counts: PoolCount[] = [];
+  let reported = false;
+  return {
+    interval: (report) => {
+      if (report.type !== 'done' || report.connections === undefined) return;
+      reported = true;
+      counts.push(...report.connections);
+    },
+    finish: () => {
+      if (!reported) return Promise.resolve({});
+      const groups = scenario.spec.actors.map((g) => ({
+        name: g.name,
+        transport: transportOf(g, scenario.spec.transport),
+      }));
+      return Promise.resolve({ clientConnections: clientConnections(groups, counts) });
     },
   };
 }

@@ -10,7 +10,8 @@ export interface MeasurementStart {
 }
 
 /** Result fields that only measurements add; the coordinator fills every other one itself. */
-export type MeasuredField = 'generator' | 'targetHealth' | 'server' | 'serverError' | 'fairness';
+export type MeasuredField =
+  'generator' | 'targetHealth' | 'server' | 'serverError' | 'fairness' | 'clientConnections';
 
 /** The fields the coordinator fills before any measurement finishes. */
 export type RunFields = Omit<RunResult, MeasuredField>;

@@ -1,4 +1,4 @@
-import type { FlowControlNames, Identity, KubeTarget } from '../kube/index.js';
+import type { FlowControlNames, Identity, KubeTarget, PoolCount } from '../kube/index.js';
 import type { GeneratorHealth, LoopSample } from '../metrics/generator-health.js';
 import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
 import type { WriteLedgerShared } from '../metrics/write-ledger.js';
@@ -23,7 +23,10 @@ export type ToWorker =
       readonly target: KubeTarget;
       readonly names: ReturnType<FlowControlNames['toJSON']>;
       readonly instances: readonly InstanceAssignment[];
-      /** Size of the worker's connection pool (RunPlan: in-flight caps plus held watches). */
+      /**
+       * Size of the worker's shared connection pool (RunPlan: in-flight caps plus held watches);
+       * h2 divides it by the streams per connection. Per-actor instances have their own.
+       */
       readonly connections: number;
       readonly intervalMs: number;
       /** Milliseconds in-flight requests may take to finish after the deadline or a stop. */
@@ -61,6 +64,11 @@ export type FromWorker =
       readonly health: GeneratorHealth;
       /** In-flight requests abandoned when the drain timed out. */
       readonly abandoned: number;
+      /**
+       * Connections of each of the worker's pools (one message at the end, not per request).
+       * Absent from a remote worker: its agent does not relay them.
+       */
+      readonly connections?: readonly PoolCount[];
     }
   | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string }
   /** A request with this token of a refreshable credential was answered 401 (once per token). */

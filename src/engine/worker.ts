@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { definitionOf, type ActorContext, type RunInfo } from '../actors/index.js';
 import { whenAborted } from '../errors.js';
-import { FlowControlNames, KubeClient, Transport } from '../kube/index.js';
+import { FlowControlNames, KubeClient } from '../kube/index.js';
 import {
   EventLoopMonitor,
   crossesThresholds,
@@ -26,6 +26,7 @@ import { createRealClock } from '../timing/clock.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { crashFaultFor, crashNow } from './crash-fault.js';
 import { createRng } from '../timing/random.js';
+import { WorkerTransports } from './transports.js';
 
 const port = parentPort;
 if (port === null) throw new Error('engine/worker.ts must run in a worker thread');
@@ -33,7 +34,7 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 let init: WorkerInit | undefined;
 /** The worker's connections, made at `init` so that new tokens can reach them at any time. */
-let transport: Transport | undefined;
+let transports: WorkerTransports | undefined;
 const stop = new AbortController();
 // Every actor instance may listen for the stop: thousands of listeners are expected here.
 setMaxListeners(0, stop.signal);
@@ -42,15 +43,15 @@ port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'init':
       init = m;
-      transport = workerTransport(m);
+      transports = workerTransports(m);
       post({ type: 'ready' });
       break;
     case 'token':
-      transport?.setToken(m.credential, m.token);
+      transports?.setToken(m.credential, m.token);
       break;
     case 'start':
-      if (init === undefined || transport === undefined) throw new Error('start before init');
-      run(init, transport, m.startAtEpochMs).catch((err: unknown) =>
+      if (init === undefined || transports === undefined) throw new Error('start before init');
+      run(init, transports, m.startAtEpochMs).catch((err: unknown) =>
         post({
           type: 'failed',
           workerIndex: init?.workerIndex ?? -1,
@@ -65,24 +66,26 @@ port.on('message', (m: ToWorker) => {
 });
 
 /**
- * The transport every instance of the worker shares, with the run's current tokens. A 401 to a
- * refreshable credential's token is reported to the coordinator once per token.
+ * The worker's transports (one per per-actor instance, one per shared pool; transports.ts), with
+ * the run's current tokens. A 401 to a refreshable credential's token, on any of them, is
+ * reported to the coordinator once per token.
  */
-function workerTransport(m: WorkerInit): Transport {
+function workerTransports(m: WorkerInit): WorkerTransports {
   const reported = new Set<string>();
-  const t = new Transport(m.target, {
-    connections: m.connections,
-    onUnauthorized: (credential, token) => {
-      if (reported.has(token)) return;
-      reported.add(token);
-      post({ type: 'unauthorized', credential, token });
-    },
+  const t = new WorkerTransports(m.target, m.scenario.spec, m.connections, (credential, token) => {
+    if (reported.has(token)) return;
+    reported.add(token);
+    post({ type: 'unauthorized', credential, token });
   });
   for (const [credential, token] of Object.entries(m.tokens)) t.setToken(credential, token);
   return t;
 }
 
-async function run(init: WorkerInit, transport: Transport, startAtEpochMs: number): Promise<void> {
+async function run(
+  init: WorkerInit,
+  transports: WorkerTransports,
+  startAtEpochMs: number,
+): Promise<void> {
   const { scenario, intervalMs } = init;
   const clock = createRealClock({ resolutionMs: scenario.spec.timerResolution });
   // performance.now() has a different origin in each thread; the epoch does not.
@@ -110,7 +113,7 @@ async function run(init: WorkerInit, transport: Transport, startAtEpochMs: numbe
     if (collector === undefined)
       collectors.set(a.group, (collector = new GroupIntervalCollector(a.group, window)));
     const ctx: ActorContext = {
-      client: new KubeClient(transport, a.identity),
+      client: new KubeClient(transports.for(group), a.identity),
       names,
       collector,
       rng: seed.fork(`${a.group}/${a.index}`),
@@ -138,7 +141,7 @@ async function run(init: WorkerInit, transport: Transport, startAtEpochMs: numbe
     if (index === warmupIntervals - 1) loop.restartTotal();
     return snapshots;
   };
-  const inFlight = () => transport.stats.pending + transport.stats.running;
+  const inFlight = () => transports.stats.pending + transports.stats.running;
 
   await clock.sleepUntil(originMs);
   const crashTimer = crash && setTimeout(() => crashNow(crash, init.workerIndex), crash.afterMs);
@@ -201,14 +204,14 @@ async function run(init: WorkerInit, transport: Transport, startAtEpochMs: numbe
   unlisten();
   clearTimeout(drainTimer);
   if (!drained) {
-    abandoned = transport.stats.pending + transport.stats.running;
+    abandoned = transports.stats.pending + transports.stats.running;
     // First wake what sleeps on the signal (a 429 retry waiting out Retry-After): it records its
     // 429 and sends nothing more, instead of retrying into the destroyed pool after the drain.
     stop.abort();
-    await transport.destroy();
+    await transports.destroy();
     await finished;
   } else {
-    await transport.close();
+    await transports.close();
   }
   stop.abort();
   tickerStop.abort();
@@ -217,7 +220,14 @@ async function run(init: WorkerInit, transport: Transport, startAtEpochMs: numbe
   const health = generatorHealth(loop.total(), summarizeMs(lag).p99, evidence.evidence());
   loop.stop();
   clearTimeout(crashTimer);
-  post({ type: 'done', workerIndex: init.workerIndex, snapshots, health, abandoned });
+  post({
+    type: 'done',
+    workerIndex: init.workerIndex,
+    snapshots,
+    health,
+    abandoned,
+    connections: transports.counts(),
+  });
 }
 
 /** HTTP responses in a snapshot: every code but transport errors (no answer from the server). */

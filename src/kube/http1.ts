@@ -15,6 +15,7 @@
  */
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions, type SecureContext } from 'node:tls';
+import type { ConnectionCounter } from './connections.js';
 
 export interface Http1PoolOptions {
   /** At most this many sockets; requests beyond them wait in a FIFO queue. */
@@ -32,6 +33,8 @@ export interface Http1PoolOptions {
     readonly rejectUnauthorized: boolean;
     readonly servername?: string | undefined;
   };
+  /** Counts the sockets this pool opens and closes. */
+  readonly counter?: ConnectionCounter | undefined;
 }
 
 /**
@@ -96,7 +99,7 @@ export class Http1Pool {
     if (secure !== (opts.tls !== undefined)) {
       throw new Error(`${origin}: TLS options are needed exactly for https origins`);
     }
-    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.host = hostOf(url);
     this.port = Number(url.port === '' ? (secure ? 443 : 80) : url.port);
     this.hostHeader = url.host;
     this.opts = opts;
@@ -225,6 +228,7 @@ export class Http1Pool {
     );
     if (tls !== undefined) socket.on('session', (s: Buffer) => (this.session = s));
     this.all.add(c);
+    this.opts.counter?.opened();
     this.ensureSweeper();
     return c;
   }
@@ -264,6 +268,7 @@ export class Http1Pool {
 
   private drop(c: Connection): void {
     if (!this.all.delete(c)) return;
+    this.opts.counter?.closed();
     const i = this.idle.indexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
     c.pending = undefined;
@@ -340,7 +345,12 @@ export class Http1Pool {
   }
 }
 
-function abortError(): Http1Error {
+/** The URL's host as sockets take it: an IPv6 address without its brackets. */
+export function hostOf(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+export function abortError(): Http1Error {
   return new Http1Error('ABORT_ERR', 'the request was aborted');
 }
 

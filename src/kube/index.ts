@@ -8,6 +8,7 @@ export * from './target.js';
 export * from './transport.js';
 export * from './watch.js';
 export * from './time.js';
+export * from './connections.js';
 export * from './credential.js';
 export * from './in-cluster.js';
 export * from './cluster-selection.js';

@@ -1,22 +1,44 @@
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { buildConnector, Pool } from 'undici';
+import type { ConnectionCounter } from './connections.js';
+import { H2Pool } from './h2.js';
 import { Http1Pool, type Http1Error, type Http1Handler } from './http1.js';
 import type { KubeResponse } from './response.js';
 import type { Identity, KubeTarget } from './target.js';
 
+/** The wire protocol of `send` and watches: HTTP/2 as client-go speaks it, or HTTP/1.1. */
+export type Protocol = 'h2' | 'http1';
+
 export interface TransportOptions {
-  /** Upper bound on sockets to the server. */
+  /** `http1` (the default here, for setup and admin requests) or `h2`. */
+  readonly protocol?: Protocol;
+  /**
+   * Upper bound on connections to the server for requests (HTTP/1.1: one request each; h2: each
+   * carries up to `maxStreamsPerConnection` requests and watches).
+   */
   readonly connections?: number;
+  /** h2 only: our cap on streams per connection; the server's own limit applies too. */
+  readonly maxStreamsPerConnection?: number;
   /** Milliseconds to wait for response headers before failing the request. */
   readonly headersTimeoutMs?: number;
   /** Milliseconds of silence on the body before failing the request (0 = none, for watches). */
   readonly bodyTimeoutMs?: number;
+  /** Counts the connections this transport opens for `send` and watches. */
+  readonly counter?: ConnectionCounter | undefined;
   /**
-   * A request made with a refreshable credential (Identity.credential) was answered 401: its
-   * token may have expired. Called for every such response; the listener dedupes.
+   * A request or watch made with a refreshable credential (Identity.credential) was answered
+   * 401: its token may have expired. Called for every such response; the listener dedupes.
    */
-  readonly onUnauthorized?: (credential: string, token: string) => void;
+  readonly onUnauthorized?: ((credential: string, token: string) => void) | undefined;
+}
+
+/** A streamed response (a watch): status, one header by name, and the body. */
+export interface StreamResponse {
+  readonly statusCode: number;
+  header(name: string): string | undefined;
+  readonly body: Readable;
 }
 
 export interface RequestSpec {
@@ -33,17 +55,22 @@ export interface RequestSpec {
 }
 
 /**
- * The connections of one worker (or one command) to one API server. `send` never rejects:
- * transport failures come back as `status: 0` with `error`, so load loops record them like any
- * other outcome. Safe to share between all actors of a worker.
+ * The connections of one worker, one actor or one command to one API server. `send` never
+ * rejects: transport failures come back as `status: 0` with `error`, so load loops record them
+ * like any other outcome. Safe to share between all actors of a worker.
  *
- * Three pools: `send` goes over apfbench's lean HTTP/1.1 pool (`http1.ts`), the hot path; watches
- * and the occasional streamed or plain-text request (`/metrics`, debug dumps) go over undici.
+ * With `protocol: 'http1'`, `send` goes over apfbench's lean HTTP/1.1 pool (`http1.ts`), the hot
+ * path, and watches over undici, a socket each. With `protocol: 'h2'`, both are streams of one
+ * HTTP/2 connection (`h2.ts`; more only past the stream limit), as client-go's are. Either way the
+ * occasional plain-text request (`/metrics`, debug dumps) goes over undici.
  */
 export class Transport {
   readonly target: KubeTarget;
-  private readonly unary: Http1Pool;
-  private readonly connect: buildConnector.connector;
+  readonly protocol: Protocol;
+  private readonly unary: Http1Pool | undefined;
+  private readonly h2: H2Pool | undefined;
+  private readonly tls: TlsSetup;
+  private readonly counter: ConnectionCounter | undefined;
   private requests: Pool | undefined;
   private watches: Pool | undefined;
   /** The current token of each refreshable credential, by name (Identity.credential). */
@@ -53,44 +80,39 @@ export class Transport {
   constructor(target: KubeTarget, opts: TransportOptions = {}) {
     this.target = target;
     this.onUnauthorized = opts.onUnauthorized;
-    // One TLS context and one session cache for every socket of this transport. Without an
-    // explicit context, tls.connect parses the CA, certificate and key again for each socket:
-    // with 2,000 kubelets opening 3,000 sockets in their first seconds that was the worker's
-    // largest cost. The cache lets a new socket resume an earlier TLS session instead of a full
-    // handshake (undici keys it by server name).
-    const tls: Record<string, unknown> = {};
-    if (target.ca !== undefined) tls.ca = target.ca;
-    if (target.clientCert !== undefined) {
-      tls.cert = target.clientCert.cert;
-      tls.key = target.clientCert.key;
-    }
-    const secureContext: SecureContext | undefined = target.server.startsWith('https:')
-      ? createSecureContext(tls)
-      : undefined;
-    const rejectUnauthorized = target.insecureSkipTLSVerify !== true;
-    this.connect = buildConnector({
-      ...(secureContext === undefined ? {} : { secureContext }),
-      ...(rejectUnauthorized ? {} : { rejectUnauthorized: false }),
-      ...(target.tlsServerName !== undefined ? { servername: target.tlsServerName } : {}),
-      maxCachedSessions: 100,
-    });
-    this.unary = new Http1Pool(target.server, {
-      connections: opts.connections ?? 64,
+    this.protocol = opts.protocol ?? 'http1';
+    this.counter = opts.counter;
+    this.tls = tlsSetupOf(target);
+    const { secureContext, rejectUnauthorized } = this.tls;
+    const tls =
+      secureContext === undefined
+        ? {}
+        : { tls: { secureContext, rejectUnauthorized, servername: target.tlsServerName } };
+    const common = {
       headersTimeoutMs: opts.headersTimeoutMs ?? 60_000,
       bodyTimeoutMs: opts.bodyTimeoutMs ?? 60_000,
-      keepAliveTimeoutMs: KEEP_ALIVE_MS,
       captureHeaders: RESPONSE_HEADERS,
-      ...(secureContext === undefined
-        ? {}
-        : {
-            tls: { secureContext, rejectUnauthorized, servername: target.tlsServerName },
-          }),
-    });
+      counter: opts.counter,
+      ...tls,
+    };
+    if (this.protocol === 'h2') {
+      this.h2 = new H2Pool(target.server, {
+        ...common,
+        maxConnections: opts.connections ?? 1,
+        maxStreamsPerConnection: opts.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS,
+      });
+    } else {
+      this.unary = new Http1Pool(target.server, {
+        ...common,
+        connections: opts.connections ?? 64,
+        keepAliveTimeoutMs: KEEP_ALIVE_MS,
+      });
+    }
   }
 
-  /** Requests queued for a socket and requests on one, in the `send` pool. */
+  /** Requests queued for a connection (or a stream) and requests on one, in the `send` pool. */
   get stats(): { readonly pending: number; readonly running: number } {
-    return this.unary.stats;
+    return (this.h2 ?? this.unary)!.stats;
   }
 
   /**
@@ -100,7 +122,7 @@ export class Transport {
   get pool(): Pool {
     this.requests ??= new Pool(this.target.server, {
       connections: 2,
-      connect: this.connect,
+      connect: this.tls.connect,
       headersTimeout: 60_000,
       bodyTimeout: 60_000,
       keepAliveTimeout: KEEP_ALIVE_MS,
@@ -109,14 +131,14 @@ export class Transport {
   }
 
   /**
-   * The pool for watches: a watch holds its socket for as long as it runs, and undici's pool
-   * looks for a free socket by walking its sockets in order, so thousands of held ones in the
+   * The HTTP/1.1 pool for watches: a watch holds its socket for as long as it runs, and undici's
+   * pool looks for a free socket by walking its sockets in order, so thousands of held ones in the
    * request pool made every request walk past them. Same TLS context and session cache.
    */
-  get watchPool(): Pool {
+  private get watchPool(): Pool {
     this.watches ??= new Pool(this.target.server, {
       connections: null,
-      connect: this.connect,
+      connect: counted(this.tls.connect, this.counter),
       headersTimeout: 60_000,
       bodyTimeout: 0,
       keepAliveTimeout: KEEP_ALIVE_MS,
@@ -125,8 +147,8 @@ export class Transport {
   }
 
   /**
-   * Replaces the token sent for `credential` from now on: requests handed to the transport
-   * after this call carry it, also those of identities made before it.
+   * Replaces the token sent for `credential` from now on: requests and watches handed to the
+   * transport after this call carry it, also those of identities made before it.
    */
   setToken(credential: string, token: string): void {
     this.tokens.set(credential, token);
@@ -153,29 +175,150 @@ export class Transport {
         credential === undefined || this.onUnauthorized === undefined
           ? resolve
           : (r: KubeResponse<T>) => {
-              if (r.status === 401 && token !== undefined) this.onUnauthorized?.(credential, token);
+              if (r.status === 401) this.unauthorized(credential, token);
               resolve(r);
             };
       const handler = new ResponseCollector<T>(spec.discardBody === true, done);
-      this.unary.request(
-        spec.method,
-        spec.path,
-        headerBlock(spec, token),
-        spec.body,
-        handler,
-        spec.signal,
-      );
+      if (this.h2 !== undefined) {
+        this.h2.request(
+          spec.method,
+          spec.path,
+          requestHeaders(spec, token),
+          spec.body,
+          handler,
+          spec.signal,
+        );
+      } else {
+        this.unary!.request(
+          spec.method,
+          spec.path,
+          headerBlock(spec, token),
+          spec.body,
+          handler,
+          spec.signal,
+        );
+      }
     });
   }
 
+  /**
+   * A long-lived GET (a watch): a stream of the h2 connection, or an undici socket of its own.
+   * `idleTimeoutMs` fails the body after that long without bytes (0 = never). Rejects when no
+   * response came.
+   */
+  async stream(
+    path: string,
+    identity: Identity,
+    signal: AbortSignal,
+    idleTimeoutMs: number,
+  ): Promise<StreamResponse> {
+    const token = this.tokenOf(identity);
+    const headers = requestHeaders({ identity }, token);
+    const res =
+      this.h2 !== undefined
+        ? await this.h2.stream(path, headers, signal, idleTimeoutMs)
+        : await this.watchPool.request({
+            method: 'GET',
+            path,
+            headers,
+            signal,
+            bodyTimeout: idleTimeoutMs,
+          });
+    if (res.statusCode === 401 && identity.credential !== undefined) {
+      this.unauthorized(identity.credential, token);
+    }
+    return { statusCode: res.statusCode, header: firstOf(res.headers), body: res.body };
+  }
+
+  private unauthorized(credential: string, token: string | undefined): void {
+    if (token !== undefined) this.onUnauthorized?.(credential, token);
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.unary.close(), this.requests?.close(), this.watches?.close()]);
+    await Promise.all([
+      this.unary?.close(),
+      this.h2?.close(),
+      this.requests?.close(),
+      this.watches?.close(),
+    ]);
   }
 
   /** Closes at once, failing in-flight requests (used when a run is interrupted). */
   async destroy(): Promise<void> {
-    await Promise.all([this.unary.destroy(), this.requests?.destroy(), this.watches?.destroy()]);
+    await Promise.all([
+      this.unary?.destroy(),
+      this.h2?.destroy(),
+      this.requests?.destroy(),
+      this.watches?.destroy(),
+    ]);
   }
+}
+
+/** client-go's peer, kube-apiserver, allows 100 streams per connection by default. */
+export const DEFAULT_MAX_STREAMS = 100;
+
+/** `connect`, counting the sockets it opens into `counter` (if any) as they open and close. */
+function counted(
+  connect: buildConnector.connector,
+  counter: ConnectionCounter | undefined,
+): buildConnector.connector {
+  if (counter === undefined) return connect;
+  return (options, callback) =>
+    connect(options, (err, socket) => {
+      if (socket !== null) {
+        counter.opened();
+        socket.once('close', () => counter.closed());
+      }
+      (callback as (e: Error | null, s: typeof socket) => void)(err, socket);
+    });
+}
+
+function firstOf(
+  headers: Record<string, string | string[] | undefined>,
+): (name: string) => string | undefined {
+  return (name) => {
+    const v = headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+}
+
+/** What every transport to one target shares: its TLS context and undici's connector. */
+interface TlsSetup {
+  readonly secureContext: SecureContext | undefined;
+  readonly rejectUnauthorized: boolean;
+  readonly connect: buildConnector.connector;
+}
+
+const tlsSetups = new WeakMap<KubeTarget, TlsSetup>();
+
+/**
+ * One TLS context and one session cache for every socket to a target, built once however many
+ * transports (one per actor) go there. Without an explicit context, tls.connect parses the CA,
+ * certificate and key again for each socket: with 2,000 kubelets opening 3,000 sockets in their
+ * first seconds that was the worker's largest cost. The cache lets a new socket resume an earlier
+ * TLS session instead of a full handshake (undici keys it by server name).
+ */
+function tlsSetupOf(target: KubeTarget): TlsSetup {
+  let setup = tlsSetups.get(target);
+  if (setup !== undefined) return setup;
+  const tls: Record<string, unknown> = {};
+  if (target.ca !== undefined) tls.ca = target.ca;
+  if (target.clientCert !== undefined) {
+    tls.cert = target.clientCert.cert;
+    tls.key = target.clientCert.key;
+  }
+  const secureContext: SecureContext | undefined = target.server.startsWith('https:')
+    ? createSecureContext(tls)
+    : undefined;
+  const rejectUnauthorized = target.insecureSkipTLSVerify !== true;
+  const connect = buildConnector({
+    ...(secureContext === undefined ? {} : { secureContext }),
+    ...(rejectUnauthorized ? {} : { rejectUnauthorized: false }),
+    ...(target.tlsServerName !== undefined ? { servername: target.tlsServerName } : {}),
+    maxCachedSessions: 100,
+  });
+  tlsSetups.set(target, (setup = { secureContext, rejectUnauthorized, connect }));
+  return setup;
 }
 
 const KEEP_ALIVE_MS = 30_000;
@@ -189,20 +332,21 @@ const RESPONSE_HEADERS = [
 ];
 
 /**
- * Headers that depend only on the identity and its token, built once per identity object and
- * again when its token changes (a refreshed credential).
+ * Headers that depend only on the identity, its token and the body's type, built once per
+ * identity object and again when its token changes (a refreshed credential).
  */
 const identityHeaders = new WeakMap<
   Identity,
   {
     readonly token: string | undefined;
-    readonly headers: Readonly<Record<string, string | string[]>>;
+    readonly plain: Readonly<Record<string, string | string[]>>;
+    readonly typed: Map<string, Readonly<Record<string, string | string[]>>>;
   }
 >();
 
 /**
  * Request headers as `spec.identity`, with `token` (by default the identity's own); shared and
- * never mutated (undici only reads them), so callers must not mutate them either.
+ * never mutated (undici and http2 only read them), so callers must not mutate them either.
  */
 export function requestHeaders(
   spec: {
@@ -225,11 +369,13 @@ export function requestHeaders(
       if (identity.impersonate.uid !== undefined)
         headers['impersonate-uid'] = identity.impersonate.uid;
     }
-    identityHeaders.set(identity, (base = { token, headers }));
+    identityHeaders.set(identity, (base = { token, plain: headers, typed: new Map() }));
   }
-  return spec.body === undefined
-    ? base.headers
-    : { ...base.headers, 'content-type': spec.contentType ?? 'application/json' };
+  if (spec.body === undefined) return base.plain;
+  const type = spec.contentType ?? 'application/json';
+  let typed = base.typed.get(type);
+  if (typed === undefined) base.typed.set(type, (typed = { ...base.plain, 'content-type': type }));
+  return typed;
 }
 
 /** `requestHeaders` as the `name: value\r\n` lines the HTTP/1.1 pool writes, built once per identity. */

@@ -58,23 +58,13 @@ export async function openWatch<T extends KubeObject>(
   // A signal that has already aborted aborts the request before it is sent.
   const stopListening =
     opts.signal === undefined ? () => {} : whenAborted(opts.signal, () => controller.abort());
-  const res = await transport.watchPool
-    .request({
-      method: 'GET',
-      path,
-      headers: transport.headers(identity),
-      signal: controller.signal,
-      bodyTimeout: opts.idleTimeoutMs ?? 0,
-    })
+  const res = await transport
+    .stream(path, identity, controller.signal, opts.idleTimeoutMs ?? 0)
     .catch((err: unknown) => {
       // A failed attempt must not leave a listener on the run's signal: watches retry.
       stopListening();
       throw err;
     });
-  const header = (name: string) => {
-    const v = res.headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
   const close = () => {
     stopListening();
     if (!controller.signal.aborted) controller.abort();
@@ -85,8 +75,8 @@ export async function openWatch<T extends KubeObject>(
       : refusedWatch<T>(res.statusCode, res.body, close);
   return {
     status: res.statusCode,
-    flowSchemaUID: header('x-kubernetes-pf-flowschema-uid'),
-    priorityLevelUID: header('x-kubernetes-pf-prioritylevel-uid'),
+    flowSchemaUID: res.header('x-kubernetes-pf-flowschema-uid'),
+    priorityLevelUID: res.header('x-kubernetes-pf-prioritylevel-uid'),
     close,
     [Symbol.asyncIterator]: () => events,
   };

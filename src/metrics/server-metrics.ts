@@ -30,6 +30,12 @@ export const ServerMetric = {
   nominalLimitSeats: 'apiserver_flowcontrol_nominal_limit_seats',
   /** Gauge; label priority_level. */
   currentLimitSeats: 'apiserver_flowcontrol_current_limit_seats',
+  /**
+   * Gauge; labels verb (WATCH, CONNECT), group, version, resource, subresource, scope, component.
+   * The nearest the server comes to a connection metric: it has none of its connections or of
+   * HTTP/2 streams, but an open watch is a held connection (HTTP/1.1) or stream (h2).
+   */
+  longRunning: 'apiserver_longrunning_requests',
 } as const;
 
 const PRIORITY_LEVEL = 'priority_level';
@@ -44,6 +50,7 @@ const FLOW_CONTROL_FAMILIES: ReadonlySet<string> = new Set([
   ServerMetric.inqueueRequests,
   ServerMetric.nominalLimitSeats,
   ServerMetric.currentLimitSeats,
+  ServerMetric.longRunning,
 ]);
 
 /** One scrape of `/metrics`. */
@@ -315,6 +322,8 @@ export const flowControlPointSchema = z.object({
   /** Wall-clock time of the scrape, ms since the epoch. */
   t: z.number(),
   priorityLevels: z.record(z.string(), priorityLevelPointSchema),
+  /** Watches open on the server (`apiserver_longrunning_requests`); absent from older results. */
+  openWatches: z.number().optional(),
 });
 export type FlowControlPoint = z.infer<typeof flowControlPointSchema>;
 
@@ -334,7 +343,12 @@ export function flowControlPoint(snapshot: MetricsSnapshot): FlowControlPoint {
       rejectedTotal: Object.values(pl.rejected).reduce((a, b) => a + b, 0),
     };
   }
-  return { t: snapshot.scrapedAt, priorityLevels };
+  const watches = gaugeValues(snapshot, ServerMetric.longRunning, ['verb'])['WATCH'];
+  return {
+    t: snapshot.scrapedAt,
+    priorityLevels,
+    ...(watches === undefined ? {} : { openWatches: watches }),
+  };
 }
 
 /** What the sampler waits on; the engine's `Clock` is one. */

@@ -87,6 +87,8 @@ export const serverSectionSchema = z.object({
   requestsByCode: counts,
   /** The same by `"<VERB> <resource> <code>"`. */
   requestsByVerbResourceCode: counts,
+  /** The most watches open at once on the server, over the scrapes (`openWatches`). */
+  peakOpenWatches: z.number().optional(),
   /** `/debug/api_priority_and_fairness/dump_priority_levels` at the end of the run. */
   dumpPriorityLevels: z.string().optional(),
   crossCheck: rejectionCrossCheckSchema,
@@ -209,9 +211,18 @@ export function buildServerSection(
     series: [...sampled.series],
     requestsByCode,
     requestsByVerbResourceCode: byVerb,
+    ...peakOf(sampled.series),
     ...(opts.dump === undefined ? {} : { dumpPriorityLevels: opts.dump }),
     crossCheck: crossCheck(flowControl, client, requestsByCode['429'] ?? 0),
   };
+}
+
+function peakOf(series: SamplerResult['series']): { peakOpenWatches?: number } {
+  let peak: number | undefined;
+  for (const p of series) {
+    if (p.openWatches !== undefined) peak = Math.max(peak ?? 0, p.openWatches);
+  }
+  return peak === undefined ? {} : { peakOpenWatches: peak };
 }
 
 export function crossCheck(

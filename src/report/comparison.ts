@@ -9,8 +9,10 @@ import { mergeFlags } from '../profile/server-flags.js';
 import {
   LATENCY_AXIS,
   charts,
+  connectionRows,
   crossCheckRows,
   fairnessRows,
+  serverOpenWatches,
   groupRows,
   overview,
   serverLevels,
@@ -100,6 +102,8 @@ export function buildComparisonReport(
     verdicts: comparisonVerdicts(comparison, runs),
     groups,
     fairness: runs.flatMap(({ result, label }) => fairnessRows(label, result)),
+    connections: runs.flatMap(({ result, label }) => connectionRows(label, result)),
+    serverOpenWatches: runs.flatMap(({ result, label }) => serverOpenWatches(label, result)),
     crossChecks: runs.flatMap(({ result, label }) => crossCheckRows(label, result)),
     charts: comparisonCharts(
       runs.map(({ run, result, label }) => ({

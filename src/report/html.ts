@@ -12,8 +12,10 @@ import { formatFigure, formatFlags, serverFlagsNote } from './comparison.js';
 import type { ChartModel, ComparisonSection, ReportModel, RunOverview } from './model.js';
 import { reportRuntime, runtime } from './runtime.js';
 import {
+  connectionColumns,
   crossCheckColumns,
   differenceCells,
+  serverWatches,
   fairnessColumns,
   groupColumns,
   type Column,
@@ -88,6 +90,7 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     `<p class="note">Latency is measured from the <em>intended</em> send time of the first attempt to the end of the response, retries included, so it is free of coordinated omission. Dropped: sends due while the group was at its in-flight cap (not sent). Abandoned: requests still in flight when the drain after the deadline ended (in the response codes as ${escapeHtml(ABANDONED_CODES.join(' or '))}), not counted as errors.</p>`,
     '</section>',
     ...(model.fairness.length === 0 ? [] : [fairnessTable(model)]),
+    ...(model.connections.length === 0 ? [] : [connectionsTable(model)]),
     ...(model.crossChecks.length === 0 ? [] : [crossCheckTable(model)]),
     ...(model.faults === undefined ? [] : [faultsTable(model.faults, multi)]),
     '<section id="charts"><h2>Charts</h2>',
@@ -278,6 +281,16 @@ function columnTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[])
     rows.map((r) => columns.map((c) => c.cell(r))),
     (i) => columns[i]!.numeric,
   );
+}
+
+function connectionsTable(model: ReportModel): string {
+  return [
+    '<section id="connections"><h2>Connections</h2>',
+    columnTable(connectionColumns(model.runs.length > 1, 'page'), model.connections),
+    ...serverWatches(model).map((line) => `<p>${escapeHtml(line)}</p>`),
+    "<p class=\"note\">The client's connections to the API server, per pool: per-actor pools are each instance's own (h2: its requests and watches are streams of one connection, as client-go's); a shared pool serves every shared instance of a worker thread. Opened counts reconnects; peak open adds up each worker's peak. kube-apiserver has no metric of its connections or HTTP/2 streams; the nearest is its count of open watches.</p>",
+    '</section>',
+  ].join('\n');
 }
 
 function faultsTable(faults: readonly FaultRow[], multi: boolean): string {

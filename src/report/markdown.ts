@@ -2,7 +2,14 @@ import { formatFigure, formatFlags } from './comparison.js';
 import type { ComparisonSection, ReportModel } from './model.js';
 import { FAULTS_NOTE, faultColumns } from './faults.js';
 import { runtime } from './runtime.js';
-import { differenceCells, fairnessColumns, groupColumns, type Column } from './tables.js';
+import {
+  connectionColumns,
+  differenceCells,
+  serverWatches,
+  fairnessColumns,
+  groupColumns,
+  type Column,
+} from './tables.js';
 
 const { formatCount, formatMs } = runtime;
 const ICONS = { ok: '✅', warn: '⚠️', bad: '❌' } as const;
@@ -37,6 +44,10 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(...table(groupColumns(multi, 'summary'), model.groups));
   if (model.fairness.length > 0) {
     lines.push('', ...table(fairnessColumns(multi, 'summary'), model.fairness));
+  }
+  if (model.connections.length > 0) {
+    lines.push('', ...table(connectionColumns(multi, 'summary'), model.connections));
+    lines.push(...serverWatches(model).map((line) => `\n${cell(line)}`));
   }
   if (model.faults !== undefined) {
     lines.push('', ...table(faultColumns(multi), model.faults), '', `_${FAULTS_NOTE}_`);

@@ -46,6 +46,10 @@ export interface ReportModel {
   readonly verdicts: readonly Verdict[];
   readonly groups: readonly GroupRow[];
   readonly fairness: readonly FairnessRow[];
+  /** The client's connections per pool; empty for results written before they were counted. */
+  readonly connections: readonly ConnectionRow[];
+  /** Per run, the most watches the server had open at once (its nearest to a connection count). */
+  readonly serverOpenWatches: readonly { readonly run: string; readonly peak: number }[];
   /** Runs whose 429s differ from the server's APF rejections, and why (none: no table). */
   readonly crossChecks: readonly CrossCheckRow[];
   readonly charts: readonly ChartModel[];
@@ -205,6 +209,16 @@ export function otherErrorsOf(
   return Math.max(0, errors - expected);
 }
 
+export interface ConnectionRow {
+  readonly run: string;
+  readonly groups: string;
+  readonly protocol: string;
+  readonly connection: string;
+  readonly maxStreamsPerConnection: number | undefined;
+  readonly opened: number;
+  readonly peakOpen: number;
+}
+
 export interface FairnessRow {
   readonly run: string;
   readonly priorityLevel: string;
@@ -273,6 +287,8 @@ export function buildRunReport(result: RunResult): ReportModel {
     verdicts: verdicts(result, groups),
     groups,
     fairness: fairnessRows(run.label, result),
+    connections: connectionRows(run.label, result),
+    serverOpenWatches: serverOpenWatches(run.label, result),
     crossChecks: crossCheckRows(run.label, result),
     charts: charts(result, label),
     ...((result.faults ?? []).length === 0 ? {} : { faults: faultRows(run.label, result) }),
@@ -362,6 +378,23 @@ export function fairnessRows(run: string, r: RunResult): FairnessRow[] {
 function measuredEpochs(r: RunResult): { fromMs: number; toMs: number } | undefined {
   if (r.measuredFrom === undefined || r.measuredTo === undefined) return undefined;
   return { fromMs: Date.parse(r.measuredFrom), toMs: Date.parse(r.measuredTo) };
+}
+
+export function connectionRows(run: string, r: RunResult): ConnectionRow[] {
+  return (r.clientConnections ?? []).map((c) => ({
+    run,
+    groups: c.groups.join(', '),
+    protocol: c.protocol,
+    connection: c.connection,
+    maxStreamsPerConnection: c.maxStreamsPerConnection,
+    opened: c.opened,
+    peakOpen: c.peakOpen,
+  }));
+}
+
+export function serverOpenWatches(run: string, r: RunResult): ReportModel['serverOpenWatches'] {
+  const peak = r.server?.peakOpenWatches;
+  return peak === undefined ? [] : [{ run, peak }];
 }
 
 /** The priority levels of a result's server series, sorted. */

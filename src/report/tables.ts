@@ -7,7 +7,14 @@
 import type { Difference } from '../metrics/compare-stats.js';
 import { formatInterval, formatRelative, formatSigned } from './comparison.js';
 import type { Range } from '../metrics/fairness.js';
-import type { CrossCheckRow, FairnessRow, FigureUnit, GroupRow } from './model.js';
+import type {
+  ConnectionRow,
+  CrossCheckRow,
+  FairnessRow,
+  FigureUnit,
+  GroupRow,
+  ReportModel,
+} from './model.js';
 import { runtime } from './runtime.js';
 
 export type TableLayout = 'page' | 'summary';
@@ -129,6 +136,37 @@ export function fairnessColumns(multi: boolean, layout: TableLayout): Column<Fai
       },
     ],
     layout,
+  );
+}
+
+/** One row per connection pool (per run when `multi`): how the actors reached the server. */
+export function connectionColumns(multi: boolean, layout: TableLayout): Column<ConnectionRow>[] {
+  return select<ConnectionRow>(
+    [
+      ...runColumn<ConnectionRow>(multi),
+      { head: 'Groups', numeric: false, cell: (c) => c.groups, in: BOTH },
+      { head: 'Protocol', numeric: false, cell: (c) => c.protocol, in: BOTH },
+      { head: 'Connection', numeric: false, cell: (c) => c.connection, in: BOTH },
+      {
+        head: 'Streams per connection',
+        numeric: true,
+        cell: (c) =>
+          c.maxStreamsPerConnection === undefined ? '–' : String(c.maxStreamsPerConnection),
+        in: PAGE,
+      },
+      { head: 'Opened', numeric: true, cell: (c) => formatCount(c.opened), in: BOTH },
+      { head: 'Peak open', numeric: true, cell: (c) => formatCount(c.peakOpen), in: BOTH },
+    ],
+    layout,
+  );
+}
+
+/** One line per run: the server's peak of open watches. */
+export function serverWatches(model: ReportModel): string[] {
+  const multi = model.runs.length > 1;
+  return model.serverOpenWatches.map(
+    (w) =>
+      `${multi ? `${w.run}: ` : ''}the server had at most ${w.peak} watches open at once (apiserver_longrunning_requests).`,
   );
 }
 

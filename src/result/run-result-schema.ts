@@ -15,6 +15,7 @@ import {
   type ActorType,
   type ResultSectionsOf,
 } from '../actors/index.js';
+import { clientConnectionsSchema } from '../kube/connections.js';
 import { fairnessSectionSchema } from '../metrics/fairness.js';
 import { faultRecordSchema } from '../metrics/faults.js';
 import { generatorSectionSchema } from '../metrics/generator-health.js';
@@ -179,6 +180,11 @@ export const runResultSchema = z.object({
   generator: generatorSectionSchema,
   /** Sends that got no HTTP response; absent from results written before it was added. */
   targetHealth: targetHealthSchema.optional(),
+  /**
+   * The client's connections per pool (protocol, per-actor or shared, how many opened); absent
+   * from results written before it was added.
+   */
+  clientConnections: clientConnectionsSchema.optional(),
   /** The scenario's faults as they happened (spec.faults); absent: it had none. */
   faults: z.array(faultRecordSchema).optional(),
   cleanup: z.object({ policy: z.string(), deleted: z.number(), errors: z.array(z.string()) }),

@@ -21,3 +21,13 @@ export {
   type ScenarioSchema,
   type Stage,
 } from './schema.js';
+export {
+  CONNECTION_MODES,
+  PROTOCOLS,
+  resolveTransport,
+  transportSchema,
+  type ConnectionMode,
+  type ResolvedTransport,
+  type TransportInput,
+  type TransportProtocol,
+} from './transport.js';

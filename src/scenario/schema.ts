@@ -15,6 +15,7 @@ import {
 } from './fields.js';
 import { budgetsSchema } from '../budget/schema.js';
 import { checkFaults, faultSchema } from './faults.js';
+import { transportSchema, type TransportInput } from './transport.js';
 
 export { MAX_OBJECT_PAYLOAD } from './fields.js';
 
@@ -33,6 +34,8 @@ export interface ActorGroupBase {
   readonly identity: string;
   /** A type that ramps has these (stageSchema); together they must fit in spec.duration. */
   readonly stages?: readonly Stage[];
+  /** The group's own `transport` block (transport.ts); every type has the field. */
+  readonly transport?: TransportInput | undefined;
 }
 
 /** The schema of one actor type's groups: an object whose literal `type` tells the types apart. */
@@ -82,6 +85,7 @@ function specSchemaOf(actorGroup: z.ZodType<ActorGroupBase>) {
         .array(fixtureSchema)
         .describe('Objects created with the admin identity before the run.')
         .default([]),
+      transport: transportSchema.optional(),
       actors: z.array(actorGroup).min(1),
       budgets: budgetsSchema.optional(),
       faults: z

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeClient } from '../../src/kube/index.js';
 import {
+  ConnectionCounter,
   FlowControlNames,
   Transport,
   ok,
@@ -170,9 +171,14 @@ describe('reads and writes', () => {
   });
 });
 
-describe('watch', () => {
+describe.each(['http1', 'h2'] as const)('watch over %s', (protocol) => {
   it('receives the events of writes made after it started, with bookmarks allowed', async () => {
-    const tenant = clientFor(cluster, identityOf(cluster.identities.tenants[3]!));
+    // h2: the watch and the writes are streams of one connection, as client-go's are.
+    const counter = new ConnectionCounter();
+    const tenant = clientFor(cluster, identityOf(cluster.identities.tenants[3]!), {
+      protocol,
+      counter,
+    });
     try {
       const start = await tenant.list(resources.configmaps, {
         namespace: 'apfbench',
@@ -217,6 +223,8 @@ describe('watch', () => {
       expect(received[0]!.object.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
       expect(received[1]!.object.metadata.resourceVersion).toBe(updated.metadata.resourceVersion);
       expect(received.every((e) => e.receivedAt > 0)).toBe(true);
+      // http1: a socket for the requests and one held by the watch.
+      expect(counter.total).toBe(protocol === 'h2' ? 1 : 2);
     } finally {
       await tenant.transport.close();
     }

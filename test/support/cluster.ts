@@ -8,7 +8,12 @@ import {
   type LocalCluster,
   type LocalClusterOptions,
 } from '../../src/cluster/index.js';
-import { KubeClient, Transport, type Identity } from '../../src/kube/index.js';
+import {
+  KubeClient,
+  Transport,
+  type Identity,
+  type TransportOptions,
+} from '../../src/kube/index.js';
 import type { TokenIdentity } from '../../src/cluster/identities.js';
 
 /** An ephemeral real control plane with a few identities of each kind. */
@@ -27,9 +32,13 @@ export function identityOf(id: TokenIdentity): Identity {
   return { name: id.user, token: id.token };
 }
 
-/** A client over its own transport; close the transport when done. */
-export function clientFor(cluster: LocalCluster, identity: Identity): KubeClient {
-  return new KubeClient(new Transport(cluster.target, { connections: 4 }), identity);
+/** A client over its own transport (HTTP/1.1 unless `opts` says); close the transport when done. */
+export function clientFor(
+  cluster: LocalCluster,
+  identity: Identity,
+  opts: TransportOptions = {},
+): KubeClient {
+  return new KubeClient(new Transport(cluster.target, { connections: 4, ...opts }), identity);
 }
 
 /**

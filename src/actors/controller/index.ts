@@ -19,6 +19,7 @@ export type { ControllerActorGroup } from './schema.js';
 
 export const controller = {
   scenario: controllerSchema,
+  connection: 'per-actor',
   create: createController,
   expectedRequests: controllerExpectedRequests,
   resultSections: controllerSectionsSchema,

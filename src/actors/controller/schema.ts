@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, duration, integer, positiveRate, withRule } from '../../validation/fields.js';
-import { instanceCount, retrySchema, size } from '../../scenario/fields.js';
+import { instanceCount, retrySchema, size, transportSchema } from '../../scenario/fields.js';
 
 /** client-go `retry.DefaultRetry`: how a reconcile retries a 409. */
 const conflictRetrySchema = z.strictObject({
@@ -52,6 +52,7 @@ export const controllerSchema = withRule(
       .prefault('2s'),
     maxInFlight: integer.min(1).describe('Reconciles in flight per instance.').default(4),
     retry: retrySchema.optional(),
+    transport: transportSchema.optional(),
     conflictRetry: conflictRetrySchema.prefault({}),
   }),
   (group, valid, report) => {

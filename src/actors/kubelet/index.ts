@@ -118,6 +118,7 @@ export const createKubelet: ActorFactory<KubeletActorGroup> = (group, instance, 
 
 export const kubelet = {
   scenario: kubeletSchema,
+  connection: 'per-actor',
   create: createKubelet,
   expectedRequests: kubeletExpectedRequests,
   resultSections: kubeletSectionsSchema,

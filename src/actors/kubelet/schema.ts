@@ -1,7 +1,7 @@
 // The `kubelet` actor group: simulated nodes that register, renew their Lease, report Node status
 // and watch their own pods. Defaults are the kubelet's own (KubeletConfiguration).
 import { z } from 'zod';
-import { instanceCount } from '../../scenario/fields.js';
+import { instanceCount, transportSchema } from '../../scenario/fields.js';
 import { expandIdentity } from '../../scenario/identity.js';
 import type { ActorGroupBase, ScenarioOf } from '../../scenario/index.js';
 import { dnsLabel, duration, integer, withRule } from '../../validation/fields.js';
@@ -20,6 +20,7 @@ export const kubeletSchema = withRule(
     name: dnsLabel,
     type: z.literal('kubelet'),
     count: instanceCount,
+    transport: transportSchema.optional(),
     identity: z
       .string()
       .min(1)

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, duration, integer, positiveRate } from '../../validation/fields.js';
-import { instanceCount, retrySchema } from '../../scenario/fields.js';
+import { instanceCount, retrySchema, transportSchema } from '../../scenario/fields.js';
 
 /**
  * A pod-churn group: instances create pods in the scenario namespace at `rate` each, annotated
@@ -27,6 +27,7 @@ export const podChurnSchema = z
       .prefault('30s'),
     maxInFlight: integer.min(1).default(16),
     retry: retrySchema.optional(),
+    transport: transportSchema.optional(),
   })
   .transform(({ identity, ...group }) => ({
     ...group,

@@ -7,6 +7,7 @@ import { schedulerSchema, type SchedulerActorGroup } from './schema.js';
 
 export const scheduler = {
   scenario: schedulerSchema,
+  connection: 'per-actor',
   create: createScheduler,
   resultSections: schedulerSectionsSchema,
   sections: schedulerSections,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, integer } from '../../validation/fields.js';
-import { retrySchema } from '../../scenario/fields.js';
+import { retrySchema, transportSchema } from '../../scenario/fields.js';
 
 /**
  * A scheduler group: instances watch the run's unscheduled pods in the scenario namespace
@@ -24,6 +24,7 @@ export const schedulerSchema = z.strictObject({
   maxInFlight: integer.min(1).describe('Bindings in flight.').default(16),
   pageSize: integer.min(1).default(500),
   retry: retrySchema.optional(),
+  transport: transportSchema.optional(),
 });
 
 export type SchedulerActorGroup = z.output<typeof schedulerSchema>;

@@ -8,7 +8,13 @@ import {
   positiveRate,
   withRule,
 } from '../../validation/fields.js';
-import { instanceCount, retrySchema, size, stageSchema } from '../../scenario/fields.js';
+import {
+  instanceCount,
+  retrySchema,
+  size,
+  stageSchema,
+  transportSchema,
+} from '../../scenario/fields.js';
 
 const VERBS = ['get', 'list', 'create', 'update', 'patch', 'delete'] as const;
 const WRITE_VERBS: readonly (typeof VERBS)[number][] = ['create', 'update', 'patch'];
@@ -51,6 +57,7 @@ export const tenantSchema = withRule(
     arrival: z.enum(['constant', 'poisson']).default('constant'),
     maxInFlight: integer.min(1).default(32),
     retry: retrySchema.optional(),
+    transport: transportSchema.optional(),
     mix: z.array(mixEntrySchema).min(1),
   }),
   (group, _valid, report) => {

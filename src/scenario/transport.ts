@@ -1,0 +1,62 @@
+// The `transport` block, at spec level and per actor group: how the actors' requests and watches
+// reach the API server. Per field, a group's value wins over the spec's, which wins over the
+// default of the group's type (`resolveTransport`; the actor types' definitions give theirs).
+import { z } from 'zod';
+import { integer } from '../validation/fields.js';
+
+export const PROTOCOLS = ['h2', 'http1'] as const;
+export const CONNECTION_MODES = ['per-actor', 'shared'] as const;
+
+export type TransportProtocol = (typeof PROTOCOLS)[number];
+export type ConnectionMode = (typeof CONNECTION_MODES)[number];
+
+export const transportSchema = z
+  .strictObject({
+    protocol: z
+      .enum(PROTOCOLS)
+      .describe(
+        'h2: HTTP/2 with requests and watches as streams of one connection, as client-go; ' +
+          'http1: HTTP/1.1, one request per connection at a time and a connection per watch. Default h2.',
+      )
+      .optional(),
+    connection: z
+      .enum(CONNECTION_MODES)
+      .describe(
+        "per-actor: each instance has its own connection(s), as real components do (the default for kubelet, controller and scheduler); shared: a worker's instances share its connections, the cheap mode (the default for tenant and pod-churn).",
+      )
+      .optional(),
+    maxStreamsPerConnection: integer
+      .min(1)
+      .max(1000)
+      .describe(
+        "h2: the client's cap on streams per connection; the server's SETTINGS_MAX_CONCURRENT_STREAMS applies too (kube-apiserver: 100). Past it another connection opens. Default 100.",
+      )
+      .optional(),
+  })
+  .describe('How requests and watches reach the API server; a group overrides the spec per field.');
+
+export type TransportInput = z.output<typeof transportSchema>;
+
+/** A group's transport with every field decided. */
+export interface ResolvedTransport {
+  readonly protocol: TransportProtocol;
+  readonly connection: ConnectionMode;
+  readonly maxStreamsPerConnection: number;
+}
+
+/**
+ * Per field: the group's, else the spec's, else the default: h2, `connection` the group's type's
+ * (its definition's `connection` in src/actors/), 100 streams.
+ */
+export function resolveTransport(
+  group: { readonly transport?: TransportInput | undefined },
+  spec: TransportInput | undefined,
+  typeConnection: ConnectionMode,
+): ResolvedTransport {
+  const own = group.transport;
+  return {
+    protocol: own?.protocol ?? spec?.protocol ?? 'h2',
+    connection: own?.connection ?? spec?.connection ?? typeConnection,
+    maxStreamsPerConnection: own?.maxStreamsPerConnection ?? spec?.maxStreamsPerConnection ?? 100,
+  };
+}
