@@ -16,13 +16,13 @@ export const transportSchema = z
       .enum(PROTOCOLS)
       .describe(
         'h2: HTTP/2 with requests and watches as streams of one connection, as client-go; ' +
-          'http1: HTTP/1.1, one request per connection at a time and a connection per watch. Default h2.',
+          'http1: HTTP/1.1, one request per connection at a time and a connection per watch. Default http1 (see the README).',
       )
       .optional(),
     connection: z
       .enum(CONNECTION_MODES)
       .describe(
-        "per-actor: each instance has its own connection(s), as real components do (the default for kubelet, controller and scheduler); shared: a worker's instances share its connections, the cheap mode (the default for tenant and pod-churn).",
+        "per-actor: each instance has its own connection(s), as real components do (with h2, the default for kubelet, controller and scheduler); shared: a worker's instances share its connections, the cheap mode (the default for tenant and pod-churn, and for every type over http1).",
       )
       .optional(),
     maxStreamsPerConnection: integer
@@ -45,8 +45,11 @@ export interface ResolvedTransport {
 }
 
 /**
- * Per field: the group's, else the spec's, else the default: h2, `connection` the group's type's
- * (its definition's `connection` in src/actors/), 100 streams.
+ * Per field: the group's, else the spec's, else the default: http1, `connection` shared over
+ * http1 and the group's type's over h2 (its definition's `connection` in src/actors/), 100
+ * streams. The default stays HTTP/1.1 with a shared pool, what every figure so far was measured
+ * with, until h2's watch latency on a connection shared with the writes and its higher
+ * concurrency under APF are understood (see the README's transport section).
  */
 export function resolveTransport(
   group: { readonly transport?: TransportInput | undefined },
@@ -54,9 +57,11 @@ export function resolveTransport(
   typeConnection: ConnectionMode,
 ): ResolvedTransport {
   const own = group.transport;
+  const protocol = own?.protocol ?? spec?.protocol ?? 'http1';
   return {
-    protocol: own?.protocol ?? spec?.protocol ?? 'h2',
-    connection: own?.connection ?? spec?.connection ?? typeConnection,
+    protocol,
+    connection:
+      own?.connection ?? spec?.connection ?? (protocol === 'h2' ? typeConnection : 'shared'),
     maxStreamsPerConnection: own?.maxStreamsPerConnection ?? spec?.maxStreamsPerConnection ?? 100,
   };
 }
