@@ -265,7 +265,8 @@ function counted(
   if (counter === undefined) return connect;
   return (options, callback) =>
     connect(options, (err, socket) => {
-      if (socket !== null) {
+      // A failed connect (the server is down) gives no socket: null, or undefined in undici.
+      if (socket !== null && socket !== undefined) {
         counter.opened();
         socket.once('close', () => counter.closed());
       }

@@ -109,7 +109,9 @@ spec:
   const { result, readyT } = await runThroughRestart(scenario);
 
   // Degraded or not depends on how many sends fell in the outage; the status must agree.
-  expect(result.status).toBe(result.targetHealth?.unreachable === true ? 'degraded' : 'completed');
+  expect(result.status, result.reason).toBe(
+    result.targetHealth?.unreachable === true ? 'degraded' : 'completed',
+  );
   const { heartbeats } = groupOf(result, 'kubelets', 'kubelet');
   // The outage shows as late renewals (gap > 1.5 × 2 s) but no node went past its 20 s lease.
   expect(heartbeats.late).toBeGreaterThanOrEqual(4);
