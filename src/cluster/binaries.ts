@@ -126,22 +126,16 @@ export async function buildControlPlane(
   const env = opts.env ?? process.env;
   const { dir, go, flags } = await buildKey(env);
   const binaries = { apiserver: join(dir, 'kube-apiserver'), etcd: join(dir, 'etcd'), dir };
-  if (
+  const cached = async () =>
     (await exists(join(dir, 'build.json'), constants.F_OK)) &&
     (await exists(binaries.apiserver)) &&
-    (await exists(binaries.etcd))
-  ) {
-    return { ...binaries, source: 'cache' };
-  }
+    (await exists(binaries.etcd));
+  if (await cached()) return { ...binaries, source: 'cache' };
   const say = opts.onProgress ?? (() => {});
   const release = await takeBuildLock(`${dir}.lock`, say);
   try {
     // Another process may have finished this very build while this one waited for it.
-    if (
-      (await exists(join(dir, 'build.json'), constants.F_OK)) &&
-      (await exists(binaries.apiserver))
-    )
-      return { ...binaries, source: 'cache' };
+    if (await cached()) return { ...binaries, source: 'cache' };
     return await buildInto(dir, binaries, go, flags, opts);
   } finally {
     await release();
