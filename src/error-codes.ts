@@ -41,6 +41,9 @@ export const ERROR_CODES = {
   ),
   APFBENCH_AGENT_UNREACHABLE: environment('the agent cannot reach its coordinator, or lost it'),
   APFBENCH_AGENTS_MISSING: environment('run --agents timed out before every agent had joined'),
+  APFBENCH_AUDIT_LOG_UNWRITABLE: invalid(
+    'the audit log of a local control plane cannot be written where it was asked to go',
+  ),
   APFBENCH_BAD_APISERVER_ARG: invalid('an --apiserver-arg for a kind cluster is not key=value'),
   APFBENCH_BAD_DIR: invalid('cluster up --dir cannot be read or holds files that are not its own'),
   APFBENCH_BAD_FLAG: invalid('a command-line flag or API-server flag has a bad value'),
@@ -81,6 +84,9 @@ export const ERROR_CODES = {
     kind: 'interrupted',
     meaning: 'Ctrl-C (SIGINT), SIGTERM or SIGHUP (a closed terminal) stopped the command',
   },
+  APFBENCH_INVALID_AUDIT_POLICY: invalid(
+    'an audit policy file cannot be read or is not an audit.k8s.io/v1 Policy',
+  ),
   APFBENCH_INVALID_BUDGET: invalid('a budget file or spec.budgets has problems'),
   APFBENCH_INVALID_IDENTITIES: invalid('the identities file is missing or has problems'),
   APFBENCH_INVALID_KUBECONFIG: invalid(
