@@ -27,7 +27,15 @@ import {
   type Outgoing,
   type WireAssignment,
 } from '../wire/agent-wire.js';
-import { healthToWire, identityFromWire, loopToWire, snapshotToWire } from '../wire/snapshot.js';
+import {
+  doneExtrasToWire,
+  healthToWire,
+  identityFromWire,
+  loopToWire,
+  snapshotToWire,
+} from '../wire/snapshot.js';
+import { ProcessSampler } from '../engine/harness-cost.js';
+import type { ProcessCost } from '../metrics/process-cost.js';
 import { toolVersion } from '../version.js';
 import { nowEpochMs } from './coordinator-server.js';
 
@@ -79,12 +87,28 @@ function session(
 ): Promise<AgentOutcome> {
   const workers: Worker[] = [];
   let pendingWorkers = 0;
+  // This agent's own cost, from its assignment to its last worker's report, sent with that report.
+  let sampler: ProcessSampler | undefined;
+  let spec: { readonly warmup: number; readonly duration: number } | undefined;
+  let startEpoch: number | undefined;
+  let stopEpoch: number | undefined;
+  const agentProcess = (): ProcessCost | undefined => {
+    const window =
+      spec === undefined || startEpoch === undefined
+        ? undefined
+        : {
+            fromMs: startEpoch + spec.warmup,
+            toMs: Math.min(startEpoch + spec.duration, stopEpoch ?? Infinity),
+          };
+    return sampler?.stop(window);
+  };
   let outcome: AgentOutcome | undefined;
   let settled = false;
   const write = (m: Outgoing<AgentMessage>) => {
     if (!settled) call.write(m);
   };
   const stopWorkers = () => {
+    stopEpoch ??= nowEpochMs();
     for (const w of workers) w.postMessage({ type: 'stop' } satisfies ToWorker);
   };
 
@@ -93,6 +117,7 @@ function session(
       if (settled) return;
       settled = true;
       unlisten();
+      sampler?.stop(undefined);
       void Promise.all(workers.map((w) => w.terminate())).then(() => {
         if (err !== undefined) reject(err);
         else resolve(outcome!);
@@ -115,7 +140,9 @@ function session(
     };
 
     const assign = async (a: WireAssignment) => {
+      sampler = new ProcessSampler();
       const scenario = JSON.parse(a.scenarioJson) as Scenario;
+      spec = scenario.spec;
       const target = JSON.parse(a.targetJson) as KubeTarget;
       const names = JSON.parse(a.namesJson) as Extract<ToWorker, { type: 'init' }>['names'];
       const instances = a.instances.map((i) => ({
@@ -157,12 +184,17 @@ function session(
                   });
                 } else if (m.type === 'done') {
                   reported = true;
+                  const last = pendingWorkers === 1 ? agentProcess() : undefined;
                   write({
                     final: {
                       workerIndex: m.workerIndex,
                       snapshots: m.snapshots.map(snapshotToWire),
                       health: healthToWire(m.health),
                       abandoned: m.abandoned,
+                      ...doneExtrasToWire({
+                        ...m,
+                        ...(last === undefined ? {} : { agentProcess: last }),
+                      }),
                     },
                   });
                   workerDone();
@@ -229,6 +261,7 @@ function session(
           );
         case 'start':
           say(`agent ${o.index}: start`);
+          startEpoch = m.start.startAtEpochMs + m.start.offsetMs;
           for (const w of workers) {
             w.postMessage({
               type: 'start',

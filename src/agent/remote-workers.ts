@@ -17,6 +17,7 @@ import type { WorkerHandle, WorkerPlacement } from '../engine/worker-handle.js';
 import type { AgentResult } from '../result/result.js';
 import type { Scenario } from '../actors/scenario.js';
 import {
+  doneExtrasFromWire,
   healthFromWire,
   identityToWire,
   loopFromWire,
@@ -158,6 +159,7 @@ class AgentLink {
           snapshots: m.snapshots.map(snapshotFromWire),
           health: healthFromWire(m.health),
           abandoned: m.abandoned,
+          ...doneExtrasFromWire(m),
         } satisfies FromWorker);
         return;
       }

@@ -14,6 +14,7 @@ import {
   type MetricPath,
 } from '../budget/path.js';
 import { describeLagCause } from '../metrics/lag-cause.js';
+import { harnessCostOf } from '../result/result.js';
 import type { LoadedRun } from './results.js';
 import { mean, median, welchTTest } from './stats.js';
 
@@ -400,6 +401,10 @@ export function evaluateBudgets(
       warnings.push(
         `the host was busy in ${run.source} (${describeLagCause(gen.lagCause, gen.lagEvidence)}): its latencies include that wait`,
       );
+    }
+    const cost = harnessCostOf(run.result);
+    if (cost !== undefined && (cost.costly || cost.contended)) {
+      warnings.push(`in ${run.source}, ${cost.text}`);
     }
     if (gen.capped === true) {
       warnings.push(

@@ -1,5 +1,5 @@
 import { describeLagCause } from '../metrics/lag-cause.js';
-import type { RunResult } from '../result/result.js';
+import { harnessCostOf, type RunResult } from '../result/result.js';
 
 /**
  * The console's closing lines: per group throughput and latency, the generator's verdict, then
@@ -32,6 +32,11 @@ export function summaryLines(r: RunResult): string[] {
           ? `  generator healthy, sends late after the server stalled: ${gen.reasons.join('; ')}${why}`
           : `  generator healthy: event-loop delay p99 ${gen.eventLoopDelayMs.p99} ms, utilisation ${gen.utilization}, schedule lag p99 ${gen.scheduleLagMs.p99} ms`,
   );
+  const cost = harnessCostOf(r);
+  if (cost !== undefined) {
+    const warn = cost.costly || cost.contended || cost.stalled;
+    lines.push(`  ${warn ? 'harness WARNING: ' : ''}${cost.text}`);
+  }
   for (const reason of gen.cappedReasons ?? [])
     lines.push(`  intended load NOT OFFERED by ${reason}`);
   if (r.cleanup.errors.length > 0) lines.push(`  cleanup problems: ${r.cleanup.errors.join('; ')}`);

@@ -42,6 +42,7 @@ import { faultRunner, type FaultTarget } from './faults.js';
 import type { LiveMetrics } from '../metrics/live-metrics.js';
 import { liveMetricsMeasurement } from './live-metrics.js';
 import { fairnessMeasurement, serverMeasurement, type ServerSideOptions } from './server-side.js';
+import { harnessMeasurement, readProcess } from './harness-cost.js';
 import {
   createFixtures,
   deleteRunObjects,
@@ -170,6 +171,8 @@ export async function runScenario(
   run: RunTarget,
   opts: RunOptions = {},
 ): Promise<RunResult> {
+  // Before any set-up: the harness's cost over the whole run counts from here.
+  const runStart = readProcess();
   const say = opts.onPhase ?? (() => {});
   const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
   const drainMs = opts.drainMs ?? 10_000;
@@ -192,7 +195,9 @@ export async function runScenario(
   const measured = new TimelineAggregator(intervalMs);
   let workersStarted = 0;
   const ledger = writeLedgerMeasurement(scenario, plan.writes);
-  // In this order: target health settles the status first; fairness reads the server section.
+  const harness = harnessMeasurement(scenario.spec, runStart);
+  // In this order: target health settles the status first; fairness and the harness's cost read
+  // the server section.
   const measurements = [
     targetHealthMeasurement(),
     ledger,
@@ -200,6 +205,7 @@ export async function runScenario(
     clientConnectionsMeasurement(scenario),
     serverMeasurement(opts),
     fairnessMeasurement(opts),
+    harness,
     // Adds no section: it passes each report on to --metrics-addr (a no-op without it).
     liveMetricsMeasurement(opts.liveMetrics, {
       runId,
@@ -208,11 +214,12 @@ export async function runScenario(
     }),
   ] as const;
   try {
+    harness.fixtures(true);
     await createFixtures(admin, scenario, label, {
       onProgress: say,
       ...(opts.onFixtures === undefined ? {} : { onCount: opts.onFixtures }),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-    });
+    }).finally(() => harness.fixtures(false));
     if (opts.signal?.aborted === true) throw new Interrupted();
     await startMeasurements(measurements, { admin });
     const placement = opts.placement ?? {
@@ -253,7 +260,9 @@ export async function runScenario(
       types: new Map(scenario.spec.actors.map((g) => [g.name, g.type])),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+      onStop: () => harness.stopped(),
       onStart: (startEpoch) => {
+        harness.started(startEpoch);
         faults?.begin(startEpoch);
         opts.onStart?.(startEpoch);
       },
@@ -350,6 +359,8 @@ interface DriveOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   readonly onStart?: (startEpochMs: number) => void;
+  /** The sending ended early: a stop, Ctrl-C or a failed worker. */
+  readonly onStop?: () => void;
   /** Actor type by group name, for progress. */
   readonly types: ReadonlyMap<string, string>;
   /** Each new token of it is posted to every worker; a worker's 401 with it refreshes it. */
@@ -394,6 +405,7 @@ async function driveWorkers(
     }
     stopping = true;
     stopEpoch ??= performance.timeOrigin + performance.now();
+    o.onStop?.();
     stopped();
     for (const w of workers) w.postMessage({ type: 'stop' } satisfies ToWorker);
   };

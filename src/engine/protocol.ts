@@ -1,5 +1,8 @@
 import type { FlowControlNames, Identity, KubeTarget, PoolCount } from '../kube/index.js';
 import type { GeneratorHealth, LoopSample } from '../metrics/generator-health.js';
+import type { ProcessCost } from '../metrics/process-cost.js';
+import type { Stall } from '../metrics/stalls.js';
+import type { ThreadCpu } from '../metrics/thread-cpu.js';
 import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
 import type { WriteLedgerShared } from '../metrics/write-ledger.js';
 import type { Scenario } from '../actors/scenario.js';
@@ -69,6 +72,15 @@ export type FromWorker =
        * Absent from a remote worker: its agent does not relay them.
        */
       readonly connections?: readonly PoolCount[];
+      /** The worker thread's CPU after the warm-up; absent where unreadable (not Linux). */
+      readonly measuredCpu?: ThreadCpu;
+      /** The worker thread's worst event-loop block and its phase; absent when none. */
+      readonly worstStall?: Stall;
+      /**
+       * A remote worker's whole agent process, on one `done` of each agent (its last): local
+       * workers share the coordinator's process, which it measures itself.
+       */
+      readonly agentProcess?: ProcessCost;
     }
   | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string }
   /** A request with this token of a refreshable credential was answered 401 (once per token). */

@@ -17,6 +17,7 @@ import {
 } from '../metrics/generator-health.js';
 import { createAccumulator, mergeEncoded, summarizeMs } from '../metrics/histogram.js';
 import { LagEvidenceRecorder } from '../metrics/lag-cause.js';
+import { StallWatchdog, phaseAt, type StallPhase } from '../metrics/stalls.js';
 import { readThreadCpu } from '../metrics/thread-cpu.js';
 import { GroupIntervalCollector } from '../metrics/timeline-collector.js';
 import { TRANSPORT_ERROR_PREFIX, type IntervalSnapshot } from '../metrics/timeline-snapshot.js';
@@ -33,6 +34,9 @@ if (port === null) throw new Error('engine/worker.ts must run in a worker thread
 const post = (m: FromWorker) => port.postMessage(m);
 
 let init: WorkerInit | undefined;
+/** Where the run is, for the stall watchdog: start-up until `run` knows the start instant. */
+let phase: () => StallPhase = () => 'start-up';
+let watchdog: StallWatchdog | undefined;
 /** The worker's connections, made at `init` so that new tokens can reach them at any time. */
 let transports: WorkerTransports | undefined;
 const stop = new AbortController();
@@ -43,6 +47,7 @@ port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'init':
       init = m;
+      watchdog ??= new StallWatchdog(() => phase());
       transports = workerTransports(m);
       post({ type: 'ready' });
       break;
@@ -91,6 +96,7 @@ async function run(
   // performance.now() has a different origin in each thread; the epoch does not.
   const originMs = startAtEpochMs - performance.timeOrigin;
   const deadlineMs = scenario.spec.duration;
+  phase = () => phaseAt(clock.now() - originMs, scenario.spec, stop.signal.aborted);
   const names = FlowControlNames.fromJSON(init.names);
   const groups = new Map<string, ActorGroup>(scenario.spec.actors.map((g) => [g.name, g]));
   const collectors = new Map<string, GroupIntervalCollector>();
@@ -219,7 +225,10 @@ async function run(
   const snapshots = flush(openInterval());
   const health = generatorHealth(loop.total(), summarizeMs(lag).p99, evidence.evidence());
   loop.stop();
+  watchdog?.stop();
   clearTimeout(crashTimer);
+  const measuredCpu = evidence.measuredCpu();
+  const worstStall = watchdog?.worst();
   post({
     type: 'done',
     workerIndex: init.workerIndex,
@@ -227,6 +236,8 @@ async function run(
     health,
     abandoned,
     connections: transports.counts(),
+    ...(measuredCpu === undefined ? {} : { measuredCpu }),
+    ...(worstStall === undefined ? {} : { worstStall }),
   });
 }
 

@@ -14,6 +14,8 @@ import {
 } from 'node:perf_hooks';
 import { z } from 'zod';
 import { formatMs, round3 } from './format.js';
+import { workerCpuSchema } from './process-cost.js';
+import { worstStallSchema } from './stalls.js';
 import {
   judgeLagCause,
   lagCauseSchema,
@@ -276,6 +278,22 @@ export const generatorSectionSchema = z.object({
   cappedReasons: capJudgementShape.cappedReasons.optional(),
   /** Requests still in flight when the drain after the deadline ended. */
   abandonedRequests: z.number(),
+  // The harness's own cost (process-cost.ts): absent from results written before it was added.
+  /**
+   * CPU-seconds the harness used over the measured window: every thread of its process, and of
+   * every agent's in a distributed run.
+   */
+  harnessCpuSeconds: z.number().optional(),
+  /** The same over the whole run, set-up, fixtures and drain included. */
+  harnessRunCpuSeconds: z.number().optional(),
+  /** The largest resident memory of the harness's process (added up over agents), bytes. */
+  harnessPeakRssBytes: z.number().optional(),
+  /** `harnessCpuSeconds` ÷ `server.cpuSeconds`; absent where the server's CPU is not known. */
+  harnessServerCpuRatio: z.number().optional(),
+  /** The worker threads' CPU and run delay over the measured window (Linux). */
+  workerCpu: workerCpuSchema.optional(),
+  /** The worst event-loop block of any thread, and the phase of the run it came in. */
+  worstStall: worstStallSchema.optional(),
 });
 export type GeneratorSection = z.infer<typeof generatorSectionSchema>;
 

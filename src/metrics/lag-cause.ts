@@ -164,6 +164,16 @@ export class LagEvidenceRecorder {
     }
   }
 
+  /**
+   * The thread's CPU over every interval after the warm-up (the drain's included); undefined
+   * where unreadable.
+   */
+  measuredCpu(): ThreadCpu | undefined {
+    const s = this.measured;
+    if (!s.cpuKnown || s.intervals === 0) return undefined;
+    return { runMs: round1(s.cpuMs), waitMs: round1(s.runDelayMs) };
+  }
+
   /** Over the intervals that lagged, or every measured one when none did by itself. */
   evidence(): LagEvidence {
     const s = this.lagging.intervals > 0 ? this.lagging : this.measured;

@@ -146,6 +146,7 @@ export interface Verdict {
     | 'watch'
     | 'fairness'
     | 'generator'
+    | 'harness'
     | 'cross-check';
   /** One sentence with its figures, already formatted for people. */
   readonly text: string;

@@ -1,6 +1,7 @@
 // The result format: result.json (run-result-schema.ts), comparison.json (comparison-schema.ts)
 // and reading them back (read-result.ts).
 import type { KubeTarget } from '../kube/index.js';
+import { judgeHarnessCost, type HarnessCostJudgement } from '../metrics/process-cost.js';
 import type { RunResult } from './run-result-schema.js';
 
 export * from './run-result-schema.js';
@@ -13,4 +14,16 @@ export function describeTarget(
   local: boolean,
 ): RunResult['target'] {
   return { server: target.server, serverVersion, local };
+}
+
+/**
+ * A result's harness cost judged (metrics/process-cost.ts): the host is shared with the API
+ * server when the target is a local control plane and no agent ran the load elsewhere.
+ */
+export function harnessCostOf(r: RunResult): HarnessCostJudgement | undefined {
+  return judgeHarnessCost({
+    ...r.generator,
+    serverCpuSeconds: r.server?.cpuSeconds,
+    sharedHost: r.target.local && r.agents === undefined,
+  });
 }

@@ -135,11 +135,32 @@ export interface WireGeneratorHealth {
   reasons: string[];
 }
 
+export interface WireThreadCpu {
+  runMs: number;
+  waitMs: number;
+}
+
+export interface WireStall {
+  ms: number;
+  phase: string;
+}
+
+export interface WireProcessCost {
+  measuredCpuSeconds: number;
+  measuredKnown: boolean;
+  runCpuSeconds: number;
+  peakRssBytes: number;
+}
+
 export interface WireFinal {
   workerIndex: number;
   snapshots: WireSnapshot[];
   health: WireGeneratorHealth | null;
   abandoned: number;
+  /** Unset (null) from an agent older than these fields. */
+  measuredCpu: WireThreadCpu | null;
+  worstStall: WireStall | null;
+  agentProcess: WireProcessCost | null;
 }
 
 export interface WireWorkerFailure {

@@ -4,8 +4,12 @@
  * coordinator merges an agent's intervals exactly as it merges a local worker's.
  */
 import type { GeneratorHealth, LoopSample } from '../metrics/generator-health.js';
+import type { ProcessCost } from '../metrics/process-cost.js';
+import { stallPhaseSchema, type Stall } from '../metrics/stalls.js';
+import type { ThreadCpu } from '../metrics/thread-cpu.js';
 import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
 import type {
+  WireFinal,
   WireGeneratorHealth,
   WireIdentity,
   WireLoopSample,
@@ -89,6 +93,57 @@ export function healthFromWire(w: WireGeneratorHealth | null): GeneratorHealth {
     scheduleLagMs: { p99: w?.scheduleLagP99Ms ?? 0 },
     saturated: w?.saturated ?? false,
     reasons: w?.reasons ?? [],
+  };
+}
+
+/** The parts of a worker's `done` report that are not its snapshots and health. */
+export interface DoneExtras {
+  readonly measuredCpu?: ThreadCpu;
+  readonly worstStall?: Stall;
+  readonly agentProcess?: ProcessCost;
+}
+
+export function doneExtrasToWire(
+  d: DoneExtras,
+): Pick<WireFinal, 'measuredCpu' | 'worstStall' | 'agentProcess'> {
+  const p = d.agentProcess;
+  return {
+    measuredCpu: d.measuredCpu === undefined ? null : { ...d.measuredCpu },
+    worstStall: d.worstStall === undefined ? null : { ...d.worstStall },
+    agentProcess:
+      p === undefined
+        ? null
+        : {
+            measuredCpuSeconds: p.measuredCpuSeconds ?? 0,
+            measuredKnown: p.measuredCpuSeconds !== undefined,
+            runCpuSeconds: p.runCpuSeconds,
+            peakRssBytes: p.peakRssBytes,
+          },
+  };
+}
+
+/** A field an older agent left unset stays absent; a phase this version does not know too. */
+export function doneExtrasFromWire(
+  w: Partial<Pick<WireFinal, 'measuredCpu' | 'worstStall' | 'agentProcess'>>,
+): DoneExtras {
+  const phase = stallPhaseSchema.safeParse(w.worstStall?.phase);
+  const p = w.agentProcess;
+  return {
+    ...(w.measuredCpu == null
+      ? {}
+      : { measuredCpu: { runMs: w.measuredCpu.runMs, waitMs: w.measuredCpu.waitMs } }),
+    ...(w.worstStall == null || !phase.success
+      ? {}
+      : { worstStall: { ms: w.worstStall.ms, phase: phase.data } }),
+    ...(p == null
+      ? {}
+      : {
+          agentProcess: {
+            ...(p.measuredKnown ? { measuredCpuSeconds: p.measuredCpuSeconds } : {}),
+            runCpuSeconds: p.runCpuSeconds,
+            peakRssBytes: p.peakRssBytes,
+          },
+        }),
   };
 }
 

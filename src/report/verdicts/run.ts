@@ -5,7 +5,7 @@
  */
 import { levelJain } from '../../metrics/fairness.js';
 import { describeLagCause } from '../../metrics/lag-cause.js';
-import type { RunResult } from '../../result/result.js';
+import { harnessCostOf, type RunResult } from '../../result/result.js';
 import type { GroupRow, Verdict } from '../model.js';
 import { runtime } from '../runtime.js';
 import { heartbeatsOf, watchOf } from '../totals.js';
@@ -233,6 +233,15 @@ const generator: RunVerdict = ({ r }) => {
   };
 };
 
+/** The harness's own cost next to the generator's verdict: a busy generator or a busy host. */
+const harness: RunVerdict = ({ r }) => {
+  const cost = harnessCostOf(r);
+  if (cost === undefined) return undefined;
+  const warn = cost.costly || cost.contended || cost.stalled;
+  const text = `${cost.text.charAt(0).toUpperCase()}${cost.text.slice(1)}.`;
+  return { level: warn ? 'warn' : 'ok', topic: 'harness', text };
+};
+
 const crossCheck: RunVerdict = ({ r }) => {
   const row = crossCheckRows(r.scenario.metadata.name, r)[0];
   if (row === undefined) return undefined;
@@ -256,6 +265,7 @@ const RUN_VERDICTS: readonly RunVerdict[] = [
   fairness,
   crossCheck,
   generator,
+  harness,
 ];
 
 export function verdicts(r: RunResult, groups: readonly GroupRow[]): Verdict[] {

@@ -102,6 +102,34 @@ describe('buildRunReport', () => {
     expect(model.verdicts.find((v) => v.topic === 'generator')?.level).toBe('ok');
   });
 
+  it("shows the harness's cost next to the generator's verdict, and warns when it was high", () => {
+    const server = serverWith([]);
+    const cost = (generator: Partial<RunResult['generator']>, local = true) =>
+      buildRunReport({
+        ...fixture,
+        target: { ...fixture.target, local },
+        server: { ...server, cpuSeconds: 20 },
+        generator: { ...fixture.generator, harnessCpuSeconds: 2.4, ...generator },
+      }).verdicts.find((v) => v.topic === 'harness');
+    expect(cost({ harnessServerCpuRatio: 0.12 })).toEqual({
+      level: 'ok',
+      topic: 'harness',
+      text: "The harness used 12 % of the API server's CPU (2.4 CPU-s against 20 over the measured window).",
+    });
+    const costly = { harnessCpuSeconds: 8, harnessServerCpuRatio: 0.4 };
+    expect(cost(costly)?.level).toBe('warn');
+    // Not on a host it shares with the server: it took nothing from the server.
+    expect(cost(costly, false)?.level).toBe('ok');
+    const busy = cost({
+      harnessServerCpuRatio: 0.12,
+      workerCpu: { runMs: 1000, runDelayMs: 800 },
+    });
+    expect(busy?.level).toBe('warn');
+    expect(busy?.text).toContain('the host was contended');
+    // A result written before the harness's cost was recorded has no such line.
+    expect(buildRunReport(fixture).verdicts.map((v) => v.topic)).not.toContain('harness');
+  });
+
   it('does not count abandoned requests as errors', () => {
     const model = buildRunReport(
       withTenant({ errors: 13, byCode: { '200': 987, '500': 3, 'error:ERR_POOL_DESTROYED': 10 } }),

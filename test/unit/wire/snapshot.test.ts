@@ -10,7 +10,12 @@ import {
 import type { IntervalSnapshot } from '../../../src/metrics/timeline-snapshot.js';
 import { TimelineAggregator } from '../../../src/metrics/timeline-aggregator.js';
 import { coordinatorService, type AgentMessage } from '../../../src/wire/agent-wire.js';
-import { snapshotFromWire, snapshotToWire } from '../../../src/wire/snapshot.js';
+import {
+  doneExtrasFromWire,
+  doneExtrasToWire,
+  snapshotFromWire,
+  snapshotToWire,
+} from '../../../src/wire/snapshot.js';
 
 const encoded = (values: readonly number[]) => {
   const h = createRecorder();
@@ -90,5 +95,32 @@ describe('merging two agents’ histograms is exact', () => {
     const [a] = agents.result().totals;
     expect(a!.latencyMs.count).toBe(2000);
     expect(a!.latencyMs.p99).toBe(1.98);
+  });
+});
+
+/** A Final through the real codec: an agent's worker's done extras as the coordinator reads them. */
+function finalOverTheWire(final: Record<string, unknown>) {
+  const method = coordinatorService().service.Session!;
+  const received = method.requestDeserialize(
+    method.requestSerialize({ final: { workerIndex: 1, ...final } }),
+  ) as AgentMessage;
+  if (received.body !== 'final') throw new Error(`got ${received.body}`);
+  return doneExtrasFromWire(received.final);
+}
+
+describe("a worker's CPU, worst stall and its agent's cost over the wire", () => {
+  it('come back as they were sent', () => {
+    const extras = {
+      measuredCpu: { runMs: 812.5, waitMs: 40.1 },
+      worstStall: { ms: 130.2, phase: 'start-up' as const },
+      agentProcess: { measuredCpuSeconds: 1.25, runCpuSeconds: 2.5, peakRssBytes: 123_456_789 },
+    };
+    expect(finalOverTheWire(doneExtrasToWire(extras))).toEqual(extras);
+    const unknownWindow = { agentProcess: { runCpuSeconds: 2.5, peakRssBytes: 1 } };
+    expect(finalOverTheWire(doneExtrasToWire(unknownWindow))).toEqual(unknownWindow);
+  });
+
+  it("are absent from an older agent's Final, which has none of the fields", () => {
+    expect(finalOverTheWire({ abandoned: 0 })).toEqual({});
   });
 });
