@@ -37,6 +37,21 @@ export const transportSchema = z
 
 export type TransportInput = z.output<typeof transportSchema>;
 
+export const AUTH_MODES = ['certificate', 'token'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/**
+ * How an actor type's instances authenticate, for types whose users have client certificates
+ * (kubelets). A certificate is presented per TLS connection, so it needs `connection: per-actor`.
+ */
+export const authSchema = z
+  .enum(AUTH_MODES)
+  .describe(
+    "certificate: the user's client certificate from the identities file (CN system:node:<name>, O system:nodes), " +
+      'presented on its own connection, as real kubelets; token: its bearer token, or impersonation where there is none. ' +
+      'Default: certificate when the identities file has one (a control plane apfbench started) and the connection is per-actor, else token.',
+  );
+
 /** A group's transport with every field decided. */
 export interface ResolvedTransport {
   readonly protocol: TransportProtocol;
