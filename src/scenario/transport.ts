@@ -16,13 +16,13 @@ export const transportSchema = z
       .enum(PROTOCOLS)
       .describe(
         'h2: HTTP/2 with requests and watches as streams of one connection, as client-go; ' +
-          'http1: HTTP/1.1, one request per connection at a time and a connection per watch. Default http1 (see the README).',
+          'http1: HTTP/1.1, one request per connection at a time and a connection per watch. Default h2.',
       )
       .optional(),
     connection: z
       .enum(CONNECTION_MODES)
       .describe(
-        "per-actor: each instance has its own connection(s), as real components do (with h2, the default for kubelet, controller and scheduler); shared: a worker's instances share its connections, the cheap mode (the default for tenant and pod-churn, and for every type over http1).",
+        "per-actor: each instance has its own connection(s), as real components do (the default for kubelet, controller and scheduler); shared: a worker's instances share its connections, the cheap mode (the default for tenant and pod-churn).",
       )
       .optional(),
     maxStreamsPerConnection: integer
@@ -60,11 +60,9 @@ export interface ResolvedTransport {
 }
 
 /**
- * Per field: the group's, else the spec's, else the default: http1, `connection` shared over
- * http1 and the group's type's over h2 (its definition's `connection` in src/actors/), 100
- * streams. The default stays HTTP/1.1 with a shared pool, what every figure so far was measured
- * with, until h2's watch latency on a connection shared with the writes and its higher
- * concurrency under APF are understood (see the README's transport section).
+ * Per field: the group's, else the spec's, else the default: h2, as client-go speaks; the group's
+ * type's `connection` (its definition's in src/actors/: per-actor for kubelet, controller and
+ * scheduler, as real components; shared for tenant and pod-churn); 100 streams.
  */
 export function resolveTransport(
   group: { readonly transport?: TransportInput | undefined },
@@ -72,11 +70,9 @@ export function resolveTransport(
   typeConnection: ConnectionMode,
 ): ResolvedTransport {
   const own = group.transport;
-  const protocol = own?.protocol ?? spec?.protocol ?? 'http1';
   return {
-    protocol,
-    connection:
-      own?.connection ?? spec?.connection ?? (protocol === 'h2' ? typeConnection : 'shared'),
+    protocol: own?.protocol ?? spec?.protocol ?? 'h2',
+    connection: own?.connection ?? spec?.connection ?? typeConnection,
     maxStreamsPerConnection: own?.maxStreamsPerConnection ?? spec?.maxStreamsPerConnection ?? 100,
   };
 }

@@ -33,6 +33,10 @@ function certified(i: number): Identity & { nodeName: string } {
 
 const labels = { 'apfbench.dev/test': 'node-certificates' };
 
+/** Node `nodeName`'s Lease in kube-node-lease, as its kubelet creates it. */
+const leaseOf = (nodeName: string) =>
+  leaseObject({ nodeName, labels, nodeUid: undefined, leaseDurationMs: 40_000 });
+
 describe.each<Protocol>(['h2', 'http1'])('a kubelet with a certificate over %s', (protocol) => {
   let kubelet: KubeClient;
   let me: ReturnType<typeof certified>;
@@ -58,18 +62,7 @@ describe.each<Protocol>(['h2', 'http1'])('a kubelet with a certificate over %s',
         now: new Date(),
       });
       ok(await admin.create(resources.nodes, node), 'create the other Node');
-      ok(
-        await admin.create(
-          resources.leases,
-          leaseObject({
-            nodeName: other.nodeName,
-            labels,
-            nodeUid: undefined,
-            leaseDurationMs: 40_000,
-          }),
-        ),
-        'create the other Lease',
-      );
+      ok(await admin.create(resources.leases, leaseOf(other.nodeName)), 'create the other Lease');
     } finally {
       await admin.transport.close();
     }
@@ -100,10 +93,7 @@ describe.each<Protocol>(['h2', 'http1'])('a kubelet with a certificate over %s',
       now: new Date(),
     });
     expect((await kubelet.create(resources.nodes, node)).status).toBe(201);
-    const created = await kubelet.create(
-      resources.leases,
-      leaseObject({ nodeName: me.nodeName, labels, nodeUid: undefined, leaseDurationMs: 40_000 }),
-    );
+    const created = await kubelet.create(resources.leases, leaseOf(me.nodeName));
     expect(created.status).toBe(201);
     const lease = ok(created, 'create lease');
     const renewed = await kubelet.update(resources.leases, {
@@ -129,15 +119,7 @@ describe.each<Protocol>(['h2', 'http1'])('a kubelet with a certificate over %s',
       name: other.nodeName,
     });
     expect(foreignLease.status).toBe(403);
-    const renewForeign = await kubelet.update(
-      resources.leases,
-      leaseObject({
-        nodeName: other.nodeName,
-        labels,
-        nodeUid: undefined,
-        leaseDurationMs: 40_000,
-      }),
-    );
+    const renewForeign = await kubelet.update(resources.leases, leaseOf(other.nodeName));
     expect(renewForeign.status).toBe(403);
     const foreignStatus = await kubelet.patch(
       resources.nodes,

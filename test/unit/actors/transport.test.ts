@@ -11,42 +11,30 @@ it.each([
     'kubelet',
     undefined,
     undefined,
-    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
+    { protocol: 'h2', connection: 'per-actor', maxStreamsPerConnection: 100 },
   ],
   [
     'controller',
     undefined,
     undefined,
-    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
+    { protocol: 'h2', connection: 'per-actor', maxStreamsPerConnection: 100 },
   ],
   [
     'scheduler',
     undefined,
     undefined,
-    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
-  ],
-  [
-    'tenant',
-    undefined,
-    undefined,
-    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
-  ],
-  [
-    'pod-churn',
-    undefined,
-    undefined,
-    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
-  ],
-  [
-    'kubelet',
-    undefined,
-    { protocol: 'h2' },
     { protocol: 'h2', connection: 'per-actor', maxStreamsPerConnection: 100 },
   ],
   [
     'tenant',
     undefined,
-    { protocol: 'h2' },
+    undefined,
+    { protocol: 'h2', connection: 'shared', maxStreamsPerConnection: 100 },
+  ],
+  [
+    'pod-churn',
+    undefined,
+    undefined,
     { protocol: 'h2', connection: 'shared', maxStreamsPerConnection: 100 },
   ],
   [
@@ -72,13 +60,8 @@ it.each([
   expect(transportOf({ type, transport: own } as ActorGroup, spec)).toEqual(expected);
 });
 
-it('takes the default connection it is given over h2 when neither block sets one', () => {
-  expect(resolveTransport({}, { protocol: 'h2' }, 'per-actor').connection).toBe('per-actor');
-  expect(resolveTransport({}, undefined, 'per-actor')).toEqual({
-    protocol: 'http1',
-    connection: 'shared',
-    maxStreamsPerConnection: 100,
-  });
+it('takes the default connection it is given when neither block sets one', () => {
+  expect(resolveTransport({}, undefined, 'per-actor').connection).toBe('per-actor');
   expect(resolveTransport({}, { protocol: 'http1' }, 'shared')).toEqual({
     protocol: 'http1',
     connection: 'shared',
