@@ -1,8 +1,10 @@
 // Figures for issuing node client certificates as `cluster up` does (src/cluster/pki.ts):
 // @peculiar/x509 end to end, against ClientCertIssuer with one key pair shared by every node and
-// with a key pair each. Prints ms per certificate and the total for 10,000.
+// with a key pair each. Prints ms per certificate and the total for 10,000; then what
+// `cluster up --nodes <count>` spends on issueCertificates, and the size of its identities.json.
 //   npx tsx bench/issue-certs.ts [count]
 import { performance } from 'node:perf_hooks';
+import { generateIdentities, issueCertificates } from '../src/cluster/identities.js';
 import {
   ClientCertIssuer,
   generatePki,
@@ -33,4 +35,14 @@ await time('ClientCertIssuer, one shared key', count, (i) =>
 );
 await time('ClientCertIssuer, a key each', count, (i) =>
   issuer.issue(user(i), ['system:nodes'], newClientKey().spki),
+);
+
+const start = performance.now();
+const ids = await issueCertificates(
+  generateIdentities({ nodes: count, tenants: 0, serviceAccounts: 0 }),
+  pki.ca,
+);
+const bytes = JSON.stringify(ids, null, 2).length;
+console.log(
+  `issueCertificates, ${count} nodes: ${((performance.now() - start) / 1000).toFixed(1)} s; identities.json ${(bytes / 2 ** 20).toFixed(1)} MiB`,
 );
