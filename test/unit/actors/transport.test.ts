@@ -11,30 +11,42 @@ it.each([
     'kubelet',
     undefined,
     undefined,
-    { protocol: 'h2', connection: 'per-actor', maxStreamsPerConnection: 100 },
+    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
   ],
   [
     'controller',
     undefined,
     undefined,
-    { protocol: 'h2', connection: 'per-actor', maxStreamsPerConnection: 100 },
+    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
   ],
   [
     'scheduler',
     undefined,
     undefined,
-    { protocol: 'h2', connection: 'per-actor', maxStreamsPerConnection: 100 },
+    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
   ],
   [
     'tenant',
     undefined,
     undefined,
-    { protocol: 'h2', connection: 'shared', maxStreamsPerConnection: 100 },
+    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
   ],
   [
     'pod-churn',
     undefined,
     undefined,
+    { protocol: 'http1', connection: 'shared', maxStreamsPerConnection: 100 },
+  ],
+  [
+    'kubelet',
+    undefined,
+    { protocol: 'h2' },
+    { protocol: 'h2', connection: 'per-actor', maxStreamsPerConnection: 100 },
+  ],
+  [
+    'tenant',
+    undefined,
+    { protocol: 'h2' },
     { protocol: 'h2', connection: 'shared', maxStreamsPerConnection: 100 },
   ],
   [
@@ -60,8 +72,13 @@ it.each([
   expect(transportOf({ type, transport: own } as ActorGroup, spec)).toEqual(expected);
 });
 
-it('takes the default connection it is given when neither block sets one', () => {
-  expect(resolveTransport({}, undefined, 'per-actor').connection).toBe('per-actor');
+it('takes the default connection it is given over h2 when neither block sets one', () => {
+  expect(resolveTransport({}, { protocol: 'h2' }, 'per-actor').connection).toBe('per-actor');
+  expect(resolveTransport({}, undefined, 'per-actor')).toEqual({
+    protocol: 'http1',
+    connection: 'shared',
+    maxStreamsPerConnection: 100,
+  });
   expect(resolveTransport({}, { protocol: 'http1' }, 'shared')).toEqual({
     protocol: 'http1',
     connection: 'shared',
@@ -90,4 +107,18 @@ spec:
   });
   expect(tenants!.transport).toBeUndefined();
   expect(transportOf(tenants!, scenario.spec.transport).protocol).toBe('http1');
+});
+
+it('gives a group that asks for its certificates connections of its own, over http1 too', () => {
+  const kubelet = (auth: 'certificate' | 'token' | undefined) =>
+    ({ type: 'kubelet', ...(auth === undefined ? {} : { auth }) }) as ActorGroup;
+  expect(transportOf(kubelet('certificate'), undefined)).toEqual({
+    protocol: 'http1',
+    connection: 'per-actor',
+    maxStreamsPerConnection: 100,
+  });
+  expect(transportOf(kubelet('token'), undefined).connection).toBe('shared');
+  expect(transportOf(kubelet(undefined), undefined).connection).toBe('shared');
+  // An explicit connection wins; a shared one with auth: certificate is refused by validation.
+  expect(transportOf(kubelet('certificate'), { connection: 'shared' }).connection).toBe('shared');
 });

@@ -146,7 +146,7 @@ it('reports a refused connection as status 0 with the socket error code', async 
 });
 
 it("opens its streams with client-go's flow-control windows: 4 MiB a stream, 1 GiB the connection", async () => {
-  let windows: { stream?: number; connection?: number } = {};
+  let windows: { stream?: number | undefined; connection?: number | undefined } = {};
   const { origin } = await serve((stream) => {
     // What this client lets the server send before it must wait for a WINDOW_UPDATE.
     windows = {
