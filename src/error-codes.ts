@@ -106,6 +106,9 @@ export const ERROR_CODES = {
   APFBENCH_METRICS_SCRAPE: environment('GET /metrics failed or did not answer 200'),
   APFBENCH_NO_BUDGETS: invalid('check has no budgets: no --budget and none in the scenario'),
   APFBENCH_NO_CANDIDATE: invalid('check was given no candidate result'),
+  APFBENCH_NO_CERTIFICATE: invalid(
+    'a group has auth: certificate, but the identities file has no client certificate for its user',
+  ),
   APFBENCH_NO_CLUSTER: invalid('no control plane state in that --dir'),
   APFBENCH_NO_KUBECONFIG: invalid(
     'the command needs a cluster: --kubeconfig FILE, or KUBECONFIG or ~/.kube/config naming one',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { ClientCertIssuer, newClientKey, type KeyPairPem } from './pki.js';
 import { InvalidFileError, readInputFile, type Problem } from '../validation/problems.js';
 import { validateJson } from '../validation/validate.js';
 
@@ -22,18 +23,28 @@ export interface TokenIdentity {
   readonly token: string;
 }
 
-/** Written next to the kubeconfig, mode 0600. Only `admin` is in system:masters. */
+/**
+ * Written next to the kubeconfig, mode 0600. Only `admin` is in system:masters. Nodes and
+ * components also have a client certificate signed by the cluster CA (`cert`, PEM) when the
+ * control plane issued them (`issueCertificates`): every node's shares the key `nodeKey`, each
+ * component's has its own `key`.
+ */
 export interface IdentitiesFile {
   readonly version: 1;
   readonly admin: TokenIdentity;
   /** `system:node:<name>` in `system:nodes`; `nodeName` is the Node object's name. */
-  readonly nodes: readonly (TokenIdentity & { nodeName: string })[];
+  readonly nodes: readonly (TokenIdentity & { nodeName: string; cert?: string | undefined })[];
+  /** The private key (PKCS#8 PEM) of every node certificate: one key pair for all nodes. */
+  readonly nodeKey?: string | undefined;
   /** One user per tenant, in group `apfbench:tenants` (flow schema `global-default`). */
   readonly tenants: readonly TokenIdentity[];
   /** `system:serviceaccount:<ns>:<name>` (flow schema `service-accounts`). */
   readonly serviceAccounts: readonly (TokenIdentity & { namespace: string; name: string })[];
   /** Control-plane component users (`system:kube-scheduler`, `system:kube-controller-manager`). */
-  readonly components: readonly TokenIdentity[];
+  readonly components: readonly (TokenIdentity & {
+    cert?: string | undefined;
+    key?: string | undefined;
+  })[];
 }
 
 export const tenantGroup = 'apfbench:tenants';
@@ -110,6 +121,29 @@ export function generateIdentities(
   };
 }
 
+/**
+ * `ids` with a client certificate for every node (CN `system:node:<name>`, O `system:nodes`) and
+ * every component (CN its user), signed by `ca`. The nodes share one key pair: a key each would
+ * cost more than all the certificates together (docs/cluster.md has the figures).
+ */
+export async function issueCertificates(
+  ids: IdentitiesFile,
+  ca: KeyPairPem,
+  days = 365,
+): Promise<IdentitiesFile> {
+  const issuer = await ClientCertIssuer.create(ca, days);
+  const nodeKey = newClientKey();
+  return {
+    ...ids,
+    nodes: ids.nodes.map((n) => ({ ...n, cert: issuer.issue(n.user, n.groups, nodeKey.spki) })),
+    nodeKey: nodeKey.key,
+    components: ids.components.map((c) => {
+      const own = newClientKey();
+      return { ...c, cert: issuer.issue(c.user, c.groups, own.spki), key: own.key };
+    }),
+  };
+}
+
 export function allIdentities(ids: IdentitiesFile): TokenIdentity[] {
   return [ids.admin, ...ids.nodes, ...ids.tenants, ...ids.serviceAccounts, ...ids.components];
 }
@@ -124,6 +158,8 @@ export function renderTokenFile(ids: IdentitiesFile): string {
   );
 }
 
+const pemSchema = z.string().regex(/^-----BEGIN [A-Z ]+-----\n/, 'must be PEM');
+
 const tokenIdentitySchema = z.looseObject({
   user: z.string().min(1),
   groups: z.array(z.string()),
@@ -134,10 +170,13 @@ const tokenIdentitySchema = z.looseObject({
 const identitiesFileSchema = z.looseObject({
   version: z.literal(1),
   admin: tokenIdentitySchema,
-  nodes: z.array(tokenIdentitySchema.extend({ nodeName: z.string() })),
+  nodes: z.array(tokenIdentitySchema.extend({ nodeName: z.string(), cert: pemSchema.optional() })),
+  nodeKey: pemSchema.optional(),
   tenants: z.array(tokenIdentitySchema),
   serviceAccounts: z.array(tokenIdentitySchema.extend({ namespace: z.string(), name: z.string() })),
-  components: z.array(tokenIdentitySchema),
+  components: z.array(
+    tokenIdentitySchema.extend({ cert: pemSchema.optional(), key: pemSchema.optional() }),
+  ),
 });
 
 const invalidIdentities = (problems: readonly Problem[]) =>

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { ApfbenchError, throwIfAborted } from '../errors.js';
@@ -13,6 +14,7 @@ import {
   type KubeTarget,
 } from '../kube/index.js';
 import { planAudit, removeAuditLeftover, writeAuditFiles, type AuditPlan } from './audit.js';
+import { formatMs } from '../metrics/format.js';
 import { resolveBinaries, type BinaryOptions, type ControlPlaneBinaries } from './binaries.js';
 import { bootstrapLoadIdentities } from './bootstrap.js';
 import {
@@ -27,6 +29,7 @@ import {
 import {
   defaultIdentityCounts,
   generateIdentities,
+  issueCertificates,
   readIdentitiesFile,
   type IdentitiesFile,
   type IdentityCounts,
@@ -216,10 +219,13 @@ async function launch(
   // Before any secret: a directory with secrets and no owner.json is never cleaned up for us.
   if (opts.detached !== true) await writeOwnerMarker(dir);
   const pki = await generatePki();
-  const identities = generateIdentities(
-    { ...defaultIdentityCounts, ...opts.identities },
-    opts.extraTenants,
+  const issuing = performance.now();
+  const identities = await issueCertificates(
+    generateIdentities({ ...defaultIdentityCounts, ...opts.identities }, opts.extraTenants),
+    pki.ca,
   );
+  const certs = identities.nodes.length + identities.components.length;
+  say(`issued ${certs} client certificates in ${formatMs(performance.now() - issuing)}`);
   const files = await writeServerSecrets(dir, pki, identities);
   const auditFiles = audit === undefined ? undefined : await writeAuditFiles(dir, audit);
   const ports = await choosePorts(opts.port);

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { RUN_LABEL, definitionOf } from '../actors/index.js';
+import { RUN_LABEL, definitionOf, transportOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
 import {
@@ -51,7 +51,7 @@ import {
 } from './fixtures.js';
 import { groupResult } from '../result/group-result.js';
 import { expandIdentity } from '../scenario/identity.js';
-import type { IdentityResolver } from './identities.js';
+import { authChoiceOf, type IdentityResolver } from './identities.js';
 import { planRun, workerCount, type PlacedInstance } from './plan.js';
 import type { FromWorker, InstanceAssignment, ToWorker, WorkerReport } from './protocol.js';
 import type { WorkerHandle, WorkerPlacement } from './worker-handle.js';
@@ -129,12 +129,26 @@ function withIdentities(
   instances: readonly PlacedInstance[],
   identities: IdentityResolver,
 ): InstanceAssignment[] {
-  const groups = new Map(scenario.spec.actors.map((g) => [g.name, g]));
+  const groups = new Map(
+    scenario.spec.actors.map((g, i) => [
+      g.name,
+      {
+        group: g,
+        auth: authChoiceOf(
+          'auth' in g ? g.auth : undefined,
+          transportOf(g, scenario.spec.transport).connection,
+        ),
+        where: `spec.actors[${i}] (${g.name})`,
+      },
+    ]),
+  );
   return instances.map((instance) => {
-    const group = groups.get(instance.group)!;
+    const { group, auth, where } = groups.get(instance.group)!;
     const identity = identities.resolve(
       expandIdentity(group.identity, instance.index),
       definitionOf(group).identityGroups,
+      auth,
+      where,
     );
     return { ...instance, identity };
   });
@@ -182,10 +196,17 @@ export async function runScenario(
   // Refuses faults on a cluster apfbench did not start, before anything is created on it.
   const faults = faultRunner(scenario.spec, run.controlPlane, say);
 
+  const plan = planRun(scenario, workerCount(scenario, opts.workers));
+  // Every instance's identity, before anything is created: a certificate asked for and missing
+  // is refused here, with nothing to clean up.
+  withIdentities(
+    scenario,
+    plan.workers.flatMap((w) => w.instances),
+    run.identities,
+  );
   await ensureNamespaces(admin, scenarioNamespaces(scenario));
   await bootstrapLoadIdentities(admin);
   const names = await new FlowControlNames().refresh(admin);
-  const plan = planRun(scenario, workerCount(scenario, opts.workers));
   let status: RunStatus;
   let window: MeasuredWindow | undefined;
   let clock: RunClock | undefined;

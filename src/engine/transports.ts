@@ -2,6 +2,7 @@ import {
   ConnectionCounter,
   poolKey,
   Transport,
+  type Identity,
   type KubeTarget,
   type PoolCount,
 } from '../kube/index.js';
@@ -37,14 +38,21 @@ export class WorkerTransports {
     for (const t of this.all) t.setToken(credential, token);
   }
 
-  /** The transport an instance of `group` sends on. */
-  for(group: ActorGroup): Transport {
+  /**
+   * The transport an instance of `group` sends on as `identity`. An identity with a client
+   * certificate presents it on the connections of its own transport (per-actor).
+   */
+  for(group: ActorGroup, identity: Identity): Transport {
     const t = transportOf(group, this.spec.transport);
     const key = poolKey(group.name, t);
     let counter = this.counters.get(key);
     if (counter === undefined) this.counters.set(key, (counter = new ConnectionCounter()));
     const streams = t.maxStreamsPerConnection;
     if (t.connection === 'shared') {
+      if (identity.clientCert !== undefined) {
+        // authChoiceOf never gives a certificate to a shared group; the scenario refuses asking.
+        throw new Error(`${group.name}: a client certificate on a shared connection`);
+      }
       let transport = this.shared.get(key);
       if (transport === undefined) {
         const connections = this.sharedConnections;
@@ -59,7 +67,9 @@ export class WorkerTransports {
       return transport;
     }
     const { inFlight, held } = connectionsOf(group);
+    const { clientCert } = identity;
     return this.add({
+      ...(clientCert === undefined ? {} : { clientCert }),
       protocol: t.protocol,
       connections: t.protocol === 'h2' ? Math.ceil((inFlight + held) / streams) : inFlight,
       maxStreamsPerConnection: streams,

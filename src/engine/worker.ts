@@ -119,7 +119,7 @@ async function run(
     if (collector === undefined)
       collectors.set(a.group, (collector = new GroupIntervalCollector(a.group, window)));
     const ctx: ActorContext = {
-      client: new KubeClient(transports.for(group), a.identity),
+      client: new KubeClient(transports.for(group, a.identity), a.identity),
       names,
       collector,
       rng: seed.fork(`${a.group}/${a.index}`),

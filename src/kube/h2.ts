@@ -84,6 +84,15 @@ const { NGHTTP2_CANCEL } = constants;
 const SWEEP_MS = 250;
 /** The SETTINGS default when the server names no limit (it always does; kube-apiserver: 100). */
 const ASSUMED_SERVER_STREAMS = 100;
+/**
+ * Flow-control windows as client-go's transport (golang.org/x/net/http2/transport.go:
+ * transportDefaultStreamFlow 4 MiB, transportDefaultConnFlow 1 GiB). With nghttp2's defaults
+ * (64 KiB each) an 800 KB LIST response needs a dozen window updates, and the server's handler
+ * waits on each while it holds its APF seat: seats stay taken longer than client-go would keep
+ * them, and a comparison saw 429s that client-go's windows do not cause.
+ */
+const STREAM_WINDOW = 4 << 20;
+const CONNECTION_WINDOW = 1 << 30;
 
 export class H2Pool {
   private readonly origin: string;
@@ -239,7 +248,10 @@ export class H2Pool {
             ...(this.tlsSession === undefined ? {} : { session: this.tlsSession }),
           }),
       peerMaxConcurrentStreams: ASSUMED_SERVER_STREAMS,
+      settings: { initialWindowSize: STREAM_WINDOW },
     });
+    // Go's transport widens the connection's window at once (transportDefaultConnFlow).
+    session.once('connect', () => session.setLocalWindowSize(CONNECTION_WINDOW));
     const c: Connection = { session, streams: 0, usable: true, ready: false };
     this.connections.push(c);
     counter?.opened();

@@ -19,11 +19,17 @@ export interface KubeTarget {
   readonly tlsServerName?: string;
 }
 
-/** The user a request is made as: a bearer token, optionally impersonating another user. */
+/**
+ * The user a request is made as: a bearer token, optionally impersonating another user, or a
+ * client certificate, which is presented per TLS connection: an identity with one needs a
+ * transport of its own (Transport's `clientCert`), as a kubelet has.
+ */
 export interface Identity {
   /** Human name for reports, e.g. `system:node:node-0001`. */
   readonly name: string;
   readonly token?: string;
+  /** Client certificate and key (PEM) that authenticate this user on its own connections. */
+  readonly clientCert?: { readonly cert: string; readonly key: string };
   /**
    * The refreshable credential `token` came from (RefreshingToken.name): a transport sends the
    * token it was last given for that name (Transport.setToken), `token` until it has one.

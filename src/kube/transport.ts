@@ -25,6 +25,12 @@ export interface TransportOptions {
   readonly headersTimeoutMs?: number;
   /** Milliseconds of silence on the body before failing the request (0 = none, for watches). */
   readonly bodyTimeoutMs?: number;
+  /**
+   * Presented on this transport's connections instead of the target's (an identity's, a
+   * kubelet's): its own TLS context and session cache, so that no connection resumes a session
+   * made with another certificate.
+   */
+  readonly clientCert?: { readonly cert: string; readonly key: string } | undefined;
   /** Counts the connections this transport opens for `send` and watches. */
   readonly counter?: ConnectionCounter | undefined;
   /**
@@ -82,7 +88,7 @@ export class Transport {
     this.onUnauthorized = opts.onUnauthorized;
     this.protocol = opts.protocol ?? 'http1';
     this.counter = opts.counter;
-    this.tls = tlsSetupOf(target);
+    this.tls = tlsSetupOf(target, opts.clientCert);
     const { secureContext, rejectUnauthorized } = this.tls;
     const tls =
       secureContext === undefined
@@ -290,23 +296,33 @@ interface TlsSetup {
   readonly connect: buildConnector.connector;
 }
 
-const tlsSetups = new WeakMap<KubeTarget, TlsSetup>();
+/** By target, and by client certificate for those given apart from their target. */
+const tlsSetups = new WeakMap<object, TlsSetup>();
+const certTlsSetups = new WeakMap<object, TlsSetup>();
 
 /**
  * One TLS context and one session cache for every socket to a target, built once however many
  * transports (one per actor) go there. Without an explicit context, tls.connect parses the CA,
  * certificate and key again for each socket: with 2,000 kubelets opening 3,000 sockets in their
  * first seconds that was the worker's largest cost. The cache lets a new socket resume an earlier
- * TLS session instead of a full handshake (undici keys it by server name).
+ * TLS session instead of a full handshake (undici keys it by server name). A client certificate
+ * given apart from the target gets a context and a cache of its own, built once per certificate
+ * object: a resumed session keeps the certificate it was made with.
  */
-function tlsSetupOf(target: KubeTarget): TlsSetup {
-  let setup = tlsSetups.get(target);
+function tlsSetupOf(
+  target: KubeTarget,
+  clientCert: TransportOptions['clientCert'] = undefined,
+): TlsSetup {
+  const cache = clientCert === undefined ? tlsSetups : certTlsSetups;
+  const key = clientCert ?? target;
+  let setup = cache.get(key);
   if (setup !== undefined) return setup;
   const tls: Record<string, unknown> = {};
   if (target.ca !== undefined) tls.ca = target.ca;
-  if (target.clientCert !== undefined) {
-    tls.cert = target.clientCert.cert;
-    tls.key = target.clientCert.key;
+  const cert = clientCert ?? target.clientCert;
+  if (cert !== undefined) {
+    tls.cert = cert.cert;
+    tls.key = cert.key;
   }
   const secureContext: SecureContext | undefined = target.server.startsWith('https:')
     ? createSecureContext(tls)
@@ -318,7 +334,7 @@ function tlsSetupOf(target: KubeTarget): TlsSetup {
     ...(target.tlsServerName !== undefined ? { servername: target.tlsServerName } : {}),
     maxCachedSessions: 100,
   });
-  tlsSetups.set(target, (setup = { secureContext, rejectUnauthorized, connect }));
+  cache.set(key, (setup = { secureContext, rejectUnauthorized, connect }));
   return setup;
 }
 

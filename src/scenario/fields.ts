@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { duration, integer, nonNegativeRate, withUnit } from '../validation/fields.js';
 import { SIZE_EXAMPLES, SIZE_PATTERN, parseSize } from '../validation/units.js';
 
-export { transportSchema } from './transport.js';
+export { authSchema, transportSchema } from './transport.js';
 
 export const API_VERSION = 'apfbench.dev/v1alpha1';
 

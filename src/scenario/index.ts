@@ -22,10 +22,12 @@ export {
   type Stage,
 } from './schema.js';
 export {
+  AUTH_MODES,
   CONNECTION_MODES,
   PROTOCOLS,
   resolveTransport,
   transportSchema,
+  type AuthMode,
   type ConnectionMode,
   type ResolvedTransport,
   type TransportInput,

@@ -15,7 +15,7 @@ import {
 } from './fields.js';
 import { budgetsSchema } from '../budget/schema.js';
 import { checkFaults, faultSchema } from './faults.js';
-import { transportSchema, type TransportInput } from './transport.js';
+import { transportSchema, type AuthMode, type TransportInput } from './transport.js';
 
 export { MAX_OBJECT_PAYLOAD } from './fields.js';
 
@@ -36,6 +36,8 @@ export interface ActorGroupBase {
   readonly stages?: readonly Stage[];
   /** The group's own `transport` block (transport.ts); every type has the field. */
   readonly transport?: TransportInput | undefined;
+  /** How its instances authenticate (authSchema), for types that have the field. */
+  readonly auth?: AuthMode | undefined;
 }
 
 /** The schema of one actor type's groups: an object whose literal `type` tells the types apart. */
@@ -113,6 +115,19 @@ function specSchemaOf(actorGroup: z.ZodType<ActorGroupBase>) {
           const first = firstByName.get(group.name);
           if (first === undefined) firstByName.set(group.name, i);
           else report(['actors', i, 'name'], `is already the name of spec.actors[${first}]`);
+        }
+        if (
+          valid('actors', i, 'auth') &&
+          valid('actors', i, 'transport') &&
+          valid('transport') &&
+          group.auth === 'certificate' &&
+          group.transport?.connection === undefined &&
+          spec.transport?.connection === 'shared'
+        ) {
+          report(
+            ['actors', i, 'auth'],
+            "must be token with spec.transport.connection: shared (a client certificate is presented per connection, and a shared one carries many users); or set this group's transport.connection: per-actor",
+          );
         }
         // Without a valid type no member schema converted the group: it is still raw input.
         if (

@@ -37,6 +37,21 @@ export const transportSchema = z
 
 export type TransportInput = z.output<typeof transportSchema>;
 
+export const AUTH_MODES = ['certificate', 'token'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/**
+ * How an actor type's instances authenticate, for types whose users have client certificates
+ * (kubelets). A certificate is presented per TLS connection, so it needs `connection: per-actor`.
+ */
+export const authSchema = z
+  .enum(AUTH_MODES)
+  .describe(
+    "certificate: the user's client certificate from the identities file (CN system:node:<name>, O system:nodes), " +
+      'presented on its own connection, as real kubelets; token: its bearer token, or impersonation where there is none. ' +
+      'Default: certificate when the identities file has one (a control plane apfbench started) and the connection is per-actor, else token.',
+  );
+
 /** A group's transport with every field decided. */
 export interface ResolvedTransport {
   readonly protocol: TransportProtocol;
@@ -46,22 +61,23 @@ export interface ResolvedTransport {
 
 /**
  * Per field: the group's, else the spec's, else the default: http1, `connection` shared over
- * http1 and the group's type's over h2 (its definition's `connection` in src/actors/), 100
- * streams. The default stays HTTP/1.1 with a shared pool, what every figure so far was measured
- * with, until h2's watch latency on a connection shared with the writes and its higher
- * concurrency under APF are understood (see the README's transport section).
+ * http1 and the group's type's over h2 or with `auth: certificate` (its definition's
+ * `connection` in src/actors/), 100 streams. The default stays HTTP/1.1 with a shared pool, what every figure so far was measured
+ * with, until h2 per actor has passed the integration tests that measure with the defaults
+ * (see the README's transport section).
  */
 export function resolveTransport(
-  group: { readonly transport?: TransportInput | undefined },
+  group: { readonly transport?: TransportInput | undefined; readonly auth?: AuthMode | undefined },
   spec: TransportInput | undefined,
   typeConnection: ConnectionMode,
 ): ResolvedTransport {
   const own = group.transport;
   const protocol = own?.protocol ?? spec?.protocol ?? 'http1';
+  // A group that asks for its certificates needs connections of its own, over http1 too.
+  const ownConnections = protocol === 'h2' || group.auth === 'certificate';
   return {
     protocol,
-    connection:
-      own?.connection ?? spec?.connection ?? (protocol === 'h2' ? typeConnection : 'shared'),
+    connection: own?.connection ?? spec?.connection ?? (ownConnections ? typeConnection : 'shared'),
     maxStreamsPerConnection: own?.maxStreamsPerConnection ?? spec?.maxStreamsPerConnection ?? 100,
   };
 }

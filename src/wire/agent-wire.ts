@@ -60,6 +60,7 @@ export interface WireIdentity {
   name: string;
   token: string;
   impersonate: { user: string; groups: string[]; uid: string } | null;
+  clientCert: { cert: string; key: string } | null;
 }
 
 export interface WireInstance {

@@ -152,12 +152,14 @@ export interface PlainIdentity {
   readonly name: string;
   readonly token?: string;
   readonly impersonate?: { user: string; groups?: readonly string[]; uid?: string };
+  readonly clientCert?: { readonly cert: string; readonly key: string };
 }
 
 export function identityToWire(i: PlainIdentity): WireIdentity {
   return {
     name: i.name,
     token: i.token ?? '',
+    clientCert: i.clientCert === undefined ? null : { ...i.clientCert },
     impersonate:
       i.impersonate === undefined
         ? null
@@ -175,6 +177,7 @@ export function identityFromWire(w: WireIdentity | null): PlainIdentity {
   return {
     name: w.name,
     ...(w.token === '' ? {} : { token: w.token }),
+    ...(w.clientCert === null ? {} : { clientCert: w.clientCert }),
     ...(imp === null
       ? {}
       : {

@@ -7,11 +7,11 @@ import { WatchMetric } from '../informer.js';
  */
 export const ControllerMetric = {
   ...WatchMetric,
-  /** Event received − the writer's acknowledgement of the write (µs). */
+  /** Event received − the writer's acknowledgement of the write (µs), for events after it. */
   latency: 'watch.latency',
   /** Event received − the write's intended time (µs). */
   latencyFromIntent: 'watch.latencyFromIntent',
-  /** Events received before their writer had read its response (their latency is recorded as 0). */
+  /** Events received before their writer had read its response (not in `latency`). */
   beforeAck: 'watch.beforeAck',
   /** MODIFIED events no apfbench writer recorded within the bound (see LedgerObserver). */
   unmatched: 'watch.unmatched',

@@ -30,9 +30,14 @@ export function ledgerWatch(c: ControllerContext): LedgerWatch {
     ackEpochMs: number;
     intendedEpochMs: number;
   }) => {
+    // An event can come before its writer has read the write's response: over h2 the watch and
+    // the write share the connection and the server may send the event first. It has no latency
+    // from the acknowledgement: it is counted (beforeAck), not recorded as 0, which would pull
+    // the figure down with events it does not describe. The latency from the intended write time
+    // covers every delivery.
     const afterAck = m.receivedEpochMs - m.ackEpochMs;
     if (afterAck < 0) ctx.collector.count(ControllerMetric.beforeAck);
-    ctx.collector.observe(ControllerMetric.latency, Math.max(0, afterAck) * 1000);
+    else ctx.collector.observe(ControllerMetric.latency, afterAck * 1000);
     ctx.collector.observe(
       ControllerMetric.latencyFromIntent,
       Math.max(0, m.receivedEpochMs - m.intendedEpochMs) * 1000,

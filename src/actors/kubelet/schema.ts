@@ -1,7 +1,7 @@
 // The `kubelet` actor group: simulated nodes that register, renew their Lease, report Node status
 // and watch their own pods. Defaults are the kubelet's own (KubeletConfiguration).
 import { z } from 'zod';
-import { instanceCount, transportSchema } from '../../scenario/fields.js';
+import { authSchema, instanceCount, transportSchema } from '../../scenario/fields.js';
 import { expandIdentity } from '../../scenario/identity.js';
 import type { ActorGroupBase, ScenarioOf } from '../../scenario/index.js';
 import { dnsLabel, duration, integer, withRule } from '../../validation/fields.js';
@@ -21,6 +21,7 @@ export const kubeletSchema = withRule(
     type: z.literal('kubelet'),
     count: instanceCount,
     transport: transportSchema.optional(),
+    auth: authSchema.optional(),
     identity: z
       .string()
       .min(1)
@@ -78,6 +79,17 @@ export const kubeletSchema = withRule(
           `must be less than leaseDuration (${formatDuration(group.leaseDuration)}), or every gap is missed`,
         );
       }
+    }
+    if (
+      valid('auth') &&
+      valid('transport') &&
+      group.auth === 'certificate' &&
+      group.transport?.connection === 'shared'
+    ) {
+      report(
+        ['auth'],
+        'must be token with transport.connection: shared (a client certificate is presented per connection, and a shared one carries many users)',
+      );
     }
     if (group.podChurn === true && group.watchPods === false) {
       report(['podChurn'], 'needs watchPods: true (the kubelet learns of its pods by watching)');

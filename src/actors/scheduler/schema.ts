@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, integer } from '../../validation/fields.js';
-import { retrySchema, transportSchema } from '../../scenario/fields.js';
+import { authSchema, retrySchema, transportSchema } from '../../scenario/fields.js';
 
 /**
  * A scheduler group: instances watch the run's unscheduled pods in the scenario namespace
@@ -25,6 +25,7 @@ export const schedulerSchema = z.strictObject({
   pageSize: integer.min(1).default(500),
   retry: retrySchema.optional(),
   transport: transportSchema.optional(),
+  auth: authSchema.optional(),
 });
 
 export type SchedulerActorGroup = z.output<typeof schedulerSchema>;

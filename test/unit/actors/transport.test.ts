@@ -108,3 +108,17 @@ spec:
   expect(tenants!.transport).toBeUndefined();
   expect(transportOf(tenants!, scenario.spec.transport).protocol).toBe('http1');
 });
+
+it('gives a group that asks for its certificates connections of its own, over http1 too', () => {
+  const kubelet = (auth: 'certificate' | 'token' | undefined) =>
+    ({ type: 'kubelet', ...(auth === undefined ? {} : { auth }) }) as ActorGroup;
+  expect(transportOf(kubelet('certificate'), undefined)).toEqual({
+    protocol: 'http1',
+    connection: 'per-actor',
+    maxStreamsPerConnection: 100,
+  });
+  expect(transportOf(kubelet('token'), undefined).connection).toBe('shared');
+  expect(transportOf(kubelet(undefined), undefined).connection).toBe('shared');
+  // An explicit connection wins; a shared one with auth: certificate is refused by validation.
+  expect(transportOf(kubelet('certificate'), { connection: 'shared' }).connection).toBe('shared');
+});

@@ -144,3 +144,19 @@ it('reports a refused connection as status 0 with the socket error code', async 
   expect(res.status).toBe(0);
   expect(res.error?.code).toBe('ECONNREFUSED');
 });
+
+it("opens its streams with client-go's flow-control windows: 4 MiB a stream, 1 GiB the connection", async () => {
+  let windows: { stream?: number | undefined; connection?: number | undefined } = {};
+  const { origin } = await serve((stream) => {
+    // What this client lets the server send before it must wait for a WINDOW_UPDATE.
+    windows = {
+      stream: stream.session?.remoteSettings.initialWindowSize,
+      connection: stream.session?.state.remoteWindowSize,
+    };
+    stream.respond({ ':status': 200 });
+    stream.end();
+  });
+  const transport = transportTo(origin, {});
+  expect((await transport.send({ method: 'GET', path: '/', identity })).status).toBe(200);
+  expect(windows).toEqual({ stream: 4 << 20, connection: 1 << 30 });
+});

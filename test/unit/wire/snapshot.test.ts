@@ -9,12 +9,19 @@ import {
 } from '../../../src/metrics/histogram.js';
 import type { IntervalSnapshot } from '../../../src/metrics/timeline-snapshot.js';
 import { TimelineAggregator } from '../../../src/metrics/timeline-aggregator.js';
-import { coordinatorService, type AgentMessage } from '../../../src/wire/agent-wire.js';
+import {
+  coordinatorService,
+  type AgentMessage,
+  type CoordinatorMessage,
+} from '../../../src/wire/agent-wire.js';
 import {
   doneExtrasFromWire,
   doneExtrasToWire,
+  identityFromWire,
+  identityToWire,
   snapshotFromWire,
   snapshotToWire,
+  type PlainIdentity,
 } from '../../../src/wire/snapshot.js';
 
 const encoded = (values: readonly number[]) => {
@@ -67,6 +74,37 @@ describe('interval snapshots over the agent wire', () => {
   it('keep an empty histogram empty', () => {
     const s = snapshot('a', []);
     expect(overTheWire(s).latency).toBe('');
+  });
+});
+
+describe('identities over the agent wire', () => {
+  /** Through the codec, as an instance of an Assignment message. */
+  function overTheWire(identity: PlainIdentity): PlainIdentity {
+    const method = coordinatorService().service.Session!;
+    const sent = {
+      assignment: {
+        instances: [{ group: 'g', index: 0, count: 1, identity: identityToWire(identity) }],
+      },
+    };
+    const received = method.responseDeserialize(
+      method.responseSerialize(sent),
+    ) as CoordinatorMessage;
+    if (received.body !== 'assignment') throw new Error(`got ${received.body}`);
+    return identityFromWire(received.assignment.instances[0]!.identity);
+  }
+
+  it.each<[string, PlainIdentity]>([
+    ['a token', { name: 'tenant-0', token: 't0' }],
+    [
+      'impersonation',
+      { name: 'u', token: 'admin', impersonate: { user: 'u', groups: ['g1', 'g2'], uid: '7' } },
+    ],
+    [
+      'a client certificate',
+      { name: 'system:node:n-0', clientCert: { cert: 'CERT PEM', key: 'KEY PEM' } },
+    ],
+  ])('come back as they went, with %s', (_, identity) => {
+    expect(overTheWire(identity)).toEqual(identity);
   });
 });
 
