@@ -9,6 +9,7 @@ import {
   apiserverArgsOf,
   assertFlagsApplicable,
   auditPolicyOf,
+  auditPolicyOfProfile,
   describeAuditPolicy,
   loadProfileFile,
   snapshotNote,
@@ -117,7 +118,10 @@ export async function runHandler(argv: RunArgs): Promise<number> {
     assertFlagsApplicable(profile.profile, local, profile.file);
   }
   assertTargetArgs(argv);
-  const auditPolicy = runAuditPolicy(argv);
+  // A profile's audit policy wins, as its flags do.
+  const auditPolicy =
+    (profile === undefined ? undefined : auditPolicyOfProfile(profile.profile, profile.file)) ??
+    runAuditPolicy(argv);
   await assertFaultsOnLocal(scenario, argv.scenario, argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
