@@ -105,13 +105,6 @@ export const serverSectionSchema = z.object({
   /** `/debug/api_priority_and_fairness/dump_priority_levels` at the end of the run. */
   dumpPriorityLevels: z.string().optional(),
   crossCheck: rejectionCrossCheckSchema,
-  /**
-   * CPU kube-apiserver spent over the run (`process_cpu_seconds_total` increase), and the most
-   * resident memory it held (`process_resident_memory_bytes`, the highest scrape). Absent from
-   * results written before they were scraped.
-   */
-  cpuSeconds: z.number().optional(),
-  peakRssBytes: z.number().optional(),
 });
 export type ServerSection = z.infer<typeof serverSectionSchema>;
 
