@@ -230,10 +230,20 @@ export function assertOneCluster(argv: Pick<TargetArgs, 'kubeconfig' | 'in-clust
 
 /** Refuses, before anything starts, a flag that the target the other flags choose would ignore. */
 export function assertTargetArgs(
-  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster' | 'context' | 'identities'>,
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster' | 'context' | 'identities' | 'audit-policy'>,
 ): void {
   assertOneCluster(argv);
   const selected = clusterSelectionOf(argv);
+  if (argv['audit-policy'] !== undefined && selected !== undefined) {
+    throw new ApfbenchError(
+      'APFBENCH_FLAGS_NEED_LOCAL',
+      `--audit-policy sets the audit policy of a control plane apfbench starts; ${describeTarget(selected)} names one it did not start`,
+      {
+        kind: 'invalid-input',
+        hint: "set your cluster's audit policy yourself (kube-apiserver --audit-policy-file), or leave out --kubeconfig",
+      },
+    );
+  }
   if (argv.context !== undefined && (selected === undefined || selected.kind === 'in-cluster')) {
     throw new ApfbenchError(
       'APFBENCH_BAD_FLAG',

@@ -9,6 +9,7 @@ import {
   apiserverArgsOf,
   assertFlagsApplicable,
   auditPolicyOf,
+  auditPolicyOfProfile,
   describeAuditPolicy,
   loadProfileFile,
   snapshotNote,
@@ -116,8 +117,12 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   if (profile !== undefined) {
     assertFlagsApplicable(profile.profile, local, profile.file);
   }
-  assertTargetArgs(argv);
-  const auditPolicy = runAuditPolicy(argv);
+  // A profile's audit policy wins, as its flags do.
+  const auditPolicy =
+    (profile === undefined ? undefined : auditPolicyOfProfile(profile.profile, profile.file)) ??
+    runAuditPolicy(argv);
+  // --audit too is refused on a cluster apfbench did not start, before anything listens.
+  assertTargetArgs({ ...argv, 'audit-policy': auditPolicy });
   await assertFaultsOnLocal(scenario, argv.scenario, argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);

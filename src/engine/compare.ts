@@ -17,10 +17,15 @@ import { otherErrorsOf } from '../report/model.js';
 import {
   apiserverArgsOf,
   assertFlagsApplicable,
+  auditPolicyOfProfile,
+  auditPolicyText,
+  describeAuditPolicy,
   formatActions,
+  sameAuditPolicy,
   sameFlags,
   withProfile,
   snapshotNote,
+  type AuditPolicy,
   type Profile,
 } from '../profile/index.js';
 import {
@@ -104,6 +109,11 @@ export function runFigures(r: RunResult): Record<string, number> {
   if (r.server !== undefined) {
     figures['server.rejected'] = r.server.crossCheck.serverRejected;
     figures['server.429s'] = r.server.crossCheck.server429;
+    // What the server paid for the load (audit, TLS, a profile): beside the latencies above.
+    if (r.server.cpuSeconds !== undefined) figures['server.cpu s'] = round(r.server.cpuSeconds);
+    if (r.server.peakRssBytes !== undefined) {
+      figures['server.peak RSS MiB'] = round(r.server.peakRssBytes / 2 ** 20);
+    }
   }
   for (const [level, f] of Object.entries(r.fairness?.priorityLevels ?? {})) {
     figures[`fairness.${level}.jain`] = levelJain(f);
@@ -200,8 +210,23 @@ export async function runScenarioUnderProfile(
     : { ...result, profile: { ...result.profile, restoreError } };
 }
 
-/** Refuses before anything runs: duplicate names, or flags on a cluster apfbench does not start. */
-function checkProfiles(profiles: readonly ProfileEntry[], local: boolean): void {
+/**
+ * The audit policy of a profile's control plane: the profile's own
+ * (`spec.apiserver.auditPolicy`), else the comparison's (`--audit-policy`), else none.
+ */
+function auditPolicyFor(entry: ProfileEntry, fallback: AuditPolicy | undefined) {
+  return auditPolicyOfProfile(entry.profile, entry.file) ?? fallback;
+}
+
+/**
+ * Refuses before anything runs: duplicate names, flags or an audit policy on a cluster apfbench
+ * does not start, an audit policy file that does not check.
+ */
+async function checkProfiles(
+  profiles: readonly ProfileEntry[],
+  local: boolean,
+  fallback: AuditPolicy | undefined,
+): Promise<void> {
   const seen = new Set<string>();
   for (const { profile, file } of profiles) {
     if (seen.has(profile.metadata.name)) {
@@ -213,6 +238,10 @@ function checkProfiles(profiles: readonly ProfileEntry[], local: boolean): void 
     }
     seen.add(profile.metadata.name);
     assertFlagsApplicable(profile, local, file);
+  }
+  for (const entry of profiles) {
+    const audit = auditPolicyFor(entry, fallback);
+    if (local && audit !== undefined) await auditPolicyText(audit);
   }
 }
 
@@ -236,7 +265,7 @@ export async function compareProfiles(
     });
   }
   const local = opts.target.cluster === undefined;
-  checkProfiles(profiles, local);
+  await checkProfiles(profiles, local, opts.target.auditPolicy);
   const say = opts.onPhase ?? (() => {});
   const repeat = Math.max(1, opts.repeat ?? 1);
   const order = interleavedOrder(profiles.length, repeat);
@@ -245,7 +274,8 @@ export async function compareProfiles(
   // A control plane apfbench started dies with it: only another cluster keeps a profile applied.
   if (!local) say(snapshotNote(snapshotFile));
 
-  let open: { args: readonly string[]; target: OpenTarget } | undefined;
+  let open:
+    { args: readonly string[]; audit: AuditPolicy | undefined; target: OpenTarget } | undefined;
   const runs: ComparisonRun[] = [];
   const repeats = new Map<string, number>();
   let status: Comparison['status'] = 'completed';
@@ -260,21 +290,29 @@ export async function compareProfiles(
       const { profile } = profiles[which]!;
       const name = profile.metadata.name;
       const args = apiserverArgsOf(profile);
-      if (open === undefined || (local && !sameFlags(open.args, args))) {
+      const audit = local ? auditPolicyFor(profiles[which]!, opts.target.auditPolicy) : undefined;
+      const dir = join('runs', `${String(index + 1).padStart(2, '0')}-${name}`);
+      const sameServer =
+        open !== undefined && sameFlags(open.args, args) && sameAuditPolicy(open.audit, audit);
+      if (open === undefined || (local && !sameServer)) {
         if (open !== undefined) {
-          say('stopping the control plane: the next profile needs other API-server flags');
+          say(
+            'stopping the control plane: the next profile needs other API-server flags or audit policy',
+          );
           await open.target.close();
           open = undefined;
         }
-        if (local)
-          say(
-            `starting a local control plane${args.length > 0 ? ` with --${args.join(' --')}` : ''}`,
-          );
+        if (local) say(`starting a local control plane${startedWith(args, audit)}`);
         open = {
           args,
+          audit,
           target: await openTarget(scenario, {
             ...opts.target,
             apiserverArgs: args,
+            // The log of a control plane goes beside the result of the first run on it.
+            ...(audit === undefined
+              ? { auditPolicy: undefined }
+              : { auditPolicy: audit, auditLogPath: join(opts.out, dir, 'audit', 'audit.log') }),
             signal: opts.signal,
           }),
         };
@@ -286,7 +324,6 @@ export async function compareProfiles(
         `run ${index + 1}/${order.length}: profile ${name}${repeat > 1 ? ` (repeat ${repeatIndex + 1})` : ''}`,
       );
       opts.onRuns?.(index, order.length);
-      const dir = join('runs', `${String(index + 1).padStart(2, '0')}-${name}`);
       await mkdir(join(opts.out, dir), { recursive: true });
       const result = await runScenarioUnderProfile(scenario, run, profiles[which]!, {
         ...(opts.signal === undefined ? {} : { signal: opts.signal }),
@@ -342,9 +379,17 @@ export async function compareProfiles(
   async function finish(): Promise<Comparison> {
     opts.onRuns?.(runs.length, order.length);
     await open?.target.close();
-    const comparison = comparisonOf(scenario, profiles, order, runs, repeat, status, reason, [
-      ...(opts.target.serverArgs ?? []),
-    ]);
+    const comparison = comparisonOf(
+      scenario,
+      profiles,
+      order,
+      runs,
+      repeat,
+      status,
+      reason,
+      [...(opts.target.serverArgs ?? [])],
+      local ? opts.target.auditPolicy : undefined,
+    );
     const written = await writeComparison(opts.out, comparison);
     if (written.failed !== undefined) {
       throw new ApfbenchError(
@@ -356,6 +401,13 @@ export async function compareProfiles(
   }
 }
 
+/** ` with --a --b and audit policy X`, or nothing, for the progress line. */
+function startedWith(args: readonly string[], audit: AuditPolicy | undefined): string {
+  const flags = args.length > 0 ? ` with --${args.join(' --')}` : '';
+  if (audit === undefined) return flags;
+  return `${flags}${flags === '' ? ' with' : ' and'} audit policy ${describeAuditPolicy(audit)}`;
+}
+
 function comparisonOf(
   scenario: Scenario,
   profiles: readonly ProfileEntry[],
@@ -365,6 +417,7 @@ function comparisonOf(
   status: Comparison['status'],
   reason: string | undefined,
   serverArgs: readonly string[],
+  auditPolicy: AuditPolicy | undefined,
 ): Comparison {
   const names = profiles.map((p) => p.profile.metadata.name);
   return {
@@ -376,11 +429,15 @@ function comparisonOf(
     ...(reason === undefined ? {} : { reason }),
     repeat,
     ...(serverArgs.length > 0 ? { serverArgs: [...serverArgs] } : {}),
-    profiles: profiles.map((p) => ({
-      name: p.profile.metadata.name,
-      file: p.file,
-      apiserverArgs: apiserverArgsOf(p.profile),
-    })),
+    profiles: profiles.map((p) => {
+      const audit = auditPolicyFor(p, auditPolicy);
+      return {
+        name: p.profile.metadata.name,
+        file: p.file,
+        apiserverArgs: apiserverArgsOf(p.profile),
+        ...(audit === undefined ? {} : { auditPolicy: describeAuditPolicy(audit) }),
+      };
+    }),
     order: order.map((i) => names[i]!),
     runs: [...runs],
     summary: summarise(names, runs),

@@ -1,4 +1,5 @@
 import { ApfbenchError } from '../errors.js';
+import { describeAuditPolicy, profileAuditPolicy, type AuditPolicy } from './audit-policy.js';
 import type { Profile } from './schema.js';
 
 /**
@@ -23,6 +24,12 @@ export function apiserverArgsOf(profile: Profile): string[] {
   return [...args].map(([k, v]) => `${k}=${v}`).sort();
 }
 
+/** A profile's audit policy (`spec.apiserver.auditPolicy`), a file relative to `file`'s directory. */
+export function auditPolicyOfProfile(profile: Profile, file: string): AuditPolicy | undefined {
+  const value = profile.spec.apiserver?.auditPolicy;
+  return value === undefined ? undefined : profileAuditPolicy(value, file);
+}
+
 /** True when two flag lists (from `apiserverArgsOf`) need different control planes. */
 export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((flag, i) => flag === b[i]);
@@ -33,7 +40,11 @@ export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
  * other cluster the flags would be silently ignored and the comparison would lie.
  */
 export function assertFlagsApplicable(profile: Profile, local: boolean, file?: string): void {
-  const args = apiserverArgsOf(profile);
+  const audit = auditPolicyOfProfile(profile, file ?? '.');
+  const args = [
+    ...apiserverArgsOf(profile),
+    ...(audit === undefined ? [] : [`audit-policy=${describeAuditPolicy(audit)}`]),
+  ];
   if (args.length === 0 || local) return;
   throw new ApfbenchError(
     'APFBENCH_PROFILE_NEEDS_FLAGS',

@@ -28,7 +28,12 @@ export {
   type AuditLevel,
   type AuditPolicy,
 } from './audit-policy.js';
-export { apiserverArgsOf, assertFlagsApplicable, sameFlags } from './flags.js';
+export {
+  apiserverArgsOf,
+  assertFlagsApplicable,
+  auditPolicyOfProfile,
+  sameFlags,
+} from './flags.js';
 export { profileJsonSchema } from './json-schema.js';
 export { checkServerFlag } from './server-flags.js';
 export { loadProfileFile, parseProfile, ProfileError, type ParseProfileResult } from './load.js';

@@ -204,6 +204,13 @@ const apiserverSchema = z.strictObject({
     .array(z.string().regex(FLAG, 'must be a flag such as --key=value'))
     .describe('Other kube-apiserver flags, as --key=value.')
     .optional(),
+  auditPolicy: z
+    .string()
+    .min(1)
+    .describe(
+      "Audit policy: None, Metadata, Request, RequestResponse, or a policy file (relative to this profile). Each run's log is kept beside its result.",
+    )
+    .optional(),
 });
 
 const removeSchema = z.strictObject({

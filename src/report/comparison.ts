@@ -81,7 +81,11 @@ export function buildComparisonReport(
   const profiles = comparison.profiles.map((p, colour) => ({
     name: p.name,
     file: p.file,
-    apiserverFlags: appliedFlags(serverArgs, p.apiserverArgs),
+    // The audit policy as apfbench's own flag names it: the server's are paths in its directory.
+    apiserverFlags: [
+      ...appliedFlags(serverArgs, p.apiserverArgs),
+      ...(p.auditPolicy === undefined ? [] : [`--audit-policy=${p.auditPolicy}`]),
+    ],
     colour,
   }));
   const section: ComparisonSection = {

@@ -41,7 +41,13 @@ export const comparisonSchema = z.object({
   /** `--apiserver-arg` flags every local control plane of the comparison started with. */
   serverArgs: z.array(z.string()).optional(),
   profiles: z.array(
-    z.object({ name: z.string(), file: z.string(), apiserverArgs: z.array(z.string()) }),
+    z.object({
+      name: z.string(),
+      file: z.string(),
+      apiserverArgs: z.array(z.string()),
+      /** The audit policy its control plane ran with (a level or a file); absent: none. */
+      auditPolicy: z.string().optional(),
+    }),
   ),
   /** The profile of each run, in the order they ran. */
   order: z.array(z.string()),

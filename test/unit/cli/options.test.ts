@@ -7,6 +7,7 @@ import {
   scenarioOverridesOf,
 } from '../../../src/cli/options.js';
 import { ApfbenchError } from '../../../src/errors.js';
+import { RUN_AUDIT_DEFAULT, runAuditLog, runAuditPolicy } from '../../../src/cli/run.js';
 import { loadScenarioFile } from '../../../src/actors/scenario.js';
 
 describe('scenarioOverridesOf', () => {
@@ -62,6 +63,11 @@ describe('assertTargetArgs', () => {
       '--context with --in-cluster',
       { context: 'c', 'in-cluster': true },
       '--context picks a context of a kubeconfig: it needs --kubeconfig',
+    ],
+    [
+      '--audit-policy with --kubeconfig',
+      { 'audit-policy': 'Metadata' as const, kubeconfig: 'k' },
+      '--audit-policy sets the audit policy of a control plane apfbench starts; --kubeconfig (k) names one it did not start',
     ],
     [
       '--identities for the local control plane',
@@ -121,5 +127,21 @@ describe('assertFaultsOnLocal', () => {
         'in-cluster': false,
       }),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe('run --audit', () => {
+  it('is --audit-policy under another name, with Request for a bare --audit', () => {
+    expect(RUN_AUDIT_DEFAULT).toBe('Request');
+    expect(runAuditPolicy({ audit: 'Metadata' })).toBe('Metadata');
+    expect(runAuditPolicy({ 'audit-policy': { file: 'p.yaml' } })).toEqual({ file: 'p.yaml' });
+    expect(runAuditPolicy({})).toBeUndefined();
+    expect(runAuditLog('results/x')).toBe('results/x/audit/audit.log');
+  });
+
+  it('refuses both at once', () => {
+    expect(() => runAuditPolicy({ audit: 'Request', 'audit-policy': 'None' })).toThrow(
+      '--audit (Request) and --audit-policy (None) both set the audit policy: give one',
+    );
   });
 });

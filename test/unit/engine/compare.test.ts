@@ -129,3 +129,16 @@ it('divides rates by the time the measured window really ran', async () => {
   expect(measuredMs(cut)).toBe(measured / 4);
   expect(runFigures(cut)['reader.ok/s']).toBeCloseTo(4 * configured['reader.ok/s']!, 1);
 });
+
+it("sets the server's CPU and peak RSS beside the latencies, when the result has them", async () => {
+  const file = 'test/fixtures/comparisons/listers/runs/01-k8s-defaults/result.json';
+  const result = JSON.parse(await readFile(file, 'utf8')) as RunResult;
+  expect(runFigures(result)).not.toHaveProperty('server.cpu s');
+  const figures = runFigures({
+    ...result,
+    server: { ...result.server!, cpuSeconds: 12.34567, peakRssBytes: 300 * 2 ** 20 },
+  });
+  expect(figures['server.cpu s']).toBe(12.346);
+  expect(figures['server.peak RSS MiB']).toBe(300);
+  expect(figures['lister.p99 ms']).toBe(result.actors.lister!.requests.latencyMs.p99);
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   apiserverArgsOf,
   assertFlagsApplicable,
+  auditPolicyOfProfile,
   loadProfileFile,
   profileJsonSchema,
   parseProfile,
@@ -42,8 +43,10 @@ describe('invalid profile files', () => {
 describe('bundled profiles', () => {
   const names = readdirSync('profiles').filter((name) => name.endsWith('.yaml'));
 
-  it('has the six the documentation names', () => {
+  it('has the eight the documentation names', () => {
     expect(names.sort()).toEqual([
+      'audit-none.yaml',
+      'audit-request-response.yaml',
       'isolate-tenants.yaml',
       'k8s-defaults.yaml',
       'nodes-in-global-default.yaml',
@@ -84,6 +87,24 @@ describe('API-server flags', () => {
   it('compares flag sets', () => {
     expect(sameFlags([], [])).toBe(true);
     expect(sameFlags(['a=1'], ['a=2'])).toBe(false);
+  });
+
+  it('takes an audit policy: a level, or a file relative to the profile', () => {
+    expect(auditPolicyOfProfile(withFlags('{ auditPolicy: RequestResponse }'), 'p/x.yaml')).toBe(
+      'RequestResponse',
+    );
+    expect(auditPolicyOfProfile(withFlags('{ auditPolicy: audit.yaml }'), 'p/x.yaml')).toEqual({
+      file: 'p/audit.yaml',
+    });
+    expect(auditPolicyOfProfile(withFlags('{ maxRequestsInflight: 6 }'), 'p/x.yaml')).toBe(
+      undefined,
+    );
+    const audited = withFlags('{ auditPolicy: None }');
+    expect(apiserverArgsOf(audited)).toEqual([]);
+    expect(() => assertFlagsApplicable(audited, true)).not.toThrow();
+    expect(() => assertFlagsApplicable(audited, false, 'p.yaml')).toThrow(
+      'profile p (p.yaml) sets kube-apiserver flags (--audit-policy=None)',
+    );
   });
 
   it('refuses flags on a cluster apfbench did not start, with a hint', () => {

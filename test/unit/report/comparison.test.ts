@@ -218,6 +218,20 @@ describe('the flags of a comparison run with --apiserver-arg', () => {
   });
 });
 
+describe('a comparison of audit policies', () => {
+  it("names each profile's audit policy among its flags, in HTML and summary.md", () => {
+    const input = listers();
+    input.comparison.profiles[0].auditPolicy = 'None';
+    input.comparison.profiles[1].auditPolicy = 'RequestResponse';
+    const m = build(input);
+    expect(m.comparison!.profiles.map((p) => p.apiserverFlags.at(-1))).toEqual([
+      '--audit-policy=None',
+      '--audit-policy=RequestResponse',
+    ]);
+    expect(renderMarkdown(m)).toContain('k8s-defaults: `--audit-policy=None`');
+  });
+});
+
 describe('comparison verdicts name the groups', () => {
   /** tight's 429s all the lister's: the reader's taken out. */
   const listerOnly = () => {
