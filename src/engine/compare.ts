@@ -201,7 +201,7 @@ export async function runScenarioUnderProfile(
 }
 
 /** Refuses before anything runs: duplicate names, or flags on a cluster apfbench does not start. */
-function checkProfiles(profiles: readonly ProfileEntry[], local: boolean): void {
+export function checkProfiles(profiles: readonly ProfileEntry[], local: boolean): void {
   const seen = new Set<string>();
   for (const { profile, file } of profiles) {
     if (seen.has(profile.metadata.name)) {
