@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Scenario } from '../actors/scenario.js';
 import { loadScenarioFile } from '../actors/scenario.js';
 import { findKnees, levelVerdict } from '../check/sweep-verdict.js';
-import type { LoadedRun } from '../check/index.js';
+import type { Budget, LoadedRun } from '../check/index.js';
 import { ApfbenchError } from '../errors.js';
 import { apiserverArgsOf } from '../profile/index.js';
 import {
@@ -286,7 +286,12 @@ export async function sweepProfiles(plan: SweepPlan, opts: SweepOptions): Promis
 
 /** Pure: sweep.json from the plan, the runs and verdicts so far, and each profile's knees. */
 export function sweepOf(
-  plan: Pick<SweepPlan, 'scenario' | 'varies' | 'levels' | 'stops'>,
+  plan: Pick<SweepPlan, 'varies' | 'levels' | 'stops'> & {
+    readonly scenario: {
+      readonly metadata: { readonly name: string };
+      readonly spec: { readonly budgets?: readonly Budget[] | undefined };
+    };
+  },
   passes: readonly (ProfileEntry | undefined)[],
   how: {
     readonly repeat: number;
