@@ -77,7 +77,12 @@ const INSPECT_CHARTS = `[...document.querySelectorAll('canvas')].map((canvas) =>
   const chart = Chart.getChart(canvas);
   const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
   let painted = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+  let markPixels = 0;
+  for (let i = 3; i < data.length; i += 4) {
+    if (data[i] > 0) painted++;
+    // The marks' line colour (#D55E00), which no series of fewer than four profiles or groups has.
+    if (data[i - 3] === 0xd5 && data[i - 2] === 0x5e && data[i - 1] === 0x00 && data[i] === 255) markPixels++;
+  }
   return {
     id: canvas.dataset.chartId,
     width: canvas.width,
@@ -85,6 +90,8 @@ const INSPECT_CHARTS = `[...document.querySelectorAll('canvas')].map((canvas) =>
     painted,
     points: chart ? chart.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0,
     yMax: chart ? chart.scales.y.max : null,
+    marks: chart ? (chart.options.plugins.apfbench?.marks ?? []).map((m) => m.label) : [],
+    markPixels,
   };
 })`;
 
@@ -98,6 +105,10 @@ export interface CanvasState {
   points: number;
   /** The y axis's upper bound as Chart.js laid it out. */
   yMax: number | null;
+  /** The labels of the marks (faults, knees) the chart was given. */
+  marks: string[];
+  /** Opaque pixels in the marks' line colour: above 0, a mark was drawn. */
+  markPixels: number;
 }
 
 export interface OpenedReport {
