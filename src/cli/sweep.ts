@@ -51,8 +51,7 @@ export function sweepCommand(y: Argv) {
     steps: {
       type: 'number',
       describe: 'levels per --vary, evenly spaced from FROM to TO (default 5)',
-      coerce: (v: number | undefined) =>
-        v === undefined ? v : integerFlag('steps', 1, 100)(v),
+      coerce: (v: number | undefined) => (v === undefined ? v : integerFlag('steps', 1, 100)(v)),
     },
     factor: {
       type: 'number',

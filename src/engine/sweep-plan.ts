@@ -62,7 +62,9 @@ export function levelValues(from: number, to: number, spacing: Spacing): number[
   if ('steps' in spacing) {
     const n = spacing.steps;
     values =
-      n === 1 ? [from] : Array.from({ length: n }, (_, i) => round(from + ((to - from) * i) / (n - 1)));
+      n === 1
+        ? [from]
+        : Array.from({ length: n }, (_, i) => round(from + ((to - from) * i) / (n - 1)));
   } else {
     const up = to >= from;
     values = [];

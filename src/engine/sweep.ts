@@ -256,13 +256,20 @@ export async function sweepProfiles(plan: SweepPlan, opts: SweepOptions): Promis
         finished.push({ source: file, profile: name, result });
       }
       const verdict = levelVerdict(finished, plan.stops, plan.scenario.spec.budgets ?? []);
-      verdicts.push({ profile: name, level: level.index, ...verdict, reasons: [...verdict.reasons] });
+      verdicts.push({
+        profile: name,
+        level: level.index,
+        ...verdict,
+        reasons: [...verdict.reasons],
+      });
       say(
         `level ${level.index + 1}/${plan.levels.length}: ${name} ${level.label}: ${verdict.broken ? `BROKEN: ${verdict.reasons.join('; ')}` : 'ok'}`,
       );
       if (verdict.stopped) {
         stoppedRow = level.row;
-        say(`${name}: a stop condition held at ${level.label}; skipping the higher levels of this row`);
+        say(
+          `${name}: a stop condition held at ${level.label}; skipping the higher levels of this row`,
+        );
       }
     }
     return undefined;
@@ -270,9 +277,14 @@ export async function sweepProfiles(plan: SweepPlan, opts: SweepOptions): Promis
 
   async function finish(): Promise<Sweep> {
     opts.onRuns?.(done, total);
-    const sweep = sweepOf(plan, passes, { repeat, settleMs: opts.settleMs, status, reason }, runs, verdicts, [
-      ...(opts.target.serverArgs ?? []),
-    ]);
+    const sweep = sweepOf(
+      plan,
+      passes,
+      { repeat, settleMs: opts.settleMs, status, reason },
+      runs,
+      verdicts,
+      [...(opts.target.serverArgs ?? [])],
+    );
     const written = await writeSweep(opts.out, sweep);
     if (written.failed !== undefined) {
       throw new ApfbenchError(

@@ -96,10 +96,14 @@ async function readSweep(file: string, input: JsonDocument): Promise<ReportModel
     version: 'APFBENCH_SWEEP_SCHEMA_VERSION',
   });
   if (sweep.verdicts.length === 0) {
-    throw new ApfbenchError('APFBENCH_REPORT_INPUT_INVALID', `${file}: the sweep has no finished level`, {
-      kind: 'invalid-input',
-      hint: 'it was interrupted before its first level finished; run sweep again',
-    });
+    throw new ApfbenchError(
+      'APFBENCH_REPORT_INPUT_INVALID',
+      `${file}: the sweep has no finished level`,
+      {
+        kind: 'invalid-input',
+        hint: 'it was interrupted before its first level finished; run sweep again',
+      },
+    );
   }
   const results = await Promise.all(
     sweep.runs.map(async (run) => {

@@ -91,13 +91,11 @@ function sweepVerdicts(s: SweepInput): Verdict[] {
   const sentences = kneeSentences(s);
   return [
     ...status,
-    ...s.knees.map(
-      (k, i): Verdict => ({
-        level: k.knee === null ? 'ok' : 'warn',
-        topic: 'capacity',
-        text: `${sentences[i] ?? ''}.`,
-      }),
-    ),
+    ...s.knees.map((k, i): Verdict => ({
+      level: k.knee === null ? 'ok' : 'warn',
+      topic: 'capacity',
+      text: `${sentences[i] ?? ''}.`,
+    })),
   ];
 }
 
@@ -119,22 +117,21 @@ function serverCpuSeconds(r: RunResult): number | undefined {
 
 function curves(groups: readonly string[]): Curve[] {
   return [
-    ...groups.map(
-      (g): Curve => ({
-        id: `capacity-p99-${g.replace(/[^\w-]/g, '_')}`,
-        title: `p99 latency of ${g}`,
-        yTitle: 'p99 latency (ms)',
-        y: 'ms',
-        description: `The p99 latency of ${g}'s requests (from the intended send time) at each load level, per profile.`,
-        value: (r) => r.actors[g]?.requests.latencyMs.p99,
-      }),
-    ),
+    ...groups.map((g): Curve => ({
+      id: `capacity-p99-${g.replace(/[^\w-]/g, '_')}`,
+      title: `p99 latency of ${g}`,
+      yTitle: 'p99 latency (ms)',
+      y: 'ms',
+      description: `The p99 latency of ${g}'s requests (from the intended send time) at each load level, per profile.`,
+      value: (r) => r.actors[g]?.requests.latencyMs.p99,
+    })),
     {
       id: 'capacity-429-ratio',
       title: '429 ratio',
       yTitle: 'requests answered 429 (%)',
       y: 'fraction',
-      description: 'The share of all requests that API Priority and Fairness rejected with 429, at each load level.',
+      description:
+        'The share of all requests that API Priority and Fairness rejected with 429, at each load level.',
       value: (r) => {
         const groups = Object.values(r.actors);
         const total = groups.reduce((n, g) => n + g.requests.total, 0);
@@ -155,7 +152,8 @@ function curves(groups: readonly string[]): Curve[] {
       title: "Jain's fairness index (lowest priority level)",
       yTitle: "Jain's index (1 = fair)",
       y: 'index',
-      description: "The lowest Jain's fairness index over the server's priority levels at each load level.",
+      description:
+        "The lowest Jain's fairness index over the server's priority levels at each load level.",
       value: (r) => {
         const levels = Object.values(r.fairness?.priorityLevels ?? {});
         return levels.length === 0 ? undefined : Math.min(...levels.map(levelJain));
@@ -188,7 +186,9 @@ function capacityCharts(s: SweepInput, results: readonly (RunResult | undefined)
   const marks: ChartMark[] = s.knees.flatMap((k: SweepKnee) => {
     const knee = levelAt(s, k.knee);
     const x = knee?.values[0];
-    return x === undefined ? [] : [{ from: x, to: x, label: `${k.profile}${rowText(s, k.row)} knee` }];
+    return x === undefined
+      ? []
+      : [{ from: x, to: x, label: `${k.profile}${rowText(s, k.row)} knee` }];
   });
   const xTitle = `${vary.path}${vary.unit === '' ? '' : ` (${vary.unit})`}`;
   return curves(Object.keys(first.actors)).flatMap((curve) => {
@@ -200,16 +200,30 @@ function capacityCharts(s: SweepInput, results: readonly (RunResult | undefined)
           if (!judged.has(`${p.name}\u0000${level.index}`)) continue;
           const ys = s.runs.flatMap((run, i) => {
             const r = results[i];
-            const y = run.profile === p.name && run.level === level.index && r !== undefined ? curve.value(r) : undefined;
+            const y =
+              run.profile === p.name && run.level === level.index && r !== undefined
+                ? curve.value(r)
+                : undefined;
             return y === undefined ? [] : [y];
           });
           if (ys.length > 0) {
-            points.push({ x: level.values[0]!, y: mean(ys), lo: Math.min(...ys), hi: Math.max(...ys) });
+            points.push({
+              x: level.values[0]!,
+              y: mean(ys),
+              lo: Math.min(...ys),
+              hi: Math.max(...ys),
+            });
           }
         }
         if (points.length === 0) continue;
         const label = `${p.name}${rowText(s, row)}`;
-        series.push({ label, points: points.map(({ x, y }) => ({ x, y })), colour, dashed: false, shade });
+        series.push({
+          label,
+          points: points.map(({ x, y }) => ({ x, y })),
+          colour,
+          dashed: false,
+          shade,
+        });
         if (s.repeat > 1) {
           for (const [bound, pick] of [
             ['least', (q: (typeof points)[number]) => q.lo],
@@ -263,7 +277,10 @@ function levelRows(s: SweepInput): SweepLevelRow[] {
  * The report of a sweep: `results[i]` is the result of `sweep.runs[i]` (undefined: its file was
  * not there, e.g. the run was cut off before writing it).
  */
-export function buildSweepReport(s: SweepInput, results: readonly (RunResult | undefined)[]): ReportModel {
+export function buildSweepReport(
+  s: SweepInput,
+  results: readonly (RunResult | undefined)[],
+): ReportModel {
   const labelled = s.runs.flatMap((run, i) => {
     const r = results[i];
     const level = s.levels.find((l) => l.index === run.level);

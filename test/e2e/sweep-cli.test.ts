@@ -61,17 +61,35 @@ describe('apfbench sweep', () => {
       '  profiles: isolate-tenants (profiles/isolate-tenants.yaml)',
       '  each level: 3s, 0 fixture object(s); 5s settle between levels; a local control plane per profile',
       '  stop a row when: noisy.latencyMs.p99 > 500',
-      expect.stringMatching(/^expected wall time: about \d+s \(less when a stop condition ends a row early\)$/),
+      expect.stringMatching(
+        /^expected wall time: about \d+s \(less when a stop condition ends a row early\)$/,
+      ),
       '',
     ]);
     await expect(readFile(join(out, 'sweep.json'))).rejects.toThrow(/ENOENT/);
   });
 
   it.each([
-    [['--vary', 'spec.actors[nosy].rate=1..2'], 'APFBENCH_BAD_VARY', 'spec.actors[nosy].rate is not a field of the scenario'],
-    [['--vary', VARY, '--stop', 'noisy.latencyMs.p98 > 1'], 'APFBENCH_BAD_STOP', 'has no field "p98"'],
-    [['--vary', VARY, '--steps', '2', '--factor', '2'], 'APFBENCH_BAD_FLAG', 'give --steps or --factor, not both'],
-    [['--vary', 'spec.actors[noisy].rate=-5/s..5/s'], 'APFBENCH_INVALID_SCENARIO', '--set spec.actors[0].rate'],
+    [
+      ['--vary', 'spec.actors[nosy].rate=1..2'],
+      'APFBENCH_BAD_VARY',
+      'spec.actors[nosy].rate is not a field of the scenario',
+    ],
+    [
+      ['--vary', VARY, '--stop', 'noisy.latencyMs.p98 > 1'],
+      'APFBENCH_BAD_STOP',
+      'has no field "p98"',
+    ],
+    [
+      ['--vary', VARY, '--steps', '2', '--factor', '2'],
+      'APFBENCH_BAD_FLAG',
+      'give --steps or --factor, not both',
+    ],
+    [
+      ['--vary', 'spec.actors[noisy].rate=-5/s..5/s'],
+      'APFBENCH_INVALID_SCENARIO',
+      '--set spec.actors[0].rate',
+    ],
   ])('refuses %j before anything starts, exit 2', async (flags, code, message) => {
     const res = await runCli(['sweep', scenario, ...flags]);
     expect(res.code).toBe(2);

@@ -6,7 +6,12 @@ import { openReport } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
 import { LISTERS_RUNS, listersSweep } from '../support/sweep-fixture.js';
 
-const CHART_IDS = ['capacity-p99-lister', 'capacity-p99-reader', 'capacity-429-ratio', 'capacity-jain'];
+const CHART_IDS = [
+  'capacity-p99-lister',
+  'capacity-p99-reader',
+  'capacity-429-ratio',
+  'capacity-jain',
+];
 
 describe('apfbench report on a sweep directory', () => {
   let out: string;

@@ -42,7 +42,14 @@ export async function listersSweep(): Promise<{ sweep: Sweep; results: RunResult
       const r = read(dir);
       const file = join('runs', dir, 'result.json');
       results.push(r);
-      runs.push({ profile, level, repeat: 0, status: r.status, result: file, figures: runFigures(r) });
+      runs.push({
+        profile,
+        level,
+        repeat: 0,
+        status: r.status,
+        result: file,
+        figures: runFigures(r),
+      });
       const verdict = levelVerdict([{ source: file, profile, result: r }], [LISTERS_STOP], []);
       verdicts.push({ profile, level, ...verdict, reasons: [...verdict.reasons] });
       if (verdict.stopped) break;

@@ -27,9 +27,11 @@ describe('stopAsBudget', () => {
 describe('levelVerdict', () => {
   // The support result has kubelets with 2 late heartbeats; the tenant's p99 is set per case.
   it('holds when no stop condition holds and every budget keeps', () => {
-    const verdict = levelVerdict([run(result({ p99: 50 }))], ['tenant.latencyMs.p99 > 100'], [
-      { expr: 'tenant.latencyMs.p99 < 500' },
-    ]);
+    const verdict = levelVerdict(
+      [run(result({ p99: 50 }))],
+      ['tenant.latencyMs.p99 > 100'],
+      [{ expr: 'tenant.latencyMs.p99 < 500' }],
+    );
     expect(verdict).toEqual({ broken: false, stopped: false, reasons: [] });
   });
 
@@ -43,13 +45,19 @@ describe('levelVerdict', () => {
   });
 
   it('breaks without stopping when only a budget of the scenario breaks', () => {
-    const verdict = levelVerdict([run(result({ p99: 900 }))], [], [
-      { expr: 'tenant.latencyMs.p99 < 500' },
-      { metric: 'tenant.latencyMs.p99', maxIncrease: '10%' },
-    ]);
+    const verdict = levelVerdict(
+      [run(result({ p99: 900 }))],
+      [],
+      [
+        { expr: 'tenant.latencyMs.p99 < 500' },
+        { metric: 'tenant.latencyMs.p99', maxIncrease: '10%' },
+      ],
+    );
     expect(verdict.broken).toBe(true);
     expect(verdict.stopped).toBe(false);
-    expect(verdict.reasons).toEqual(['budget tenant.latencyMs.p99 < 500: observed 900 ms, limit < 500 ms']);
+    expect(verdict.reasons).toEqual([
+      'budget tenant.latencyMs.p99 < 500: observed 900 ms, limit < 500 ms',
+    ]);
   });
 
   it('judges a stop condition on the median of the repeats', () => {
@@ -83,7 +91,11 @@ describe('findKnees', () => {
 
   it.each([
     ['no level broke', [v(0, 0, false), v(0, 1, false)], [{ row: 0, knee: null, holdsUpTo: 1 }]],
-    ['the third level broke', [v(0, 0, false), v(0, 1, false), v(0, 2, true)], [{ row: 0, knee: 2, holdsUpTo: 1 }]],
+    [
+      'the third level broke',
+      [v(0, 0, false), v(0, 1, false), v(0, 2, true)],
+      [{ row: 0, knee: 2, holdsUpTo: 1 }],
+    ],
     ['the first level broke', [v(0, 0, true)], [{ row: 0, knee: 0, holdsUpTo: null }]],
     [
       'a level broke, a later one held (noise): the knee is the first',

@@ -78,8 +78,18 @@ describe('parseVary', () => {
 });
 
 describe('sweepLevels', () => {
-  const rate = { path: 'spec.actors[noisy].rate', setPath: 'spec.actors[1].rate', unit: '/s', values: [10, 20] };
-  const count = { path: 'spec.actors[kubelets].count', setPath: 'spec.actors[0].count', unit: '', values: [1, 2, 3] };
+  const rate = {
+    path: 'spec.actors[noisy].rate',
+    setPath: 'spec.actors[1].rate',
+    unit: '/s',
+    values: [10, 20],
+  };
+  const count = {
+    path: 'spec.actors[kubelets].count',
+    setPath: 'spec.actors[0].count',
+    unit: '',
+    values: [1, 2, 3],
+  };
 
   it('makes one row of levels for one --vary', () => {
     expect(sweepLevels([rate])).toEqual([
@@ -103,9 +113,9 @@ describe('sweepLevels', () => {
 
   it('refuses a grid of more than 200 levels', () => {
     const wide = { ...rate, values: Array.from({ length: 21 }, (_, i) => i + 1) };
-    expect(() => sweepLevels([wide, { ...count, values: Array.from({ length: 10 }, (_, i) => i) }])).toThrow(
-      /make 210 levels per profile, more than 200/,
-    );
+    expect(() =>
+      sweepLevels([wide, { ...count, values: Array.from({ length: 10 }, (_, i) => i) }]),
+    ).toThrow(/make 210 levels per profile, more than 200/);
   });
 });
 

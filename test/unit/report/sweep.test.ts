@@ -57,7 +57,13 @@ describe('the sweep report', () => {
     const reader = model.charts[1]!;
     expect(reader.formats).toEqual({ x: 'load', y: 'ms' });
     expect(reader.series.map((s) => [s.label, s.points])).toEqual([
-      ['k8s-defaults', [{ x: 100, y: results[0]!.actors.reader!.requests.latencyMs.p99 }, { x: 200, y: results[1]!.actors.reader!.requests.latencyMs.p99 }]],
+      [
+        'k8s-defaults',
+        [
+          { x: 100, y: results[0]!.actors.reader!.requests.latencyMs.p99 },
+          { x: 200, y: results[1]!.actors.reader!.requests.latencyMs.p99 },
+        ],
+      ],
       ['tight', [{ x: 100, y: results[2]!.actors.reader!.requests.latencyMs.p99 }]],
     ]);
     for (const chart of model.charts) {
