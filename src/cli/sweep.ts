@@ -3,7 +3,6 @@ import type { Argv } from 'yargs';
 import { loadScenarioFile } from '../actors/scenario.js';
 import { unknownMetricProblems } from '../check/before-run.js';
 import { stopProblem } from '../check/sweep-verdict.js';
-import { readTargetFiles } from '../engine/target.js';
 import {
   estimateSweepMs,
   parseVary,
@@ -25,6 +24,7 @@ import {
   assertFaultsOnLocal,
   assertScenarioWorkers,
   assertTargetArgs,
+  assertTargetFiles,
   clusterSelectionOf,
   defaultOutDir,
   durationFlag,
@@ -203,14 +203,7 @@ export async function sweepHandler(argv: SweepArgs): Promise<number> {
     `${planLines(plan, { repeat: argv.repeat, settleMs, local: cluster === undefined }).join('\n')}\n`,
   );
   if (argv['dry-run']) return 0;
-  if (cluster !== undefined) {
-    await readTargetFiles({
-      cluster,
-      context: argv.context,
-      identitiesFile: argv.identities,
-      allowRemote: argv['allow-remote'],
-    });
-  }
+  await assertTargetFiles(argv);
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-sweep`;
   await checkOutDir(out, SWEEP_FILE);
   const printer = progressPrinter({ quiet: argv.quiet });

@@ -232,7 +232,13 @@ export const sweepColumns: readonly Column<SweepLevelRow>[] = [
 
 /** What the sweep table's verdicts mean, under it in the page and in summary.md. */
 export function sweepNote(s: SweepSection): string {
-  const conditions =
-    s.conditions.length === 0 ? 'a run that did not complete' : s.conditions.join(', ');
-  return `A level is broken when ${conditions === 'a run that did not complete' ? conditions : `one of these held or broke (${conditions}), or a run did not complete`}; the knee is the first broken level of a profile. A stop condition or an incomplete run ends the profile's higher levels (not run).${s.repeat > 1 ? ` Each level ran ${s.repeat} times; stop conditions are judged on the median, budgets on every run.` : ''}`;
+  const what =
+    s.conditions.length === 0
+      ? 'a run did not complete'
+      : `one of these held or broke (${s.conditions.join(', ')}), or a run did not complete`;
+  const repeats =
+    s.repeat > 1
+      ? ` Each level ran ${s.repeat} times; stop conditions are judged on the median, budgets on every run.`
+      : '';
+  return `A level is broken when ${what}; the knee is the first broken level of a profile. A stop condition that held, or a run that did not complete, ends the profile's higher levels (not run).${repeats}`;
 }
