@@ -80,8 +80,10 @@ const INSPECT_CHARTS = `[...document.querySelectorAll('canvas')].map((canvas) =>
   let markPixels = 0;
   for (let i = 3; i < data.length; i += 4) {
     if (data[i] > 0) painted++;
-    // The marks' line colour (#D55E00), which no series of fewer than four profiles or groups has.
-    if (data[i - 3] === 0xd5 && data[i - 2] === 0x5e && data[i - 1] === 0x00 && data[i] === 255) markPixels++;
+    // The marks' line (#D55E00) and label (#A33F00), where drawn over most of a pixel: far
+    // redder than green and blue, which no palette colour of the first four series is.
+    const [r, g, b] = [data[i - 3], data[i - 2], data[i - 1]];
+    if (data[i] === 255 && r - g > 80 && r - b > 100) markPixels++;
   }
   return {
     id: canvas.dataset.chartId,
@@ -107,7 +109,7 @@ export interface CanvasState {
   yMax: number | null;
   /** The labels of the marks (faults, knees) the chart was given. */
   marks: string[];
-  /** Opaque pixels in the marks' line colour: above 0, a mark was drawn. */
+  /** Opaque pixels in the marks' colours: well above 0, a mark was drawn. */
   markPixels: number;
 }
 
