@@ -241,6 +241,8 @@ function capacityCharts(s: SweepInput, results: readonly (RunResult | undefined)
       }
     });
     if (series.length === 0) return [];
+    // From 0, with room on the right for a knee's label at the highest level.
+    const xMax = Math.max(...series.flatMap((s) => s.points.map((q) => q.x)));
     return [
       {
         id: curve.id,
@@ -250,6 +252,7 @@ function capacityCharts(s: SweepInput, results: readonly (RunResult | undefined)
         xTitle,
         yTitle: curve.yTitle,
         series,
+        suggestedMax: { x: xMax * 1.1, y: 0 },
         ...(marks.length === 0 ? {} : { marks }),
       },
     ];
