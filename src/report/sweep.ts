@@ -128,7 +128,7 @@ function curves(groups: readonly string[]): Curve[] {
     {
       id: 'capacity-429-ratio',
       title: '429 ratio',
-      yTitle: 'requests answered 429 (%)',
+      yTitle: 'share of requests answered 429 (1 = all)',
       y: 'fraction',
       description:
         'The share of all requests that API Priority and Fairness rejected with 429, at each load level.',
