@@ -1,8 +1,12 @@
-// Regenerates schema/*.schema.json (scenario, profile, result, comparison) from the zod
+// Regenerates schema/*.schema.json (scenario, profile, result, comparison, sweep) from the zod
 // schemas: npx tsx scripts/gen-schema.ts
 import { writeFile } from 'node:fs/promises';
 import { profileJsonSchema } from '../src/profile/json-schema.js';
-import { comparisonJsonSchema, runResultJsonSchema } from '../src/result/json-schema.js';
+import {
+  comparisonJsonSchema,
+  runResultJsonSchema,
+  sweepJsonSchema,
+} from '../src/result/json-schema.js';
 import { scenarioJsonSchema } from '../src/actors/scenario.js';
 
 for (const [name, schema] of [
@@ -10,6 +14,7 @@ for (const [name, schema] of [
   ['profile', profileJsonSchema()],
   ['result', runResultJsonSchema()],
   ['comparison', comparisonJsonSchema()],
+  ['sweep', sweepJsonSchema()],
 ] as const) {
   const target = new URL(`../schema/${name}.schema.json`, import.meta.url);
   await writeFile(target, `${JSON.stringify(schema, null, 2)}\n`);

@@ -47,6 +47,12 @@ export const ERROR_CODES = {
   APFBENCH_BAD_APISERVER_ARG: invalid('an --apiserver-arg for a kind cluster is not key=value'),
   APFBENCH_BAD_DIR: invalid('cluster up --dir cannot be read or holds files that are not its own'),
   APFBENCH_BAD_FLAG: invalid('a command-line flag or API-server flag has a bad value'),
+  APFBENCH_BAD_STOP: invalid(
+    'a sweep --stop condition is not an expression of the budget language, or names no metric',
+  ),
+  APFBENCH_BAD_VARY: invalid(
+    'a sweep --vary is not PATH=FROM..TO over a field of the scenario, or makes too many levels',
+  ),
   APFBENCH_BAD_GOMOD: {
     kind: 'internal',
     meaning: 'hack/control-plane/go.mod lacks a module the control-plane build needs',
@@ -142,7 +148,7 @@ export const ERROR_CODES = {
   ),
   APFBENCH_REMOTE_TARGET: invalid('the target is not a loopback address, so no load is sent'),
   APFBENCH_REPORT_INPUT_INVALID: invalid(
-    'the file given to report is not a valid result or comparison',
+    'the file given to report is not a valid result, comparison or sweep',
   ),
   APFBENCH_REPORT_INPUT_NOT_FOUND: invalid('the file given to report does not exist'),
   APFBENCH_RESULT_SCHEMA_VERSION: invalid(
@@ -154,6 +160,10 @@ export const ERROR_CODES = {
   ),
   APFBENCH_TARGET_UNREACHABLE: environment(
     'more than 5 % of sends got no HTTP response (status degraded); --allow-errors accepts it',
+  ),
+  APFBENCH_SWEEP_FAILED: environment('sweep stopped before every level had run'),
+  APFBENCH_SWEEP_SCHEMA_VERSION: invalid(
+    'sweep.json was written by an apfbench with another schemaVersion',
   ),
   APFBENCH_SNAPSHOT_SERVER: invalid('the snapshot was taken on another API server'),
   APFBENCH_SPAWN_FAILED: environment('etcd or kube-apiserver could not be started'),

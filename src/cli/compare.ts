@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { compareProfiles, type Comparison } from '../engine/compare.js';
-import { readTargetFiles } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { loadProfileFile } from '../profile/index.js';
 import { readReportInput } from '../report/index.js';
@@ -14,7 +13,7 @@ import { alignRows } from './table.js';
 import {
   assertFaultsOnLocal,
   assertTargetArgs,
-  clusterSelectionOf,
+  assertTargetFiles,
   defaultOutDir,
   assertScenarioWorkers,
   integerFlag,
@@ -81,16 +80,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
   assertTargetArgs(argv);
   await assertFaultsOnLocal(scenario, argv.scenario, argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
-  // Before `--out` gets a comparison.json: a failed comparison would replace a good one there.
-  const cluster = clusterSelectionOf(argv);
-  if (cluster !== undefined) {
-    await readTargetFiles({
-      cluster,
-      context: argv.context,
-      identitiesFile: argv.identities,
-      allowRemote: argv['allow-remote'],
-    });
-  }
+  await assertTargetFiles(argv);
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
   await checkOutDir(out, COMPARISON_FILE);
   const printer = progressPrinter({ quiet: argv.quiet });

@@ -11,6 +11,7 @@ import { printError } from './output.js';
 import { profileCommand } from './profile.js';
 import { reportCommand, reportHandler } from './report.js';
 import { runCommand, runHandler } from './run.js';
+import { sweepCommand, sweepHandler } from './sweep.js';
 import { validateCommand, validateHandler } from './validate.js';
 
 /**
@@ -47,7 +48,7 @@ export async function main(args: string[]): Promise<number> {
       )
       .command(
         'report <file>',
-        'render report.html, PNG charts and summary.md from a result.json or comparison.json',
+        'render report.html, PNG charts and summary.md from a result.json, comparison.json or sweep.json',
         reportCommand,
         deferred(reportHandler),
       )
@@ -62,6 +63,12 @@ export async function main(args: string[]): Promise<number> {
         'run a scenario under several APF profiles and compare them side by side',
         compareCommand,
         deferred(compareHandler),
+      )
+      .command(
+        'sweep <scenario>',
+        'run a scenario at rising load levels under each APF profile and find where each breaks',
+        sweepCommand,
+        deferred(sweepHandler),
       )
       .command(
         'demo',

@@ -8,7 +8,7 @@ import {
   serveLiveMetrics,
   type MetricsEndpoint,
 } from '../engine/live-metrics.js';
-import type { TargetOptions } from '../engine/target.js';
+import { readTargetFiles, type TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { describeSelection, type ClusterSelection } from '../kube/index.js';
 import { writeReport, type ReportModel } from '../report/index.js';
@@ -264,6 +264,24 @@ export function assertTargetArgs(
       },
     );
   }
+}
+
+/**
+ * Reads the kubeconfig and identities file of the cluster the flags select (none for the local
+ * control plane), so that a bad one is refused before `--out` gets a file: a failed comparison
+ * or sweep would otherwise replace a good one there.
+ */
+export async function assertTargetFiles(
+  argv: Pick<TargetArgs, 'kubeconfig' | 'in-cluster' | 'context' | 'identities' | 'allow-remote'>,
+): Promise<void> {
+  const cluster = clusterSelectionOf(argv);
+  if (cluster === undefined) return;
+  await readTargetFiles({
+    cluster,
+    context: argv.context,
+    identitiesFile: argv.identities,
+    allowRemote: argv['allow-remote'],
+  });
 }
 
 export function targetOptionsOf(

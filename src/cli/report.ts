@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
 import { checkOutDir } from './output.js';
@@ -9,7 +10,7 @@ export function reportCommand(y: Argv) {
       type: 'string',
       demandOption: true,
       describe:
-        'result.json written by apfbench run, or comparison.json written by apfbench compare',
+        'result.json written by apfbench run, comparison.json written by apfbench compare, or sweep.json (or its directory) written by apfbench sweep',
     })
     .options({
       out: { type: 'string', describe: 'output directory (default: the directory of FILE)' },
@@ -28,7 +29,7 @@ type ReportArgs = Awaited<ReturnType<ReturnType<typeof reportCommand>['parseAsyn
  * profiles side by side), each path printed as written.
  */
 export async function reportHandler(argv: ReportArgs): Promise<void> {
-  const out = argv.out ?? dirname(argv.file);
+  const out = argv.out ?? ((await isDirectory(argv.file)) ? argv.file : dirname(argv.file));
   await checkOutDir(out, undefined, '--out');
   const model = await readReportInput(argv.file);
   await writeReport(model, out, {
@@ -36,3 +37,6 @@ export async function reportHandler(argv: ReportArgs): Promise<void> {
     onFile: (path) => process.stdout.write(`${path}\n`),
   });
 }
+
+const isDirectory = async (path: string) =>
+  (await stat(path).catch(() => undefined))?.isDirectory() === true;

@@ -214,7 +214,7 @@ export async function runScenarioUnderProfile(
  * The audit policy of a profile's control plane: the profile's own
  * (`spec.apiserver.auditPolicy`), else the comparison's (`--audit-policy`), else none.
  */
-function auditPolicyFor(entry: ProfileEntry, fallback: AuditPolicy | undefined) {
+export function auditPolicyFor(entry: ProfileEntry, fallback: AuditPolicy | undefined) {
   return auditPolicyOfProfile(entry.profile, entry.file) ?? fallback;
 }
 
@@ -222,7 +222,7 @@ function auditPolicyFor(entry: ProfileEntry, fallback: AuditPolicy | undefined) 
  * Refuses before anything runs: duplicate names, flags or an audit policy on a cluster apfbench
  * does not start, an audit policy file that does not check.
  */
-async function checkProfiles(
+export async function checkProfiles(
   profiles: readonly ProfileEntry[],
   local: boolean,
   fallback: AuditPolicy | undefined,

@@ -79,7 +79,8 @@ export function chartConfig(chart: ChartModel): LineChartConfig {
           backgroundColor: colour,
           borderWidth: 2,
           borderDash: seriesDash(s),
-          pointRadius: percentile ? 2 : 0,
+          // A sweep's levels are few and each is a measurement: every one is drawn.
+          pointRadius: percentile ? 2 : chart.formats.x === 'load' ? 3 : 0,
           pointHoverRadius: 4,
           tension: 0,
           spanGaps: false,

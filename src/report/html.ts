@@ -18,6 +18,8 @@ import {
   serverWatches,
   fairnessColumns,
   groupColumns,
+  sweepColumns,
+  sweepNote,
   type Column,
 } from './tables.js';
 import { CROSS_CHECK_TITLE } from './verdicts/cross-check.js';
@@ -70,7 +72,7 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     '</head>',
     '<body>',
     '<main>',
-    `<header><p class="kicker">apfbench ${model.comparison === undefined ? 'report' : 'comparison'}</p><h1>${escapeHtml(model.title)}</h1>${[
+    `<header><p class="kicker">apfbench ${model.sweep !== undefined ? 'sweep' : model.comparison === undefined ? 'report' : 'comparison'}</p><h1>${escapeHtml(model.title)}</h1>${[
       ...new Set(model.runs.flatMap((r) => r.scenario.description ?? [])),
     ]
       .map((d) => `<p class="description">${escapeHtml(d)}</p>`)
@@ -82,6 +84,14 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     ),
     '</ul></section>',
     ...(model.comparison === undefined ? [] : [differencesSection(model.comparison)]),
+    ...(model.sweep === undefined
+      ? []
+      : [
+          '<section id="sweep"><h2>Load levels</h2>',
+          columnTable(sweepColumns, model.sweep.rows),
+          `<p class="note">${escapeHtml(sweepNote(model.sweep))}</p>`,
+          '</section>',
+        ]),
     '<section id="run"><h2>What was run</h2>',
     ...(multi ? [runsTable(model.runs)] : model.runs.map(runSection)),
     '</section>',

@@ -3,7 +3,7 @@
  * report.html, one PNG per chart and summary.md. Callers (`report`, `run`, `compare`) build the
  * model (`readReportInput`, or `buildRunReport` from a result in memory), then `writeReport`.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ApfbenchError } from '../errors.js';
 import { loadChartJsSource, renderHtml } from './html.js';
@@ -11,21 +11,26 @@ import { renderMarkdown } from './markdown.js';
 import { buildRunReport, type ReportModel } from './model.js';
 import { renderPngs, type ModuleImporter } from './png.js';
 import { buildComparisonReport } from './comparison.js';
+import { buildSweepReport } from './sweep.js';
 import {
   parseComparison,
   parseRunResult,
+  parseSweep,
   type JsonDocument,
   type RefusalCodes,
   type RunResult,
 } from '../result/result.js';
+import { SWEEP_FILE } from '../result/write.js';
 
 export { buildRunReport, type ReportModel } from './model.js';
 export { buildComparisonReport, type ComparisonInput } from './comparison.js';
+export { buildSweepReport, kneeSentences, type SweepInput } from './sweep.js';
 export { renderHtml, loadChartJsSource, GENERATED_LINE_PREFIX } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export { renderPngs, loadChartRenderer, PNG_WIDTH, PNG_HEIGHT } from './png.js';
 
-const INPUT_HINT = 'pass the result.json written by apfbench run or the comparison.json of compare';
+const INPUT_HINT =
+  'pass the result.json written by apfbench run, the comparison.json of compare or the sweep.json of sweep';
 
 async function readJson(file: string, hint = INPUT_HINT): Promise<JsonDocument> {
   try {
@@ -42,11 +47,16 @@ async function readJson(file: string, hint = INPUT_HINT): Promise<JsonDocument> 
 }
 
 /**
- * Reads a result.json, or a comparison.json and the result.json of each of its runs (paths
- * relative to it), and builds the report model; refuses other files and schema versions.
+ * Reads a result.json, or a comparison.json or sweep.json and the result.json of each of its
+ * runs (paths relative to it), and builds the report model; refuses other files and schema
+ * versions. A directory stands for the sweep.json in it.
  */
 export async function readReportInput(file: string): Promise<ReportModel> {
+  if ((await stat(file).catch(() => undefined))?.isDirectory() === true) {
+    return readReportInput(join(file, SWEEP_FILE));
+  }
   const input = await readJson(file);
+  if (isSweep(input.value)) return readSweep(file, input);
   if (!isComparison(input.value)) return buildRunReport(parseRunResult(input, RESULT_CODES));
   const comparison = parseComparison(input, {
     shape: 'APFBENCH_REPORT_INPUT_INVALID',
@@ -75,6 +85,45 @@ export async function readReportInput(file: string): Promise<ReportModel> {
   );
   return buildComparisonReport(comparison, results);
 }
+
+/**
+ * A sweep and the result of each of its runs; a run whose result.json is missing (cut off by a
+ * second Ctrl-C) is left out of the curves rather than refusing the whole report.
+ */
+async function readSweep(file: string, input: JsonDocument): Promise<ReportModel> {
+  const sweep = parseSweep(input, {
+    shape: 'APFBENCH_REPORT_INPUT_INVALID',
+    version: 'APFBENCH_SWEEP_SCHEMA_VERSION',
+  });
+  if (sweep.verdicts.length === 0) {
+    throw new ApfbenchError(
+      'APFBENCH_REPORT_INPUT_INVALID',
+      `${file}: the sweep has no finished level`,
+      {
+        kind: 'invalid-input',
+        hint: 'it was interrupted before its first level finished; run sweep again',
+      },
+    );
+  }
+  const results = await Promise.all(
+    sweep.runs.map(async (run) => {
+      const path = resolve(dirname(file), run.result);
+      if ((await stat(path).catch(() => undefined)) === undefined) return undefined;
+      return parseRunResult(
+        await readJson(path, `keep the runs/ directory next to ${file}, as sweep wrote it`),
+        RESULT_CODES,
+      );
+    }),
+  );
+  return buildSweepReport(sweep, results);
+}
+
+/** sweep.json has levels and knees; neither a result nor a comparison has them. */
+const isSweep = (v: unknown) =>
+  typeof v === 'object' &&
+  v !== null &&
+  Array.isArray((v as { levels?: unknown }).levels) &&
+  Array.isArray((v as { knees?: unknown }).knees);
 
 const RESULT_CODES: RefusalCodes = {
   shape: 'APFBENCH_REPORT_INPUT_INVALID',

@@ -8,6 +8,8 @@ import {
   serverWatches,
   fairnessColumns,
   groupColumns,
+  sweepColumns,
+  sweepNote,
   type Column,
 } from './tables.js';
 
@@ -41,6 +43,9 @@ export function renderMarkdown(model: ReportModel): string {
   }
   lines.push(...model.verdicts.map((v) => `- ${ICONS[v.level]} ${cell(v.text)}`), '');
   if (c !== undefined && c.differences.length > 0) lines.push(...differences(c), '');
+  if (model.sweep !== undefined) {
+    lines.push(...table(sweepColumns, model.sweep.rows), '', `_${sweepNote(model.sweep)}_`, '');
+  }
   lines.push(...table(groupColumns(multi, 'summary'), model.groups));
   if (model.fairness.length > 0) {
     lines.push('', ...table(fairnessColumns(multi, 'summary'), model.fairness));

@@ -13,7 +13,9 @@ import type { RejectionDifference } from '../metrics/server-section.js';
 import type { Difference, Sample } from '../metrics/compare-stats.js';
 import type { DurationSummary } from '../metrics/histogram.js';
 import { ABANDONED_CODES, abandonedOf } from '../metrics/timeline-snapshot.js';
-import type { RunResult, RunStatus } from '../result/result.js';
+import type { RunResult, RunStatus, Sweep } from '../result/result.js';
+
+type SweepStatus = Sweep['status'];
 import type { AxisFormats } from './runtime.js';
 import {
   faultRows,
@@ -57,6 +59,27 @@ export interface ReportModel {
   readonly faults?: readonly FaultRow[];
   /** Present for a comparison: its profiles and the differences between them. */
   readonly comparison?: ComparisonSection;
+  /** Present for a sweep (sweep.ts): each level's verdict, per profile. */
+  readonly sweep?: SweepSection;
+}
+
+/** One level of one profile, as the sweep section's table shows it. */
+export interface SweepLevelRow {
+  readonly profile: string;
+  readonly level: string;
+  readonly runs: number;
+  readonly verdict: 'ok' | 'broken' | 'not run';
+  readonly knee: boolean;
+  readonly reasons: string;
+}
+
+export interface SweepSection {
+  readonly status: SweepStatus;
+  readonly reason: string | undefined;
+  readonly repeat: number;
+  /** What made a level broken: the stop conditions and the scenario's budgets. */
+  readonly conditions: readonly string[];
+  readonly rows: readonly SweepLevelRow[];
 }
 
 /** A comparison's profiles and figures side by side (built by comparison.ts). */
@@ -147,7 +170,8 @@ export interface Verdict {
     | 'fairness'
     | 'generator'
     | 'harness'
-    | 'cross-check';
+    | 'cross-check'
+    | 'capacity';
   /** One sentence with its figures, already formatted for people. */
   readonly text: string;
 }

@@ -2,10 +2,13 @@ import type { ChartConfiguration, ChartType, Scale, TooltipItem } from 'chart.js
 
 /** What the runtime needs to know about a chart's axes, carried in `options.plugins.apfbench`. */
 export interface AxisFormats {
-  /** `percentile`: x is 1/(1 − p) on a log scale, labelled 0 %, 90 %, 99 %, …; `seconds`: time since start. */
-  readonly x: 'percentile' | 'seconds';
+  /**
+   * `percentile`: x is 1/(1 − p) on a log scale, labelled 0 %, 90 %, 99 %, …; `seconds`: time
+   * since start; `load`: a sweep's load level, in the unit of the field it varies.
+   */
+  readonly x: 'percentile' | 'seconds' | 'load';
   /** The unit of y, used in tooltips (axis titles carry it too). */
-  readonly y: 'ms' | 'per-second' | 'seats' | 'requests';
+  readonly y: 'ms' | 'per-second' | 'seats' | 'requests' | 'fraction' | 'index' | 'cpu-seconds';
   /** Faults to mark on a time axis (report/faults.ts draws them); absent: none. */
   readonly marks?: readonly {
     readonly from: number;
@@ -64,6 +67,12 @@ export function reportRuntime() {
         return formatMs(v);
       case 'per-second':
         return formatRate(v);
+      case 'fraction':
+        return formatPercent(v);
+      case 'index':
+        return sig3.format(v);
+      case 'cpu-seconds':
+        return `${sig3.format(v)} s CPU`;
       default:
         return `${sig3.format(v)} ${unit}`;
     }
@@ -99,7 +108,9 @@ export function reportRuntime() {
           if (first === undefined) return '';
           return xFormat === 'percentile'
             ? `p${formatPercentile(first.parsed.x ?? 1).replace('%', '')}`
-            : `t = ${sig3.format(first.parsed.x ?? 0)} s`;
+            : xFormat === 'load'
+              ? `at ${sig3.format(first.parsed.x ?? 0)}`
+              : `t = ${sig3.format(first.parsed.x ?? 0)} s`;
         },
         label: (item: TooltipItem<'line'>) =>
           `${item.dataset.label ?? ''}: ${formatValue(yUnit, item.parsed.y ?? 0)}`,

@@ -14,6 +14,8 @@ import type {
   FigureUnit,
   GroupRow,
   ReportModel,
+  SweepLevelRow,
+  SweepSection,
 } from './model.js';
 import { runtime } from './runtime.js';
 
@@ -217,4 +219,26 @@ export function differenceCells(
     d === undefined ? '–' : formatRelative(d),
     ...(repeats ? [interval] : []),
   ];
+}
+
+/** A sweep's levels, per profile: the same in the page and in summary.md. */
+export const sweepColumns: readonly Column<SweepLevelRow>[] = [
+  { head: 'Profile', numeric: false, cell: (r) => r.profile },
+  { head: 'Level', numeric: false, cell: (r) => r.level },
+  { head: 'Runs', numeric: true, cell: (r) => String(r.runs) },
+  { head: 'Verdict', numeric: false, cell: (r) => (r.knee ? `${r.verdict} (knee)` : r.verdict) },
+  { head: 'Why', numeric: false, cell: (r) => r.reasons || '–' },
+];
+
+/** What the sweep table's verdicts mean, under it in the page and in summary.md. */
+export function sweepNote(s: SweepSection): string {
+  const what =
+    s.conditions.length === 0
+      ? 'a run did not complete'
+      : `one of these held or broke (${s.conditions.join(', ')}), or a run did not complete`;
+  const repeats =
+    s.repeat > 1
+      ? ` Each level ran ${s.repeat} times; stop conditions are judged on the median, budgets on every run.`
+      : '';
+  return `A level is broken when ${what}; the knee is the first broken level of a profile. A stop condition that held, or a run that did not complete, ends the profile's higher levels (not run).${repeats}`;
 }

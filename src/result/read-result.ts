@@ -16,6 +16,7 @@ import {
   type Comparison,
 } from './comparison-schema.js';
 import { RESULT_SCHEMA_VERSION, runResultSchema, type RunResult } from './run-result-schema.js';
+import { SWEEP_SCHEMA_VERSION, sweepSchema, type Sweep } from './sweep-schema.js';
 
 /** A result.json or comparison.json of the wrong shape (unless the caller names its own code). */
 export const INVALID_RESULT = 'APFBENCH_INVALID_RESULT';
@@ -50,7 +51,7 @@ const versionOf = (value: unknown): unknown =>
 function parseVersioned<S extends z.ZodType>(
   schema: S,
   doc: JsonDocument,
-  what: 'result' | 'comparison',
+  what: 'result' | 'comparison' | 'sweep',
   version: number,
   codes: RefusalCodes,
 ): z.output<S> {
@@ -93,6 +94,11 @@ export function parseComparison(
   codes: RefusalCodes = { shape: INVALID_RESULT, version: 'APFBENCH_COMPARISON_SCHEMA_VERSION' },
 ): Comparison {
   return parseVersioned(comparisonSchema, doc, 'comparison', COMPARISON_SCHEMA_VERSION, codes);
+}
+
+/** A sweep.json's document as a typed sweep; refuses other versions and wrong shapes. */
+export function parseSweep(doc: JsonDocument, codes: RefusalCodes): Sweep {
+  return parseVersioned(sweepSchema, doc, 'sweep', SWEEP_SCHEMA_VERSION, codes);
 }
 
 /**

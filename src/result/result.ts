@@ -6,6 +6,7 @@ import type { RunResult } from './run-result-schema.js';
 
 export * from './run-result-schema.js';
 export * from './comparison-schema.js';
+export * from './sweep-schema.js';
 export * from './read-result.js';
 
 export function describeTarget(

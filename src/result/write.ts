@@ -1,12 +1,14 @@
-// The one place result.json and comparison.json are written, by `run` and by `compare` alike.
+// The one place result.json, comparison.json and sweep.json are written, by `run`, `compare`
+// and `sweep` alike.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Comparison, RunResult } from './result.js';
+import type { Comparison, RunResult, Sweep } from './result.js';
 
 export const RESULT_FILE = 'result.json';
 export const COMPARISON_FILE = 'comparison.json';
+export const SWEEP_FILE = 'sweep.json';
 
 /**
  * Writes `value` as indented JSON with a final newline, atomically: into a temporary file in the
@@ -76,3 +78,7 @@ export const writeResult = (dir: string, result: RunResult, fallbackDir?: string
 /** Writes `dir`/comparison.json; its fallback is named after the scenario. */
 export const writeComparison = (dir: string, comparison: Comparison, fallbackDir?: string) =>
   writeOutput(dir, COMPARISON_FILE, comparison.scenario, comparison, fallbackDir);
+
+/** Writes `dir`/sweep.json; its fallback is named after the scenario. */
+export const writeSweep = (dir: string, sweep: Sweep, fallbackDir?: string) =>
+  writeOutput(dir, SWEEP_FILE, sweep.scenario, sweep, fallbackDir);

@@ -77,7 +77,14 @@ const INSPECT_CHARTS = `[...document.querySelectorAll('canvas')].map((canvas) =>
   const chart = Chart.getChart(canvas);
   const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
   let painted = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+  let markPixels = 0;
+  for (let i = 3; i < data.length; i += 4) {
+    if (data[i] > 0) painted++;
+    // The marks' line (#D55E00) and label (#A33F00), where drawn over most of a pixel: far
+    // redder than green and blue, which no palette colour of the first four series is.
+    const [r, g, b] = [data[i - 3], data[i - 2], data[i - 1]];
+    if (data[i] === 255 && r - g > 80 && r - b > 100) markPixels++;
+  }
   return {
     id: canvas.dataset.chartId,
     width: canvas.width,
@@ -85,6 +92,8 @@ const INSPECT_CHARTS = `[...document.querySelectorAll('canvas')].map((canvas) =>
     painted,
     points: chart ? chart.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0,
     yMax: chart ? chart.scales.y.max : null,
+    marks: chart ? (chart.options.plugins.apfbench?.marks ?? []).map((m) => m.label) : [],
+    markPixels,
   };
 })`;
 
@@ -98,6 +107,10 @@ export interface CanvasState {
   points: number;
   /** The y axis's upper bound as Chart.js laid it out. */
   yMax: number | null;
+  /** The labels of the marks (faults, knees) the chart was given. */
+  marks: string[];
+  /** Opaque pixels in the marks' colours: well above 0, a mark was drawn. */
+  markPixels: number;
 }
 
 export interface OpenedReport {

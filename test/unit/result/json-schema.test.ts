@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { comparisonJsonSchema, runResultJsonSchema } from '../../../src/result/json-schema.js';
+import {
+  comparisonJsonSchema,
+  runResultJsonSchema,
+  sweepJsonSchema,
+} from '../../../src/result/json-schema.js';
 
 describe.each([
   ['result', runResultJsonSchema],
   ['comparison', comparisonJsonSchema],
+  ['sweep', sweepJsonSchema],
 ])('schema/%s.schema.json', (name, generate) => {
   it('is what the zod schema generates', () => {
     // Compared as data, so that formatting the file (prettier) does not matter.
