@@ -73,6 +73,8 @@ spec:
   const [slow, tag] = result.webhooks!;
   const writes = result.actors.writer!.requests;
   // Every create of the measured window passed both webhooks (and the warm-up's too).
+  // byCode first: on a failure it says which responses the writes got.
+  expect(writes.byCode).toEqual({ '201': writes.total });
   expect(writes.errors).toBe(0);
   expect(slow!.calls).toBeGreaterThanOrEqual(writes.total);
   expect(slow!.byOperation).toEqual({ CREATE: slow!.calls });
