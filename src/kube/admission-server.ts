@@ -163,8 +163,9 @@ async function answer(
   done: (webhook: string, operation: string, dryRun: boolean, outcome: AdmissionOutcome) => void,
 ): Promise<void> {
   const prefix = webhookPath('');
-  const url = req.url ?? '';
-  const webhook = url.startsWith(prefix) ? decodeURIComponent(url.slice(prefix.length)) : '';
+  // The API server adds its timeout as a query (`?timeout=10s`).
+  const path = (req.url ?? '').split('?')[0]!;
+  const webhook = path.startsWith(prefix) ? decodeURIComponent(path.slice(prefix.length)) : '';
   const behaviour = webhooks.get(webhook);
   const text = await readBody(req).catch(() => undefined);
   let body: unknown;

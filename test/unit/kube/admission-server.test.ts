@@ -69,7 +69,8 @@ describe('the admission server', () => {
   it('allows after the delay, and says how long it held the call', async () => {
     const calls: AdmissionCall[] = [];
     const s = await start({ delayMs: () => 150 }, calls);
-    const res = await post(s.url('w'), review('CREATE'));
+    // As the API server calls it: with its timeout as a query.
+    const res = await post(`${s.url('w')}?timeout=10s`, review('CREATE'));
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({
       apiVersion: 'admission.k8s.io/v1',
