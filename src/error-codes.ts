@@ -172,6 +172,15 @@ export const ERROR_CODES = {
     "the scenario's spec.workers is over 4 per CPU of this machine, and no --workers replaces it",
   ),
   APFBENCH_UNKNOWN_METRIC: invalid('a budget names a metric the results do not have'),
+  APFBENCH_WEBHOOK_FAILED: environment(
+    'serving or registering a webhook of spec.webhooks failed; nothing of it is left on the cluster',
+  ),
+  APFBENCH_WEBHOOK_NOT_LOCAL: invalid(
+    'spec.webhooks needs an API server on this machine, which calls them on loopback',
+  ),
+  APFBENCH_WEBHOOK_RESOURCE: invalid(
+    'a webhook of spec.webhooks names a resource, API group or version the server does not serve',
+  ),
 } as const satisfies Record<`APFBENCH_${string}`, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

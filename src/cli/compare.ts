@@ -98,6 +98,7 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
       signal: abort.signal,
       workers: argv.workers,
       latencyPairs: argv.victim.map((victim, i) => ({ victim, noisy: argv.noisy[i]! })),
+      scenarioFile: argv.scenario,
       onPhase: printer.onPhase,
       onProgress: printer.onProgress,
       onRuns: printer.counter('runs'),

@@ -175,6 +175,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
         onProgress: printer.onProgress,
         onPhase: printer.onPhase,
         onFixtures: printer.counter('creating fixtures'),
+        scenarioFile: argv.scenario,
         ...(metrics === undefined ? {} : { liveMetrics: metrics.live }),
       };
       const runLocalOrOn = async (runOpts: typeof baseOpts & { placement?: WorkerPlacement }) => {

@@ -49,14 +49,17 @@ function validity(days: number): { notBefore: Date; notAfter: Date } {
   return { notBefore: new Date(now - 60_000), notAfter: new Date(now + days * 86_400_000) };
 }
 
-/** Everything the local control plane needs; nothing leaves the cluster directory. */
-export async function generatePki(days = 365): Promise<ClusterPki> {
-  const caKeys = await newKeys();
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+/** A self-signed CA named `name`, its keys and its PEM. */
+async function newCa(
+  name: string,
+  days: number,
+): Promise<{ cert: x509.X509Certificate; keys: webcrypto.CryptoKeyPair; pem: KeyPairPem }> {
+  const keys = await newKeys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
-    name: 'CN=apfbench-ca',
+    name: `CN=${name}`,
     ...validity(days),
-    keys: caKeys,
+    keys,
     signingAlgorithm: alg,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
@@ -64,10 +67,19 @@ export async function generatePki(days = 365): Promise<ClusterPki> {
         x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
         true,
       ),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  const ca = { cert: caCert.toString('pem'), key: await exportKey(caKeys.privateKey, 'pkcs8') };
+  return {
+    cert,
+    keys,
+    pem: { cert: cert.toString('pem'), key: await exportKey(keys.privateKey, 'pkcs8') },
+  };
+}
+
+/** Everything the local control plane needs; nothing leaves the cluster directory. */
+export async function generatePki(days = 365): Promise<ClusterPki> {
+  const { cert: caCert, keys: caKeys, pem: ca } = await newCa('apfbench-ca', days);
   const serving = await issue(ca, caCert, caKeys, {
     subject: 'CN=kube-apiserver',
     serverAuth: true,
@@ -84,6 +96,26 @@ export async function generatePki(days = 365): Promise<ClusterPki> {
       privateKey: await exportKey(saKeys.privateKey, 'pkcs8'),
     },
   };
+}
+
+/**
+ * A CA of its own and a serving certificate it signed for 127.0.0.1, ::1 and localhost: for a
+ * server apfbench runs on loopback for the API server to call (the admission webhooks it hosts,
+ * whose configuration carries the CA as its `caBundle`). Held in memory only.
+ */
+export async function generateLoopbackServing(
+  name: string,
+  days = 7,
+): Promise<{ readonly ca: KeyPairPem; readonly serving: KeyPairPem }> {
+  const { cert: caCert, keys: caKeys, pem: ca } = await newCa(`${name}-ca`, days);
+  const serving = await issue(ca, caCert, caKeys, {
+    subject: `CN=${name}`,
+    serverAuth: true,
+    dns: ['localhost'],
+    ips: ['127.0.0.1', '::1'],
+    days,
+  });
+  return { ca, serving };
 }
 
 /**

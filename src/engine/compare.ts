@@ -68,6 +68,8 @@ export interface CompareOptions {
   /** Passed on to each run (RunOptions). */
   readonly onFixtures?: (done: number, total: number) => void;
   readonly liveMetrics?: LiveMetrics;
+  /** Passed on to each run (RunOptions). */
+  readonly scenarioFile?: string;
   /** Called after each run, with where its result was written. */
   readonly onRun?: (run: ComparisonRun, result: RunResult) => void;
 }
@@ -332,6 +334,7 @@ export async function compareProfiles(
         ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
         ...(opts.onFixtures === undefined ? {} : { onFixtures: opts.onFixtures }),
         ...(opts.liveMetrics === undefined ? {} : { liveMetrics: opts.liveMetrics }),
+        ...(opts.scenarioFile === undefined ? {} : { scenarioFile: opts.scenarioFile }),
         onPhase: say,
         snapshotFile,
       });

@@ -55,6 +55,7 @@ import { authChoiceOf, type IdentityResolver } from './identities.js';
 import { planRun, workerCount, type PlacedInstance } from './plan.js';
 import type { FromWorker, InstanceAssignment, ToWorker, WorkerReport } from './protocol.js';
 import type { WorkerHandle, WorkerPlacement } from './worker-handle.js';
+import { checkWebhooks, webhookHost } from './webhooks.js';
 
 /** Where a run goes: the API server, the admin client for setup, and how load identities authenticate. */
 export interface RunTarget {
@@ -121,6 +122,8 @@ export interface RunOptions extends ServerSideOptions {
   readonly onFixtures?: (done: number, total: number) => void;
   /** Workers elsewhere (remote agents' threads) instead of this machine's, by the run plan. */
   readonly placement?: WorkerPlacement;
+  /** The scenario's file, to locate problems found on the server (a webhook's resource). */
+  readonly scenarioFile?: string;
 }
 
 /** The plan's placement of one worker's instances, with the identity each one sends as. */
@@ -195,6 +198,15 @@ export async function runScenario(
   const { admin } = run;
   // Refuses faults on a cluster apfbench did not start, before anything is created on it.
   const faults = faultRunner(scenario.spec, run.controlPlane, say);
+  // The same for webhooks on a resource the server lacks, or a server that cannot call them.
+  await checkWebhooks(admin, run.target.server, scenario.spec.webhooks ?? [], opts.scenarioFile);
+  const webhooks = webhookHost(scenario.spec.webhooks ?? [], {
+    admin,
+    runId,
+    labels: label,
+    seed: scenario.spec.seed,
+    say,
+  });
 
   const plan = planRun(scenario, workerCount(scenario, opts.workers));
   // Every instance's identity, before anything is created: a certificate asked for and missing
@@ -227,6 +239,8 @@ export async function runScenario(
     serverMeasurement(opts),
     fairnessMeasurement(opts),
     harness,
+    // Removes the webhooks before the cleanup deletes anything they would be called for.
+    webhooks.measurement,
     // Adds no section: it passes each report on to --metrics-addr (a no-op without it).
     liveMetricsMeasurement(opts.liveMetrics, {
       runId,
@@ -241,7 +255,10 @@ export async function runScenario(
       ...(opts.onFixtures === undefined ? {} : { onCount: opts.onFixtures }),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     }).finally(() => harness.fixtures(false));
-    if (opts.signal?.aborted === true) throw new Interrupted();
+    const aborted = () => opts.signal?.aborted === true;
+    if (aborted()) throw new Interrupted();
+    await webhooks.register(opts.signal);
+    if (aborted()) throw new Interrupted();
     await startMeasurements(measurements, { admin });
     const placement = opts.placement ?? {
       shards: plan.workers.map((w) => w.instances),
@@ -328,6 +345,8 @@ export async function runScenario(
     ...(run.audit === undefined ? {} : { audit: run.audit }),
   });
 
+  // Already done by its measurement; a no-op unless that one threw.
+  await webhooks.remove();
   let cleanup = result.cleanup;
   // A partial run lost an agent, not the server's answers: its objects go as a completed run's.
   const succeeded = result.status === 'completed' || result.status === 'partial';

@@ -9,10 +9,11 @@ import {
 } from '../kube/index.js';
 import { eachLimited } from '../timing/each-limited.js';
 import type { Scenario } from '../actors/scenario.js';
+import { namespacesOf } from '../scenario/schema.js';
 
 /** Namespaces a scenario writes to: its own and its fixtures'. */
 export function scenarioNamespaces(scenario: Scenario): string[] {
-  return [...new Set([scenario.spec.namespace, ...scenario.spec.fixtures.map((f) => f.namespace)])];
+  return namespacesOf(scenario.spec.namespace, scenario.spec.fixtures);
 }
 
 export async function ensureNamespaces(

@@ -11,7 +11,13 @@ export interface MeasurementStart {
 
 /** Result fields that only measurements add; the coordinator fills every other one itself. */
 export type MeasuredField =
-  'generator' | 'targetHealth' | 'server' | 'serverError' | 'fairness' | 'clientConnections';
+  | 'generator'
+  | 'targetHealth'
+  | 'server'
+  | 'serverError'
+  | 'fairness'
+  | 'clientConnections'
+  | 'webhooks';
 
 /** The fields the coordinator fills before any measurement finishes. */
 export type RunFields = Omit<RunResult, MeasuredField>;

@@ -44,6 +44,20 @@ export const resources = {
     kind: 'PriorityLevelConfiguration',
     namespaced: false,
   },
+  validatingwebhookconfigurations: {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: 'validatingwebhookconfigurations',
+    kind: 'ValidatingWebhookConfiguration',
+    namespaced: false,
+  },
+  mutatingwebhookconfigurations: {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: 'mutatingwebhookconfigurations',
+    kind: 'MutatingWebhookConfiguration',
+    namespaced: false,
+  },
   clusterroles: {
     group: 'rbac.authorization.k8s.io',
     version: 'v1',

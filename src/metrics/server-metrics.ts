@@ -40,6 +40,15 @@ export const ServerMetric = {
   processCpu: 'process_cpu_seconds_total',
   /** Gauge, no labels: the server process's resident memory, bytes. */
   processResidentMemory: 'process_resident_memory_bytes',
+  /**
+   * Histogram (seconds); labels priority_level, flow_schema, type. How long requests held their
+   * seats executing: its sum over a window, divided by the window, is the seats held on average.
+   */
+  executionSeconds: 'apiserver_flowcontrol_request_execution_seconds',
+  /** Histogram (seconds); labels name, operation, rejected, type (validating, admit). */
+  webhookAdmissionSeconds: 'apiserver_admission_webhook_admission_duration_seconds',
+  /** Counter; labels name, error_type, operation, rejection_code, type. */
+  webhookRejections: 'apiserver_admission_webhook_rejection_count',
 } as const;
 
 const PRIORITY_LEVEL = 'priority_level';
@@ -500,4 +509,100 @@ export function clientCountsAsServer(
     counts[k] = (counts[k] ?? 0) + n;
   }
   return counts;
+}
+
+/** Requests that finished executing between two snapshots and the seconds they held seats. */
+export const executionStatsSchema = z.object({
+  count: z.number(),
+  sumSeconds: z.number(),
+});
+export type ExecutionStats = z.infer<typeof executionStatsSchema>;
+
+export const executionSummarySchema = z.object({
+  ...executionStatsSchema.shape,
+  flowSchemas: z.record(z.string(), executionStatsSchema),
+});
+export type ExecutionSummary = z.infer<typeof executionSummarySchema>;
+
+/**
+ * `apiserver_flowcontrol_request_execution_seconds` between two snapshots, per priority level
+ * and, within it, per flow schema: how many requests finished executing and how long they held
+ * their seats in all. Levels with no series in `after` are absent.
+ */
+export function executionSummary(
+  before: MetricsSnapshot,
+  after: MetricsSnapshot,
+): Record<string, ExecutionSummary> {
+  const levels: Record<string, ExecutionSummary> = {};
+  const add = (suffix: 'count' | 'sum', key: 'count' | 'sumSeconds') => {
+    for (const { labels, value } of seriesDeltas(
+      before,
+      after,
+      `${ServerMetric.executionSeconds}_${suffix}`,
+    )) {
+      const pl = (levels[labels[PRIORITY_LEVEL] ?? ''] ??= {
+        count: 0,
+        sumSeconds: 0,
+        flowSchemas: {},
+      });
+      pl[key] += value;
+      const fs = labels[FLOW_SCHEMA];
+      if (fs !== undefined) (pl.flowSchemas[fs] ??= { count: 0, sumSeconds: 0 })[key] += value;
+    }
+  };
+  add('count', 'count');
+  add('sum', 'sumSeconds');
+  return levels;
+}
+
+/** What the API server measured of one admission webhook, by the webhook's name. */
+export const serverWebhookStatsSchema = z.object({
+  /** Admissions through it (`..._admission_duration_seconds_count`). */
+  admissions: z.number(),
+  /** Their total time in it, seconds: how long the server waited on the webhook. */
+  sumSeconds: z.number(),
+  /** Of them, those it rejected (`rejected="true"`: denied, failed under Fail, timed out). */
+  rejected: z.number(),
+  /** `apiserver_admission_webhook_rejection_count` by error_type (calling_webhook_error, ...). */
+  rejectionsByErrorType: z.record(z.string(), z.number()),
+});
+export type ServerWebhookStats = z.infer<typeof serverWebhookStatsSchema>;
+
+/**
+ * The admission webhooks' metrics between two snapshots, by webhook name (the configuration's
+ * `webhooks[].name`); `wanted` keeps only some names. A server that called no webhook has none.
+ */
+export function webhookAdmissions(
+  before: MetricsSnapshot,
+  after: MetricsSnapshot,
+  wanted: (name: string) => boolean = () => true,
+): Record<string, ServerWebhookStats> {
+  const out: Record<string, ServerWebhookStats> = {};
+  const filter: LabelFilter = (l) => wanted(l.name ?? '');
+  const of = (labels: Labels) =>
+    (out[labels.name ?? ''] ??= {
+      admissions: 0,
+      sumSeconds: 0,
+      rejected: 0,
+      rejectionsByErrorType: {},
+    });
+  const histogram = ServerMetric.webhookAdmissionSeconds;
+  for (const { labels, value } of seriesDeltas(before, after, `${histogram}_count`, filter)) {
+    of(labels).admissions += value;
+    if (labels.rejected === 'true') of(labels).rejected += value;
+  }
+  for (const { labels, value } of seriesDeltas(before, after, `${histogram}_sum`, filter)) {
+    of(labels).sumSeconds += value;
+  }
+  for (const { labels, value } of seriesDeltas(
+    before,
+    after,
+    ServerMetric.webhookRejections,
+    filter,
+  )) {
+    const byType = of(labels).rejectionsByErrorType;
+    const type = labels.error_type ?? '';
+    byType[type] = (byType[type] ?? 0) + value;
+  }
+  return out;
 }

@@ -5,12 +5,16 @@
  */
 import { z } from 'zod';
 import {
+  executionSummary,
+  executionSummarySchema,
   flowControlPointSchema,
   flowControlSummary,
   priorityLevelSummarySchema,
   type PriorityLevelSummary,
   requestCountsByVerbResourceCode,
   type SamplerResult,
+  serverWebhookStatsSchema,
+  webhookAdmissions,
 } from './server-metrics.js';
 import { cpuSecondsWithin, peakRssWithin, type Span } from './process-cost.js';
 import type { TimelineRow } from './timeline-aggregator.js';
@@ -105,6 +109,17 @@ export const serverSectionSchema = z.object({
   /** `/debug/api_priority_and_fairness/dump_priority_levels` at the end of the run. */
   dumpPriorityLevels: z.string().optional(),
   crossCheck: rejectionCrossCheckSchema,
+  /**
+   * `apiserver_flowcontrol_request_execution_seconds` per priority level (and flow schema):
+   * requests that finished executing and the seconds they held seats, over the whole run.
+   * Absent from results written before it was added.
+   */
+  execution: z.record(z.string(), executionSummarySchema).optional(),
+  /**
+   * The server's admission webhook metrics over the run, by webhook name; absent when it called
+   * none (and from results written before it was added).
+   */
+  admissionWebhooks: z.record(z.string(), serverWebhookStatsSchema).optional(),
 });
 export type ServerSection = z.infer<typeof serverSectionSchema>;
 
@@ -228,7 +243,18 @@ export function buildServerSection(
     ...(opts.window === undefined ? {} : processCost(sampled.series, opts.window)),
     ...(opts.dump === undefined ? {} : { dumpPriorityLevels: opts.dump }),
     crossCheck: crossCheck(flowControl, client, requestsByCode['429'] ?? 0),
+    execution: executionSummary(before, after),
+    ...nonEmpty('admissionWebhooks', webhookAdmissions(before, after)),
   };
+}
+
+function nonEmpty<K extends string, V>(
+  key: K,
+  record: Record<string, V>,
+): Partial<Record<K, Record<string, V>>> {
+  return Object.keys(record).length === 0
+    ? {}
+    : ({ [key]: record } as Partial<Record<K, Record<string, V>>>);
 }
 
 function peakOf(series: SamplerResult['series']): { peakOpenWatches?: number } {

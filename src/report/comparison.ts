@@ -16,6 +16,7 @@ import {
   groupRows,
   overview,
   serverLevels,
+  webhooksOf,
   spectrumChart,
   type ChartModel,
   type ComparisonSection,
@@ -121,6 +122,7 @@ export function buildComparisonReport(
       })),
     ),
     ...(faults.length === 0 ? {} : { faults }),
+    ...webhooksOf(runs),
     comparison: section,
   };
 }

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { ABANDONED_CODES } from '../metrics/timeline-snapshot.js';
 import { chartConfig } from './charts.js';
 import { FAULTS_NOTE, faultColumns, faultMarksPlugin, type FaultRow } from './faults.js';
+import { WEBHOOKS_NOTE, seatColumns, webhookColumns } from './webhooks.js';
 import { formatFigure, formatFlags, serverFlagsNote } from './comparison.js';
 import type { ChartModel, ComparisonSection, ReportModel, RunOverview } from './model.js';
 import { reportRuntime, runtime } from './runtime.js';
@@ -103,6 +104,7 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions): string {
     ...(model.connections.length === 0 ? [] : [connectionsTable(model)]),
     ...(model.crossChecks.length === 0 ? [] : [crossCheckTable(model)]),
     ...(model.faults === undefined ? [] : [faultsTable(model.faults, multi)]),
+    ...(model.webhooks === undefined ? [] : [webhooksTable(model.webhooks, multi)]),
     '<section id="charts"><h2>Charts</h2>',
     ...chartFigures(model.charts),
     '</section>',
@@ -299,6 +301,16 @@ function connectionsTable(model: ReportModel): string {
     columnTable(connectionColumns(model.runs.length > 1, 'page'), model.connections),
     ...serverWatches(model).map((line) => `<p>${escapeHtml(line)}</p>`),
     "<p class=\"note\">The client's connections to the API server, per pool: per-actor pools are each instance's own (h2: its requests and watches are streams of one connection, as client-go's); a shared pool serves every shared instance of a worker thread. Opened counts reconnects; peak open adds up each worker's peak. kube-apiserver has no metric of its connections or HTTP/2 streams; the nearest is its count of open watches.</p>",
+    '</section>',
+  ].join('\n');
+}
+
+function webhooksTable(webhooks: NonNullable<ReportModel['webhooks']>, multi: boolean): string {
+  return [
+    '<section id="webhooks"><h2>Webhooks</h2>',
+    columnTable(webhookColumns(multi), webhooks.rows),
+    ...(webhooks.seats.length === 0 ? [] : [columnTable(seatColumns(multi), webhooks.seats)]),
+    `<p class="note">${escapeHtml(WEBHOOKS_NOTE)}</p>`,
     '</section>',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { formatFigure, formatFlags } from './comparison.js';
 import type { ComparisonSection, ReportModel } from './model.js';
 import { FAULTS_NOTE, faultColumns } from './faults.js';
+import { WEBHOOKS_NOTE, seatColumns, webhookColumns } from './webhooks.js';
 import { runtime } from './runtime.js';
 import {
   connectionColumns,
@@ -56,6 +57,13 @@ export function renderMarkdown(model: ReportModel): string {
   }
   if (model.faults !== undefined) {
     lines.push('', ...table(faultColumns(multi), model.faults), '', `_${FAULTS_NOTE}_`);
+  }
+  if (model.webhooks !== undefined) {
+    lines.push('', ...table(webhookColumns(multi), model.webhooks.rows));
+    if (model.webhooks.seats.length > 0) {
+      lines.push('', ...table(seatColumns(multi), model.webhooks.seats));
+    }
+    lines.push('', `_${WEBHOOKS_NOTE}_`);
   }
   lines.push('');
   return lines.join('\n');

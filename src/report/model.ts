@@ -24,6 +24,7 @@ import {
   type ChartMark,
   type FaultRow,
 } from './faults.js';
+import { seatRows, webhookRows, type SeatRow, type WebhookRow } from './webhooks.js';
 import { heartbeatsOf, watchOf } from './totals.js';
 import { crossCheckRows } from './verdicts/cross-check.js';
 import { verdicts } from './verdicts/run.js';
@@ -57,6 +58,8 @@ export interface ReportModel {
   readonly charts: readonly ChartModel[];
   /** The faults of a run with spec.faults, and the relist storm after each; absent: none. */
   readonly faults?: readonly FaultRow[];
+  /** The webhooks of a run with spec.webhooks, and the seats held per level; absent: none. */
+  readonly webhooks?: { readonly rows: readonly WebhookRow[]; readonly seats: readonly SeatRow[] };
   /** Present for a comparison: its profiles and the differences between them. */
   readonly comparison?: ComparisonSection;
   /** Present for a sweep (sweep.ts): each level's verdict, per profile. */
@@ -317,6 +320,7 @@ export function buildRunReport(result: RunResult): ReportModel {
     crossChecks: crossCheckRows(run.label, result),
     charts: charts(result, label),
     ...((result.faults ?? []).length === 0 ? {} : { faults: faultRows(run.label, result) }),
+    ...webhooksOf([{ label: run.label, result }]),
   };
 }
 
@@ -613,4 +617,15 @@ export function charts(
     );
   }
   return out;
+}
+
+/** The webhooks part of a report of `runs`; empty when none of them had webhooks. */
+export function webhooksOf(
+  runs: readonly { readonly label: string; readonly result: RunResult }[],
+): Pick<ReportModel, 'webhooks'> {
+  const rows = runs.flatMap(({ label, result }) => webhookRows(label, result));
+  if (rows.length === 0) return {};
+  return {
+    webhooks: { rows, seats: runs.flatMap(({ label, result }) => seatRows(label, result)) },
+  };
 }

@@ -22,6 +22,7 @@ import { generatorSectionSchema } from '../metrics/generator-health.js';
 import { serverSectionSchema } from '../metrics/server-section.js';
 import { requestFiguresShape, timelineRowSchema } from '../metrics/timeline-aggregator.js';
 import { targetHealthSchema } from '../metrics/target-health.js';
+import { webhooksSectionSchema } from '../metrics/webhooks.js';
 
 /** Bump when a field changes meaning or is removed; readers refuse other versions. */
 export const RESULT_SCHEMA_VERSION = 1;
@@ -203,6 +204,11 @@ export const runResultSchema = z.object({
   serverError: z.string().optional(),
   /** Jain's index, shares and latency ratios. */
   fairness: fairnessSectionSchema.optional(),
+  /**
+   * What the admission webhooks of spec.webhooks saw, with the server's figures for each;
+   * absent: the scenario had none.
+   */
+  webhooks: webhooksSectionSchema.optional(),
   /** The load agents of a distributed run; absent from a run on this machine's threads alone. */
   agents: z.array(agentResultSchema).optional(),
 });

@@ -10,6 +10,7 @@ export type { Overrides } from './overrides.js';
 export { scenarioJsonSchemaOf } from './json-schema.js';
 export {
   API_VERSION,
+  namespacesOf,
   scenarioSchemaOf,
   type ActorGroupBase,
   type ActorGroupSchema,
@@ -20,6 +21,8 @@ export {
   type ScenarioOf,
   type ScenarioSchema,
   type Stage,
+  type Webhook,
+  type WebhookRule,
 } from './schema.js';
 export {
   AUTH_MODES,

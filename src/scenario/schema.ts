@@ -16,6 +16,7 @@ import {
 import { budgetsSchema } from '../budget/schema.js';
 import { checkFaults, faultSchema } from './faults.js';
 import { transportSchema, type AuthMode, type TransportInput } from './transport.js';
+import { checkWebhooks, webhookSchema } from './webhooks.js';
 
 export { MAX_OBJECT_PAYLOAD } from './fields.js';
 
@@ -97,6 +98,13 @@ function specSchemaOf(actorGroup: z.ZodType<ActorGroupBase>) {
             'refused on a cluster given with --kubeconfig.',
         )
         .optional(),
+      webhooks: z
+        .array(webhookSchema)
+        .describe(
+          'Admission webhooks apfbench serves itself over HTTPS on loopback and registers for ' +
+            "the run, on the writes of the scenario's namespaces; removed when it ends.",
+        )
+        .optional(),
     }),
     (spec, valid, report) => {
       if (!valid('duration')) return;
@@ -106,6 +114,15 @@ function specSchemaOf(actorGroup: z.ZodType<ActorGroupBase>) {
       totalAtMost(spec.fixtures, 'fixtures', MAX_FIXTURE_OBJECTS, 'fixture objects', valid, report);
       if (valid('warmup') && spec.warmup < spec.duration && Array.isArray(spec.faults)) {
         checkFaults(spec.faults, spec, valid, report);
+      }
+      if (Array.isArray(spec.webhooks)) {
+        const fixturesOk = valid('fixtures') && valid('namespace');
+        checkWebhooks(
+          spec.webhooks,
+          fixturesOk ? namespacesOf(spec.namespace, spec.fixtures) : undefined,
+          valid,
+          report,
+        );
       }
       if (!Array.isArray(spec.actors)) return;
       totalAtMost(spec.actors, 'actors', MAX_ACTOR_INSTANCES, 'actor instances', valid, report);
@@ -145,13 +162,29 @@ function specSchemaOf(actorGroup: z.ZodType<ActorGroupBase>) {
         }
       });
     },
-  ).transform(({ fixtures, ...spec }) => ({
+  ).transform(({ fixtures, webhooks, ...spec }) => ({
     ...spec,
     fixtures: fixtures.map((fixture) => ({
       ...fixture,
       namespace: fixture.namespace ?? spec.namespace,
     })),
+    ...(webhooks === undefined
+      ? {}
+      : {
+          webhooks: webhooks.map((w) => ({
+            ...w,
+            namespaces: w.namespaces ?? namespacesOf(spec.namespace, fixtures),
+          })),
+        }),
   }));
+}
+
+/** The namespaces a scenario writes to: spec.namespace and its fixtures', once each. */
+export function namespacesOf(
+  namespace: string,
+  fixtures: readonly { readonly namespace?: string | undefined }[],
+): string[] {
+  return [...new Set([namespace, ...fixtures.map((f) => f.namespace ?? namespace)])];
 }
 
 /**
@@ -232,3 +265,4 @@ export type Stage = z.output<typeof stageSchema>;
 export type Fixture = BaseScenario['spec']['fixtures'][number];
 export type { RetryPolicy } from './fields.js';
 export type { Fault, FaultKind } from './faults.js';
+export type { Webhook, WebhookRule } from './webhooks.js';
