@@ -48,10 +48,14 @@ export interface AgentServerOptions {
 }
 
 export type SessionEvent =
-  | Extract<AgentMessage, { body: 'interval' | 'final' | 'failure' }>
+  | Extract<AgentMessage, { body: 'interval' | 'final' | 'failure' | 'unauthorized' }>
   | { readonly body: 'lost'; readonly message: string };
 
-/** One admitted agent. Events arrive in order; `lost` is the last if the stream broke first. */
+/**
+ * One admitted agent, for as many runs as the command makes (one for `run`, one per profile for
+ * `compare`): each run assigns, starts and hears the events. Events arrive in order; `lost` is
+ * the last if the stream broke first.
+ */
 export class AgentSession {
   private listener: ((e: SessionEvent) => void) | undefined;
   private readonly backlog: SessionEvent[] = [];
@@ -85,6 +89,11 @@ export class AgentSession {
     this.write({ stop: {} });
   }
 
+  /** A refreshable credential's new token, for the agent's workers. */
+  token(credential: string, token: string): void {
+    this.write({ token: { credential, token } });
+  }
+
   /** Ends the stream (the agent ends on it too, if still running). */
   close(): void {
     if (!this.ended) this.call.end();
@@ -102,7 +111,12 @@ export class AgentSession {
     if (m.body === 'ready') {
       this.readyWaiter?.resolve(m.ready.workers);
       this.readyWaiter = undefined;
-    } else if (m.body === 'interval' || m.body === 'final' || m.body === 'failure') {
+    } else if (
+      m.body === 'interval' ||
+      m.body === 'final' ||
+      m.body === 'failure' ||
+      m.body === 'unauthorized'
+    ) {
       this.emit(m);
     }
   }
@@ -130,7 +144,12 @@ export class AgentSession {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Listens for agents; `waitForAgents` returns once all `agents` indexes are admitted. */
+/**
+ * Listens for agents; `waitForAgents` returns once all `agents` indexes are admitted. A session
+ * whose stream ends leaves its index free, so that before a later run (`compare`'s next profile)
+ * an agent restarted with that index can join again; a run already under way keeps the lost
+ * session and reports it lost.
+ */
 export class AgentServer {
   private readonly sessions = new Map<number, AgentSession>();
   private readonly pending = new Set<number>();
@@ -169,7 +188,12 @@ export class AgentServer {
     return self;
   }
 
-  /** Indexes admitted so far. */
+  /** How many agents a run takes. */
+  get agents(): number {
+    return this.opts.agents;
+  }
+
+  /** Indexes admitted so far (and not lost since). */
   joined(): number[] {
     return [...this.sessions.keys()].sort((a, b) => a - b);
   }
@@ -268,7 +292,10 @@ export class AgentServer {
     });
     const lost = (why: string) => {
       if (hello !== undefined) this.pending.delete(hello.index);
-      if (session !== undefined) session.lose(why);
+      if (session === undefined) return;
+      session.lose(why);
+      // Its index is free again: a restarted agent may join for the next run (`compare`).
+      if (this.sessions.get(session.index) === session) this.sessions.delete(session.index);
     };
     call.on('error', (err) => lost(`stream failed: ${err.message}`));
     call.on('end', () => {

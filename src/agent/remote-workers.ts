@@ -19,6 +19,7 @@ import type { Scenario } from '../actors/scenario.js';
 import {
   healthFromWire,
   identityToWire,
+  ledgerFromWire,
   loopFromWire,
   snapshotFromWire,
 } from '../wire/snapshot.js';
@@ -82,6 +83,7 @@ class AgentLink {
         intervalMs: 0,
         drainMs: 0,
         serverVersion: '',
+        tokens: {},
       })
       .catch(() => {});
   }
@@ -96,6 +98,9 @@ class AgentLink {
     } else if (m.type === 'stop' && !this.stopped) {
       this.stopped = true;
       this.session.stop();
+    } else if (m.type === 'token' && local === 0) {
+      // Posted to every worker alike: one message per agent, which hands it to all its threads.
+      this.session.token(m.credential, m.token);
     }
   }
 
@@ -121,6 +126,7 @@ class AgentLink {
       intervalMs: first.intervalMs,
       drainMs: first.drainMs,
       serverVersion: first.serverVersion ?? '',
+      tokens: { ...first.tokens },
     };
     this.session.assign(assignment).then(
       () => this.broadcast({ type: 'ready' }),
@@ -158,9 +164,18 @@ class AgentLink {
           snapshots: m.snapshots.map(snapshotFromWire),
           health: healthFromWire(m.health),
           abandoned: m.abandoned,
+          connections: m.connections,
+          ...(m.ledger === null ? {} : { ledger: ledgerFromWire(m.ledger) }),
         } satisfies FromWorker);
         return;
       }
+      case 'unauthorized':
+        this.worker(e.unauthorized.workerIndex)?.emit('message', {
+          type: 'unauthorized',
+          credential: e.unauthorized.credential,
+          token: e.unauthorized.token,
+        } satisfies FromWorker);
+        return;
       case 'failure':
         this.worker(e.failure.workerIndex)?.emit('message', {
           type: 'failed',

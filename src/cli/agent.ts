@@ -1,12 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { runAgent } from '../agent/agent.js';
+import { AgentServer } from '../agent/coordinator-server.js';
+import { runOnAgents } from '../agent/run-on-agents.js';
+import type { Distribute } from '../engine/compare.js';
+import { workerCount } from '../engine/plan.js';
+import type { Scenario } from '../actors/scenario.js';
 import { ApfbenchError } from '../errors.js';
 import { interruptible } from './interrupt.js';
 import { integerFlag, positiveInteger } from './options.js';
 import { progress } from './output.js';
 
-/** `run`'s flags for a distributed run; --allow-remote (the target's) also lets it listen off loopback. */
+/**
+ * The flags of a distributed run (`run`, `compare`, `demo`); --allow-remote (the target's) also
+ * lets the coordinator listen off loopback.
+ */
 export const agentRunOptions = {
   agents: {
     type: 'number',
@@ -30,6 +38,57 @@ export const agentRunOptions = {
     describe: 'with --agents: seconds to wait for every agent to join',
   },
 } as const;
+
+/** What agentRunOptions parse into. */
+export interface AgentRunArgs {
+  readonly agents?: number | undefined;
+  readonly agentListen: string;
+  readonly agentToken?: string | undefined;
+  readonly agentTokenFile?: string | undefined;
+  readonly agentTimeout: number;
+  readonly 'allow-remote': boolean;
+}
+
+/** The coordinator's side of `--agents N`, listening from before the target starts. */
+export interface Agents {
+  /** Each run of the command on the agents (compare: one per profile, on the same agents). */
+  distribute(
+    scenario: Scenario,
+    opts: { workers: number | undefined; signal: AbortSignal; onPhase: (line: string) => void },
+  ): Distribute;
+  close(): Promise<void>;
+}
+
+/**
+ * Without `--agents`, undefined: the load runs on this machine's threads. With it, listens for
+ * the agents at once, so that they can join while the control plane starts; close it after the
+ * command's last run (the agents then exit 0).
+ */
+export async function listenForAgents(argv: AgentRunArgs): Promise<Agents | undefined> {
+  if (argv.agents === undefined) return undefined;
+  const server = await AgentServer.listen({
+    listen: argv.agentListen,
+    allowRemote: argv['allow-remote'],
+    token: await agentTokenOf(argv),
+    agents: argv.agents,
+    onRefusal: (line) => process.stderr.write(`refused ${line}\n`),
+  });
+  return {
+    distribute: (scenario, o) => (run) =>
+      runOnAgents(
+        server,
+        scenario,
+        {
+          joinTimeoutMs: argv.agentTimeout * 1000,
+          workersPerAgent: workerCount(scenario, o.workers),
+          signal: o.signal,
+          onPhase: o.onPhase,
+        },
+        run,
+      ),
+    close: () => server.close(),
+  };
+}
 
 export function agentCommand(y: Argv) {
   return y.options({
@@ -116,9 +175,14 @@ export async function agentHandler(
       signal,
       onPhase: progress,
     });
-    progress(
-      `agent ${index}: run ${outcome.runId} done (${outcome.instances} instances on ${outcome.workers} worker thread(s))`,
-    );
+    for (const run of outcome.runs) {
+      progress(
+        run.workers === 0
+          ? `agent ${index}: run ${run.runId || '-'}: nothing to run`
+          : `agent ${index}: run ${run.runId} done (${run.instances} instances on ${run.workers} worker thread(s))`,
+      );
+    }
+    progress(`agent ${index}: the coordinator has no more runs; exiting`);
   } finally {
     dispose();
   }

@@ -1,7 +1,7 @@
 import type { FlowControlNames, Identity, KubeTarget, PoolCount } from '../kube/index.js';
 import type { GeneratorHealth, LoopSample } from '../metrics/generator-health.js';
 import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
-import type { WriteLedgerShared } from '../metrics/write-ledger.js';
+import type { LedgerScan, WriteLedgerShared } from '../metrics/write-ledger.js';
 import type { Scenario } from '../actors/scenario.js';
 
 /** One actor instance placed on a worker. */
@@ -64,11 +64,13 @@ export type FromWorker =
       readonly health: GeneratorHealth;
       /** In-flight requests abandoned when the drain timed out. */
       readonly abandoned: number;
-      /**
-       * Connections of each of the worker's pools (one message at the end, not per request).
-       * Absent from a remote worker: its agent does not relay them.
-       */
+      /** Connections of each of the worker's pools (one message at the end, not per request). */
       readonly connections?: readonly PoolCount[];
+      /**
+       * A remote worker's agent's own write ledger, scanned once all that agent's workers were
+       * done: on its last `done` only. A local worker's writes are in the coordinator's ledger.
+       */
+      readonly ledger?: LedgerScan;
     }
   | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string }
   /** A request with this token of a refreshable credential was answered 401 (once per token). */

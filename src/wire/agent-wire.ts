@@ -17,7 +17,7 @@ import {
 import { loadSync, type Options } from '@grpc/proto-loader';
 
 /** Bumped when a change to the .proto would be misread by an older peer; peers must agree. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The .proto shipped with the package (package.json `files`), beside src/ and dist/ alike. */
 export const PROTO_FILE = fileURLToPath(
@@ -60,6 +60,7 @@ export interface WireIdentity {
   name: string;
   token: string;
   impersonate: { user: string; groups: string[]; uid: string } | null;
+  credential: string;
 }
 
 export interface WireInstance {
@@ -81,6 +82,7 @@ export interface WireAssignment {
   intervalMs: number;
   drainMs: number;
   serverVersion: string;
+  tokens: Record<string, string>;
 }
 
 export interface WireReady {
@@ -135,11 +137,49 @@ export interface WireGeneratorHealth {
   reasons: string[];
 }
 
+export interface WirePoolCount {
+  key: string;
+  opened: number;
+  peak: number;
+}
+
+export interface WireLedgerTag {
+  tag: number;
+  acknowledged: number;
+  expectedDeliveries: number;
+  coveredByRelist: number;
+  lost: number;
+}
+
+export interface WireLedgerFigures {
+  acknowledged: number;
+  expectedDeliveries: number;
+  delivered: number;
+  coveredByRelist: number;
+  lost: number;
+  overflow: number;
+  byTag: WireLedgerTag[];
+}
+
 export interface WireFinal {
   workerIndex: number;
   snapshots: WireSnapshot[];
   health: WireGeneratorHealth | null;
   abandoned: number;
+  connections: WirePoolCount[];
+  /** The agent's last Final of a run only. */
+  ledger: WireLedgerFigures | null;
+}
+
+export interface WireToken {
+  credential: string;
+  token: string;
+}
+
+export interface WireUnauthorized {
+  workerIndex: number;
+  credential: string;
+  token: string;
 }
 
 export interface WireWorkerFailure {
@@ -154,7 +194,8 @@ export type AgentMessage =
   | { body: 'ready'; ready: WireReady }
   | { body: 'interval'; interval: WireInterval }
   | { body: 'final'; final: WireFinal }
-  | { body: 'failure'; failure: WireWorkerFailure };
+  | { body: 'failure'; failure: WireWorkerFailure }
+  | { body: 'unauthorized'; unauthorized: WireUnauthorized };
 
 /** Coordinator → agent. */
 export type CoordinatorMessage =
@@ -162,7 +203,8 @@ export type CoordinatorMessage =
   | { body: 'clockProbe'; clockProbe: WireClockProbe }
   | { body: 'assignment'; assignment: WireAssignment }
   | { body: 'start'; start: WireStart }
-  | { body: 'stop'; stop: Record<string, never> };
+  | { body: 'stop'; stop: Record<string, never> }
+  | { body: 'token'; token: WireToken };
 
 /**
  * A message to send: only the oneof's field (the loader's `body` is an output, and a field left

@@ -5,9 +5,11 @@
  */
 import type { GeneratorHealth, LoopSample } from '../metrics/generator-health.js';
 import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
+import type { LedgerScan } from '../metrics/write-ledger.js';
 import type {
   WireGeneratorHealth,
   WireIdentity,
+  WireLedgerFigures,
   WireLoopSample,
   WireSnapshot,
 } from './agent-wire.js';
@@ -96,6 +98,7 @@ export function healthFromWire(w: WireGeneratorHealth | null): GeneratorHealth {
 export interface PlainIdentity {
   readonly name: string;
   readonly token?: string;
+  readonly credential?: string;
   readonly impersonate?: { user: string; groups?: readonly string[]; uid?: string };
 }
 
@@ -103,6 +106,7 @@ export function identityToWire(i: PlainIdentity): WireIdentity {
   return {
     name: i.name,
     token: i.token ?? '',
+    credential: i.credential ?? '',
     impersonate:
       i.impersonate === undefined
         ? null
@@ -120,6 +124,7 @@ export function identityFromWire(w: WireIdentity | null): PlainIdentity {
   return {
     name: w.name,
     ...(w.token === '' ? {} : { token: w.token }),
+    ...(w.credential === '' ? {} : { credential: w.credential }),
     ...(imp === null
       ? {}
       : {
@@ -129,5 +134,18 @@ export function identityFromWire(w: WireIdentity | null): PlainIdentity {
             ...(imp.uid === '' ? {} : { uid: imp.uid }),
           },
         }),
+  };
+}
+
+export function ledgerToWire(scan: LedgerScan): WireLedgerFigures {
+  const { byTag, ...totals } = scan;
+  return { ...totals, byTag: [...byTag].map(([tag, t]) => ({ tag, ...t })) };
+}
+
+export function ledgerFromWire(w: WireLedgerFigures): LedgerScan {
+  const { byTag, ...totals } = w;
+  return {
+    ...totals,
+    byTag: new Map(byTag.map(({ tag, ...t }) => [tag, t])),
   };
 }
