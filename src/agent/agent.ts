@@ -39,12 +39,16 @@ import {
 } from '../wire/snapshot.js';
 import { toolVersion } from '../version.js';
 import { nowEpochMs } from './coordinator-server.js';
+import { checkCoordinatorTls, type AgentTls } from './tls.js';
 
 export interface AgentOptions {
   /** HOST:PORT of the coordinator's agent listener. */
   readonly coordinator: string;
   readonly index: number;
+  /** The shared secret; may be empty when the coordinator takes mutual TLS alone. */
   readonly token: string;
+  /** TLS to the coordinator: without it, plaintext. */
+  readonly tls?: AgentTls | undefined;
   /** Reported to the coordinator; the machine's host name by default. */
   readonly host?: string;
   /** How long to wait for the coordinator to answer the first connection. */
@@ -69,16 +73,25 @@ export interface AgentOutcome {
 /** Runs one agent session to its end. Throws APFBENCH_AGENT_REFUSED or APFBENCH_AGENT_UNREACHABLE. */
 export async function runAgent(o: AgentOptions): Promise<AgentOutcome> {
   const say = o.onPhase ?? (() => {});
-  const { client, session: openSession } = coordinatorClient(o.coordinator);
   const timeout = o.connectTimeoutMs ?? 120_000;
+  const deadline = Date.now() + timeout;
+  // gRPC retries a failed handshake in silence: shake hands first, to name what is wrong.
+  if (o.tls !== undefined) await checkCoordinatorTls(o.coordinator, o.tls, deadline);
+  const { client, session: openSession } = coordinatorClient(o.coordinator, o.tls);
   try {
     await new Promise<void>((resolve, reject) =>
-      client.waitForReady(Date.now() + timeout, (err) => (err ? reject(err) : resolve())),
+      client.waitForReady(deadline, (err) => (err ? reject(err) : resolve())),
     ).catch((cause: unknown) => {
       throw new ApfbenchError(
         'APFBENCH_AGENT_UNREACHABLE',
         `agent ${o.index}: no coordinator answered at ${o.coordinator} within ${timeout / 1000} s`,
-        { cause, hint: 'start `apfbench run --agents N` first, or check --coordinator' },
+        {
+          cause,
+          hint:
+            o.tls === undefined
+              ? 'start `apfbench run --agents N` first, or check --coordinator; if the coordinator serves TLS (--agent-tls-cert), give the agent --agent-ca'
+              : 'start `apfbench run --agents N` first, or check --coordinator',
+        },
       );
     });
     return await session(openSession(), o, say);
@@ -198,7 +211,9 @@ function session(
                     },
                   });
                 } else if (m.type === 'unauthorized') {
-                  write({ unauthorized: { workerIndex, credential: m.credential, token: m.token } });
+                  write({
+                    unauthorized: { workerIndex, credential: m.credential, token: m.token },
+                  });
                 } else if (m.type === 'done') {
                   reported = true;
                   workerDone(r, {

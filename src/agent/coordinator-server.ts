@@ -3,7 +3,8 @@
  * server that admits agents, measures their clocks, and hands each one its session. It knows
  * nothing of runs: runScenario drives the sessions through its worker handles.
  *
- * Admission: an agent must present the shared secret, speak PROTOCOL_VERSION and claim an index
+ * Admission: an agent must present the shared secret (when there is one: with mutual TLS the
+ * handshake has already checked its certificate), speak PROTOCOL_VERSION and claim an index
  * in [0, agents) that no admitted agent holds. Otherwise it gets a Refusal naming why and its
  * stream ends; the agents already admitted never hear of it.
  */
@@ -27,6 +28,7 @@ import {
   type WireHello,
 } from '../wire/agent-wire.js';
 import { assertListenAllowed, parseHostPort } from './listen.js';
+import type { CoordinatorTls } from './tls.js';
 
 type Call = ServerDuplexStream<AgentMessage, Outgoing<CoordinatorMessage>>;
 
@@ -39,8 +41,10 @@ export interface AgentServerOptions {
   /** HOST:PORT to listen on; loopback unless `allowRemote`. Port 0 picks a free one. */
   readonly listen: string;
   readonly allowRemote?: boolean;
-  /** The shared secret every agent must present. */
-  readonly token: string;
+  /** The shared secret every agent must present; optional with mutual TLS only. */
+  readonly token?: string | undefined;
+  /** Serve TLS; with its `ca`, mutual TLS (agents show a client certificate that CA signed). */
+  readonly tls?: CoordinatorTls | undefined;
   /** How many agents the run takes: indexes 0 … agents − 1. */
   readonly agents: number;
   /** Each refusal, as said to the agent (for the coordinator's log). */
@@ -154,7 +158,7 @@ export class AgentServer {
   private readonly sessions = new Map<number, AgentSession>();
   private readonly pending = new Set<number>();
   private onJoin = () => {};
-  private readonly tokenDigest: Buffer;
+  private readonly tokenDigest: Buffer | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -162,16 +166,31 @@ export class AgentServer {
     /** The bound HOST:PORT (the real port when 0 was asked for). */
     readonly address: string,
   ) {
-    this.tokenDigest = digest(opts.token);
+    this.tokenDigest = opts.token === undefined ? undefined : digest(opts.token);
   }
 
   static async listen(opts: AgentServerOptions): Promise<AgentServer> {
     const { host, port } = parseHostPort(opts.listen, '--agent-listen');
     assertListenAllowed(host, opts.allowRemote ?? false);
+    if ((opts.token === undefined || opts.token === '') && opts.tls?.ca === undefined) {
+      throw new ApfbenchError(
+        'APFBENCH_BAD_FLAG',
+        'the agent channel carries the load identities’ tokens: give the agents’ shared secret (--agent-token-file FILE) or mutual TLS (--agent-tls-cert, --agent-tls-key and --agent-ca)',
+      );
+    }
     const server = new Server();
     const bindHost = host.includes(':') ? `[${host}]` : host;
+    const tls = opts.tls;
+    const credentials =
+      tls === undefined
+        ? ServerCredentials.createInsecure()
+        : ServerCredentials.createSsl(
+            tls.ca === undefined ? null : Buffer.from(tls.ca),
+            [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
+            tls.ca !== undefined,
+          );
     const bound = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${bindHost}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+      server.bindAsync(`${bindHost}:${port}`, credentials, (err, p) =>
         err === null ? resolve(p) : reject(err),
       ),
     ).catch((cause: unknown) => {
@@ -225,7 +244,7 @@ export class AgentServer {
         'APFBENCH_AGENTS_MISSING',
         `${missing.length} of ${this.opts.agents} agents did not join ${signal?.aborted === true ? 'before the interrupt' : `within ${timeoutMs / 1000} s`}: index ${missing.join(', ')}`,
         {
-          hint: `start them with: apfbench agent --coordinator ${this.address} --index N --agent-token-file FILE`,
+          hint: `start them with: apfbench agent --coordinator ${this.address} --index N ${this.opts.token === undefined ? '--agent-ca FILE --agent-tls-cert FILE --agent-tls-key FILE' : '--agent-token-file FILE'}`,
         },
       );
     }
@@ -243,7 +262,7 @@ export class AgentServer {
     if (hello.protocolVersion !== PROTOCOL_VERSION) {
       return `${who}: protocol version ${hello.protocolVersion}, but this coordinator speaks ${PROTOCOL_VERSION}; run the same apfbench version on both sides`;
     }
-    if (!timingSafeEqual(digest(hello.token), this.tokenDigest)) {
+    if (this.tokenDigest !== undefined && !timingSafeEqual(digest(hello.token), this.tokenDigest)) {
       return `${who}: wrong agent token`;
     }
     if (hello.index >= this.opts.agents) {

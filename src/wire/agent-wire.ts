@@ -236,15 +236,42 @@ export function coordinatorService(): ServiceClientConstructor {
 /** An agent's side of a Session stream. */
 export type AgentStream = ClientDuplexStream<Outgoing<AgentMessage>, CoordinatorMessage>;
 
+/** TLS of an agent's channel: the coordinator's CA, the agent's client certificate, a name. */
+export interface ChannelTls {
+  readonly ca: string;
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+  /** The name the coordinator's certificate must carry, when not the host dialled. */
+  readonly serverName?: string | undefined;
+}
+
 /**
- * A client of the coordinator at `address` (HOST:PORT; plaintext: the shared secret goes in the
- * Hello), with a typed way to open its Session stream, since proto-loader's clients type their
- * methods loosely. Close the client when done.
+ * A client of the coordinator at `address` (HOST:PORT), plaintext or with `tls`, with a typed
+ * way to open its Session stream, since proto-loader's clients type their methods loosely.
+ * Close the client when done.
  */
-export function coordinatorClient(address: string): {
+export function coordinatorClient(
+  address: string,
+  tls?: ChannelTls,
+): {
   readonly client: Client;
   session(): AgentStream;
 } {
-  const client = new (coordinatorService())(address, credentials.createInsecure());
+  const creds =
+    tls === undefined
+      ? credentials.createInsecure()
+      : credentials.createSsl(
+          Buffer.from(tls.ca),
+          tls.key === undefined ? null : Buffer.from(tls.key),
+          tls.cert === undefined ? null : Buffer.from(tls.cert),
+        );
+  const options =
+    tls?.serverName === undefined
+      ? {}
+      : {
+          'grpc.ssl_target_name_override': tls.serverName,
+          'grpc.default_authority': tls.serverName,
+        };
+  const client = new (coordinatorService())(address, creds, options);
   return { client, session: () => (client as unknown as { session(): AgentStream }).session() };
 }
