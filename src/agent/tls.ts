@@ -11,7 +11,7 @@
  * coordinator that does not speak TLS.
  */
 import { isIP } from 'node:net';
-import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
 import { ApfbenchError } from '../errors.js';
 import { parseHostPort } from './listen.js';
 
@@ -80,12 +80,11 @@ function handshake(host: string, port: number, tls: AgentTls): Promise<Attempt> 
   const named = tls.serverName ?? host;
   return new Promise((resolve) => {
     let settled = false;
-    let socket: TLSSocket | undefined;
     const done = (a: Attempt) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket?.destroy();
+      socket.destroy();
       resolve(a);
     };
     const fail = (message: string, hint?: string) =>
@@ -97,7 +96,7 @@ function handshake(host: string, port: number, tls: AgentTls): Promise<Attempt> 
     // A handshake that neither completes nor fails: take it as done and let gRPC try.
     const timer = setTimeout(() => done({ ok: true }), 5000);
     let secure = false;
-    socket = connect({
+    const socket = connect({
       host,
       port,
       ca: tls.ca,

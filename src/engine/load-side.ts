@@ -77,7 +77,8 @@ export function writeLedgerMeasurement(scenario: Scenario, writes: number): Writ
     },
     finish: ({ result, measured }) => {
       // Every worker is done (watchers included, after their grace): what the ledger holds is final.
-      const scan = remote.length === 0 ? ledger.scan() : mergeLedgerScans([ledger.scan(), ...remote]);
+      const scan =
+        remote.length === 0 ? ledger.scan() : mergeLedgerScans([ledger.scan(), ...remote]);
       const fromLedger = ledgerCounters(scenario, scan);
       const totals = totalsByGroup(measured);
       const actors = { ...result.actors };
