@@ -9,18 +9,10 @@ import { afterEach, expect, it } from 'vitest';
 import { generatePki, issueClientCert } from '../../src/cluster/pki.js';
 import type { Comparison } from '../../src/engine/compare.js';
 import type { RunResult } from '../../src/result/result.js';
-import { repoRoot, runCli, type CliResult } from '../support/cli.js';
+import { repoRoot, runCli, type CliResult, killAll } from '../support/cli.js';
 
 const pids: number[] = [];
-afterEach(() => {
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+afterEach(() => killAll(pids));
 
 const SCENARIO = `
 apiVersion: apfbench.dev/v1alpha1

@@ -13,7 +13,7 @@ import {
   clientCountsAsServer,
   requestCountsByVerbResourceCode,
 } from '../../src/metrics/server-metrics.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, type CliResult, killAll } from '../support/cli.js';
 import { useLocalTarget } from '../support/cluster.js';
 import { groupOf } from '../support/result.js';
 import { scenarioFromYaml } from '../support/scenario.js';
@@ -24,13 +24,7 @@ const pids: number[] = [];
 let server: AgentServer | undefined;
 
 afterEach(async () => {
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  killAll(pids);
   await server?.close();
   server = undefined;
 });
