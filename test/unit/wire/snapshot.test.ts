@@ -10,7 +10,17 @@ import {
 import type { IntervalSnapshot } from '../../../src/metrics/timeline-snapshot.js';
 import { TimelineAggregator } from '../../../src/metrics/timeline-aggregator.js';
 import { coordinatorService, type AgentMessage } from '../../../src/wire/agent-wire.js';
-import { snapshotFromWire, snapshotToWire } from '../../../src/wire/snapshot.js';
+import {
+  ledgerFromWire,
+  ledgerToWire,
+  snapshotFromWire,
+  snapshotToWire,
+} from '../../../src/wire/snapshot.js';
+import {
+  WriteLedger,
+  mergeLedgerScans,
+  type LedgerScan,
+} from '../../../src/metrics/write-ledger.js';
 
 const encoded = (values: readonly number[]) => {
   const h = createRecorder();
@@ -90,5 +100,42 @@ describe('merging two agents’ histograms is exact', () => {
     const [a] = agents.result().totals;
     expect(a!.latencyMs.count).toBe(2000);
     expect(a!.latencyMs.p99).toBe(1.98);
+  });
+});
+
+describe('write-ledger figures over the agent wire, merged', () => {
+  it('come back as the scan they were, and two agents’ scans add tag by tag', () => {
+    // Two agents' ledgers, each with the writes of its own object sets.
+    const a = WriteLedger.create(64);
+    a.record('10', 1, 1, 2, 0);
+    a.observe('10');
+    a.observe('10');
+    a.record('11', 1, 1, 2, 1);
+    a.observe('11');
+    const b = WriteLedger.create(64);
+    b.record('12', 1, 1, 3, 1);
+    b.cover(1, 0, [{ after: '11', upTo: '12' }]);
+    b.observe('12');
+    const method = coordinatorService().service.Session!;
+    const wire = (scan: LedgerScan) => {
+      const sent = { final: { workerIndex: 0, ledger: ledgerToWire(scan) } };
+      const got = method.requestDeserialize(method.requestSerialize(sent)) as AgentMessage;
+      if (got.body !== 'final' || got.final.ledger === null) throw new Error('no ledger');
+      return ledgerFromWire(got.final.ledger);
+    };
+    expect(wire(a.scan())).toEqual(a.scan());
+    const merged = mergeLedgerScans([wire(a.scan()), wire(b.scan())]);
+    expect(merged).toEqual({
+      acknowledged: 3,
+      expectedDeliveries: 7,
+      delivered: 4,
+      coveredByRelist: 1,
+      lost: 2,
+      overflow: 0,
+      byTag: new Map([
+        [0, { acknowledged: 1, expectedDeliveries: 2, coveredByRelist: 0, lost: 0 }],
+        [1, { acknowledged: 2, expectedDeliveries: 5, coveredByRelist: 1, lost: 2 }],
+      ]),
+    });
   });
 });
