@@ -107,6 +107,9 @@ it('runs on three agents: merged counts are the server’s, the merged histogram
     namespace: 'apfbench',
     labelSelector: `apfbench.dev/run=${result.runId}`,
   });
+  // No more runs: ending the sessions lets the agents exit 0.
+  await server.close();
+  server = undefined;
   for (const a of await Promise.all(agents)) expect(a.code, a.stderr).toBe(0);
 
   expect(result.status, result.reason).toBe('completed');
@@ -165,6 +168,8 @@ it('finishes when an agent is killed mid-run, naming it and its instances, and c
         onStart: () => setTimeout(() => process.kill(pids[1]!, 'SIGKILL'), 4000),
       }),
   );
+  await server.close();
+  server = undefined;
   const ended = await Promise.all(agents);
   expect(ended[1]!.signal).toBe('SIGKILL');
 
