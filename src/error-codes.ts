@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   APFBENCH_AGENT_REFUSED: invalid(
     'the coordinator refused an agent: wrong agent token, other protocol version, or an index taken or out of range',
   ),
+  APFBENCH_AGENT_TLS: invalid(
+    'TLS on the agent channel failed: a certificate not signed by the CA given, naming another host, expired, or refused, or one side without TLS',
+  ),
   APFBENCH_AGENT_UNREACHABLE: environment('the agent cannot reach its coordinator, or lost it'),
   APFBENCH_AGENTS_MISSING: environment('run --agents timed out before every agent had joined'),
   APFBENCH_AUDIT_LOG_UNWRITABLE: invalid(

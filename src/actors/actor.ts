@@ -132,6 +132,13 @@ export interface ActorDefinition<G extends ActorGroupBase, S extends z.ZodObject
    */
   readonly expectedWrites?: (group: G, durationMs: number) => number;
   /**
+   * Instances that share state through the run's write ledger (its barrier counters, each
+   * other's writes) share a key; a distributed run places instances with the same key on one
+   * agent, whose ledger they then share (engine/plan.ts agentOf). Pure. Omitted: each instance
+   * shares nothing, and its index is its key.
+   */
+  readonly shareKey?: (group: G, index: number) => number;
+  /**
    * Requests the group is expected to send on its own schedule with an intended time before
    * `untilMs` ms of the run, for the run plan. Pure. Omitted: the type only answers other groups
    * (a scheduler binds the pods others create), and the plan says so.

@@ -3,7 +3,8 @@
  * server that admits agents, measures their clocks, and hands each one its session. It knows
  * nothing of runs: runScenario drives the sessions through its worker handles.
  *
- * Admission: an agent must present the shared secret, speak PROTOCOL_VERSION and claim an index
+ * Admission: an agent must present the shared secret (when there is one: with mutual TLS the
+ * handshake has already checked its certificate), speak PROTOCOL_VERSION and claim an index
  * in [0, agents) that no admitted agent holds. Otherwise it gets a Refusal naming why and its
  * stream ends; the agents already admitted never hear of it.
  */
@@ -27,6 +28,7 @@ import {
   type WireHello,
 } from '../wire/agent-wire.js';
 import { assertListenAllowed, parseHostPort } from './listen.js';
+import type { CoordinatorTls } from './tls.js';
 
 type Call = ServerDuplexStream<AgentMessage, Outgoing<CoordinatorMessage>>;
 
@@ -39,8 +41,10 @@ export interface AgentServerOptions {
   /** HOST:PORT to listen on; loopback unless `allowRemote`. Port 0 picks a free one. */
   readonly listen: string;
   readonly allowRemote?: boolean;
-  /** The shared secret every agent must present. */
-  readonly token: string;
+  /** The shared secret every agent must present; optional with mutual TLS only. */
+  readonly token?: string | undefined;
+  /** Serve TLS; with its `ca`, mutual TLS (agents show a client certificate that CA signed). */
+  readonly tls?: CoordinatorTls | undefined;
   /** How many agents the run takes: indexes 0 … agents − 1. */
   readonly agents: number;
   /** Each refusal, as said to the agent (for the coordinator's log). */
@@ -48,10 +52,14 @@ export interface AgentServerOptions {
 }
 
 export type SessionEvent =
-  | Extract<AgentMessage, { body: 'interval' | 'final' | 'failure' }>
+  | Extract<AgentMessage, { body: 'interval' | 'final' | 'failure' | 'unauthorized' }>
   | { readonly body: 'lost'; readonly message: string };
 
-/** One admitted agent. Events arrive in order; `lost` is the last if the stream broke first. */
+/**
+ * One admitted agent, for as many runs as the command makes (one for `run`, one per profile for
+ * `compare`): each run assigns, starts and hears the events. Events arrive in order; `lost` is
+ * the last if the stream broke first.
+ */
 export class AgentSession {
   private listener: ((e: SessionEvent) => void) | undefined;
   private readonly backlog: SessionEvent[] = [];
@@ -85,6 +93,11 @@ export class AgentSession {
     this.write({ stop: {} });
   }
 
+  /** A refreshable credential's new token, for the agent's workers. */
+  token(credential: string, token: string): void {
+    this.write({ token: { credential, token } });
+  }
+
   /** Ends the stream (the agent ends on it too, if still running). */
   close(): void {
     if (!this.ended) this.call.end();
@@ -102,7 +115,12 @@ export class AgentSession {
     if (m.body === 'ready') {
       this.readyWaiter?.resolve(m.ready.workers);
       this.readyWaiter = undefined;
-    } else if (m.body === 'interval' || m.body === 'final' || m.body === 'failure') {
+    } else if (
+      m.body === 'interval' ||
+      m.body === 'final' ||
+      m.body === 'failure' ||
+      m.body === 'unauthorized'
+    ) {
       this.emit(m);
     }
   }
@@ -130,12 +148,17 @@ export class AgentSession {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Listens for agents; `waitForAgents` returns once all `agents` indexes are admitted. */
+/**
+ * Listens for agents; `waitForAgents` returns once all `agents` indexes are admitted. A session
+ * whose stream ends leaves its index free, so that before a later run (`compare`'s next profile)
+ * an agent restarted with that index can join again; a run already under way keeps the lost
+ * session and reports it lost.
+ */
 export class AgentServer {
   private readonly sessions = new Map<number, AgentSession>();
   private readonly pending = new Set<number>();
   private onJoin = () => {};
-  private readonly tokenDigest: Buffer;
+  private readonly tokenDigest: Buffer | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -143,16 +166,31 @@ export class AgentServer {
     /** The bound HOST:PORT (the real port when 0 was asked for). */
     readonly address: string,
   ) {
-    this.tokenDigest = digest(opts.token);
+    this.tokenDigest = opts.token === undefined ? undefined : digest(opts.token);
   }
 
   static async listen(opts: AgentServerOptions): Promise<AgentServer> {
     const { host, port } = parseHostPort(opts.listen, '--agent-listen');
     assertListenAllowed(host, opts.allowRemote ?? false);
+    if ((opts.token === undefined || opts.token === '') && opts.tls?.ca === undefined) {
+      throw new ApfbenchError(
+        'APFBENCH_BAD_FLAG',
+        'the agent channel carries the load identities’ tokens: give the agents’ shared secret (--agent-token-file FILE) or mutual TLS (--agent-tls-cert, --agent-tls-key and --agent-ca)',
+      );
+    }
     const server = new Server();
     const bindHost = host.includes(':') ? `[${host}]` : host;
+    const tls = opts.tls;
+    const credentials =
+      tls === undefined
+        ? ServerCredentials.createInsecure()
+        : ServerCredentials.createSsl(
+            tls.ca === undefined ? null : Buffer.from(tls.ca),
+            [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
+            tls.ca !== undefined,
+          );
     const bound = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${bindHost}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+      server.bindAsync(`${bindHost}:${port}`, credentials, (err, p) =>
         err === null ? resolve(p) : reject(err),
       ),
     ).catch((cause: unknown) => {
@@ -169,7 +207,12 @@ export class AgentServer {
     return self;
   }
 
-  /** Indexes admitted so far. */
+  /** How many agents a run takes. */
+  get agents(): number {
+    return this.opts.agents;
+  }
+
+  /** Indexes admitted so far (and not lost since). */
   joined(): number[] {
     return [...this.sessions.keys()].sort((a, b) => a - b);
   }
@@ -201,7 +244,7 @@ export class AgentServer {
         'APFBENCH_AGENTS_MISSING',
         `${missing.length} of ${this.opts.agents} agents did not join ${signal?.aborted === true ? 'before the interrupt' : `within ${timeoutMs / 1000} s`}: index ${missing.join(', ')}`,
         {
-          hint: `start them with: apfbench agent --coordinator ${this.address} --index N --agent-token-file FILE`,
+          hint: `start them with: apfbench agent --coordinator ${this.address} --index N ${this.opts.token === undefined ? '--agent-ca FILE --agent-tls-cert FILE --agent-tls-key FILE' : '--agent-token-file FILE'}`,
         },
       );
     }
@@ -219,7 +262,7 @@ export class AgentServer {
     if (hello.protocolVersion !== PROTOCOL_VERSION) {
       return `${who}: protocol version ${hello.protocolVersion}, but this coordinator speaks ${PROTOCOL_VERSION}; run the same apfbench version on both sides`;
     }
-    if (!timingSafeEqual(digest(hello.token), this.tokenDigest)) {
+    if (this.tokenDigest !== undefined && !timingSafeEqual(digest(hello.token), this.tokenDigest)) {
       return `${who}: wrong agent token`;
     }
     if (hello.index >= this.opts.agents) {
@@ -268,7 +311,10 @@ export class AgentServer {
     });
     const lost = (why: string) => {
       if (hello !== undefined) this.pending.delete(hello.index);
-      if (session !== undefined) session.lose(why);
+      if (session === undefined) return;
+      session.lose(why);
+      // Its index is free again: a restarted agent may join for the next run (`compare`).
+      if (this.sessions.get(session.index) === session) this.sessions.delete(session.index);
     };
     call.on('error', (err) => lost(`stream failed: ${err.message}`));
     call.on('end', () => {

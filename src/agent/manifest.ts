@@ -18,15 +18,23 @@ export interface ManifestOptions {
   readonly namespace: string;
   /** Name of the Secret (key `token`) holding the shared agent token. */
   readonly tokenSecret: string;
+  /**
+   * A Secret of type kubernetes.io/tls (keys `ca.crt`, `tls.crt`, `tls.key`, as cert-manager
+   * writes them): the agents dial over TLS, verify the coordinator against `ca.crt` and show
+   * `tls.crt` as their client certificate. Omitted: plaintext, the shared secret only.
+   */
+  readonly tlsSecret?: string | undefined;
 }
 
 export const DEFAULT_AGENT_IMAGE = 'apfbench:dev';
 export const AGENT_NAME = 'apfbench-agent';
 const TOKEN_DIR = '/var/run/apfbench';
+const TLS_DIR = '/var/run/apfbench-tls';
 
 /** The Kubernetes objects, in the order they apply. Pure. */
 export function agentManifestObjects(o: ManifestOptions): Record<string, unknown>[] {
   const labels = { 'app.kubernetes.io/name': AGENT_NAME };
+  const tls = o.tlsSecret;
   const meta = { name: AGENT_NAME, namespace: o.namespace, labels };
   return [
     {
@@ -51,7 +59,8 @@ export function agentManifestObjects(o: ManifestOptions): Record<string, unknown
         completionMode: 'Indexed',
         completions: o.agents,
         parallelism: o.agents,
-        // A lost agent is reported by the coordinator as partial; a restarted one could not rejoin.
+        // A lost agent is reported by the coordinator as partial; a restarted one could not rejoin
+        // the run (only a later run of `compare`).
         backoffLimit: 0,
         template: {
           metadata: { labels },
@@ -74,6 +83,16 @@ export function agentManifestObjects(o: ManifestOptions): Record<string, unknown
                   o.coordinator,
                   '--agent-token-file',
                   `${TOKEN_DIR}/token`,
+                  ...(tls === undefined
+                    ? []
+                    : [
+                        '--agent-ca',
+                        `${TLS_DIR}/ca.crt`,
+                        '--agent-tls-cert',
+                        `${TLS_DIR}/tls.crt`,
+                        '--agent-tls-key',
+                        `${TLS_DIR}/tls.key`,
+                      ]),
                 ],
                 resources: { requests: { cpu: '1', memory: '512Mi' } },
                 securityContext: {
@@ -81,10 +100,18 @@ export function agentManifestObjects(o: ManifestOptions): Record<string, unknown
                   readOnlyRootFilesystem: true,
                   capabilities: { drop: ['ALL'] },
                 },
-                volumeMounts: [{ name: 'agent-token', mountPath: TOKEN_DIR, readOnly: true }],
+                volumeMounts: [
+                  { name: 'agent-token', mountPath: TOKEN_DIR, readOnly: true },
+                  ...(tls === undefined
+                    ? []
+                    : [{ name: 'agent-tls', mountPath: TLS_DIR, readOnly: true }]),
+                ],
               },
             ],
-            volumes: [{ name: 'agent-token', secret: { secretName: o.tokenSecret } }],
+            volumes: [
+              { name: 'agent-token', secret: { secretName: o.tokenSecret } },
+              ...(tls === undefined ? [] : [{ name: 'agent-tls', secret: { secretName: tls } }]),
+            ],
           },
         },
       },

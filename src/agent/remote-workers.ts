@@ -20,6 +20,7 @@ import {
   doneExtrasFromWire,
   healthFromWire,
   identityToWire,
+  ledgerFromWire,
   loopFromWire,
   snapshotFromWire,
 } from '../wire/snapshot.js';
@@ -83,6 +84,7 @@ class AgentLink {
         intervalMs: 0,
         drainMs: 0,
         serverVersion: '',
+        tokens: {},
       })
       .catch(() => {});
   }
@@ -97,6 +99,9 @@ class AgentLink {
     } else if (m.type === 'stop' && !this.stopped) {
       this.stopped = true;
       this.session.stop();
+    } else if (m.type === 'token' && local === 0) {
+      // Posted to every worker alike: one message per agent, which hands it to all its threads.
+      this.session.token(m.credential, m.token);
     }
   }
 
@@ -122,6 +127,7 @@ class AgentLink {
       intervalMs: first.intervalMs,
       drainMs: first.drainMs,
       serverVersion: first.serverVersion ?? '',
+      tokens: { ...first.tokens },
     };
     this.session.assign(assignment).then(
       () => this.broadcast({ type: 'ready' }),
@@ -160,9 +166,18 @@ class AgentLink {
           health: healthFromWire(m.health),
           abandoned: m.abandoned,
           ...doneExtrasFromWire(m),
+          connections: m.connections,
+          ...(m.ledger === null ? {} : { ledger: ledgerFromWire(m.ledger) }),
         } satisfies FromWorker);
         return;
       }
+      case 'unauthorized':
+        this.worker(e.unauthorized.workerIndex)?.emit('message', {
+          type: 'unauthorized',
+          credential: e.unauthorized.credential,
+          token: e.unauthorized.token,
+        } satisfies FromWorker);
+        return;
       case 'failure':
         this.worker(e.failure.workerIndex)?.emit('message', {
           type: 'failed',

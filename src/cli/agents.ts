@@ -30,6 +30,11 @@ export function agentsCommand(y: Argv) {
             default: `${AGENT_NAME}-token`,
             describe: 'Secret whose key `token` holds the shared agent token',
           },
+          'tls-secret': {
+            type: 'string',
+            describe:
+              'a kubernetes.io/tls Secret (ca.crt, tls.crt, tls.key): the agents dial over TLS, verify the coordinator against ca.crt and show tls.crt',
+          },
         }),
       deferred((argv) => {
         parseHostPort(argv.coordinator, '--coordinator');
@@ -40,6 +45,7 @@ export function agentsCommand(y: Argv) {
             image: argv.image,
             namespace: argv.namespace,
             tokenSecret: argv.tokenSecret,
+            tlsSecret: argv.tlsSecret,
           }),
         );
       }),

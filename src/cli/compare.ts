@@ -6,6 +6,7 @@ import { loadProfileFile } from '../profile/index.js';
 import { readReportInput } from '../report/index.js';
 import { COMPARISON_FILE } from '../result/write.js';
 import { loadScenarioFile } from '../actors/scenario.js';
+import { agentRunOptions, listenForAgents } from './agent.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
 import { progressPrinter } from './progress.js';
@@ -49,6 +50,7 @@ export function compareCommand(y: Argv) {
     },
     noisy: { type: 'string', array: true, default: [] as string[], describe: 'see --victim' },
     ...targetOptions,
+    ...agentRunOptions,
   });
 }
 
@@ -83,6 +85,8 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
   await assertTargetFiles(argv);
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-compare`;
   await checkOutDir(out, COMPARISON_FILE);
+  // Listening before the first control plane starts; the agents stay for every profile's run.
+  const agents = await listenForAgents(argv);
   const printer = progressPrinter({ quiet: argv.quiet });
   const metrics = await openLiveMetrics(argv);
   const abort = interruptible(
@@ -104,10 +108,20 @@ export async function compareHandler(argv: CompareArgs): Promise<number> {
       onRuns: printer.counter('runs'),
       onFixtures: printer.counter('creating fixtures'),
       ...(metrics === undefined ? {} : { liveMetrics: metrics.live }),
+      ...(agents === undefined
+        ? {}
+        : {
+            distribute: agents.distribute(scenario, {
+              workers: argv.workers,
+              signal: abort.signal,
+              onPhase: printer.onPhase,
+            }),
+          }),
     });
   } finally {
     printer.done();
     abort.dispose();
+    await agents?.close();
     await metrics?.close();
   }
   const file = join(out, COMPARISON_FILE);

@@ -1,6 +1,7 @@
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
+import { agentRunOptions } from './agent.js';
 import { compareHandler } from './compare.js';
 import { clusterSelectionOf, scenarioOverrideOptions, targetOptions } from './options.js';
 
@@ -44,6 +45,7 @@ export function demoCommand(y: Argv) {
   return y.options({
     ...scenarioOverrideOptions,
     ...targetOptions,
+    ...agentRunOptions,
     duration: { type: 'string', default: DEMO.duration, describe: 'length of each run' },
     out: { type: 'string', default: DEMO.out, describe: 'output directory' },
   });

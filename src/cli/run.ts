@@ -19,11 +19,8 @@ import { buildRunReport } from '../report/index.js';
 import type { RunResult } from '../result/result.js';
 import { RESULT_FILE, writeResult } from '../result/write.js';
 import { loadScenarioFile } from '../actors/scenario.js';
-import { AgentServer } from '../agent/coordinator-server.js';
-import { runOnAgents } from '../agent/run-on-agents.js';
-import { workerCount } from '../engine/plan.js';
 import type { WorkerPlacement } from '../engine/worker-handle.js';
-import { agentRunOptions, agentTokenOf } from './agent.js';
+import { agentRunOptions, listenForAgents } from './agent.js';
 import { checkOutputOptions, prepareRunCheck } from './check.js';
 import { interruptible } from './interrupt.js';
 import { checkOutDir } from './output.js';
@@ -136,16 +133,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       })
     : undefined;
   // Listening before the control plane starts, so that agents can join while it does.
-  const agents =
-    argv.agents === undefined
-      ? undefined
-      : await AgentServer.listen({
-          listen: argv.agentListen,
-          allowRemote: argv['allow-remote'],
-          token: await agentTokenOf(argv),
-          agents: argv.agents,
-          onRefusal: (line) => process.stderr.write(`refused ${line}\n`),
-        });
+  const agents = await listenForAgents(argv);
   const printer = progressPrinter({ quiet: argv.quiet });
   const metrics = await openLiveMetrics(argv);
   const abort = interruptible(
@@ -191,17 +179,11 @@ export async function runHandler(argv: RunArgs): Promise<number> {
       result =
         agents === undefined
           ? await runLocalOrOn(baseOpts)
-          : await runOnAgents(
-              agents,
-              scenario,
-              {
-                joinTimeoutMs: argv.agentTimeout * 1000,
-                workersPerAgent: workerCount(scenario, argv.workers),
-                signal: abort.signal,
-                onPhase: printer.onPhase,
-              },
-              (placement) => runLocalOrOn({ ...baseOpts, placement }),
-            );
+          : await agents.distribute(scenario, {
+              workers: argv.workers,
+              signal: abort.signal,
+              onPhase: printer.onPhase,
+            })((placement) => runLocalOrOn({ ...baseOpts, placement }));
     } finally {
       printer.done();
       await target.close();

@@ -39,6 +39,7 @@ import type { Scenario } from '../actors/scenario.js';
 import { toolVersion } from '../version.js';
 import { runScenario, type Progress, type RunOptions, type RunTarget } from './coordinator.js';
 import { openTarget, type OpenTarget, type TargetOptions } from './target.js';
+import type { WorkerPlacement } from './worker-handle.js';
 
 // The format lives with RunResult, which reports read; re-exported for the engine's callers.
 export {
@@ -52,6 +53,14 @@ export interface ProfileEntry {
   readonly profile: Profile;
   readonly file: string;
 }
+
+/**
+ * One run on workers elsewhere (`--agents N`): calls `run` with the placement of its workers,
+ * once they are there, and returns its result with what it adds (the agents section).
+ */
+export type Distribute = (
+  run: (placement: WorkerPlacement) => Promise<RunResult>,
+) => Promise<RunResult>;
 
 export interface CompareOptions {
   readonly out: string;
@@ -72,6 +81,8 @@ export interface CompareOptions {
   readonly scenarioFile?: string;
   /** Called after each run, with where its result was written. */
   readonly onRun?: (run: ComparisonRun, result: RunResult) => void;
+  /** Each run's workers on remote agents instead of this machine's threads. */
+  readonly distribute?: Distribute;
 }
 
 /**
@@ -327,17 +338,21 @@ export async function compareProfiles(
       );
       opts.onRuns?.(index, order.length);
       await mkdir(join(opts.out, dir), { recursive: true });
-      const result = await runScenarioUnderProfile(scenario, run, profiles[which]!, {
-        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-        workers: opts.workers,
-        ...(opts.latencyPairs === undefined ? {} : { latencyPairs: opts.latencyPairs }),
-        ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
-        ...(opts.onFixtures === undefined ? {} : { onFixtures: opts.onFixtures }),
-        ...(opts.liveMetrics === undefined ? {} : { liveMetrics: opts.liveMetrics }),
-        ...(opts.scenarioFile === undefined ? {} : { scenarioFile: opts.scenarioFile }),
-        onPhase: say,
-        snapshotFile,
-      });
+      const runUnder = (placement?: WorkerPlacement) =>
+        runScenarioUnderProfile(scenario, run, profiles[which]!, {
+          ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+          workers: opts.workers,
+          ...(opts.latencyPairs === undefined ? {} : { latencyPairs: opts.latencyPairs }),
+          ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+          ...(opts.onFixtures === undefined ? {} : { onFixtures: opts.onFixtures }),
+          ...(opts.liveMetrics === undefined ? {} : { liveMetrics: opts.liveMetrics }),
+          ...(opts.scenarioFile === undefined ? {} : { scenarioFile: opts.scenarioFile }),
+          ...(placement === undefined ? {} : { placement }),
+          onPhase: say,
+          snapshotFile,
+        });
+      const result =
+        opts.distribute === undefined ? await runUnder() : await opts.distribute(runUnder);
       const written = await writeResult(join(opts.out, dir), result);
       if (written.failed !== undefined) {
         throw new ApfbenchError(

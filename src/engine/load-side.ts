@@ -7,7 +7,12 @@ import { clientConnections, type PoolCount } from '../kube/index.js';
 import { capInput, judgeRun, type GeneratorHealth } from '../metrics/generator-health.js';
 import { describeUnreachable, targetHealth, type TargetHealth } from '../metrics/target-health.js';
 import { totalsByGroup } from '../metrics/timeline-aggregator.js';
-import { WriteLedger, ledgerCapacityFor, type LedgerScan } from '../metrics/write-ledger.js';
+import {
+  WriteLedger,
+  ledgerCapacityFor,
+  mergeLedgerScans,
+  type LedgerScan,
+} from '../metrics/write-ledger.js';
 import { groupResult } from '../result/group-result.js';
 import type { RunResult, RunStatus } from '../result/result.js';
 import type { Scenario } from '../actors/scenario.js';
@@ -44,11 +49,15 @@ export function targetHealthMeasurement(): Measurement<{
 export interface WriteLedgerMeasurement extends Measurement<Pick<RunResult, 'actors'>> {
   /** Part of every worker's `init` message: the ledger's buffer, shared, not copied. */
   readonly workerInit: Pick<WorkerInit, 'ledger'>;
+  /** This process's ledger as it stands (an agent sends it once its workers are done). */
+  readonly scan: () => LedgerScan;
 }
 
 /**
  * The run's write ledger, sized for the `writes` the plan expects (see
- * ActorDefinition.expectedWrites), with a margin for Poisson schedules. Its `finish` adds the
+ * ActorDefinition.expectedWrites), with a margin for Poisson schedules. In a distributed run each
+ * agent keeps its own and reports its figures with its last `done`; they are added to this one's
+ * (mergeLedgerScans), which its agents' workers never write. Its `finish` adds the
  * counters each group's actor type takes from the ledger (`watch.lost`, ...) to that group's
  * result, which it rebuilds with them. They cover the whole run, warm-up included: a write in
  * the warm-up whose event never came is still lost.
@@ -58,11 +67,19 @@ export function writeLedgerMeasurement(scenario: Scenario, writes: number): Writ
     ledgerCapacityFor(writes * 1.2 + 1000),
     ledgerCounterSlots(scenario),
   );
+  // Remote agents' ledgers, each scanned by its agent once its workers were done.
+  const remote: LedgerScan[] = [];
   return {
     workerInit: { ledger: ledger.shared },
+    scan: () => ledger.scan(),
+    interval: (report) => {
+      if (report.type === 'done' && report.ledger !== undefined) remote.push(report.ledger);
+    },
     finish: ({ result, measured }) => {
       // Every worker is done (watchers included, after their grace): what the ledger holds is final.
-      const fromLedger = ledgerCounters(scenario, ledger.scan());
+      const scan =
+        remote.length === 0 ? ledger.scan() : mergeLedgerScans([ledger.scan(), ...remote]);
+      const fromLedger = ledgerCounters(scenario, scan);
       const totals = totalsByGroup(measured);
       const actors = { ...result.actors };
       for (const group of scenario.spec.actors) {
@@ -117,8 +134,8 @@ export function generatorMeasurement(
 
 /**
  * The `clientConnections` section: each connection pool's connections (the groups' resolved
- * `transport`), from the workers' `done` reports. Absent when no worker reported them (remote
- * workers do not).
+ * `transport`), from the workers' `done` reports (a remote worker's agent relays its own).
+ * Absent when no worker reported them.
  */
 export function clientConnectionsMeasurement(
   scenario: Scenario,

@@ -161,22 +161,26 @@ function fnv1a(s: string): number {
 }
 
 /**
- * The agent index that owns instance `index` of `group` among `agents` agents. Deterministic:
- * it depends on the group's name, the instance's index and the agent count only, so an instance
- * goes to the same agent whatever the other groups are. Consecutive instances of a group go to
- * consecutive agents, from an offset the group's name picks, so each group spreads evenly and
- * small groups do not all land on agent 0.
+ * The agent index that owns the instances of `group` with share key `key` among `agents`
+ * agents: an instance's key is its index, unless its type shares state between instances
+ * (ActorDefinition.shareKey: a controller's object set), which must then run on one agent.
+ * Deterministic: it depends on the group's name, the key and the agent count only, so an
+ * instance goes to the same agent whatever the other groups are. Consecutive keys of a group go
+ * to consecutive agents, from an offset the group's name picks, so each group spreads evenly
+ * and small groups do not all land on agent 0.
  */
-export function agentOf(group: string, index: number, agents: number): number {
-  return (fnv1a(group) + index) % agents;
+export function agentOf(group: string, key: number, agents: number): number {
+  return (fnv1a(group) + key) % agents;
 }
 
 /** The scenario's instances by owning agent (`agentOf`); an agent may get none. */
 export function shardOverAgents(scenario: Scenario, agents: number): PlacedInstance[][] {
   const shards: PlacedInstance[][] = Array.from({ length: agents }, () => []);
   for (const group of scenario.spec.actors) {
+    const keyOf = definitionOf(group).shareKey;
     for (let index = 0; index < group.count; index++) {
-      shards[agentOf(group.name, index, agents)]!.push({
+      const key = keyOf === undefined ? index : keyOf(group, index);
+      shards[agentOf(group.name, key, agents)]!.push({
         group: group.name,
         index,
         count: group.count,

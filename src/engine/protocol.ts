@@ -4,7 +4,7 @@ import type { ProcessCost } from '../metrics/process-cost.js';
 import type { Stall } from '../metrics/stalls.js';
 import type { ThreadCpu } from '../metrics/thread-cpu.js';
 import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
-import type { WriteLedgerShared } from '../metrics/write-ledger.js';
+import type { LedgerScan, WriteLedgerShared } from '../metrics/write-ledger.js';
 import type { Scenario } from '../actors/scenario.js';
 
 /** One actor instance placed on a worker. */
@@ -67,10 +67,7 @@ export type FromWorker =
       readonly health: GeneratorHealth;
       /** In-flight requests abandoned when the drain timed out. */
       readonly abandoned: number;
-      /**
-       * Connections of each of the worker's pools (one message at the end, not per request).
-       * Absent from a remote worker: its agent does not relay them.
-       */
+      /** Connections of each of the worker's pools (one message at the end, not per request). */
       readonly connections?: readonly PoolCount[];
       /** The worker thread's CPU after the warm-up; absent where unreadable (not Linux). */
       readonly measuredCpu?: ThreadCpu;
@@ -81,6 +78,11 @@ export type FromWorker =
        * workers share the coordinator's process, which it measures itself.
        */
       readonly agentProcess?: ProcessCost;
+      /**
+       * A remote worker's agent's own write ledger, scanned once all that agent's workers were
+       * done: on its last `done` only. A local worker's writes are in the coordinator's ledger.
+       */
+      readonly ledger?: LedgerScan;
     }
   | { readonly type: 'failed'; readonly workerIndex: number; readonly message: string }
   /** A request with this token of a refreshable credential was answered 401 (once per token). */

@@ -64,6 +64,40 @@ export interface LedgerTagFigures {
   lost: number;
 }
 
+/**
+ * Several ledgers' scans as one: each figure added, tag by tag. Exact for ledgers whose writers
+ * and watchers never meet across them (a distributed run places each object set, its writers and
+ * its watchers, on one agent), since every write is then counted in exactly one of them.
+ */
+export function mergeLedgerScans(scans: readonly LedgerScan[]): LedgerScan {
+  const byTag = new Map<number, LedgerTagFigures>();
+  const total = { acknowledged: 0, expectedDeliveries: 0, delivered: 0, coveredByRelist: 0 };
+  let lost = 0;
+  let overflow = 0;
+  for (const s of scans) {
+    total.acknowledged += s.acknowledged;
+    total.expectedDeliveries += s.expectedDeliveries;
+    total.delivered += s.delivered;
+    total.coveredByRelist += s.coveredByRelist;
+    lost += s.lost;
+    overflow += s.overflow;
+    for (const [tag, t] of s.byTag) {
+      const into = byTag.get(tag) ?? {
+        acknowledged: 0,
+        expectedDeliveries: 0,
+        coveredByRelist: 0,
+        lost: 0,
+      };
+      into.acknowledged += t.acknowledged;
+      into.expectedDeliveries += t.expectedDeliveries;
+      into.coveredByRelist += t.coveredByRelist;
+      into.lost += t.lost;
+      byTag.set(tag, into);
+    }
+  }
+  return { ...total, lost, overflow, byTag };
+}
+
 /** resourceVersions a watcher missed as events and saw in a relist: `after` < rv ≤ `upTo`. */
 export interface RelistRange {
   readonly after: string;

@@ -17,7 +17,7 @@ import {
 import { loadSync, type Options } from '@grpc/proto-loader';
 
 /** Bumped when a change to the .proto would be misread by an older peer; peers must agree. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The .proto shipped with the package (package.json `files`), beside src/ and dist/ alike. */
 export const PROTO_FILE = fileURLToPath(
@@ -61,6 +61,7 @@ export interface WireIdentity {
   token: string;
   impersonate: { user: string; groups: string[]; uid: string } | null;
   clientCert: { cert: string; key: string } | null;
+  credential: string;
 }
 
 export interface WireInstance {
@@ -82,6 +83,7 @@ export interface WireAssignment {
   intervalMs: number;
   drainMs: number;
   serverVersion: string;
+  tokens: Record<string, string>;
 }
 
 export interface WireReady {
@@ -153,6 +155,30 @@ export interface WireProcessCost {
   peakRssBytes: number;
 }
 
+export interface WirePoolCount {
+  key: string;
+  opened: number;
+  peak: number;
+}
+
+export interface WireLedgerTag {
+  tag: number;
+  acknowledged: number;
+  expectedDeliveries: number;
+  coveredByRelist: number;
+  lost: number;
+}
+
+export interface WireLedgerFigures {
+  acknowledged: number;
+  expectedDeliveries: number;
+  delivered: number;
+  coveredByRelist: number;
+  lost: number;
+  overflow: number;
+  byTag: WireLedgerTag[];
+}
+
 export interface WireFinal {
   workerIndex: number;
   snapshots: WireSnapshot[];
@@ -162,6 +188,20 @@ export interface WireFinal {
   measuredCpu: WireThreadCpu | null;
   worstStall: WireStall | null;
   agentProcess: WireProcessCost | null;
+  connections: WirePoolCount[];
+  /** The agent's last Final of a run only. */
+  ledger: WireLedgerFigures | null;
+}
+
+export interface WireToken {
+  credential: string;
+  token: string;
+}
+
+export interface WireUnauthorized {
+  workerIndex: number;
+  credential: string;
+  token: string;
 }
 
 export interface WireWorkerFailure {
@@ -176,7 +216,8 @@ export type AgentMessage =
   | { body: 'ready'; ready: WireReady }
   | { body: 'interval'; interval: WireInterval }
   | { body: 'final'; final: WireFinal }
-  | { body: 'failure'; failure: WireWorkerFailure };
+  | { body: 'failure'; failure: WireWorkerFailure }
+  | { body: 'unauthorized'; unauthorized: WireUnauthorized };
 
 /** Coordinator → agent. */
 export type CoordinatorMessage =
@@ -184,7 +225,8 @@ export type CoordinatorMessage =
   | { body: 'clockProbe'; clockProbe: WireClockProbe }
   | { body: 'assignment'; assignment: WireAssignment }
   | { body: 'start'; start: WireStart }
-  | { body: 'stop'; stop: Record<string, never> };
+  | { body: 'stop'; stop: Record<string, never> }
+  | { body: 'token'; token: WireToken };
 
 /**
  * A message to send: only the oneof's field (the loader's `body` is an output, and a field left
@@ -216,15 +258,42 @@ export function coordinatorService(): ServiceClientConstructor {
 /** An agent's side of a Session stream. */
 export type AgentStream = ClientDuplexStream<Outgoing<AgentMessage>, CoordinatorMessage>;
 
+/** TLS of an agent's channel: the coordinator's CA, the agent's client certificate, a name. */
+export interface ChannelTls {
+  readonly ca: string;
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+  /** The name the coordinator's certificate must carry, when not the host dialled. */
+  readonly serverName?: string | undefined;
+}
+
 /**
- * A client of the coordinator at `address` (HOST:PORT; plaintext: the shared secret goes in the
- * Hello), with a typed way to open its Session stream, since proto-loader's clients type their
- * methods loosely. Close the client when done.
+ * A client of the coordinator at `address` (HOST:PORT), plaintext or with `tls`, with a typed
+ * way to open its Session stream, since proto-loader's clients type their methods loosely.
+ * Close the client when done.
  */
-export function coordinatorClient(address: string): {
+export function coordinatorClient(
+  address: string,
+  tls?: ChannelTls,
+): {
   readonly client: Client;
   session(): AgentStream;
 } {
-  const client = new (coordinatorService())(address, credentials.createInsecure());
+  const creds =
+    tls === undefined
+      ? credentials.createInsecure()
+      : credentials.createSsl(
+          Buffer.from(tls.ca),
+          tls.key === undefined ? null : Buffer.from(tls.key),
+          tls.cert === undefined ? null : Buffer.from(tls.cert),
+        );
+  const options =
+    tls?.serverName === undefined
+      ? {}
+      : {
+          'grpc.ssl_target_name_override': tls.serverName,
+          'grpc.default_authority': tls.serverName,
+        };
+  const client = new (coordinatorService())(address, creds, options);
   return { client, session: () => (client as unknown as { session(): AgentStream }).session() };
 }

@@ -8,10 +8,12 @@ import type { ProcessCost } from '../metrics/process-cost.js';
 import { stallPhaseSchema, type Stall } from '../metrics/stalls.js';
 import type { ThreadCpu } from '../metrics/thread-cpu.js';
 import type { IntervalSnapshot } from '../metrics/timeline-snapshot.js';
+import type { LedgerScan } from '../metrics/write-ledger.js';
 import type {
   WireFinal,
   WireGeneratorHealth,
   WireIdentity,
+  WireLedgerFigures,
   WireLoopSample,
   WireSnapshot,
 } from './agent-wire.js';
@@ -151,6 +153,7 @@ export function doneExtrasFromWire(
 export interface PlainIdentity {
   readonly name: string;
   readonly token?: string;
+  readonly credential?: string;
   readonly impersonate?: { user: string; groups?: readonly string[]; uid?: string };
   readonly clientCert?: { readonly cert: string; readonly key: string };
 }
@@ -160,6 +163,7 @@ export function identityToWire(i: PlainIdentity): WireIdentity {
     name: i.name,
     token: i.token ?? '',
     clientCert: i.clientCert === undefined ? null : { ...i.clientCert },
+    credential: i.credential ?? '',
     impersonate:
       i.impersonate === undefined
         ? null
@@ -178,6 +182,7 @@ export function identityFromWire(w: WireIdentity | null): PlainIdentity {
     name: w.name,
     ...(w.token === '' ? {} : { token: w.token }),
     ...(w.clientCert === null ? {} : { clientCert: w.clientCert }),
+    ...(w.credential === '' ? {} : { credential: w.credential }),
     ...(imp === null
       ? {}
       : {
@@ -187,5 +192,18 @@ export function identityFromWire(w: WireIdentity | null): PlainIdentity {
             ...(imp.uid === '' ? {} : { uid: imp.uid }),
           },
         }),
+  };
+}
+
+export function ledgerToWire(scan: LedgerScan): WireLedgerFigures {
+  const { byTag, ...totals } = scan;
+  return { ...totals, byTag: [...byTag].map(([tag, t]) => ({ tag, ...t })) };
+}
+
+export function ledgerFromWire(w: WireLedgerFigures): LedgerScan {
+  const { byTag, ...totals } = w;
+  return {
+    ...totals,
+    byTag: new Map(byTag.map(({ tag, ...t }) => [tag, t])),
   };
 }

@@ -5,18 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { RunResult } from '../../src/result/result.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, type CliResult, killAll } from '../support/cli.js';
 
 const pids: number[] = [];
-afterEach(() => {
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+afterEach(() => killAll(pids));
 
 const SCENARIO = `
 apiVersion: apfbench.dev/v1alpha1

@@ -9,6 +9,10 @@ import { ensureNamespaces } from '../../src/engine/fixtures.js';
 import { startTestCluster } from '../support/cluster.js';
 
 const run = promisify(execFile);
+interface PodSpec {
+  containers: { args: string[] }[];
+  volumes: { name: string; secret?: { secretName: string } }[];
+}
 let cluster: LocalCluster;
 
 beforeAll(async () => {
@@ -29,6 +33,7 @@ describe('agents manifest', () => {
       image: 'apfbench:dev',
       namespace: 'apfbench-agents',
       tokenSecret: 'apfbench-agent-token',
+      tlsSecret: 'apfbench-agent-tls',
     };
     const kubectl = run(
       'kubectl',
@@ -54,5 +59,16 @@ describe('agents manifest', () => {
     );
     const job = applied.items.find((i) => i.kind === 'Job')!;
     expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 5, parallelism: 5 });
+    // With --tls-secret the agents dial over TLS with the Secret's CA and client certificate.
+    const pod = (job.spec as { template: { spec: PodSpec } }).template.spec;
+    expect(pod.containers[0]!.args).toEqual(
+      expect.arrayContaining(['--agent-ca', '/var/run/apfbench-tls/ca.crt']),
+    );
+    expect(pod.volumes).toContainEqual(
+      expect.objectContaining({
+        name: 'agent-tls',
+        secret: expect.objectContaining({ secretName: 'apfbench-agent-tls' }),
+      }),
+    );
   }, 120_000);
 });

@@ -13,8 +13,9 @@ import {
   clientCountsAsServer,
   requestCountsByVerbResourceCode,
 } from '../../src/metrics/server-metrics.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, type CliResult, killAll } from '../support/cli.js';
 import { useLocalTarget } from '../support/cluster.js';
+import { groupOf } from '../support/result.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
 const env = useLocalTarget();
@@ -23,18 +24,12 @@ const pids: number[] = [];
 let server: AgentServer | undefined;
 
 afterEach(async () => {
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  killAll(pids);
   await server?.close();
   server = undefined;
 });
 
-const scenario = (duration: string, cleanup: string) =>
+const scenario = (duration: string, cleanup: string, more = '') =>
   scenarioFromYaml(`
 apiVersion: apfbench.dev/v1alpha1
 kind: Scenario
@@ -53,7 +48,7 @@ spec:
         - { verb: get, resource: configmaps, weight: 50 }
         - { verb: list, resource: configmaps, weight: 10, limit: 20 }
         - { verb: create, resource: configmaps, weight: 40, size: 256 }
-`);
+${more}`);
 
 function startAgents(address: string): Promise<CliResult>[] {
   return [0, 1, 2].map((index) =>
@@ -81,10 +76,23 @@ function counting(placement: WorkerPlacement, counts: Map<number, number>): Work
   };
 }
 
+/** Three object sets of two controllers (a writer and a watcher each): one set per agent. */
+const CONTROLLERS = `
+    - name: ctrl
+      type: controller
+      identity: system:serviceaccount:apfbench:ctrl-{i}
+      count: 6
+      watchersPerSet: 2
+      writersPerObject: 1
+      rate: 10/s
+      objects: 1
+      objectSize: 256
+`;
+
 it('runs on three agents: merged counts are the server’s, the merged histogram all of theirs', async () => {
   server = await AgentServer.listen({ listen: '127.0.0.1:0', token: TOKEN, agents: 3 });
   const agents = startAgents(server.address);
-  const s = scenario('8s', 'never');
+  const s = scenario('8s', 'never', CONTROLLERS);
   const counts = new Map<number, number>();
   const before = await scrapeMetrics(env.target.run.admin);
   const result = await runOnAgents(
@@ -99,6 +107,9 @@ it('runs on three agents: merged counts are the server’s, the merged histogram
     namespace: 'apfbench',
     labelSelector: `apfbench.dev/run=${result.runId}`,
   });
+  // No more runs: ending the sessions lets the agents exit 0.
+  await server.close();
+  server = undefined;
   for (const a of await Promise.all(agents)) expect(a.code, a.stderr).toBe(0);
 
   expect(result.status, result.reason).toBe('completed');
@@ -107,18 +118,32 @@ it('runs on three agents: merged counts are the server’s, the merged histogram
     [1, 'completed', 1],
     [2, 'completed', 1],
   ]);
-  expect(result.agents!.reduce((n, a) => n + a.instances, 0)).toBe(4);
+  expect(result.agents!.reduce((n, a) => n + a.instances, 0)).toBe(4 + 6);
   for (const a of result.agents!)
     expect(Math.abs(a.offsetMs)).toBeLessThanOrEqual(a.rttMs / 2 + 1e-3);
 
   const q = result.actors.tenant!.requests;
   expect(q.sent).toBeGreaterThan(0);
-  const server_ = Object.fromEntries(
-    Object.entries(
-      requestCountsByVerbResourceCode(before, after, { resource: 'configmaps' }),
-    ).filter(([, n]) => n > 0),
-  );
-  expect(server_).toEqual(clientCountsAsServer(q.byKey));
+  // Every request of both groups, as the server counted them (its WATCH count comes when a watch
+  // ends, the controllers' after the last scrape, so watches are left out on both sides).
+  const ctrl = groupOf(result, 'ctrl', 'controller');
+  const both: Record<string, number> = { ...q.byKey };
+  for (const [k, n] of Object.entries(ctrl.requests.byKey)) both[k] = (both[k] ?? 0) + n;
+  const noWatch = (counts: Record<string, number>) =>
+    Object.fromEntries(Object.entries(counts).filter(([k, n]) => n > 0 && !k.startsWith('WATCH ')));
+  expect(
+    noWatch(requestCountsByVerbResourceCode(before, after, { resource: 'configmaps' })),
+  ).toEqual(noWatch(clientCountsAsServer(both)));
+  // Each agent's ledger, merged: every acknowledged write of a set reached its other watcher
+  // (one writer and one watcher each, on one agent), and the writes are the server's PUTs.
+  const { watch, conflicts } = ctrl;
+  expect(watch.acknowledgedWrites).toBe(conflicts.writes);
+  expect(watch.acknowledgedWrites).toBeGreaterThan(0);
+  expect(watch.expectedDeliveries).toBe(2 * watch.acknowledgedWrites);
+  expect(watch.lost).toBe(0);
+  expect(watch.latencyMs.count).toBe(watch.expectedDeliveries);
+  // Each agent's connection pools, relayed with its workers' last reports.
+  expect(result.clientConnections?.map((c) => c.groups).sort()).toEqual([['ctrl'], ['tenant']]);
   // No warm-up: the measured histogram holds every interval's; its count is the sum of the
   // agents' workers' counts, and every completed request with a response is in it.
   expect(counts.size).toBe(3);
@@ -143,6 +168,8 @@ it('finishes when an agent is killed mid-run, naming it and its instances, and c
         onStart: () => setTimeout(() => process.kill(pids[1]!, 'SIGKILL'), 4000),
       }),
   );
+  await server.close();
+  server = undefined;
   const ended = await Promise.all(agents);
   expect(ended[1]!.signal).toBe('SIGKILL');
 

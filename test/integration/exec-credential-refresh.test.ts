@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LocalCluster } from '../../src/cluster/index.js';
+import { runAgent } from '../../src/agent/agent.js';
+import { AgentServer } from '../../src/agent/coordinator-server.js';
+import { runOnAgents } from '../../src/agent/run-on-agents.js';
 import { runScenario } from '../../src/engine/coordinator.js';
 import { openTarget } from '../../src/engine/target.js';
 import { startTestCluster } from '../support/cluster.js';
@@ -132,9 +135,13 @@ afterAll(async () => {
   await new Promise((resolve) => webhook?.close(resolve));
 });
 
-it('runs the exec plugin again before each token expires, and never sends an expired one', async () => {
-  // The plugin logs each call (when, and the expiry it gave) and mints a token that carries its
-  // expiry: 5 s from now, in whole seconds as Kubernetes times are.
+/**
+ * A kubeconfig whose user is an exec plugin that logs each call (when, and the expiry it gave)
+ * and mints a token that carries its expiry: 5 s from now, in whole seconds as Kubernetes times
+ * are. In a directory of its own: no identities.json next to it, so every load user is
+ * impersonated through the plugin's token.
+ */
+async function execKubeconfig(): Promise<{ kubeconfig: string; log: string }> {
   const log = join(dir, 'plugin.log');
   const plugin = join(dir, 'plugin.sh');
   await writeFile(
@@ -148,8 +155,6 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
 `,
   );
   await chmod(plugin, 0o755);
-  // In a directory of its own: no identities.json next to it, so every load user is
-  // impersonated through the plugin's token.
   const kubeconfig = join(await mkdtemp(join(dir, 'kubeconfig-')), 'config');
   await writeFile(
     kubeconfig,
@@ -171,12 +176,16 @@ users:
       env: [{ name: PLUGIN_LOG, value: ${log} }]
 `,
   );
-  const scenario = scenarioFromYaml(`
+  return { kubeconfig, log };
+}
+
+const tenants = (duration: string) =>
+  scenarioFromYaml(`
 apiVersion: apfbench.dev/v1alpha1
 kind: Scenario
 metadata: { name: exec-refresh }
 spec:
-  duration: 20s
+  duration: ${duration}
   warmup: 0s
   workers: 2
   fixtures:
@@ -191,6 +200,10 @@ spec:
         - { verb: get, resource: configmaps, weight: 80 }
         - { verb: list, resource: configmaps, weight: 20, limit: 10 }
 `);
+
+it('runs the exec plugin again before each token expires, and never sends an expired one', async () => {
+  const { kubeconfig, log } = await execKubeconfig();
+  const scenario = tenants('20s');
   const target = await openTarget(scenario, { cluster: { kind: 'file', file: kubeconfig } });
   let result;
   try {
@@ -230,3 +243,37 @@ spec:
     expect(next![0]).toBeLessThan(expiresAt);
   }
 }, 180_000);
+
+it('hands an agent each new token: its workers never send an expired one', async () => {
+  const { kubeconfig } = await execKubeconfig();
+  const scenario = tenants('12s');
+  const target = await openTarget(scenario, { cluster: { kind: 'file', file: kubeconfig } });
+  const server = await AgentServer.listen({ listen: '127.0.0.1:0', token: 'exec', agents: 1 });
+  const agent = runAgent({ coordinator: server.address, index: 0, token: 'exec' });
+  const startedAt = Date.now();
+  let result;
+  try {
+    result = await runOnAgents(
+      server,
+      scenario,
+      { joinTimeoutMs: 30_000, workersPerAgent: 2 },
+      (placement) => runScenario(scenario, target.run, { placement }),
+    );
+  } finally {
+    await target.close();
+    await server.close();
+  }
+  expect(await agent).toEqual({ runs: [expect.objectContaining({ workers: 2 })] });
+
+  expect(result.status, result.reason).toBe('completed');
+  const requests = result.actors.tenant!.requests;
+  expect(requests.total).toBeGreaterThan(300);
+  expect(requests.byCode['401'] ?? 0).toBe(0);
+  // Every request of this run the server received carried a token that had not expired yet...
+  const audited = (await auditedRequests()).filter((r) => r.received >= startedAt);
+  expect(audited.length).toBeGreaterThanOrEqual(requests.total);
+  expect(audited.filter((r) => r.received >= r.expiresAt)).toEqual([]);
+  expect(audited.filter((r) => r.code === 401)).toEqual([]);
+  // ...and the agent's workers sent the new ones as they came: 12 s of 5 s tokens.
+  expect(new Set(audited.map((r) => r.expiresAt)).size).toBeGreaterThanOrEqual(3);
+}, 120_000);

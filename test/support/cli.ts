@@ -3,6 +3,17 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** SIGKILLs each of `pids` that is still running, and empties the list (a test's afterEach). */
+export function killAll(pids: number[]): void {
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
 export const cliPath = fileURLToPath(new URL('../../bin/apfbench.js', import.meta.url));
 
 export interface CliResult {

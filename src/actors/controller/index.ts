@@ -6,7 +6,7 @@ import { controllerExpectedRequests } from './expected.js';
 import type { ActorDefinition } from '../actor.js';
 import { createController } from './create.js';
 import { ControllerMetric } from './metrics.js';
-import { controllerExpectedWrites } from './placement.js';
+import { controllerExpectedWrites, controllerPlacement } from './placement.js';
 import { controllerSectionsSchema } from './result.js';
 import { controllerSchema, type ControllerActorGroup } from './schema.js';
 import { controllerSections } from './sections.js';
@@ -32,6 +32,8 @@ export const controller = {
     [ControllerMetric.expectedDeliveries]: written.expectedDeliveries,
   }),
   expectedWrites: controllerExpectedWrites,
+  // An object set's writers and watchers meet in the ledger: one agent runs the whole set.
+  shareKey: (g, index) => controllerPlacement(g, index).set,
   connections: (g) => g.maxInFlight,
   // The informer's watch.
   heldConnections: () => 1,

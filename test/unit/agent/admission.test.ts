@@ -4,7 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runAgent } from '../../../src/agent/agent.js';
 import { AgentServer } from '../../../src/agent/coordinator-server.js';
 import { ApfbenchError } from '../../../src/errors.js';
-import { coordinatorClient, type CoordinatorMessage } from '../../../src/wire/agent-wire.js';
+import {
+  PROTOCOL_VERSION,
+  coordinatorClient,
+  type CoordinatorMessage,
+} from '../../../src/wire/agent-wire.js';
 
 const TOKEN = 'correct horse battery staple';
 let server: AgentServer | undefined;
@@ -70,7 +74,7 @@ describe('agent admission', () => {
     const old = await rawHello(address, 99);
     expect(old.body).toBe('refusal');
     expect(old.body === 'refusal' && old.refusal.message).toContain(
-      'agent 1 (old-agent): protocol version 99, but this coordinator speaks 1',
+      `agent 1 (old-agent): protocol version 99, but this coordinator speaks ${PROTOCOL_VERSION}`,
     );
     expect(refusals).toHaveLength(4);
     // None of them joined or disturbed agent 0.

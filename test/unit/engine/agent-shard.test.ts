@@ -24,6 +24,7 @@ describe('shardOverAgents: deterministic ownership', () => {
     const placed = shards.flatMap((s, agent) => s.map((i) => ({ ...i, agent })));
     expect(placed).toHaveLength(17);
     expect(new Set(placed.map((i) => `${i.group}/${i.index}`)).size).toBe(17);
+    // Tenants share nothing: each instance's key is its index.
     for (const i of placed) expect(i.agent).toBe(agentOf(i.group, i.index, 3));
   });
 
@@ -41,6 +42,20 @@ describe('shardOverAgents: deterministic ownership', () => {
       const sizes = shards.map((s) => s.filter((i) => i.group === group).length);
       expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('places a controller group’s object set whole on one agent, sets spread over agents', () => {
+    const ctrl = `{ name: c, type: controller, count: 9, watchersPerSet: 3, rate: 1/s, objects: 1 }`;
+    const shards = shardOverAgents(scenario([ctrl]), 3);
+    const agentOfSet = new Map<number, Set<number>>();
+    shards.forEach((s, agent) => {
+      for (const i of s) {
+        const set = Math.floor(i.index / 3);
+        agentOfSet.set(set, (agentOfSet.get(set) ?? new Set()).add(agent));
+      }
+    });
+    expect([...agentOfSet.values()].map((agents) => agents.size)).toEqual([1, 1, 1]);
+    expect(shards.map((s) => s.length)).toEqual([3, 3, 3]);
   });
 
   it('is the same on every call (an agent computes nothing itself: it is handed its shard)', () => {

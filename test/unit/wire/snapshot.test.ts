@@ -19,10 +19,17 @@ import {
   doneExtrasToWire,
   identityFromWire,
   identityToWire,
+  ledgerFromWire,
+  ledgerToWire,
   snapshotFromWire,
   snapshotToWire,
   type PlainIdentity,
 } from '../../../src/wire/snapshot.js';
+import {
+  WriteLedger,
+  mergeLedgerScans,
+  type LedgerScan,
+} from '../../../src/metrics/write-ledger.js';
 
 const encoded = (values: readonly number[]) => {
   const h = createRecorder();
@@ -160,5 +167,42 @@ describe("a worker's CPU, worst stall and its agent's cost over the wire", () =>
 
   it("are absent from an older agent's Final, which has none of the fields", () => {
     expect(finalOverTheWire({ abandoned: 0 })).toEqual({});
+  });
+});
+
+describe('write-ledger figures over the agent wire, merged', () => {
+  it('come back as the scan they were, and two agents’ scans add tag by tag', () => {
+    // Two agents' ledgers, each with the writes of its own object sets.
+    const a = WriteLedger.create(64);
+    a.record('10', 1, 1, 2, 0);
+    a.observe('10');
+    a.observe('10');
+    a.record('11', 1, 1, 2, 1);
+    a.observe('11');
+    const b = WriteLedger.create(64);
+    b.record('12', 1, 1, 3, 1);
+    b.cover(1, 0, [{ after: '11', upTo: '12' }]);
+    b.observe('12');
+    const method = coordinatorService().service.Session!;
+    const wire = (scan: LedgerScan) => {
+      const sent = { final: { workerIndex: 0, ledger: ledgerToWire(scan) } };
+      const got = method.requestDeserialize(method.requestSerialize(sent)) as AgentMessage;
+      if (got.body !== 'final' || got.final.ledger === null) throw new Error('no ledger');
+      return ledgerFromWire(got.final.ledger);
+    };
+    expect(wire(a.scan())).toEqual(a.scan());
+    const merged = mergeLedgerScans([wire(a.scan()), wire(b.scan())]);
+    expect(merged).toEqual({
+      acknowledged: 3,
+      expectedDeliveries: 7,
+      delivered: 4,
+      coveredByRelist: 1,
+      lost: 2,
+      overflow: 0,
+      byTag: new Map([
+        [0, { acknowledged: 1, expectedDeliveries: 2, coveredByRelist: 0, lost: 0 }],
+        [1, { acknowledged: 2, expectedDeliveries: 5, coveredByRelist: 1, lost: 2 }],
+      ]),
+    });
   });
 });
