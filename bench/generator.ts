@@ -110,7 +110,11 @@ async function runNode(
     String(opts.warmupS),
     ...args,
   ];
-  const out = await runPinned(GENERATOR_CPU, argv, (opts.durationS + opts.warmupS) * 1000 + RUNNER_GRACE_MS);
+  const out = await runPinned(
+    GENERATOR_CPU,
+    argv,
+    (opts.durationS + opts.warmupS) * 1000 + RUNNER_GRACE_MS,
+  );
   const result = parseRunnerOutput(out.stdout);
   if (result === undefined || out.code !== 0) {
     return failed(
