@@ -16,7 +16,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parseScenario, type Scenario } from '../src/actors/scenario.js';
 import { generateIdentities } from '../src/cluster/identities.js';
-import { runScenario, type RunTarget } from '../src/engine/coordinator.js';
+import { runScenario, spawnWorker, type RunTarget } from '../src/engine/coordinator.js';
+import { planRun } from '../src/engine/plan.js';
+import type { FromWorker } from '../src/engine/protocol.js';
 import { IdentityResolver } from '../src/engine/identities.js';
 import { openTarget, scenarioUsers } from '../src/engine/target.js';
 import { KubeClient, Transport } from '../src/kube/index.js';
@@ -53,7 +55,10 @@ export interface KubeletsRunnerResult {
   /** Main thread: the longest event-loop block, ms, and the phase it fell in. */
   readonly mainStallMs: number;
   readonly mainStallPhase: string;
-  /** Worker threads, from the result's generator section. */
+  /** Worker threads: the longest event-loop block of any interval, ms, and its phase. */
+  readonly workerStallMs: number;
+  readonly workerStallPhase: string;
+  /** Worker threads, from the result's generator section (the measured window and drain). */
   readonly workerLoopDelayMaxMs: number;
   readonly scheduleLagP99Ms: number;
   readonly saturated: boolean;
@@ -168,8 +173,23 @@ async function main(): Promise<void> {
   };
   let window: ReturnType<typeof measureWindow> | undefined;
 
+  // The workers' own loop samples, per interval, by the phase the interval ended in.
+  let workerWorst = { ms: 0, phase };
+  const plan = planRun(s, workers);
+  const placement = {
+    shards: plan.workers.map((w) => w.instances),
+    connections: plan.workers.map((w) => w.connections),
+    spawn: () => {
+      const worker = spawnWorker();
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'interval' && m.loop.eventLoopDelayMs.max > workerWorst.ms)
+          workerWorst = { ms: m.loop.eventLoopDelayMs.max, phase };
+      });
+      return worker;
+    },
+  };
   const result = await runScenario(s, open.run, {
-    workers,
+    placement,
     onPhase: (line) => process.stderr.write(`  ${line}\n`),
     onStart: (epoch) => {
       window = measureWindow(epoch);
@@ -195,6 +215,8 @@ async function main(): Promise<void> {
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     mainStallMs: worst.ms,
     mainStallPhase: worst.phase,
+    workerStallMs: workerWorst.ms,
+    workerStallPhase: workerWorst.phase,
     workerLoopDelayMaxMs: result.generator.eventLoopDelayMs.max,
     scheduleLagP99Ms: result.generator.scheduleLagMs.p99,
     saturated: result.generator.saturated,
