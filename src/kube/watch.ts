@@ -57,7 +57,9 @@ export async function openWatch<T extends KubeObject>(
   const controller = new AbortController();
   // A signal that has already aborted aborts the request before it is sent.
   const stopListening =
-    opts.signal === undefined ? () => {} : whenAborted(opts.signal, () => controller.abort(STOPPED));
+    opts.signal === undefined
+      ? () => {}
+      : whenAborted(opts.signal, () => controller.abort(STOPPED));
   const res = await transport
     .stream(path, identity, controller.signal, opts.idleTimeoutMs ?? 0)
     .catch((err: unknown) => {
