@@ -13,7 +13,15 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startNginx, type Nginx } from './nginx.js';
-import { commandOutput, fmt, hasCommand, killCurrent, runPinned, table } from './pinned.js';
+import {
+  commandOutput,
+  fmt,
+  hasCommand,
+  killCurrent,
+  runBench,
+  runPinned,
+  table,
+} from './pinned.js';
 import { parseRunnerOutput, REQUEST_PATH, type RunnerResult } from './runner-protocol.js';
 
 const GENERATOR_CPU = 0;
@@ -506,20 +514,4 @@ async function shutdown(): Promise<void> {
   await n?.stop();
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    process.stderr.write(`\n${signal}: stopping the generator and nginx\n`);
-    void shutdown().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .catch((err: unknown) => {
-    process.stderr.write(`bench/generator.ts: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    if (!interrupted) void shutdown();
-  });
+runBench('bench/generator.ts', main, shutdown, 'the generator and nginx');

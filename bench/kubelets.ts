@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { startLocalCluster, type LocalCluster } from '../src/cluster/index.js';
 import { expandIdentity } from '../src/scenario/identity.js';
 import type { KubeletsRunnerResult } from './kubelets-runner.js';
-import { fmt, hasCommand, killCurrent, runPinned, table } from './pinned.js';
+import { fmt, hasCommand, killCurrent, runBench, runPinned, table } from './pinned.js';
 import { parseRunnerOutput } from './runner-protocol.js';
 
 const HARNESS_CPU = 0;
@@ -334,22 +334,4 @@ async function shutdown(): Promise<void> {
   await c?.stop();
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    process.stderr.write(
-      `\n${signal}: stopping the harness, the responder and the control plane\n`,
-    );
-    void shutdown().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .catch((err: unknown) => {
-    process.stderr.write(`bench/kubelets.ts: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    if (!interrupted) void shutdown();
-  });
+runBench('bench/kubelets.ts', main, shutdown, 'the harness, the responder and the control plane');

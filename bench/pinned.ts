@@ -133,3 +133,31 @@ export function table(
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
+
+/**
+ * Runs a bench's `main`, and `shutdown` after it, also on Ctrl-C or SIGTERM (then exit 130), so
+ * that nothing it started outlives it; an error is printed under `name` and exits 1.
+ */
+export function runBench(
+  name: string,
+  main: () => Promise<void>,
+  shutdown: () => Promise<void>,
+  stopping: string,
+): void {
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      process.stderr.write(`\n${signal}: stopping ${stopping}\n`);
+      void shutdown().finally(() => process.exit(130));
+    });
+  }
+  main()
+    .catch((err: unknown) => {
+      process.stderr.write(`${name}: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      if (!interrupted) void shutdown();
+    });
+}
