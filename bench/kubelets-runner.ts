@@ -9,7 +9,7 @@
  * `generator` section), for the worst block and the phase it fell in.
  *
  * Usage: node --import tsx bench/kubelets-runner.ts --count 1000 --duration 60 --warmup 15
- *        (--url http://127.0.0.1:PORT | --kubeconfig FILE) [--protocol http1|h2]
+ *        (--url http://127.0.0.1:PORT [--admin-url URL] | --kubeconfig FILE) [--protocol http1|h2]
  *        [--connection shared|per-actor] [--workers 1]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '15' },
     url: { type: 'string' },
+    'admin-url': { type: 'string' },
     kubeconfig: { type: 'string' },
     protocol: { type: 'string', default: 'http1' },
     connection: { type: 'string', default: 'shared' },
@@ -105,11 +106,19 @@ spec:
 }
 
 /** The responder as a run's target: every node with a token of its own, as on a local cluster. */
-function responderTarget(url: string, s: Scenario): { run: RunTarget; close(): Promise<void> } {
+function responderTarget(
+  url: string,
+  adminUrl: string,
+  s: Scenario,
+): { run: RunTarget; close(): Promise<void> } {
   const target = { server: url };
   const ids = generateIdentities({ nodes: 0, tenants: 0, serviceAccounts: 0 }, scenarioUsers(s));
   const adminIdentity = { name: 'admin', token: ids.admin.token };
-  const admin = new KubeClient(new Transport(target, { connections: 4 }), adminIdentity);
+  // Set-up and /metrics over HTTP/1.1 (`adminUrl`), whatever the load's protocol.
+  const admin = new KubeClient(
+    new Transport({ server: adminUrl }, { connections: 4 }),
+    adminIdentity,
+  );
   return {
     run: {
       target,
@@ -134,7 +143,7 @@ async function main(): Promise<void> {
   const s = scenario();
   const open =
     values.url !== undefined
-      ? responderTarget(values.url, s)
+      ? responderTarget(values.url, values['admin-url'] ?? values.url, s)
       : await openTarget(s, { cluster: { kind: 'file', file: values.kubeconfig! } });
   const { admin } = open.run;
 

@@ -172,7 +172,11 @@ const perKubeletMinute = (r: Row) => r.cpuMs / (r.count * (r.windowMs / 60_000))
 function rowsTable(rows: readonly (Row | Failed)[]): string {
   const body = rows.map((r) =>
     'failure' in r
-      ? [r.label, r.failure]
+      ? [
+          r.label.split(' ')[0] ?? '',
+          r.label.split(', ')[1] ?? '',
+          `failed: ${r.failure.slice(0, 60)}`,
+        ]
       : [
           fmt(r.count),
           r.transport,
@@ -267,6 +271,8 @@ async function main(): Promise<void> {
         await runRow(opts, `${n} kubelets, h2 per-actor, responder`, [
           '--url',
           server.h2,
+          '--admin-url',
+          server.http1,
           '--count',
           n,
           '--protocol',
