@@ -8,12 +8,20 @@
  * Usage: npm run bench -- [--duration 10] [--connections 32] [--rates 2000,10000]
  *        [--max-rate 300000] [--timer-resolutions 1,2,5] [--repeat 1] [--warmup 1] [--profile DIR]
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startNginx, type Nginx } from './nginx.js';
+import {
+  commandOutput,
+  fmt,
+  hasCommand,
+  killCurrent,
+  runBench,
+  runPinned,
+  table,
+} from './pinned.js';
 import { parseRunnerOutput, REQUEST_PATH, type RunnerResult } from './runner-protocol.js';
 
 const GENERATOR_CPU = 0;
@@ -87,69 +95,7 @@ interface Measured extends RunnerResult {
   readonly failure?: string;
 }
 
-let current: { pid: number } | undefined;
 let nginx: Nginx | undefined;
-
-/**
- * Runs `argv` pinned to the generator CPU inside a small shell that, once the generator has
- * exited and been waited for, copies its own /proc stat: its cutime + cstime are then the
- * generator's whole-process CPU time (wrk reports none of its own). The shell leads its own
- * process group so that a stop can end the generator with it.
- */
-async function runPinned(
-  argv: readonly string[],
-  timeoutMs: number,
-): Promise<{
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  processCpuMs: number | undefined;
-}> {
-  const dir = await mkdtemp(join(tmpdir(), 'apfbench-gen-'));
-  const statFile = join(dir, 'stat');
-  // $0 is the stat file, $1 the CPU, the rest the command.
-  const script = 'cpu=$1; shift; taskset -c "$cpu" "$@"; rc=$?; cat /proc/$$/stat > "$0"; exit $rc';
-  const child = spawn('sh', ['-c', script, statFile, String(GENERATOR_CPU), ...argv], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const pid = child.pid;
-  if (pid !== undefined) current = { pid };
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => killGroup(pid), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => {
-    child.once('error', () => resolve(null));
-    child.once('close', (c) => resolve(c));
-  });
-  clearTimeout(timer);
-  current = undefined;
-  let processCpuMs: number | undefined;
-  try {
-    const stat = await readFile(statFile, 'utf8');
-    // Fields after "pid (comm) ": index 13 and 14 are cutime and cstime, in clock ticks.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    processCpuMs = ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
-  } catch {
-    processCpuMs = undefined;
-  }
-  await rm(dir, { recursive: true, force: true });
-  return { stdout, stderr, code, processCpuMs };
-}
-
-/** USER_HZ; 100 on every Linux ABI Node runs on. */
-const CLOCK_TICKS = 100;
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-}
 
 async function runNode(
   opts: Options,
@@ -172,7 +118,11 @@ async function runNode(
     String(opts.warmupS),
     ...args,
   ];
-  const out = await runPinned(argv, (opts.durationS + opts.warmupS) * 1000 + RUNNER_GRACE_MS);
+  const out = await runPinned(
+    GENERATOR_CPU,
+    argv,
+    (opts.durationS + opts.warmupS) * 1000 + RUNNER_GRACE_MS,
+  );
   const result = parseRunnerOutput(out.stdout);
   if (result === undefined || out.code !== 0) {
     return failed(
@@ -213,7 +163,7 @@ async function runWrk(opts: Options, url: string): Promise<Measured> {
     'Accept: application/json',
     `${url}${REQUEST_PATH}`,
   ];
-  const out = await runPinned(argv, opts.durationS * 1000 + RUNNER_GRACE_MS);
+  const out = await runPinned(GENERATOR_CPU, argv, opts.durationS * 1000 + RUNNER_GRACE_MS);
   const total = /(\d+) requests in ([\d.]+)(m?s)/.exec(out.stdout);
   if (out.code !== 0 || total === null || out.processCpuMs === undefined) {
     return failed(
@@ -242,52 +192,10 @@ async function runWrk(opts: Options, url: string): Promise<Measured> {
   };
 }
 
-async function hasCommand(name: string): Promise<boolean> {
-  const out = await new Promise<number | null>((resolve) => {
-    const c = spawn('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    c.once('error', () => resolve(null));
-    c.once('close', resolve);
-  });
-  return out === 0;
-}
-
-async function commandOutput(cmd: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    c.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (text += d.toString()));
-    c.once('error', () => resolve(''));
-    c.once('close', () => resolve(text.trim()));
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Output
 
 const reqPerCpuS = (r: Measured): number => (r.cpuMs > 0 ? r.requests / (r.cpuMs / 1000) : NaN);
-
-function fmt(n: number, digits = 0): string {
-  if (!Number.isFinite(n)) return '-';
-  return n.toLocaleString('en-US', {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-}
-
-function table(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  right: ReadonlySet<number>,
-): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (right.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 /** `Measured` runs of one row (generator, timer step, mode), one per `--repeat` pass. */
 function rowsOf(results: readonly Measured[]): Measured[][] {
@@ -600,26 +508,10 @@ async function main(): Promise<void> {
 }
 
 async function shutdown(): Promise<void> {
-  if (current !== undefined) killGroup(current.pid);
+  killCurrent();
   const n = nginx;
   nginx = undefined;
   await n?.stop();
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    process.stderr.write(`\n${signal}: stopping the generator and nginx\n`);
-    void shutdown().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .catch((err: unknown) => {
-    process.stderr.write(`bench/generator.ts: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    if (!interrupted) void shutdown();
-  });
+runBench('bench/generator.ts', main, shutdown, 'the generator and nginx');

@@ -63,12 +63,10 @@ export const RUNNER_OPTIONS = {
   mode: { type: 'string', default: 'rate' },
 } as const;
 
-/** Finds the result line in a runner's stdout. */
-export function parseRunnerOutput(stdout: string): RunnerResult | undefined {
+/** Finds the result line in a runner's stdout (`T`: what that runner emits). */
+export function parseRunnerOutput<T = RunnerResult>(stdout: string): T | undefined {
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-  return line === undefined
-    ? undefined
-    : (JSON.parse(line.slice(RESULT_PREFIX.length)) as RunnerResult);
+  return line === undefined ? undefined : (JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
 }
 
 export function emitResult(result: RunnerResult): void {

@@ -27,7 +27,14 @@ import { createRealClock } from '../timing/clock.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { crashFaultFor, crashNow } from './crash-fault.js';
 import { createRng } from '../timing/random.js';
+import { mapInBatches } from '../timing/each-limited.js';
 import { WorkerTransports } from './transports.js';
+
+/**
+ * Actor instances built, and started, between two yields to the event loop: a few ms of work,
+ * so that thousands of them never block the loop in one piece (docs/benchmarks.md, kubelets).
+ */
+const INSTANCE_BATCH = 200;
 
 const port = parentPort;
 if (port === null) throw new Error('engine/worker.ts must run in a worker thread');
@@ -112,7 +119,7 @@ async function run(
   const seed = createRng(scenario.spec.seed);
   const crash = crashFaultFor(process.env.APFBENCH_TEST_CRASH_WORKER, init.workerIndex);
 
-  const instances = init.instances.map((a) => {
+  const instances = await mapInBatches(init.instances, INSTANCE_BATCH, (a) => {
     const group = groups.get(a.group);
     if (group === undefined) throw new Error(`unknown actor group ${a.group}`);
     let collector = collectors.get(a.group);
@@ -192,7 +199,15 @@ async function run(
     }
   })();
 
-  const finished = Promise.allSettled(instances.map((i) => i.run()));
+  // Started in batches too: each run() does its first steps (timers, listeners) synchronously.
+  // A run never rejects (actor.ts); one that did, before allSettled sees it, is not unhandled.
+  const finished = Promise.allSettled(
+    await mapInBatches(instances, INSTANCE_BATCH, (i) => {
+      const running = i.run();
+      running.catch(() => {});
+      return running;
+    }),
+  );
   // In-flight requests get drainMs after the deadline, or after a stop, to finish.
   let drainTimer: NodeJS.Timeout | undefined;
   let unlisten = () => {};

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { whenAborted } from '../errors.js';
+import { STOPPED, whenAborted } from '../errors.js';
 import type { KubeObject, WatchEvent } from './objects.js';
 import { resourcePath, withQuery, type Resource } from './resources.js';
 import type { Identity } from './target.js';
@@ -57,7 +57,9 @@ export async function openWatch<T extends KubeObject>(
   const controller = new AbortController();
   // A signal that has already aborted aborts the request before it is sent.
   const stopListening =
-    opts.signal === undefined ? () => {} : whenAborted(opts.signal, () => controller.abort());
+    opts.signal === undefined
+      ? () => {}
+      : whenAborted(opts.signal, () => controller.abort(STOPPED));
   const res = await transport
     .stream(path, identity, controller.signal, opts.idleTimeoutMs ?? 0)
     .catch((err: unknown) => {
@@ -67,7 +69,7 @@ export async function openWatch<T extends KubeObject>(
     });
   const close = () => {
     stopListening();
-    if (!controller.signal.aborted) controller.abort();
+    if (!controller.signal.aborted) controller.abort(STOPPED);
   };
   const events =
     res.statusCode === 200

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { whenAborted } from '../errors.js';
 
 /** A monotonic millisecond clock that schedulers wait on. Injected, so tests can drive time. */
 export interface Clock {
@@ -80,35 +81,10 @@ export function createRealClock(options: RealClockOptions = {}): Clock {
           resolve();
         };
         const cancel = setTimer(t, wake);
-        const unsubscribe = signal === undefined ? undefined : onAbort(signal, wake);
+        const unsubscribe = signal === undefined ? undefined : whenAborted(signal, wake);
       });
     },
   };
-}
-
-/**
- * Wakers per abort signal, with a single 'abort' listener per signal: the hot
- * path sleeps thousands of times a second, and adding and removing a listener
- * on every sleep costs more than the timer itself.
- */
-const wakers = new WeakMap<AbortSignal, Set<() => void>>();
-
-function onAbort(signal: AbortSignal, wake: () => void): () => void {
-  let set = wakers.get(signal);
-  if (set === undefined) {
-    const all = (set = new Set());
-    wakers.set(signal, all);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const w of all) w();
-        all.clear();
-      },
-      { once: true },
-    );
-  }
-  set.add(wake);
-  return () => set.delete(wake);
 }
 
 interface Waiter {

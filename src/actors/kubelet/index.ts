@@ -12,7 +12,7 @@
  * (context.ts); the objects it writes are built in objects.ts, its waits in timing.ts.
  */
 import { kubeletExpectedRequests } from './expected.js';
-import { whenAborted } from '../../errors.js';
+import { STOPPED, whenAborted } from '../../errors.js';
 import {
   HeartbeatTracker,
   KubeletMetric,
@@ -78,7 +78,7 @@ export const createKubelet: ActorFactory<KubeletActorGroup> = (group, instance, 
         heartbeatThresholds(group.renewInterval, group.leaseDuration),
         originMs + startMs,
       );
-      const stop = () => k.life.abort();
+      const stop = () => k.life.abort(STOPPED);
       const unlisten = whenAborted(ctx.signal, stop);
       void clock.sleepUntil(originMs + ctx.deadlineMs, k.life.signal).then(stop);
       try {
