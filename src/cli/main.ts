@@ -11,6 +11,7 @@ import { printError } from './output.js';
 import { profileCommand } from './profile.js';
 import { reportCommand, reportHandler } from './report.js';
 import { runCommand, runHandler } from './run.js';
+import { scenarioCommand } from './scenario.js';
 import { validateCommand, validateHandler } from './validate.js';
 
 /**
@@ -31,6 +32,11 @@ export async function main(args: string[]): Promise<number> {
         'cluster',
         'start, stop and inspect a local control plane (etcd + kube-apiserver)',
         clusterCommand,
+      )
+      .command(
+        'scenario',
+        'make scenarios: from-audit derives one from audit logs',
+        scenarioCommand,
       )
       .command('profile', 'validate, diff, apply and restore APF profiles by hand', profileCommand)
       .command(

@@ -129,9 +129,10 @@ function withIdentities(
   const groups = new Map(scenario.spec.actors.map((g) => [g.name, g]));
   return instances.map((instance) => {
     const group = groups.get(instance.group)!;
+    const groupsOf = definitionOf(group).identityGroups;
     const identity = identities.resolve(
       expandIdentity(group.identity, instance.index),
-      definitionOf(group).identityGroups,
+      typeof groupsOf === 'function' ? groupsOf(group) : groupsOf,
     );
     return { ...instance, identity };
   });
