@@ -133,7 +133,7 @@ async function fromAuditHandler(argv: FromAuditArgs): Promise<void> {
         .replace(/^-+|-+$/g, '')
         .slice(0, 63);
     const result = await fromAudit(argv.logs, {
-      name: name || 'replay',
+      name: name || 'from-audit',
       resolutionMs: argv.resolution,
       speed: argv.speed,
       scale: argv.scale,
