@@ -55,11 +55,31 @@ const componentUsers: readonly string[] = [
   'system:kube-controller-manager',
 ];
 
-/** `extraTenants` adds tenant users by name (those a scenario's identity templates produce). */
+/** A user a scenario names with the groups it must have (a replay group's recorded ones). */
+export interface ExtraUser {
+  readonly user: string;
+  readonly groups: readonly string[];
+}
+
+/** Groups every authenticated user has: the API server adds them, a token file need not. */
+const IMPLICIT_GROUPS = new Set(['system:authenticated']);
+
+/**
+ * `extraTenants` adds users by name (those a scenario's identity templates produce): node and
+ * service-account users get the groups the API server gives them, other users the tenants'
+ * group, or, given as an ExtraUser, their own groups (a replayed flow's, so that it falls into
+ * the same FlowSchema as the recorded one).
+ */
 export function generateIdentities(
   counts: IdentityCounts,
-  extraTenants: readonly string[] = [],
+  extraTenants: readonly (string | ExtraUser)[] = [],
 ): IdentitiesFile {
+  const ownGroups = new Map(
+    extraTenants.flatMap((u) =>
+      typeof u === 'string' ? [] : [[u.user, u.groups.filter((g) => !IMPLICIT_GROUPS.has(g))]],
+    ),
+  );
+  const extraNames = extraTenants.map((u) => (typeof u === 'string' ? u : u.user));
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   return {
     version: 1,
@@ -68,7 +88,7 @@ export function generateIdentities(
     nodes: [
       ...new Set([
         ...range(counts.nodes).map(nodeName),
-        ...extraTenants.flatMap((u) => nodeUser.exec(u)?.[1] ?? []),
+        ...extraNames.flatMap((u) => nodeUser.exec(u)?.[1] ?? []),
       ]),
     ].map((name) => ({
       nodeName: name,
@@ -79,13 +99,13 @@ export function generateIdentities(
     tenants: [
       ...new Set([
         ...range(counts.tenants).map((i) => `tenant-${i}`),
-        ...extraTenants.filter(
+        ...extraNames.filter(
           (u) => !serviceAccountUser.test(u) && !componentUsers.includes(u) && !nodeUser.test(u),
         ),
       ]),
     ].map((user) => ({
       user,
-      groups: [tenantGroup],
+      groups: ownGroups.get(user) ?? [tenantGroup],
       token: token(),
     })),
     // Service-account users a scenario names get the groups the API server gives service accounts.
@@ -94,7 +114,7 @@ export function generateIdentities(
         ...range(counts.serviceAccounts).map(
           (i) => `system:serviceaccount:${loadNamespace}:controller-${i}`,
         ),
-        ...extraTenants.filter((u) => serviceAccountUser.test(u)),
+        ...extraNames.filter((u) => serviceAccountUser.test(u)),
       ]),
     ].map((user) => {
       const [, namespace = '', name = ''] = serviceAccountUser.exec(user) ?? [];

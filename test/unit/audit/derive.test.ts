@@ -168,6 +168,18 @@ describe('deriveScenario', () => {
     expect(scenario.spec.actors[0]!.mix.map((e) => e.verb)).toEqual(['list']);
   });
 
+  it('never replays an admin (system:masters) flow', () => {
+    const admin = { user: 'apfbench-admin', groups: ['system:masters', 'system:authenticated'] };
+    const { scenario, summary } = deriveScenario(
+      tallyOf([...every(5, 100, admin), ...every(2, 100, quiet)]),
+      options,
+    );
+    expect(scenario.spec.actors.map((g) => g.identity)).toEqual(['quiet-0']);
+    expect(summary.notRepresented).toEqual([
+      { what: 'requests of system:masters users (exempt; never replayed)', count: 5 },
+    ]);
+  });
+
   it('records write sizes where the level logged the object, else the default size', () => {
     const create = {
       verb: 'create',
