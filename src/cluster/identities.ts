@@ -37,6 +37,12 @@ export interface IdentitiesFile {
 }
 
 export const tenantGroup = 'apfbench:tenants';
+/**
+ * The group every user given with its own groups (a replayed flow's) also gets: RBAC lets it work
+ * on the load's resources, as it does the tenants' group; no FlowSchema names it, so its flows
+ * are classified by their recorded groups alone.
+ */
+export const replayGroup = 'apfbench:replay';
 export const loadNamespace = 'apfbench';
 
 export function nodeName(i: number): string {
@@ -76,7 +82,9 @@ export function generateIdentities(
 ): IdentitiesFile {
   const ownGroups = new Map(
     extraTenants.flatMap((u) =>
-      typeof u === 'string' ? [] : [[u.user, u.groups.filter((g) => !IMPLICIT_GROUPS.has(g))]],
+      typeof u === 'string'
+        ? []
+        : [[u.user, [...u.groups.filter((g) => !IMPLICIT_GROUPS.has(g)), replayGroup]]],
     ),
   );
   const extraNames = extraTenants.map((u) => (typeof u === 'string' ? u : u.user));
@@ -93,7 +101,9 @@ export function generateIdentities(
     ].map((name) => ({
       nodeName: name,
       user: `system:node:${name}`,
-      groups: ['system:nodes'],
+      groups: ownGroups.has(`system:node:${name}`)
+        ? ['system:nodes', replayGroup]
+        : ['system:nodes'],
       token: token(),
     })),
     tenants: [
@@ -122,7 +132,11 @@ export function generateIdentities(
         namespace,
         name,
         user,
-        groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+        groups: [
+          'system:serviceaccounts',
+          `system:serviceaccounts:${namespace}`,
+          ...(ownGroups.has(user) ? [replayGroup] : []),
+        ],
         token: token(),
       };
     }),
