@@ -12,6 +12,7 @@ import { profileCommand } from './profile.js';
 import { reportCommand, reportHandler } from './report.js';
 import { runCommand, runHandler } from './run.js';
 import { scenarioCommand } from './scenario.js';
+import { keepStdinDash } from './stdin-dash.js';
 import { validateCommand, validateHandler } from './validate.js';
 
 /**
@@ -23,7 +24,7 @@ export async function main(args: string[]): Promise<number> {
   let failure: number | undefined;
   let code: number | undefined;
   try {
-    await yargs(joinNegativeValues(args))
+    await yargs(keepStdinDash(joinNegativeValues(args)))
       .scriptName('apfbench')
       .usage(
         '$0 <command> [options]\n\nLoad and fairness benchmarks for the Kubernetes API server under API Priority and Fairness.',

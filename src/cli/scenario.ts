@@ -10,6 +10,7 @@ import { interruptible } from './interrupt.js';
 import { positiveInteger } from './options.js';
 import { checkOutFile, progress } from './output.js';
 import { progressPrinter } from './progress.js';
+import { stdinDash } from './stdin-dash.js';
 
 const badFlag = (flag: string, message: string) =>
   new ApfbenchError('APFBENCH_BAD_FLAG', `--${flag}: ${message}`, { kind: 'invalid-input' });
@@ -116,7 +117,8 @@ async function fromAuditHandler(argv: FromAuditArgs): Promise<void> {
   }
   const summaryPath = summaryPathOf(argv.out);
   await checkOutFile('--out', argv.out);
-  const printer = progressPrinter({ quiet: argv.quiet });
+  // A progress bar on a terminal only: the reading is quick enough that a log needs no lines.
+  const printer = progressPrinter({ quiet: argv.quiet || process.stderr.isTTY !== true });
   const count = printer.counter('reading (MiB)');
   const onProgress = (p: ReadProgress) => {
     const done = Math.round(p.bytes / MiB);
@@ -132,7 +134,7 @@ async function fromAuditHandler(argv: FromAuditArgs): Promise<void> {
         .replace(/[^a-z0-9-]+/g, '-')
         .replace(/^-+|-+$/g, '')
         .slice(0, 63);
-    const result = await fromAudit(argv.logs, {
+    const result = await fromAudit(argv.logs.map(stdinDash), {
       name: name || 'from-audit',
       resolutionMs: argv.resolution,
       speed: argv.speed,
