@@ -41,6 +41,9 @@ export const ERROR_CODES = {
   ),
   APFBENCH_AGENT_UNREACHABLE: environment('the agent cannot reach its coordinator, or lost it'),
   APFBENCH_AGENTS_MISSING: environment('run --agents timed out before every agent had joined'),
+  APFBENCH_AUDIT_LOG_UNWRITABLE: invalid(
+    'the audit log of a local control plane cannot be written where it was asked to go',
+  ),
   APFBENCH_BAD_APISERVER_ARG: invalid('an --apiserver-arg for a kind cluster is not key=value'),
   APFBENCH_BAD_AUDIT_LOG: invalid(
     'an audit log cannot be read, holds no request a scenario can be derived from, or (with --strict) has lines that are not audit events',
@@ -84,6 +87,9 @@ export const ERROR_CODES = {
     kind: 'interrupted',
     meaning: 'Ctrl-C (SIGINT), SIGTERM or SIGHUP (a closed terminal) stopped the command',
   },
+  APFBENCH_INVALID_AUDIT_POLICY: invalid(
+    'an audit policy file cannot be read or is not an audit.k8s.io/v1 Policy',
+  ),
   APFBENCH_INVALID_BUDGET: invalid('a budget file or spec.budgets has problems'),
   APFBENCH_INVALID_IDENTITIES: invalid('the identities file is missing or has problems'),
   APFBENCH_INVALID_KUBECONFIG: invalid(

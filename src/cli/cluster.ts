@@ -8,6 +8,7 @@ import {
   stopLocalCluster,
 } from '../cluster/index.js';
 import { checkServerFlag } from '../profile/index.js';
+import { auditPolicyOptions } from './options.js';
 import { runDirLines } from './cluster-status.js';
 import { deferred } from './deferred.js';
 import { interruptible } from './interrupt.js';
@@ -80,6 +81,11 @@ export function clusterCommand(yargs: Argv): Argv {
             describe: 'extra kube-apiserver flag, key=value (repeatable)',
             coerce: (values: readonly string[]) => values.map(checkServerFlag),
           },
+          ...auditPolicyOptions,
+          'audit-log': {
+            type: 'string',
+            describe: 'with --audit-policy: where the audit log goes (default DIR/audit/audit.log)',
+          },
           port: {
             type: 'number',
             describe: 'kube-apiserver secure port (default: a free one)',
@@ -111,6 +117,8 @@ export function clusterCommand(yargs: Argv): Argv {
           maxRequestsInflight: argv['max-requests-inflight'],
           maxMutatingRequestsInflight: argv['max-mutating-requests-inflight'],
           apiserverArgs: argv['apiserver-arg'],
+          auditPolicy: argv['audit-policy'],
+          auditLogPath: argv['audit-log'],
           port: argv.port,
           readyTimeoutMs: argv['ready-timeout'] * 1000,
           onProgress: progress,
@@ -123,6 +131,9 @@ export function clusterCommand(yargs: Argv): Argv {
             `  kubeconfig (admin):  ${cluster.kubeconfigPath}`,
             `  load identities:     ${cluster.identitiesPath} (${cluster.identities.nodes.length} nodes, ${cluster.identities.tenants.length} tenants, ${cluster.identities.serviceAccounts.length} service accounts)`,
             `  logs:                ${cluster.dir}/etcd.log, ${cluster.dir}/kube-apiserver.log`,
+            ...(cluster.auditLog === undefined
+              ? []
+              : [`  audit log:           ${cluster.auditLog}`]),
             '',
             `  kubectl --kubeconfig ${cluster.kubeconfigPath} get prioritylevelconfigurations`,
             `  apfbench run SCENARIO --kubeconfig ${cluster.kubeconfigPath}`,

@@ -12,7 +12,7 @@ import type { TargetOptions } from '../engine/target.js';
 import { ApfbenchError } from '../errors.js';
 import { describeSelection, type ClusterSelection } from '../kube/index.js';
 import { writeReport, type ReportModel } from '../report/index.js';
-import { checkServerFlag } from '../profile/index.js';
+import { auditPolicyOf, checkServerFlag, type AuditPolicy } from '../profile/index.js';
 import type { Overrides } from '../scenario/index.js';
 import type { Scenario } from '../actors/scenario.js';
 import { parseDuration } from '../validation/units.js';
@@ -115,6 +115,16 @@ export async function assertFaultsOnLocal(
 }
 
 /** Where the load goes, how it is generated and where its files are written. */
+/** `--audit-policy` of every command that may start a local control plane. */
+export const auditPolicyOptions = {
+  'audit-policy': {
+    type: 'string',
+    describe:
+      'audit policy of the local control plane: None, Metadata, Request, RequestResponse or a policy file (default: no audit)',
+    coerce: auditPolicyOf,
+  },
+} as const;
+
 export const targetOptions = {
   kubeconfig: {
     type: 'string',
@@ -161,6 +171,7 @@ export const targetOptions = {
       "kube-apiserver flag key=value for the local control plane (repeatable); a profile's flags win",
     coerce: (values: readonly string[]) => values.map(checkServerFlag),
   },
+  ...auditPolicyOptions,
   out: {
     type: 'string',
     describe: 'output directory (default results/<timestamp>-<scenario>, compare: …-compare)',
@@ -183,6 +194,7 @@ export interface TargetArgs {
   readonly 'apiserver-bin': string | undefined;
   readonly 'etcd-bin': string | undefined;
   readonly 'apiserver-arg': readonly string[];
+  readonly 'audit-policy'?: AuditPolicy | undefined;
 }
 
 /**
@@ -258,6 +270,7 @@ export function targetOptionsOf(
     apiserverBin: argv['apiserver-bin'],
     etcdBin: argv['etcd-bin'],
     serverArgs: argv['apiserver-arg'],
+    ...(argv['audit-policy'] === undefined ? {} : { auditPolicy: argv['audit-policy'] }),
     onProgress,
   };
 }

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { profileSnapshotFile, runScenarioUnderProfile } from '../engine/compare.js';
 import { runScenario } from '../engine/coordinator.js';
@@ -7,8 +8,11 @@ import { ApfbenchError } from '../errors.js';
 import {
   apiserverArgsOf,
   assertFlagsApplicable,
+  auditPolicyOf,
+  describeAuditPolicy,
   loadProfileFile,
   snapshotNote,
+  type AuditPolicy,
 } from '../profile/index.js';
 import { buildRunReport } from '../report/index.js';
 import type { RunResult } from '../result/result.js';
@@ -46,6 +50,11 @@ export function runCommand(y: Argv) {
         'APF profile file to apply for the run and restore after it (API-server flags only on the local control plane)',
     },
     ...targetOptions,
+    audit: {
+      type: 'string',
+      describe: `audit the run on the local control plane at LEVEL (--audit=LEVEL; bare --audit: ${RUN_AUDIT_DEFAULT}) or by a policy file, and keep the log in OUT/audit/ (same as --audit-policy)`,
+      coerce: (value: string) => auditPolicyOf(value === '' ? RUN_AUDIT_DEFAULT : value),
+    },
     check: {
       type: 'boolean',
       default: false,
@@ -65,6 +74,33 @@ export function runCommand(y: Argv) {
 type RunArgs = Awaited<ReturnType<ReturnType<typeof runCommand>['parseAsync']>>;
 
 /**
+ * The level of a bare `run --audit`: `Request` records everything a replay reads (user, groups,
+ * verb, URI, code, timing) and the size of every write's body, without the response bodies
+ * (every LIST's objects) that make `RequestResponse` the costliest level.
+ */
+export const RUN_AUDIT_DEFAULT = 'Request';
+
+/** Where `run` keeps the audit log: beside result.json. */
+export const runAuditLog = (out: string) => join(out, 'audit', 'audit.log');
+
+/** `--audit` or `--audit-policy`, which mean the same on `run`; both at once is refused. */
+export function runAuditPolicy(argv: {
+  readonly audit?: AuditPolicy | undefined;
+  readonly 'audit-policy'?: AuditPolicy | undefined;
+}): AuditPolicy | undefined {
+  const { audit } = argv;
+  const policy = argv['audit-policy'];
+  if (audit !== undefined && policy !== undefined) {
+    throw new ApfbenchError(
+      'APFBENCH_BAD_FLAG',
+      `--audit (${describeAuditPolicy(audit)}) and --audit-policy (${describeAuditPolicy(policy)}) both set the audit policy: give one`,
+      { kind: 'invalid-input' },
+    );
+  }
+  return audit ?? policy;
+}
+
+/**
  * `apfbench run`: Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the load, drains, deletes the run's objects,
  * restores the flowcontrol objects a --profile changed, and still writes result.json (and the
  * report), then exits 130.
@@ -81,6 +117,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
     assertFlagsApplicable(profile.profile, local, profile.file);
   }
   assertTargetArgs(argv);
+  const auditPolicy = runAuditPolicy(argv);
   await assertFaultsOnLocal(scenario, argv.scenario, argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   const out = argv.out ?? defaultOutDir(scenario.metadata.name);
@@ -123,6 +160,7 @@ export async function runHandler(argv: RunArgs): Promise<number> {
     const target = await openTarget(scenario, {
       ...targetOptionsOf(argv, printer.onPhase, printer.counter('building the control plane')),
       apiserverArgs,
+      ...(auditPolicy === undefined ? {} : { auditPolicy, auditLogPath: runAuditLog(out) }),
       signal: abort.signal,
     });
     try {
@@ -169,7 +207,8 @@ export async function runHandler(argv: RunArgs): Promise<number> {
   }
   const written = await writeResult(out, result);
   const file = written.path;
-  process.stdout.write(`${summaryLines(result).join('\n')}\nresult: ${file}\n`);
+  const auditLine = result.audit === undefined ? '' : `audit log: ${result.audit.log}\n`;
+  process.stdout.write(`${summaryLines(result).join('\n')}\nresult: ${file}\n${auditLine}`);
   if (written.failed !== undefined) {
     throw new ApfbenchError(
       'APFBENCH_RESULT_FALLBACK',

@@ -126,13 +126,69 @@ export async function buildControlPlane(
   const env = opts.env ?? process.env;
   const { dir, go, flags } = await buildKey(env);
   const binaries = { apiserver: join(dir, 'kube-apiserver'), etcd: join(dir, 'etcd'), dir };
-  if (
+  const cached = async () =>
     (await exists(join(dir, 'build.json'), constants.F_OK)) &&
     (await exists(binaries.apiserver)) &&
-    (await exists(binaries.etcd))
-  ) {
-    return { ...binaries, source: 'cache' };
+    (await exists(binaries.etcd));
+  if (await cached()) return { ...binaries, source: 'cache' };
+  const say = opts.onProgress ?? (() => {});
+  const release = await takeBuildLock(`${dir}.lock`, say);
+  try {
+    // Another process may have finished this very build while this one waited for it.
+    if (await cached()) return { ...binaries, source: 'cache' };
+    return await buildInto(dir, binaries, go, flags, opts);
+  } finally {
+    await release();
   }
+}
+
+/**
+ * One build of a given key at a time across processes (two test runs, or `cluster build` beside
+ * `run`, would otherwise compile the same thousands of packages twice over): an exclusive lock
+ * file holding the builder's pid. A lock whose process is gone is stale and taken over.
+ */
+export async function takeBuildLock(
+  path: string,
+  say: (line: string) => void,
+  pollMs = 2000,
+): Promise<() => Promise<void>> {
+  await mkdir(join(path, '..'), { recursive: true });
+  let told = false;
+  for (;;) {
+    try {
+      await writeFile(path, String(process.pid), { flag: 'wx' });
+      return () => rm(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (!Number.isInteger(holder) || holder <= 0 || !processAlive(holder)) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (!told) say(`waiting for the build another process (pid ${holder}) is running`);
+    told = true;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function buildInto(
+  dir: string,
+  binaries: { apiserver: string; etcd: string; dir: string },
+  go: string,
+  flags: string,
+  opts: BinaryOptions,
+): Promise<ControlPlaneBinaries & { dir: string }> {
+  const env = opts.env ?? process.env;
   const say = opts.onProgress ?? (() => {});
   const { kubernetes, etcd } = await pinnedVersions();
   say(
@@ -269,7 +325,7 @@ export function packageCounter(onCount: (done: number, total: number) => void) {
 export async function cachedBuilds(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   try {
     return (await readdir(join(cacheRoot(env), 'control-plane'))).filter(
-      (n) => !n.includes('.tmp-'),
+      (n) => !n.includes('.tmp-') && !n.endsWith('.lock'),
     );
   } catch {
     return [];

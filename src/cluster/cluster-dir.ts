@@ -17,6 +17,8 @@ export interface ClusterState {
   readonly processes: { name: 'etcd' | 'kube-apiserver'; pid: number; bin: string; log: string }[];
   readonly ports: ControlPlanePorts;
   readonly apiserverArgs: string[];
+  /** The audit log, when the control plane writes one. */
+  readonly auditLog?: string;
 }
 
 /** DIR/owner.json, in the directory of a control plane that ends with the process that started it. */
@@ -33,6 +35,7 @@ export const CLUSTER_DIR_ENTRIES: ReadonlySet<string> = new Set([
   'kube-apiserver.log',
   'kubeconfig',
   'identities.json',
+  'audit',
 ]);
 
 export const stateFile = (dir: string) => join(dir, 'state.json');

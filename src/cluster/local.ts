@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { ApfbenchError, throwIfAborted } from '../errors.js';
+import type { AuditPolicy } from '../profile/index.js';
 import {
   KubeClient,
   Transport,
@@ -11,6 +12,7 @@ import {
   type Identity,
   type KubeTarget,
 } from '../kube/index.js';
+import { planAudit, removeAuditLeftover, writeAuditFiles, type AuditPlan } from './audit.js';
 import { resolveBinaries, type BinaryOptions, type ControlPlaneBinaries } from './binaries.js';
 import { bootstrapLoadIdentities } from './bootstrap.js';
 import {
@@ -65,6 +67,13 @@ export interface LocalClusterOptions extends BinaryOptions {
   /** Extra kube-apiserver flags as `key=value` (without `--`); they override apfbench's. */
   readonly apiserverArgs?: readonly string[];
   readonly etcdArgs?: readonly string[];
+  /**
+   * The audit policy: a level (a policy of one rule) or a policy file. Left out, the server
+   * audits nothing (no audit flags at all, which is not the same as the level None).
+   */
+  readonly auditPolicy?: AuditPolicy | undefined;
+  /** Where the audit log goes (with `auditPolicy`); DIR/audit/audit.log when left out. */
+  readonly auditLogPath?: string | undefined;
   /** Secure port for kube-apiserver; a free one when left out. */
   readonly port?: number | undefined;
   readonly readyTimeoutMs?: number;
@@ -84,6 +93,10 @@ export interface LocalCluster {
   readonly identitiesPath: string;
   readonly identities: IdentitiesFile;
   readonly state: ClusterState;
+  /** The audit log's path (JSON lines of audit.k8s.io/v1 Events), with `auditPolicy`. */
+  readonly auditLog?: string;
+  /** The policy it audits by, with `auditLog`. */
+  readonly auditPolicy?: AuditPolicy;
   /** A client as the admin (system:masters); for setup, fixtures and metrics only. */
   admin(): KubeClient;
   /**
@@ -123,13 +136,14 @@ async function ephemeralDir(say: (line: string) => void): Promise<string> {
  */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
   if (opts.dir !== undefined) await assertUsableDir(resolve(opts.dir), opts.dir);
+  const audit = await auditPlanOf(opts);
   const binaries = await resolveBinaries(opts);
   throwIfAborted(opts.signal, 'before the control plane started');
   const dir =
     opts.dir === undefined ? await ephemeralDir(opts.onProgress ?? (() => {})) : resolve(opts.dir);
   const owned = ownProcesses(dir, opts.detached ?? false);
   try {
-    const cluster = await launch(dir, binaries, owned, opts);
+    const cluster = await launch(dir, binaries, owned, opts, audit);
     // From here a detached control plane is on its own: `cluster down` stops it.
     if (opts.detached === true) owned.release();
     return cluster;
@@ -138,8 +152,20 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     owned.release();
     const aborted = err instanceof ApfbenchError && err.kind === 'interrupted';
     await removeAfterFailedStart(dir, owned.started.length > 0 && !aborted);
+    await removeAuditLeftover(audit);
     throw err;
   }
+}
+
+/** The audit policy and log path, checked before anything starts. */
+async function auditPlanOf(opts: LocalClusterOptions): Promise<AuditPlan | undefined> {
+  if (opts.auditPolicy !== undefined) return planAudit(opts.auditPolicy, opts.auditLogPath);
+  if (opts.auditLogPath === undefined) return undefined;
+  throw new ApfbenchError(
+    'APFBENCH_BAD_FLAG',
+    `an audit log path (${opts.auditLogPath}) needs an audit policy`,
+    { kind: 'invalid-input', hint: 'add --audit-policy Metadata (or another level, or a file)' },
+  );
 }
 
 /** Free loopback ports, with `port` for kube-apiserver when given. */
@@ -183,6 +209,7 @@ async function launch(
   binaries: ControlPlaneBinaries,
   owned: OwnedProcesses,
   opts: LocalClusterOptions,
+  audit: AuditPlan | undefined,
 ): Promise<LocalCluster> {
   const say = opts.onProgress ?? (() => {});
   if (opts.dir !== undefined) await rm(dir, { recursive: true, force: true });
@@ -195,11 +222,13 @@ async function launch(
     opts.extraTenants,
   );
   const files = await writeServerSecrets(dir, pki, identities);
+  const auditFiles = audit === undefined ? undefined : await writeAuditFiles(dir, audit);
   const ports = await choosePorts(opts.port);
   const etcdArgs = etcdFlags(join(dir, 'etcd-data'), ports, opts.etcdArgs);
   const apiserverArgs = apiserverFlags({
     ports,
     files,
+    audit: auditFiles,
     maxRequestsInflight: opts.maxRequestsInflight,
     maxMutatingRequestsInflight: opts.maxMutatingRequestsInflight,
     extra: opts.apiserverArgs,
@@ -242,6 +271,9 @@ async function launch(
     ports,
     apiserverArgs,
     ready,
+    ...(auditFiles === undefined || opts.auditPolicy === undefined
+      ? {}
+      : { audit: { log: auditFiles.logPath, policy: opts.auditPolicy } }),
   });
 }
 
@@ -256,6 +288,7 @@ interface StartedControlPlane {
   readonly apiserverArgs: string[];
   /** Resolves once a server `owned` started is ready. */
   readonly ready: (proc: Spawned) => Promise<void>;
+  readonly audit?: { readonly log: string; readonly policy: AuditPolicy };
 }
 
 /** Writes DIR/kubeconfig, DIR/identities.json and DIR/state.json, and returns the handle. */
@@ -285,6 +318,7 @@ async function clusterHandle(cp: StartedControlPlane): Promise<LocalCluster> {
     })),
     ports: cp.ports,
     apiserverArgs: cp.apiserverArgs,
+    ...(cp.audit === undefined ? {} : { auditLog: cp.audit.log }),
   });
   const saveState = () => writeClusterState(dir, currentState());
   await saveState();
@@ -317,6 +351,7 @@ async function clusterHandle(cp: StartedControlPlane): Promise<LocalCluster> {
     kubeconfigPath,
     identitiesPath,
     identities,
+    ...(cp.audit === undefined ? {} : { auditLog: cp.audit.log, auditPolicy: cp.audit.policy }),
     get state() {
       return currentState();
     },

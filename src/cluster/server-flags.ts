@@ -1,4 +1,5 @@
 import { mergeFlags } from '../profile/server-flags.js';
+import { auditFlags, type AuditFiles } from './audit.js';
 
 /** The loopback ports of one local control plane. */
 export interface ControlPlanePorts {
@@ -22,6 +23,8 @@ export interface ApiserverFiles {
 export interface ApiserverFlagOptions {
   readonly ports: ControlPlanePorts;
   readonly files: ApiserverFiles;
+  /** The audit policy and log; no audit flags when left out. */
+  readonly audit?: AuditFiles | undefined;
   readonly maxRequestsInflight?: number | undefined;
   readonly maxMutatingRequestsInflight?: number | undefined;
   /** `key=value` (without `--`); they override apfbench's. */
@@ -78,6 +81,7 @@ export function apiserverFlags(opts: ApiserverFlagOptions): string[] {
       'enable-priority-and-fairness': 'true',
       // The endpoint reconciler refuses a loopback advertise address; nothing here needs the kubernetes Service endpoints.
       'endpoint-reconciler-type': 'none',
+      ...(opts.audit === undefined ? {} : auditFlags(opts.audit)),
       ...(opts.maxRequestsInflight === undefined
         ? {}
         : { 'max-requests-inflight': String(opts.maxRequestsInflight) }),

@@ -71,6 +71,8 @@ export interface RunTarget {
    * coordinator posts to every worker as it changes.
    */
   readonly credential?: RefreshingToken;
+  /** The audit log the control plane apfbench started writes, recorded in the result. */
+  readonly audit?: RunResult['audit'];
 }
 
 /** Live figures, once per interval, for progress output. */
@@ -294,6 +296,7 @@ export async function runScenario(
     // Until the cleanup below, after the measurements: nothing of it may show in theirs.
     cleanup: { policy, deleted: 0, errors: [] },
     ...(opts.profile === undefined ? {} : { profile: opts.profile }),
+    ...(run.audit === undefined ? {} : { audit: run.audit }),
   });
 
   let cleanup = result.cleanup;

@@ -3,6 +3,7 @@
 // then says what went wrong in `server.error` instead.
 import type { KubeClient } from '../kube/index.js';
 import { fairnessSection, type FairnessSection } from '../metrics/fairness.js';
+import { spanOf } from '../metrics/process-cost.js';
 import { type SamplerResult } from '../metrics/server-metrics.js';
 import { startMetricsSampler } from '../kube/metrics.js';
 import { buildServerSection, clientSideOf, type ServerSection } from '../metrics/server-section.js';
@@ -91,13 +92,14 @@ export function serverMeasurement(
 }
 
 function serverSection(
-  result: Pick<RunResult, 'timeline' | 'actors'>,
+  result: Pick<RunResult, 'timeline' | 'actors' | 'measuredFrom' | 'measuredTo'>,
   outcome: Extract<ServerOutcome, { ok: true }>,
   opts: ServerSideOptions,
 ): ServerSection {
   return buildServerSection(outcome.sampled, clientSideOf(result), {
     intervalMs: opts.serverIntervalMs ?? DEFAULT_SERVER_INTERVAL_MS,
     dump: outcome.dump,
+    window: spanOf(result),
   });
 }
 

@@ -21,6 +21,7 @@ import type { Scenario } from '../actors/scenario.js';
 import type { RunTarget } from './coordinator.js';
 import { expandIdentity } from '../scenario/identity.js';
 import { IdentityResolver } from './identities.js';
+import { describeAuditPolicy, type AuditPolicy } from '../profile/index.js';
 
 export interface TargetOptions extends BinaryOptions {
   /** Without one, an ephemeral local control plane is started and stopped after the run. */
@@ -36,6 +37,10 @@ export interface TargetOptions extends BinaryOptions {
    * or comparison; the profile's own flags come after them and win.
    */
   readonly serverArgs?: readonly string[];
+  /** The audit policy of a control plane apfbench starts; refused on any other cluster. */
+  readonly auditPolicy?: AuditPolicy | undefined;
+  /** Where its audit log goes; under the control plane's directory when left out. */
+  readonly auditLogPath?: string | undefined;
   /** Ctrl-C while a local control plane starts: it is stopped and `interrupted` thrown. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -108,6 +113,16 @@ export async function openTarget(scenario: Scenario, opts: TargetOptions): Promi
         },
       );
     }
+    if (opts.auditPolicy !== undefined) {
+      throw new ApfbenchError(
+        'APFBENCH_FLAGS_NEED_LOCAL',
+        `an audit policy is set on a control plane apfbench starts; ${describeSelection(opts.cluster)} is a cluster it did not start`,
+        {
+          kind: 'invalid-input',
+          hint: "set your cluster's audit policy yourself (kube-apiserver --audit-policy-file), or leave out --kubeconfig",
+        },
+      );
+    }
     const { cfg, ids } = await readTargetFiles({ ...opts, cluster: opts.cluster });
     // The admin client's token follows the credential; the coordinator passes it on to workers.
     const { client: admin, close } = openClusterClient(cfg, 8);
@@ -168,6 +183,9 @@ export async function localRunTarget(cluster: LocalCluster): Promise<OpenTarget>
         serverVersion: await serverVersion(admin),
         local: true,
         controlPlane: cluster,
+        ...(cluster.auditLog === undefined || cluster.auditPolicy === undefined
+          ? {}
+          : { audit: { policy: describeAuditPolicy(cluster.auditPolicy), log: cluster.auditLog } }),
       },
       close: () => admin.transport.close(),
     };

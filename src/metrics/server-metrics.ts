@@ -36,13 +36,17 @@ export const ServerMetric = {
    * HTTP/2 streams, but an open watch is a held connection (HTTP/1.1) or stream (h2).
    */
   longRunning: 'apiserver_longrunning_requests',
+  /** Counter, no labels: the server process's CPU (user + system) since it began, seconds. */
+  processCpu: 'process_cpu_seconds_total',
+  /** Gauge, no labels: the server process's resident memory, bytes. */
+  processResidentMemory: 'process_resident_memory_bytes',
 } as const;
 
 const PRIORITY_LEVEL = 'priority_level';
 const FLOW_SCHEMA = 'flow_schema';
 const REASON = 'reason';
 
-const FLOW_CONTROL_FAMILIES: ReadonlySet<string> = new Set([
+const SERIES_FAMILIES: ReadonlySet<string> = new Set([
   ServerMetric.dispatched,
   ServerMetric.rejected,
   ServerMetric.waitDuration,
@@ -51,6 +55,8 @@ const FLOW_CONTROL_FAMILIES: ReadonlySet<string> = new Set([
   ServerMetric.nominalLimitSeats,
   ServerMetric.currentLimitSeats,
   ServerMetric.longRunning,
+  ServerMetric.processCpu,
+  ServerMetric.processResidentMemory,
 ]);
 
 /** One scrape of `/metrics`. */
@@ -324,6 +330,13 @@ export const flowControlPointSchema = z.object({
   priorityLevels: z.record(z.string(), priorityLevelPointSchema),
   /** Watches open on the server (`apiserver_longrunning_requests`); absent from older results. */
   openWatches: z.number().optional(),
+  /**
+   * The server process's CPU since it began, seconds (`process_cpu_seconds_total` as read);
+   * absent where the server does not expose it, and from older results.
+   */
+  cpuSeconds: z.number().optional(),
+  /** The server process's resident memory, bytes (`process_resident_memory_bytes`). */
+  residentMemoryBytes: z.number().optional(),
 });
 export type FlowControlPoint = z.infer<typeof flowControlPointSchema>;
 
@@ -344,10 +357,14 @@ export function flowControlPoint(snapshot: MetricsSnapshot): FlowControlPoint {
     };
   }
   const watches = gaugeValues(snapshot, ServerMetric.longRunning, ['verb'])['WATCH'];
+  const cpu = gaugeValues(snapshot, ServerMetric.processCpu, [])[''];
+  const rss = gaugeValues(snapshot, ServerMetric.processResidentMemory, [])[''];
   return {
     t: snapshot.scrapedAt,
     priorityLevels,
     ...(watches === undefined ? {} : { openWatches: watches }),
+    ...(cpu === undefined ? {} : { cpuSeconds: cpu }),
+    ...(rss === undefined ? {} : { residentMemoryBytes: rss }),
   };
 }
 
@@ -429,7 +446,7 @@ export async function startSampler(
       await clock.sleepUntil(start + tick * intervalMs, halt.signal);
       if (halt.signal.aborted) return;
       try {
-        const snapshot = await scrape({ families: FLOW_CONTROL_FAMILIES, signal: halt.signal });
+        const snapshot = await scrape({ families: SERIES_FAMILIES, signal: halt.signal });
         if (!halt.signal.aborted) series.push(flowControlPoint(snapshot));
       } catch {
         if (!halt.signal.aborted) failedScrapes++;

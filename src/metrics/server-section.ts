@@ -12,6 +12,7 @@ import {
   requestCountsByVerbResourceCode,
   type SamplerResult,
 } from './server-metrics.js';
+import { cpuSecondsWithin, peakRssWithin, type Span } from './process-cost.js';
 import type { TimelineRow } from './timeline-aggregator.js';
 import { ABANDONED_CODES, transportErrorCode } from './timeline-snapshot.js';
 
@@ -89,6 +90,18 @@ export const serverSectionSchema = z.object({
   requestsByVerbResourceCode: counts,
   /** The most watches open at once on the server, over the scrapes (`openWatches`). */
   peakOpenWatches: z.number().optional(),
+  /**
+   * CPU-seconds the server process used over the measured window (`process_cpu_seconds_total`,
+   * taken to grow evenly between the scrapes around the window's edges). Absent where the server
+   * does not expose it, or the run had no measured window.
+   */
+  cpuSeconds: z.number().optional(),
+  /**
+   * The largest resident memory of the server process the scrapes saw over the measured window,
+   * bytes (`process_resident_memory_bytes`, from the scrape before the window to the one after
+   * it). Absent where the server does not expose it.
+   */
+  peakRssBytes: z.number().optional(),
   /** `/debug/api_priority_and_fairness/dump_priority_levels` at the end of the run. */
   dumpPriorityLevels: z.string().optional(),
   crossCheck: rejectionCrossCheckSchema,
@@ -194,7 +207,7 @@ export function explainDifference(d: DifferenceInput): RejectionDifference {
 export function buildServerSection(
   sampled: SamplerResult,
   client: ClientSide,
-  opts: { intervalMs: number; dump?: string | undefined },
+  opts: { intervalMs: number; dump?: string | undefined; window?: Span | undefined },
 ): ServerSection {
   const { before, after } = sampled;
   const flowControl = flowControlSummary(before, after);
@@ -212,6 +225,7 @@ export function buildServerSection(
     requestsByCode,
     requestsByVerbResourceCode: byVerb,
     ...peakOf(sampled.series),
+    ...(opts.window === undefined ? {} : processCost(sampled.series, opts.window)),
     ...(opts.dump === undefined ? {} : { dumpPriorityLevels: opts.dump }),
     crossCheck: crossCheck(flowControl, client, requestsByCode['429'] ?? 0),
   };
@@ -223,6 +237,24 @@ function peakOf(series: SamplerResult['series']): { peakOpenWatches?: number } {
     if (p.openWatches !== undefined) peak = Math.max(peak ?? 0, p.openWatches);
   }
   return peak === undefined ? {} : { peakOpenWatches: peak };
+}
+
+/** The server process's CPU and peak memory over `window`, where its scrapes had them. */
+function processCost(
+  series: SamplerResult['series'],
+  window: Span,
+): Pick<ServerSection, 'cpuSeconds' | 'peakRssBytes'> {
+  const readings = series.map((p) => ({
+    t: p.t,
+    cpuSeconds: p.cpuSeconds,
+    rssBytes: p.residentMemoryBytes,
+  }));
+  const cpuSeconds = cpuSecondsWithin(readings, window);
+  const peakRssBytes = peakRssWithin(readings, window);
+  return {
+    ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
+    ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
+  };
 }
 
 export function crossCheck(

@@ -16,6 +16,18 @@ export {
   type ProfileOutcome,
   type ProfilePlan,
 } from './apply.js';
+export {
+  AUDIT_LEVELS,
+  AuditPolicyError,
+  auditPolicyOf,
+  auditPolicyText,
+  describeAuditPolicy,
+  levelPolicyYaml,
+  profileAuditPolicy,
+  sameAuditPolicy,
+  type AuditLevel,
+  type AuditPolicy,
+} from './audit-policy.js';
 export { apiserverArgsOf, assertFlagsApplicable, sameFlags } from './flags.js';
 export { profileJsonSchema } from './json-schema.js';
 export { checkServerFlag } from './server-flags.js';

@@ -190,6 +190,13 @@ export const runResultSchema = z.object({
   cleanup: z.object({ policy: z.string(), deleted: z.number(), errors: z.array(z.string()) }),
   /** The APF profile applied for the run (compare, run --profile); absent: none was. */
   profile: runProfileSchema.optional(),
+  /**
+   * The audit log kube-apiserver wrote (a local control plane with an audit policy): the policy
+   * (a level, or the policy file as given) and the log's path. The log covers the control
+   * plane's whole life, which may hold other runs (compare): the run's events are those between
+   * startedAt and endedAt. Absent: the server audited nothing, or apfbench did not start it.
+   */
+  audit: z.object({ policy: z.string(), log: z.string() }).optional(),
   /** kube-apiserver's own figures for the run. */
   server: serverSectionSchema.optional(),
   /** Why `server` is missing, when /metrics could not be read. */

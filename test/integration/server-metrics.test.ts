@@ -108,7 +108,12 @@ describe('startMetricsSampler', () => {
     expect(times.at(-1)).toBe(result.after.scrapedAt);
     for (const point of result.series) {
       expect(point.priorityLevels['global-default']?.nominalLimitSeats).toBeGreaterThan(0);
+      // The server process's own cost, at every scrape (server.cpuSeconds, server.peakRssBytes).
+      expect(point.cpuSeconds).toBeGreaterThan(0);
+      expect(point.residentMemoryBytes).toBeGreaterThan(0);
     }
+    const cpu = result.series.map((p) => p.cpuSeconds ?? 0);
+    expect(cpu).toEqual([...cpu].sort((a, b) => a - b));
     const first = result.series[0]?.priorityLevels['global-default']?.dispatchedTotal ?? 0;
     const last = result.series.at(-1)?.priorityLevels['global-default']?.dispatchedTotal ?? 0;
     expect(last - first).toBeGreaterThanOrEqual(12);

@@ -341,6 +341,29 @@ describe('flowControlPoint', () => {
   });
 });
 
+describe('flowControlPoint of the server process', () => {
+  const text = [
+    '# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.',
+    '# TYPE process_cpu_seconds_total counter',
+    'process_cpu_seconds_total 42.5',
+    '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+    '# TYPE process_resident_memory_bytes gauge',
+    'process_resident_memory_bytes 3.2e+08',
+  ].join('\n');
+
+  it('keeps its CPU and resident memory', () => {
+    const point = flowControlPoint(parseSnapshot(text, 5));
+    expect(point.cpuSeconds).toBe(42.5);
+    expect(point.residentMemoryBytes).toBe(320_000_000);
+  });
+
+  it('leaves them out where the server does not expose them', () => {
+    const point = flowControlPoint(after);
+    expect(point).not.toHaveProperty('cpuSeconds');
+    expect(point).not.toHaveProperty('residentMemoryBytes');
+  });
+});
+
 describe('clientCountsAsServer', () => {
   it('renames verbs as apiserver_request_total does and sums by key', () => {
     const byKey = {

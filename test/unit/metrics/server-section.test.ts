@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { PriorityLevelSummary } from '../../../src/metrics/server-metrics.js';
 import {
   agrees,
+  buildServerSection,
   clientSideOf,
   crossCheck,
   explainDifference,
@@ -167,5 +168,50 @@ describe('explainedCrossCheck', () => {
       difference: { abandoned: 140, inFlightAtEnd: 0, other: 0 },
       explained: true,
     });
+  });
+});
+
+describe('buildServerSection: the server process over the measured window', () => {
+  const point = (t: number, cpuSeconds?: number, residentMemoryBytes?: number) => ({
+    t,
+    priorityLevels: {},
+    ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
+    ...(residentMemoryBytes === undefined ? {} : { residentMemoryBytes }),
+  });
+  const sampled = (series: ReturnType<typeof point>[]) => ({
+    before: { scrapedAt: 0, families: new Map() },
+    after: { scrapedAt: 0, families: new Map() },
+    series,
+    failedScrapes: 0,
+  });
+  const client = { groups: {}, throttledByGroup: {} };
+
+  it('adds its CPU and peak memory within the window', () => {
+    const section = buildServerSection(
+      sampled([
+        point(0, 100, 5e8),
+        point(2000, 104, 6e8),
+        point(4000, 110, 7e8),
+        point(6000, 111, 9e8),
+      ]),
+      client,
+      { intervalMs: 2000, window: { fromMs: 1000, toMs: 4000 } },
+    );
+    // Half of 100 → 104, all of 104 → 110.
+    expect(section.cpuSeconds).toBe(8);
+    expect(section.peakRssBytes).toBe(7e8);
+  });
+
+  it('leaves them out where the server does not expose them, or without a window', () => {
+    const bare = buildServerSection(sampled([point(0), point(2000)]), client, {
+      intervalMs: 2000,
+      window: { fromMs: 0, toMs: 2000 },
+    });
+    expect(bare).not.toHaveProperty('cpuSeconds');
+    expect(bare).not.toHaveProperty('peakRssBytes');
+    const noWindow = buildServerSection(sampled([point(0, 1, 1), point(2000, 2, 1)]), client, {
+      intervalMs: 2000,
+    });
+    expect(noWindow).not.toHaveProperty('cpuSeconds');
   });
 });
