@@ -28,6 +28,11 @@ export interface DeriveOptions {
   readonly top?: number;
   /** Hash user names (groups are kept: they decide the FlowSchema). */
   readonly anonymize: boolean;
+  /**
+   * `exact`: each flow's group re-issues every recorded request at its recorded offset (the
+   * tally must have kept them); merged "other" groups stay `timeline`.
+   */
+  readonly mode?: 'timeline' | 'exact';
   /** Payload bytes of a write whose size the log's level did not record. */
   readonly defaultSize: number;
   /** The window the tally kept, epoch ms; else the first and last request's. */
@@ -256,6 +261,8 @@ export function deriveScenario(
     const overflowed = members.reduce((n, f) => n + f.overflowed, 0);
     if (overflowed > 0) unrep('request kinds past the per-flow cap', overflowed);
     const mix: ReplayMixEntryInput[] = [];
+    /** A kind's index in its flow → its entry's in `mix` (a single flow's). */
+    const entryOfKind = new Map<number, number>();
     let represented = 0;
     for (const k of kinds.sort((a, b) => b.count - a.count)) {
       const why = unrepresentable(k.kind);
@@ -264,6 +271,7 @@ export function deriveScenario(
         continue;
       }
       represented += k.count;
+      entryOfKind.set(k.index, mix.length);
       mix.push(mixEntryOf(k, opts.defaultSize));
       const r = k.kind.resource;
       if (k.kind.named === true && (r === 'configmaps' || r === 'secrets')) {
@@ -285,12 +293,15 @@ export function deriveScenario(
     // Requests that cannot be replayed are left out of the rates too, not sent as other kinds.
     const keep = represented / Math.max(1, total - overflowed);
     const factor = (keep * opts.scale * opts.speed) / stepSeconds / members.length;
+    const exact =
+      opts.mode === 'exact' && members.length === 1 ? exactRequests(members[0]!, entryOfKind) : {};
     actors.push({
       name,
       type: REPLAY_TYPE,
       count: members.length,
       identity,
       groups: [...members[0]!.groups],
+      ...exact,
       resolution: formatDuration(Math.max(1, Math.round(opts.resolutionMs / opts.speed))),
       rates: counts.map((c) => round3(c * factor)),
       mix,
@@ -309,6 +320,22 @@ export function deriveScenario(
     unrep(`requests of ${ADMIN_GROUP} users (exempt; never replayed)`, f.count);
     return false;
   });
+  /** A flow's represented requests in time order, as offsets from the start and mix entries. */
+  const exactRequests = (flow: FlowTally, entryOfKind: ReadonlyMap<number, number>) => {
+    const log = flow.requests;
+    if (log === undefined) return {};
+    const order: number[] = [];
+    for (let i = 0; i < log.length; i++) {
+      if (entryOfKind.has(log.kinds[i]!)) order.push(i);
+    }
+    order.sort((a, b) => log.times[a]! - log.times[b]!);
+    return {
+      mode: 'exact' as const,
+      offsets: order.map((i) => Math.round(((log.times[i]! - firstMs) / opts.speed) * 10) / 10),
+      entries: order.map((i) => entryOfKind.get(log.kinds[i]!)!),
+    };
+  };
+
   const top = opts.top ?? loadFlows.length;
   for (const flow of loadFlows.slice(0, top)) {
     const user = replayUser(flow.user, opts.anonymize);

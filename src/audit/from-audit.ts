@@ -47,10 +47,14 @@ export async function fromAudit(
   names: readonly string[],
   opts: FromAuditOptions,
 ): Promise<FromAuditResult> {
-  const tally = new Tally(Math.max(1, Math.floor(opts.resolutionMs / TALLY_STEPS_PER_STEP)), {
-    ...(opts.fromMs === undefined ? {} : { fromMs: opts.fromMs }),
-    ...(opts.toMs === undefined ? {} : { toMs: opts.toMs }),
-  });
+  const tally = new Tally(
+    Math.max(1, Math.floor(opts.resolutionMs / TALLY_STEPS_PER_STEP)),
+    {
+      ...(opts.fromMs === undefined ? {} : { fromMs: opts.fromMs }),
+      ...(opts.toMs === undefined ? {} : { toMs: opts.toMs }),
+    },
+    opts.mode === 'exact',
+  );
   await readAuditLogs(names, tally, opts);
   const { scenario, summary } = deriveScenario(tally, opts);
   const warnings = warningsOf(summary);

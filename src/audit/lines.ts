@@ -50,18 +50,28 @@ export async function* linesOf(
   try {
     for await (const chunk of stream) {
       let start = 0;
-      let buf = chunk;
       if (carry !== undefined) {
-        buf = Buffer.concat([carry, chunk]);
+        // Only the line that spans the two chunks is joined, not the whole chunk.
+        const nl = chunk.indexOf(10);
+        if (nl === -1) {
+          carry = Buffer.concat([carry, chunk]);
+          continue;
+        }
+        const joined = Buffer.concat([carry, chunk.subarray(0, nl)]);
+        const end =
+          joined.length > 0 && joined[joined.length - 1] === 13 ? joined.length - 1 : joined.length;
         carry = undefined;
-      }
-      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-        const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
         line++;
-        yield { text: buf.toString('utf8', start, end), line };
+        yield { text: joined.toString('utf8', 0, end), line };
         start = nl + 1;
       }
-      if (start < buf.length) carry = buf.subarray(start);
+      for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+        const end = nl > start && chunk[nl - 1] === 13 ? nl - 1 : nl;
+        line++;
+        yield { text: chunk.toString('utf8', start, end), line };
+        start = nl + 1;
+      }
+      if (start < chunk.length) carry = chunk.subarray(start);
     }
   } catch (err) {
     if (carry !== undefined && carry.length > 0) {

@@ -96,6 +96,8 @@ export class CappedSet {
 /** The requests of one kind in one flow. */
 export interface KindTally {
   readonly kind: RequestKind;
+  /** Its place in its flow's map (insertion order), as RequestLog names it. */
+  readonly index: number;
   count: number;
   readonly codes: Map<number, number>;
   readonly names: CappedSet;
@@ -140,6 +142,29 @@ export class StepCounter {
   }
 }
 
+/**
+ * Every request of a flow, for exact replay: its received time and its kind (the index of its
+ * KindTally in the flow's map, in insertion order). 12 bytes a request: kept only when asked.
+ */
+export class RequestLog {
+  times = new Float64Array(64);
+  kinds = new Uint32Array(64);
+  length = 0;
+
+  push(ms: number, kind: number): void {
+    if (this.length === this.times.length) {
+      const times = new Float64Array(this.length * 2);
+      const kinds = new Uint32Array(this.length * 2);
+      times.set(this.times);
+      kinds.set(this.kinds);
+      this.times = times;
+      this.kinds = kinds;
+    }
+    this.times[this.length] = ms;
+    this.kinds[this.length++] = kind;
+  }
+}
+
 /** One flow: a user with its groups, as APF's flow distinguisher by user sees it. */
 export interface FlowTally {
   readonly key: string;
@@ -150,6 +175,8 @@ export interface FlowTally {
   /** Requests of kinds past KINDS_PER_FLOW_CAP. */
   overflowed: number;
   readonly steps: StepCounter;
+  /** Each request, when the tally keeps them (exact replay). */
+  readonly requests?: RequestLog;
   firstMs: number;
   lastMs: number;
 }
@@ -171,8 +198,9 @@ export interface InputTally {
   brokeBecause?: string;
 }
 
+/** A user with its groups as given: an API server lists a user's groups in the same order. */
 export const flowKeyOf = (user: string, groups: readonly string[]) =>
-  `${user}\u0000${[...groups].sort().join('\u0000')}`;
+  `${user}\u0000${groups.join('\u0000')}`;
 
 /** Everything a log adds up to; `add` once per request, in any order. */
 export class Tally {
@@ -188,6 +216,8 @@ export class Tally {
   constructor(
     readonly resolutionMs: number,
     readonly window: { readonly fromMs?: number; readonly toMs?: number } = {},
+    /** Keep every request's time and kind, for exact replay: memory grows with the log. */
+    readonly keepRequests = false,
   ) {}
 
   add(r: AuditRequest): void {
@@ -210,6 +240,7 @@ export class Tally {
         kinds: new Map(),
         overflowed: 0,
         steps: new StepCounter(),
+        ...(this.keepRequests ? { requests: new RequestLog() } : {}),
         firstMs: r.receivedMs,
         lastMs: r.receivedMs,
       };
@@ -229,6 +260,7 @@ export class Tally {
       }
       k = {
         kind,
+        index: flow.kinds.size,
         count: 0,
         codes: new Map(),
         names: new CappedSet(),
@@ -239,6 +271,7 @@ export class Tally {
       };
       flow.kinds.set(kindKey, k);
     }
+    flow.requests?.push(r.receivedMs, k.index);
     k.count++;
     k.durationMs += r.durationMs;
     k.codes.set(r.code, (k.codes.get(r.code) ?? 0) + 1);

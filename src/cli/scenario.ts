@@ -81,6 +81,12 @@ function fromAuditCommand(y: Argv) {
         coerce: positiveInteger('top', 100_000),
       },
       anonymize: { type: 'boolean', default: false, describe: 'hash user names (groups are kept)' },
+      mode: {
+        choices: ['timeline', 'exact'] as const,
+        default: 'timeline' as const,
+        describe:
+          'timeline: per-flow rates and mix; exact: every recorded request at its offset (memory grows with the log)',
+      },
       size: {
         type: 'string',
         default: '1Ki',
@@ -112,6 +118,12 @@ const MiB = 1024 * 1024;
  * next to it. Lines that are not events are warned about here and named in the summary.
  */
 async function fromAuditHandler(argv: FromAuditArgs): Promise<void> {
+  if (argv.mode === 'exact' && argv.scale !== 1) {
+    throw badFlag(
+      'scale',
+      'applies to --mode timeline only: exact mode sends each recorded request once',
+    );
+  }
   if (argv.from !== undefined && argv.to !== undefined && argv.to <= argv.from) {
     throw badFlag('to', 'must be after --from');
   }
@@ -141,6 +153,7 @@ async function fromAuditHandler(argv: FromAuditArgs): Promise<void> {
       scale: argv.scale,
       ...(argv.top === undefined ? {} : { top: argv.top }),
       anonymize: argv.anonymize,
+      mode: argv.mode,
       defaultSize: argv.size,
       ...(argv.from === undefined ? {} : { fromMs: argv.from }),
       ...(argv.to === undefined ? {} : { toMs: argv.to }),

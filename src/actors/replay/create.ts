@@ -5,14 +5,17 @@ import {
   type KubeResponse,
   type Resource,
 } from '../../kube/index.js';
+import { dispatcherFor } from '../../timing/dispatcher.js';
 import {
   createSchedule,
+  dispatch,
   meanCount,
   spreadPhase,
+  type Schedule,
   type ScheduleSpec,
 } from '../../timing/schedule.js';
 import type { ActorFactory, ActorInstance } from '../actor.js';
-import { runOpenLoop } from '../open-loop.js';
+import { InFlight, runOpenLoop } from '../open-loop.js';
 import { sendRecorded } from '../send.js';
 import { fixtureNames, mixPicker, tenantBodies, tenantPatch } from '../tenant/create.js';
 import type { ReplayActorGroup, ReplayMixEntry } from './schema.js';
@@ -32,8 +35,15 @@ export function replaySchedule(group: ReplayActorGroup, instance: ActorInstance)
     : { kind: 'ramping', startRate, stages, phase: spreadPhase(instance.index, instance.count) };
 }
 
+/** Exact mode's schedule: the recorded offsets themselves. */
+export function offsetSchedule(offsets: readonly number[]): Schedule {
+  let k = 0;
+  return { next: () => (k < offsets.length ? offsets[k++] : undefined) };
+}
+
 /** The requests of every instance with an intended time before `untilMs`. */
 export function replayExpectedRequests(group: ReplayActorGroup, untilMs: number): number {
+  if (group.mode === 'exact') return (group.offsets ?? []).filter((t) => t < untilMs).length;
   return group.count * meanCount(replaySchedule(group, { index: 0, count: group.count }), untilMs);
 }
 
@@ -209,13 +219,37 @@ export const createReplay: ActorFactory<ReplayActorGroup> = (group, instance, ct
     }
   };
 
+  /**
+   * Exact mode: the k-th send is the k-th recorded request, on the open-loop engine as every
+   * type's (a send due while the cap is reached is dropped, its lag recorded when it starts).
+   */
+  const runExact = async (offsets: readonly number[], entries: readonly number[]) => {
+    const dispatcher = dispatcherFor(ctx.clock);
+    const inFlight = new InFlight(ctx.collector, group.maxInFlight, () => dispatcher.poke());
+    let k = 0;
+    await dispatch({
+      schedule: offsetSchedule(offsets),
+      clock: ctx.clock,
+      originMs: ctx.originMs,
+      deadlineMs: ctx.deadlineMs,
+      signal: ctx.signal,
+      onSend: (intendedMs, actualMs) => {
+        const entry = group.mix[entries[k++]!]!;
+        inFlight.start(intendedMs, actualMs, (due) => start(entry, due));
+      },
+    });
+    await inFlight.drained();
+  };
+
   return {
     run: () =>
-      runOpenLoop(
-        ctx,
-        createSchedule(replaySchedule(group, instance), ctx.rng.fork('schedule')),
-        group.maxInFlight,
-        (intendedMs) => start(pick(), intendedMs),
-      ),
+      group.mode === 'exact'
+        ? runExact(group.offsets ?? [], group.entries ?? [])
+        : runOpenLoop(
+            ctx,
+            createSchedule(replaySchedule(group, instance), ctx.rng.fork('schedule')),
+            group.maxInFlight,
+            (intendedMs) => start(pick(), intendedMs),
+          ),
   };
 };

@@ -99,8 +99,8 @@ const mixEntrySchema = withRule(
   },
 );
 
-export const replaySchema = z
-  .strictObject({
+export const replaySchema = withRule(
+  z.strictObject({
     name: dnsLabel,
     type: z.literal(REPLAY_TYPE),
     count: instanceCount.describe(
@@ -115,7 +115,21 @@ export const replaySchema = z
       .array(z.string().min(1))
       .describe("The user's groups, which decide its FlowSchema.")
       .default([]),
-    mode: z.enum(['timeline']).default('timeline'),
+    mode: z
+      .enum(['timeline', 'exact'])
+      .describe(
+        'timeline: open-loop rates following `rates` with the mix by weight; exact: each ' +
+          'recorded request (`offsets`, `entries`) at its recorded offset.',
+      )
+      .default('timeline'),
+    offsets: z
+      .array(z.number().min(0))
+      .describe("exact: each request's send time, ms from the start, in increasing order.")
+      .optional(),
+    entries: z
+      .array(integer.min(0))
+      .describe('exact: the index in `mix` of each request of `offsets`.')
+      .optional(),
     arrival: z
       .enum(['constant', 'poisson'])
       .describe('Sends spread evenly over each step, or as a Poisson process at its rate.')
@@ -143,11 +157,37 @@ export const replaySchema = z
           'its priority level under the default FlowSchemas (an estimate). Informational.',
       )
       .optional(),
-  })
-  .transform(({ identity, ...group }) => ({
-    ...group,
-    identity: identity ?? `${group.name}-{i}`,
-  }));
+  }),
+  (group, valid, report) => {
+    if (!valid('mode')) return;
+    const exactFields = (['offsets', 'entries'] as const).filter((f) => group[f] !== undefined);
+    if (group.mode !== 'exact') {
+      for (const f of exactFields) report([f], 'only allowed with mode exact');
+      return;
+    }
+    if (exactFields.length < 2) {
+      report([], 'mode exact needs offsets and entries');
+      return;
+    }
+    if (valid('count') && group.count !== 1) report(['count'], 'must be 1 with mode exact');
+    if (!valid('offsets') || !valid('entries')) return;
+    const offsets = group.offsets!;
+    const entries = group.entries!;
+    if (offsets.length !== entries.length) {
+      report(['entries'], `must have as many items as offsets (${offsets.length})`);
+    }
+    const at = offsets.findIndex((t, i) => i > 0 && t < offsets[i - 1]!);
+    if (at !== -1) report(['offsets', at], 'must not be less than the offset before it');
+    if (Array.isArray(group.mix)) {
+      const bad = entries.findIndex((e) => e >= group.mix.length);
+      if (bad !== -1)
+        report(['entries', bad], `must be an index of mix (below ${group.mix.length})`);
+    }
+  },
+).transform(({ identity, ...group }) => ({
+  ...group,
+  identity: identity ?? `${group.name}-{i}`,
+}));
 
 export type ReplayActorGroup = z.output<typeof replaySchema>;
 export type ReplayActorGroupInput = z.input<typeof replaySchema>;
