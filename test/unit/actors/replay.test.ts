@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+  createReplay,
   replayExpectedRequests,
   readQuery,
   replaySchedule,
 } from '../../../src/actors/replay/create.js';
+import {
+  FlowControlNames,
+  KubeClient,
+  type RequestSpec,
+  type Transport,
+} from '../../../src/kube/index.js';
+import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
+import { FakeClock } from '../../../src/timing/clock.js';
 import type { ReplayActorGroup } from '../../../src/actors/replay/schema.js';
 import { parseScenario } from '../../../src/actors/scenario.js';
 import { formatProblem } from '../../../src/validation/problems.js';
@@ -88,6 +97,89 @@ mix:
       'inline.yaml:13:11 spec.actors[0].mix[1]: needs either resource or path',
       'inline.yaml:14:31 spec.actors[0].mix[2].path: only allowed with verb get (got /healthz)',
       'inline.yaml:15:61 spec.actors[0].mix[3].namespaced: a replay writes only in its namespace (got false)',
+    ]);
+  });
+});
+
+describe('exact mode', () => {
+  it('sends each recorded request, in order, at its recorded offset', async () => {
+    const group = groupOf(`count: 1
+mode: exact
+rates: [1]
+offsets: [0, 250, 250.5, 1200]
+entries: [0, 1, 0, 1]
+mix:
+  - { verb: get, path: /healthz, weight: 2 }
+  - { verb: list, resource: configmaps, weight: 2, limit: 5 }`);
+    const clock = new FakeClock();
+    const sends: { path: string; at: number }[] = [];
+    const transport = {
+      send: (spec: RequestSpec) => {
+        sends.push({ path: spec.path, at: clock.now() });
+        const now = performance.now();
+        return Promise.resolve({
+          status: 200,
+          body: undefined,
+          bytes: 0,
+          sentAt: now,
+          headersAt: now,
+          doneAt: now,
+          flowSchemaUID: undefined,
+          priorityLevelUID: undefined,
+          retryAfterSeconds: undefined,
+          error: undefined,
+        });
+      },
+    } as unknown as Transport;
+    const scenario = replayScenario(`count: 1\nrates: [1]\n${mix}`);
+    if (!scenario.ok) throw new Error('scenario');
+    const collector = new GroupIntervalCollector('flow-a');
+    const actor = createReplay(
+      group,
+      { index: 0, count: 1 },
+      {
+        client: new KubeClient(transport, { name: 'alice', token: 't' }),
+        names: new FlowControlNames(),
+        collector,
+        rng: createRng(1),
+        clock,
+        originMs: 0,
+        deadlineMs: 5000,
+        signal: new AbortController().signal,
+        run: { id: 'r', scenario: scenario.scenario, labelKey: 'apfbench.dev/run' },
+      },
+    );
+    const done = actor.run();
+    await clock.advanceTo(5000);
+    await done;
+    expect(sends.map((s) => s.path)).toEqual([
+      '/healthz',
+      '/api/v1/namespaces/apfbench/configmaps?limit=5',
+      '/healthz',
+      '/api/v1/namespaces/apfbench/configmaps?limit=5',
+    ]);
+    // Each at its offset, or after it by less than the dispatcher's step (its schedule lag).
+    sends.forEach((s, k) => {
+      const offset = group.offsets![k]!;
+      expect(s.at).toBeGreaterThanOrEqual(offset);
+      expect(s.at - offset).toBeLessThan(1);
+    });
+    expect(collector.snapshot(0)[0]).toMatchObject({ sent: 4, dropped: 0 });
+  });
+
+  it('refuses offsets and entries that do not fit', () => {
+    const parsed = replayScenario(`count: 2
+mode: exact
+rates: [1]
+offsets: [5, 3]
+entries: [0, 1, 0]
+mix:
+  - { verb: get, path: /healthz, weight: 1 }`);
+    expect(parsed.ok ? [] : parsed.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'spec.actors[0].count: must be 1 with mode exact',
+      'spec.actors[0].offsets[1]: must not be less than the offset before it',
+      'spec.actors[0].entries: must have as many items as offsets (2)',
+      'spec.actors[0].entries[1]: must be an index of mix (below 1)',
     ]);
   });
 });

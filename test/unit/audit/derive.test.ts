@@ -21,8 +21,12 @@ const options: DeriveOptions = {
 };
 
 /** A tally at the resolution from-audit uses (a tenth of a step), of these events. */
-function tallyOf(events: readonly EventFields[], window: { fromMs?: number; toMs?: number } = {}) {
-  const tally = new Tally(1000, window);
+function tallyOf(
+  events: readonly EventFields[],
+  window: { fromMs?: number; toMs?: number } = {},
+  keepRequests = false,
+) {
+  const tally = new Tally(1000, window, keepRequests);
   for (const e of events) {
     const parsed = parseAuditLine(auditLine(e));
     if (parsed.kind !== 'request') throw new Error(`not a request: ${JSON.stringify(parsed)}`);
@@ -166,6 +170,33 @@ describe('deriveScenario', () => {
     expect(summary.notRepresented).toEqual([{ what: 'patch of nodes/status', count: 10 }]);
     expect(scenario.spec.actors[0]!.rates).toEqual([1]);
     expect(scenario.spec.actors[0]!.mix.map((e) => e.verb)).toEqual(['list']);
+  });
+
+  it('in exact mode, lists each represented request in time order with its mix entry', () => {
+    const patchStatus = {
+      ...node,
+      verb: 'patch',
+      uri: '/api/v1/nodes/n1/status',
+      objectRef: { resource: 'nodes', subresource: 'status', name: 'n1', apiVersion: 'v1' },
+    };
+    // Logged when they completed, out of order: a watch ends after later requests.
+    const events: EventFields[] = [
+      { ...node, atMs: T0 + 1000 },
+      { ...node, atMs: T0 + 3000 },
+      { ...patchStatus, atMs: T0 + 2000 },
+      { ...node, verb: 'watch', atMs: T0 },
+      { ...node, atMs: T0 + 2500 },
+    ];
+    const { scenario } = deriveScenario(tallyOf(events, {}, true), {
+      ...options,
+      mode: 'exact',
+      speed: 2,
+    });
+    const g = scenario.spec.actors[0]!;
+    expect(g.mode).toBe('exact');
+    expect(g.offsets).toEqual([0, 500, 1250, 1500]);
+    expect(g.entries!.map((e) => g.mix[e]!.verb)).toEqual(['watch', 'list', 'list', 'list']);
+    expect(parseScenario(stringify(scenario), 'exact.yaml').ok).toBe(true);
   });
 
   it('never replays an admin (system:masters) flow', () => {
