@@ -17,7 +17,7 @@ import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fromAudit } from '../src/audit/index.js';
-import { auditLine, T0, type EventFields } from '../test/support/audit.js';
+import { auditLine, deriveDefaults, T0, type EventFields } from '../test/support/audit.js';
 
 const { values } = parseArgs({
   options: {
@@ -141,15 +141,7 @@ async function generate(sizeBytes: number): Promise<void> {
 
 async function measure(): Promise<void> {
   const started = performance.now();
-  const { summary } = await fromAudit([file], {
-    name: 'bench',
-    resolutionMs: 10_000,
-    speed: 1,
-    scale: 1,
-    anonymize: false,
-    defaultSize: 1024,
-    strict: true,
-  });
+  const { summary } = await fromAudit([file], { ...deriveDefaults, strict: true });
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
     JSON.stringify({

@@ -12,7 +12,7 @@ import {
   clientCountsAsServer,
   requestCountsByVerbResourceCode,
 } from '../../src/metrics/server-metrics.js';
-import { auditLine, T0, type EventFields } from '../support/audit.js';
+import { auditLine, deriveDefaults, T0, type EventFields } from '../support/audit.js';
 import { useLocalTarget } from '../support/cluster.js';
 import { scenarioFromYaml } from '../support/scenario.js';
 
@@ -77,11 +77,8 @@ it('replays each flow’s recorded requests, counted by the server, in its recor
     if (parsed.kind === 'request') tally.add(parsed.request);
   }
   const { scenario: derived } = deriveScenario(tally, {
+    ...deriveDefaults,
     name: 'replay-it',
-    resolutionMs: 10_000,
-    speed: 1,
-    scale: 1,
-    anonymize: false,
     defaultSize: 256,
   });
   // Cleanup after the second scrape, so that the server's counts between them are the run's.

@@ -20,6 +20,16 @@ export interface EventFields {
 
 export const T0 = Date.parse('2026-12-02T10:00:00Z');
 
+/** from-audit's defaults, as the CLI passes them. */
+export const deriveDefaults = {
+  name: 'replay',
+  resolutionMs: 10_000,
+  speed: 1,
+  scale: 1,
+  anonymize: false,
+  defaultSize: 1024,
+} as const;
+
 /** RFC 3339 with microseconds, as the API server writes its timestamps. */
 const micro = (ms: number) => new Date(ms).toISOString().replace(/(\.\d{3})Z$/, '$1000Z');
 

@@ -13,6 +13,7 @@ import {
 } from '../../../src/kube/index.js';
 import { GroupIntervalCollector } from '../../../src/metrics/timeline-collector.js';
 import { FakeClock } from '../../../src/timing/clock.js';
+import { kubeResponse } from '../../support/response.js';
 import type { ReplayActorGroup } from '../../../src/actors/replay/schema.js';
 import { parseScenario } from '../../../src/actors/scenario.js';
 import { formatProblem } from '../../../src/validation/problems.js';
@@ -116,19 +117,7 @@ mix:
     const transport = {
       send: (spec: RequestSpec) => {
         sends.push({ path: spec.path, at: clock.now() });
-        const now = performance.now();
-        return Promise.resolve({
-          status: 200,
-          body: undefined,
-          bytes: 0,
-          sentAt: now,
-          headersAt: now,
-          doneAt: now,
-          flowSchemaUID: undefined,
-          priorityLevelUID: undefined,
-          retryAfterSeconds: undefined,
-          error: undefined,
-        });
+        return Promise.resolve(kubeResponse(200));
       },
     } as unknown as Transport;
     const scenario = replayScenario(`count: 1\nrates: [1]\n${mix}`);

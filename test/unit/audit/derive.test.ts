@@ -9,16 +9,9 @@ import {
 } from '../../../src/audit/derive.js';
 import { parseAuditLine } from '../../../src/audit/event.js';
 import { resourceVersionSemantics, Tally } from '../../../src/audit/tally.js';
-import { auditLine, T0, type EventFields } from '../../support/audit.js';
+import { auditLine, deriveDefaults, T0, type EventFields } from '../../support/audit.js';
 
-const options: DeriveOptions = {
-  name: 'replay',
-  resolutionMs: 10_000,
-  speed: 1,
-  scale: 1,
-  anonymize: false,
-  defaultSize: 1024,
-};
+const options: DeriveOptions = deriveDefaults;
 
 /** A tally at the resolution from-audit uses (a tenth of a step), of these events. */
 function tallyOf(

@@ -6,17 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromAudit, type FromAuditOptions } from '../../../src/audit/index.js';
 import { linesOf } from '../../../src/audit/lines.js';
 import { ApfbenchError } from '../../../src/errors.js';
-import { auditLine, T0 } from '../../support/audit.js';
+import { auditLine, deriveDefaults, T0 } from '../../support/audit.js';
 
-const options: FromAuditOptions = {
-  name: 'replay',
-  resolutionMs: 10_000,
-  speed: 1,
-  scale: 1,
-  anonymize: false,
-  defaultSize: 1024,
-  strict: false,
-};
+const options: FromAuditOptions = { ...deriveDefaults, strict: false };
 
 let dir: string;
 beforeAll(async () => {
