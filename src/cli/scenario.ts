@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Argv } from 'yargs';
-import { stringify } from 'yaml';
+import { Document, isScalar, isSeq, visit } from 'yaml';
 import { fromAudit, summaryMarkdown, type ReadProgress } from '../audit/index.js';
 import { ApfbenchError } from '../errors.js';
 import { parseDuration, parseSize } from '../validation/units.js';
@@ -108,6 +108,19 @@ function fromAuditCommand(y: Argv) {
 
 type FromAuditArgs = Awaited<ReturnType<ReturnType<typeof fromAuditCommand>['parseAsync']>>;
 
+/** The scenario as YAML, lists of numbers (rates, offsets, entries) on one line each. */
+export function scenarioYaml(scenario: unknown): string {
+  const doc = new Document(scenario);
+  visit(doc, {
+    Seq(_, seq) {
+      if (isSeq(seq) && seq.items.every((i) => isScalar(i) && typeof i.value === 'number')) {
+        seq.flow = true;
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
 /** `foo.yaml` → `foo.summary.md`, next to it. */
 export const summaryPathOf = (out: string) => `${out.replace(/\.ya?ml$/, '')}.summary.md`;
 
@@ -162,7 +175,7 @@ async function fromAuditHandler(argv: FromAuditArgs): Promise<void> {
       signal,
     });
     printer.done();
-    await writeFile(argv.out, stringify(result.scenario, { lineWidth: 0 }));
+    await writeFile(argv.out, scenarioYaml(result.scenario));
     await writeFile(summaryPath, summaryMarkdown(result.summary, basename(argv.out)));
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
     const s = result.summary;
