@@ -10,6 +10,7 @@ const layers = [
   'check',
   'report',
   'result',
+  'audit',
   'actors',
   'cluster',
   'profile',

@@ -48,6 +48,9 @@ export const ERROR_CODES = {
     'the audit log of a local control plane cannot be written where it was asked to go',
   ),
   APFBENCH_BAD_APISERVER_ARG: invalid('an --apiserver-arg for a kind cluster is not key=value'),
+  APFBENCH_BAD_AUDIT_LOG: invalid(
+    'an audit log cannot be read, holds no request a scenario can be derived from, or (with --strict) has lines that are not audit events',
+  ),
   APFBENCH_BAD_DIR: invalid('cluster up --dir cannot be read or holds files that are not its own'),
   APFBENCH_BAD_FLAG: invalid('a command-line flag or API-server flag has a bad value'),
   APFBENCH_BAD_STOP: invalid(

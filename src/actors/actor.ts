@@ -165,10 +165,11 @@ export interface ActorDefinition<G extends ActorGroupBase, S extends z.ZodObject
    */
   readonly heartbeats?: (sections: z.output<S>) => HeartbeatsSection;
   /**
-   * Groups the instances' users belong to, when they are impersonated (see IdentityResolver).
+   * Groups the instances' users belong to, when they are impersonated (see IdentityResolver):
+   * the same for every group of the type, or each group's own (a replay's recorded groups).
    * Omitted: the tenants' group.
    */
-  readonly identityGroups?: readonly string[];
+  readonly identityGroups?: readonly string[] | ((group: G) => readonly string[]);
   /**
    * The default of the `transport` block's `connection` for this type: `per-actor` for a
    * component that is one process with its own connection in a real cluster. Omitted: `shared`.

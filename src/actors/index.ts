@@ -12,6 +12,7 @@ import type { ActorDefinition } from './actor.js';
 import { controller } from './controller/index.js';
 import { kubelet } from './kubelet/index.js';
 import { podChurn } from './pod-churn/index.js';
+import { replay } from './replay/index.js';
 import { scheduler } from './scheduler/index.js';
 import { tenant } from './tenant/index.js';
 
@@ -30,6 +31,7 @@ export const actors = {
   controller,
   scheduler,
   'pod-churn': podChurn,
+  replay,
 } as const;
 
 /** The `type` of an actor group. */

@@ -12,6 +12,8 @@ import { profileCommand } from './profile.js';
 import { reportCommand, reportHandler } from './report.js';
 import { runCommand, runHandler } from './run.js';
 import { sweepCommand, sweepHandler } from './sweep.js';
+import { scenarioCommand } from './scenario.js';
+import { keepStdinDash } from './stdin-dash.js';
 import { validateCommand, validateHandler } from './validate.js';
 
 /**
@@ -23,7 +25,7 @@ export async function main(args: string[]): Promise<number> {
   let failure: number | undefined;
   let code: number | undefined;
   try {
-    await yargs(joinNegativeValues(args))
+    await yargs(keepStdinDash(joinNegativeValues(args)))
       .scriptName('apfbench')
       .usage(
         '$0 <command> [options]\n\nLoad and fairness benchmarks for the Kubernetes API server under API Priority and Fairness.',
@@ -32,6 +34,11 @@ export async function main(args: string[]): Promise<number> {
         'cluster',
         'start, stop and inspect a local control plane (etcd + kube-apiserver)',
         clusterCommand,
+      )
+      .command(
+        'scenario',
+        'make scenarios: from-audit derives one from audit logs',
+        scenarioCommand,
       )
       .command('profile', 'validate, diff, apply and restore APF profiles by hand', profileCommand)
       .command(

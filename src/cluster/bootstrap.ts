@@ -1,5 +1,5 @@
 import { ok, resources, type KubeClient, type KubeObject } from '../kube/index.js';
-import { loadNamespace, tenantGroup } from './identities.js';
+import { loadNamespace, replayGroup, tenantGroup } from './identities.js';
 
 /** The ClusterRole load identities get; nodes are authorized by the Node authorizer instead. */
 export const loadRoleName = 'apfbench:load';
@@ -61,6 +61,7 @@ export async function bootstrapLoadIdentities(admin: KubeClient): Promise<void> 
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: loadRoleName },
         subjects: [
           { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: tenantGroup },
+          { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: replayGroup },
           {
             apiGroup: 'rbac.authorization.k8s.io',
             kind: 'Group',

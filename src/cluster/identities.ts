@@ -48,6 +48,12 @@ export interface IdentitiesFile {
 }
 
 export const tenantGroup = 'apfbench:tenants';
+/**
+ * The group every user given with its own groups (a replayed flow's) also gets: RBAC lets it work
+ * on the load's resources, as it does the tenants' group; no FlowSchema names it, so its flows
+ * are classified by their recorded groups alone.
+ */
+export const replayGroup = 'apfbench:replay';
 export const loadNamespace = 'apfbench';
 
 export function nodeName(i: number): string {
@@ -66,11 +72,33 @@ const componentUsers: readonly string[] = [
   'system:kube-controller-manager',
 ];
 
-/** `extraTenants` adds tenant users by name (those a scenario's identity templates produce). */
+/** A user a scenario names with the groups it must have (a replay group's recorded ones). */
+export interface ExtraUser {
+  readonly user: string;
+  readonly groups: readonly string[];
+}
+
+/** Groups every authenticated user has: the API server adds them, a token file need not. */
+const IMPLICIT_GROUPS = new Set(['system:authenticated']);
+
+/**
+ * `extraTenants` adds users by name (those a scenario's identity templates produce): node and
+ * service-account users get the groups the API server gives them, other users the tenants'
+ * group, or, given as an ExtraUser, their own groups (a replayed flow's, so that it falls into
+ * the same FlowSchema as the recorded one).
+ */
 export function generateIdentities(
   counts: IdentityCounts,
-  extraTenants: readonly string[] = [],
+  extraTenants: readonly (string | ExtraUser)[] = [],
 ): IdentitiesFile {
+  const ownGroups = new Map(
+    extraTenants.flatMap((u) =>
+      typeof u === 'string'
+        ? []
+        : [[u.user, [...u.groups.filter((g) => !IMPLICIT_GROUPS.has(g)), replayGroup]]],
+    ),
+  );
+  const extraNames = extraTenants.map((u) => (typeof u === 'string' ? u : u.user));
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   return {
     version: 1,
@@ -79,24 +107,26 @@ export function generateIdentities(
     nodes: [
       ...new Set([
         ...range(counts.nodes).map(nodeName),
-        ...extraTenants.flatMap((u) => nodeUser.exec(u)?.[1] ?? []),
+        ...extraNames.flatMap((u) => nodeUser.exec(u)?.[1] ?? []),
       ]),
     ].map((name) => ({
       nodeName: name,
       user: `system:node:${name}`,
-      groups: ['system:nodes'],
+      groups: ownGroups.has(`system:node:${name}`)
+        ? ['system:nodes', replayGroup]
+        : ['system:nodes'],
       token: token(),
     })),
     tenants: [
       ...new Set([
         ...range(counts.tenants).map((i) => `tenant-${i}`),
-        ...extraTenants.filter(
+        ...extraNames.filter(
           (u) => !serviceAccountUser.test(u) && !componentUsers.includes(u) && !nodeUser.test(u),
         ),
       ]),
     ].map((user) => ({
       user,
-      groups: [tenantGroup],
+      groups: ownGroups.get(user) ?? [tenantGroup],
       token: token(),
     })),
     // Service-account users a scenario names get the groups the API server gives service accounts.
@@ -105,7 +135,7 @@ export function generateIdentities(
         ...range(counts.serviceAccounts).map(
           (i) => `system:serviceaccount:${loadNamespace}:controller-${i}`,
         ),
-        ...extraTenants.filter((u) => serviceAccountUser.test(u)),
+        ...extraNames.filter((u) => serviceAccountUser.test(u)),
       ]),
     ].map((user) => {
       const [, namespace = '', name = ''] = serviceAccountUser.exec(user) ?? [];
@@ -113,7 +143,11 @@ export function generateIdentities(
         namespace,
         name,
         user,
-        groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+        groups: [
+          'system:serviceaccounts',
+          `system:serviceaccounts:${namespace}`,
+          ...(ownGroups.has(user) ? [replayGroup] : []),
+        ],
         token: token(),
       };
     }),

@@ -31,6 +31,7 @@ import {
   generateIdentities,
   issueCertificates,
   readIdentitiesFile,
+  type ExtraUser,
   type IdentitiesFile,
   type IdentityCounts,
 } from './identities.js';
@@ -62,8 +63,8 @@ export interface LocalClusterOptions extends BinaryOptions {
   /** Where the data goes; a fresh temporary directory when left out. */
   readonly dir?: string | undefined;
   readonly identities?: Partial<IdentityCounts>;
-  /** Tenant user names to issue tokens for, besides `tenant-<i>`. */
-  readonly extraTenants?: readonly string[];
+  /** Users to issue tokens for, besides `tenant-<i>` (generateIdentities says with which groups). */
+  readonly extraTenants?: readonly (string | ExtraUser)[];
   readonly maxRequestsInflight?: number | undefined;
   readonly maxMutatingRequestsInflight?: number | undefined;
   /** Extra kube-apiserver flags as `key=value` (without `--`); they override apfbench's. */

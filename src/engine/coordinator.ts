@@ -147,9 +147,10 @@ function withIdentities(
   );
   return instances.map((instance) => {
     const { group, auth, where } = groups.get(instance.group)!;
+    const groupsOf = definitionOf(group).identityGroups;
     const identity = identities.resolve(
       expandIdentity(group.identity, instance.index),
-      definitionOf(group).identityGroups,
+      typeof groupsOf === 'function' ? groupsOf(group) : groupsOf,
       auth,
       where,
     );

@@ -3,6 +3,7 @@ import {
   readIdentitiesFile,
   startLocalCluster,
   type BinaryOptions,
+  type ExtraUser,
   type LocalCluster,
 } from '../cluster/index.js';
 import { ApfbenchError } from '../errors.js';
@@ -15,6 +16,7 @@ import {
   type ClusterSelection,
   type ResolvedKubeconfig,
 } from '../kube/index.js';
+import { definitionOf } from '../actors/index.js';
 import type { Scenario } from '../actors/scenario.js';
 import type { RunTarget } from './coordinator.js';
 import { expandIdentity } from '../scenario/identity.js';
@@ -49,10 +51,15 @@ export interface OpenTarget {
 }
 
 /** Every user name a scenario's identity templates produce. */
-export function scenarioUsers(scenario: Scenario): string[] {
-  return scenario.spec.actors.flatMap((g) =>
-    Array.from({ length: g.count }, (_, i) => expandIdentity(g.identity, i)),
-  );
+export function scenarioUsers(scenario: Scenario): (string | ExtraUser)[] {
+  return scenario.spec.actors.flatMap((g) => {
+    const groupsOf = definitionOf(g).identityGroups;
+    return Array.from({ length: g.count }, (_, i) => {
+      const user = expandIdentity(g.identity, i);
+      // A type whose groups are each group's own (a replay's recorded ones) gets a token in them.
+      return typeof groupsOf === 'function' ? { user, groups: groupsOf(g) } : user;
+    });
+  });
 }
 
 async function serverVersion(admin: KubeClient): Promise<string> {

@@ -37,8 +37,11 @@ export function tenantSchedule(
   return steadySchedule(group.rate, group.arrival, instance, durationMs);
 }
 
-/** Picks mix entries by weight with the instance's random stream. */
-export function mixPicker(mix: readonly MixEntry[], next: () => number): () => MixEntry {
+/** Picks mix entries by weight with the instance's random stream (a replay's mix too). */
+export function mixPicker<E extends { readonly weight: number }>(
+  mix: readonly E[],
+  next: () => number,
+): () => E {
   const total = mix.reduce((s, e) => s + e.weight, 0);
   let acc = 0;
   const cumulative = mix.map((e) => (acc += e.weight / total));

@@ -129,7 +129,7 @@ describe('a type added through the same builders', () => {
     expect(parsed.problems.map(formatProblem)).toEqual([
       'inline.yaml:7:46 spec.actors[0].rate: must be > 0 (got -1/s)',
       'inline.yaml:8:15 spec.actors[1].name: is already the name of spec.actors[0] (got e)',
-      'inline.yaml:8:24 spec.actors[1].type: must be one of tenant, kubelet, controller, scheduler, pod-churn, echo (got nope)',
+      'inline.yaml:8:24 spec.actors[1].type: must be one of tenant, kubelet, controller, scheduler, pod-churn, replay, echo (got nope)',
     ]);
   });
 

@@ -28,3 +28,18 @@ it('gives service-account users a scenario names the groups of service accounts,
     'system:kube-controller-manager',
   ]);
 });
+
+it('gives a user named with its groups (a replayed flow) those groups and apfbench:replay, the implicit one left out', () => {
+  const ids = generateIdentities({ nodes: 0, tenants: 0, serviceAccounts: 0 }, [
+    { user: 'alice', groups: ['team-a', 'system:authenticated'] },
+    { user: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] },
+    'quiet-0',
+  ]);
+  expect(ids.tenants.map((t) => [t.user, t.groups])).toEqual([
+    ['alice', ['team-a', 'apfbench:replay']],
+    ['quiet-0', ['apfbench:tenants']],
+  ]);
+  expect(ids.nodes.map((n) => [n.user, n.groups])).toEqual([
+    ['system:node:n1', ['system:nodes', 'apfbench:replay']],
+  ]);
+});
