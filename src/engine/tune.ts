@@ -155,7 +155,6 @@ export async function tune(plan: TunePlan, opts: TuneOptions): Promise<TuneDoc> 
   const planned = plannedRuns(plan.dims, plan.maxRuns);
   const total = planned + FINALISTS;
   const profileName = `tuned-${plan.scenario.metadata.name}`.slice(0, 63).replace(/-+$/, '');
-  checkProfiles([{ profile: plan.base, file: 'base' }], local);
   await mkdir(opts.out, { recursive: true });
   const snapshotFile = profileSnapshotFile(opts.out);
   const trials: TuneTrial[] = [];
@@ -169,6 +168,8 @@ export async function tune(plan: TunePlan, opts: TuneOptions): Promise<TuneDoc> 
 
   const profileFor = (c: Candidate) =>
     profileOf(plan.base, plan.dims, c, profileName, `apfbench tune: ${candidateLabel(c)}`);
+  // Server flags in the space are refused on a cluster apfbench did not start, before any run.
+  checkProfiles([{ profile: profileFor(baseCandidate(plan.dims)), file: 'the space' }], local);
 
   async function targetFor(profile: Profile): Promise<RunTarget> {
     const args = apiserverArgsOf(profile);
