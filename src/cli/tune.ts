@@ -24,6 +24,7 @@ import {
   assertTargetFiles,
   clusterSelectionOf,
   defaultOutDir,
+  durationFlag,
   integerFlag,
   scenarioArguments,
   scenarioOverridesOf,
@@ -31,6 +32,7 @@ import {
   targetOptionsOf,
 } from './options.js';
 import { formatSeconds, progressPrinter } from './progress.js';
+import { parseDuration } from '../validation/units.js';
 
 export function tuneCommand(y: Argv) {
   return scenarioArguments(y).options({
@@ -55,6 +57,12 @@ export function tuneCommand(y: Argv) {
       type: 'string',
       describe:
         'a metric path to maximise among the candidates that meet every budget (noisy.requests.total); default: the fewest 429s',
+    },
+    settle: {
+      type: 'string',
+      default: '5s',
+      describe: 'pause between runs, after one run restored APF and before the next applies',
+      coerce: durationFlag('settle'),
     },
     'dry-run': {
       type: 'boolean',
@@ -94,7 +102,7 @@ function checkObjective(objective: string | undefined, plan: Pick<TunePlan, 'sce
 }
 
 /** The plan as lines: the dimensions, the strategy, the budgets and the expected wall time. */
-export function tunePlanLines(plan: TunePlan, local: boolean): string[] {
+export function tunePlanLines(plan: TunePlan, local: boolean, settleMs: number): string[] {
   const spec = plan.scenario.spec;
   const strategy = strategyOf(plan.dims, plan.maxRuns);
   const runs = plannedRuns(plan.dims, plan.maxRuns);
@@ -106,7 +114,7 @@ export function tunePlanLines(plan: TunePlan, local: boolean): string[] {
       profiles: serverFlags && local ? runs + FINALISTS : 1,
       repeat: 1,
       durationMs: spec.duration,
-      settleMs: 0,
+      settleMs,
       fixtureObjects,
       local,
     }) / (serverFlags && local ? runs + FINALISTS : 1);
@@ -116,7 +124,7 @@ export function tunePlanLines(plan: TunePlan, local: boolean): string[] {
     strategy === 'grid'
       ? `  strategy: grid, every candidate once (${runs} run(s) <= --max-runs ${plan.maxRuns})`
       : `  strategy: coordinate search, one setting at a time from the first values, keeping the best: ${runs} run(s) (of ${coordinateRuns(plan.dims)}; --max-runs ${plan.maxRuns})`,
-    `  then the ${FINALISTS} best that meet every budget once more: up to ${runs + FINALISTS} run(s) of ${formatSeconds(spec.duration / 1000)}`,
+    `  then the ${FINALISTS} best that meet every budget once more: up to ${runs + FINALISTS} run(s) of ${formatSeconds(spec.duration / 1000)}, ${formatSeconds(settleMs / 1000)} settle between runs`,
     `  budgets: ${plan.budgets.map((b) => b.expr ?? b.metric ?? '').join(', ')}`,
     `  objective: ${plan.objective === undefined ? 'fewest 429s' : `maximise ${plan.objective}`}`,
     `expected wall time: about ${formatSeconds(expected / 1000)}`,
@@ -183,7 +191,9 @@ export async function tuneHandler(argv: TuneArgs): Promise<number> {
   await assertFaultsOnLocal(scenario, argv.scenario, argv);
   assertScenarioWorkers(scenario, argv.scenario, argv.workers);
   const cluster = clusterSelectionOf(argv);
-  process.stdout.write(`${tunePlanLines(plan, cluster === undefined).join('\n')}\n`);
+  const parsedSettle = parseDuration(argv.settle ?? '0s');
+  const settleMs = parsedSettle.ok ? parsedSettle.value : 0;
+  process.stdout.write(`${tunePlanLines(plan, cluster === undefined, settleMs).join('\n')}\n`);
   if (argv['dry-run']) return 0;
   await assertTargetFiles(argv);
   const out = argv.out ?? `${defaultOutDir(scenario.metadata.name)}-tune`;
@@ -198,6 +208,7 @@ export async function tuneHandler(argv: TuneArgs): Promise<number> {
     doc = await tune(plan, {
       out,
       target: targetOptionsOf(argv, printer.onPhase, printer.counter('building the control plane')),
+      settleMs,
       signal: abort.signal,
       workers: argv.workers,
       onPhase: printer.onPhase,

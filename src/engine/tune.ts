@@ -2,6 +2,7 @@
 // applied and restored around its run (compare's path), scores every run against the budgets,
 // repeats the finalists, and writes the winner as a ready profile, every run and tune.json.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Scenario } from '../actors/scenario.js';
@@ -53,6 +54,8 @@ export interface TunePlan {
 export interface TuneOptions {
   readonly out: string;
   readonly target: Omit<TargetOptions, 'apiserverArgs'>;
+  /** Pause between one run's end (its restore) and the next run's start, as sweep's --settle. */
+  readonly settleMs: number;
   readonly signal?: AbortSignal;
   readonly workers?: number | undefined;
   readonly onPhase?: (line: string) => void;
@@ -201,6 +204,10 @@ export async function tune(plan: TunePlan, opts: TuneOptions): Promise<TuneDoc> 
     const file = join(opts.out, dir, 'profile.yaml');
     await writeFile(file, stringify(profile));
     say(`run ${runNo} of ${total}: ${candidateLabel(candidate)}`);
+    if (runNo > 1 && opts.settleMs > 0) {
+      say(`settling for ${opts.settleMs / 1000}s`);
+      await sleep(opts.settleMs, undefined, { signal: opts.signal }).catch(() => {});
+    }
     const run = await targetFor(profile);
     const result = await runLevel(plan.scenario, run, { profile, file }, join(opts.out, dir), {
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
