@@ -64,6 +64,7 @@ export const ERROR_CODES = {
     meaning: 'hack/control-plane/go.mod lacks a module the control-plane build needs',
   },
   APFBENCH_BAD_OUT: invalid('--out is not a directory that can be written'),
+  APFBENCH_BAD_OBJECTIVE: invalid("--objective is not a metric path of the scenario's results"),
   APFBENCH_BAD_PAIRS: invalid('--victim and --noisy do not pair up, or name unknown groups'),
   APFBENCH_BAD_SNAPSHOT: invalid('the file is not a JSON profile snapshot written by apfbench'),
   APFBENCH_BINARY_MISSING: invalid('a given etcd or kube-apiserver binary is not executable'),
@@ -107,6 +108,7 @@ export const ERROR_CODES = {
   APFBENCH_INVALID_PROFILE: invalid('a profile file has problems'),
   APFBENCH_INVALID_RESULT: invalid('a result.json given to check is missing or not valid'),
   APFBENCH_INVALID_SCENARIO: invalid('a scenario file has problems'),
+  APFBENCH_INVALID_SPACE: invalid('a tune space file has problems'),
   APFBENCH_KIND_FAILED: environment('kind create cluster failed'),
   APFBENCH_KIND_MISSING: environment('--provider kind needs kind, which is not on PATH'),
   APFBENCH_KUBE_API: environment('an API request that setup cannot do without failed'),
@@ -168,6 +170,11 @@ export const ERROR_CODES = {
     'more than 5 % of sends got no HTTP response (status degraded); --allow-errors accepts it',
   ),
   APFBENCH_SWEEP_FAILED: environment('sweep stopped before every level had run'),
+  APFBENCH_TUNE_FAILED: environment('tune stopped before every planned run had finished'),
+  APFBENCH_TUNE_NO_WINNER: {
+    kind: 'check-failed',
+    meaning: 'tune ran its candidates and none met every budget',
+  },
   APFBENCH_SWEEP_SCHEMA_VERSION: invalid(
     'sweep.json was written by an apfbench with another schemaVersion',
   ),

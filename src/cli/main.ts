@@ -14,6 +14,7 @@ import { runCommand, runHandler } from './run.js';
 import { sweepCommand, sweepHandler } from './sweep.js';
 import { scenarioCommand } from './scenario.js';
 import { keepStdinDash } from './stdin-dash.js';
+import { tuneCommand, tuneHandler } from './tune.js';
 import { validateCommand, validateHandler } from './validate.js';
 
 /**
@@ -76,6 +77,12 @@ export async function main(args: string[]): Promise<number> {
         'run a scenario at rising load levels under each APF profile and find where each breaks',
         sweepCommand,
         deferred(sweepHandler),
+      )
+      .command(
+        'tune <scenario>',
+        'search APF settings from a space file for the profile that meets every budget and maximises an objective',
+        tuneCommand,
+        deferred(tuneHandler),
       )
       .command(
         'demo',
