@@ -172,7 +172,11 @@ export async function tune(plan: TunePlan, opts: TuneOptions): Promise<TuneDoc> 
   const profileFor = (c: Candidate) =>
     profileOf(plan.base, plan.dims, c, profileName, `apfbench tune: ${candidateLabel(c)}`);
   // Server flags in the space are refused on a cluster apfbench did not start, before any run.
-  checkProfiles([{ profile: profileFor(baseCandidate(plan.dims)), file: 'the space' }], local);
+  await checkProfiles(
+    [{ profile: profileFor(baseCandidate(plan.dims)), file: 'the space' }],
+    local,
+    opts.target.auditPolicy,
+  );
 
   async function targetFor(profile: Profile): Promise<RunTarget> {
     const args = apiserverArgsOf(profile);
