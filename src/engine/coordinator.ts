@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { RUN_LABEL, definitionOf, transportOf } from '../actors/index.js';
+import { RUN_LABEL, definitionOf } from '../actors/index.js';
 import { bootstrapLoadIdentities } from '../cluster/bootstrap.js';
 import { whenAborted } from '../errors.js';
 import {
@@ -137,10 +137,7 @@ function withIdentities(
       g.name,
       {
         group: g,
-        auth: authChoiceOf(
-          'auth' in g ? g.auth : undefined,
-          transportOf(g, scenario.spec.transport).connection,
-        ),
+        auth: authChoiceOf('auth' in g ? g.auth : undefined),
         where: `spec.actors[${i}] (${g.name})`,
       },
     ]),

@@ -2,7 +2,7 @@ import type { IdentitiesFile } from '../cluster/identities.js';
 import { tenantGroup } from '../cluster/identities.js';
 import { ApfbenchError } from '../errors.js';
 import type { Identity } from '../kube/index.js';
-import type { AuthMode, ConnectionMode } from '../scenario/index.js';
+import type { AuthMode } from '../scenario/index.js';
 
 /**
  * How an instance authenticates: its client certificate (`certificate`, an error when the
@@ -12,12 +12,13 @@ import type { AuthMode, ConnectionMode } from '../scenario/index.js';
 export type AuthChoice = 'certificate' | 'token' | 'either';
 
 /**
- * How a group's instances authenticate, by its `auth` and its resolved connection: as `auth`
- * says, and without one by certificate where there is one, on connections of their own (a shared
- * pool carries many users, which only tokens can tell apart).
+ * How a group's instances authenticate: as its `auth` says, else by token. Certificates are not
+ * the default yet: with each of 200 kubelets presenting its own certificate over h2 per-actor
+ * connections, test/integration/heartbeats.test.ts saw 10-20 % fewer renewals than with tokens on
+ * a loaded 2-core machine, and the cause is not found (README, Transport).
  */
-export function authChoiceOf(auth: AuthMode | undefined, connection: ConnectionMode): AuthChoice {
-  return auth ?? (connection === 'per-actor' ? 'either' : 'token');
+export function authChoiceOf(auth: AuthMode | undefined): AuthChoice {
+  return auth ?? 'token';
 }
 
 /**

@@ -54,15 +54,16 @@ function recordedLog(): string[] {
       requestObject: { kind: 'ConfigMap', data: { k: 'v'.repeat(300) } },
       code: 201,
     }),
+    // The node lists Leases: its writes would be refused by NodeRestriction, which lets a node
+    // write only its own Lease in kube-node-lease, and a replay writes in its own namespace.
     ...every(20, 1, {
       ...node,
-      verb: 'update',
-      uri: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/replayed-1',
+      verb: 'list',
+      uri: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
       objectRef: {
         resource: 'leases',
         apiGroup: 'coordination.k8s.io',
         namespace: 'kube-node-lease',
-        name: 'replayed-1',
         apiVersion: 'v1',
       },
     }),
@@ -100,8 +101,7 @@ it('replays each flow’s recorded requests, counted by the server, in its recor
   const aliceGroup = result.actors['flow-alice']!.requests;
   const nodeGroup = result.actors['flow-system-node-replayed-1']!.requests;
   expect(aliceGroup.dropped).toBe(0);
-  // Every recorded request once, by verb: 400 GETs, 100 LISTs, 40 CREATEs; the first of the
-  // node's 20 Lease updates finds no Lease and creates it.
+  // Every recorded request once, by verb: 400 GETs, 100 LISTs, 40 CREATEs; the node's 20 LISTs.
   const byVerb = (q: typeof aliceGroup) => {
     const counts: Record<string, number> = {};
     for (const [key, n] of Object.entries(q.byKey)) {
@@ -121,7 +121,7 @@ it('replays each flow’s recorded requests, counted by the server, in its recor
     'get configmaps 200',
     'list configmaps 200',
   ]);
-  expect(byVerb(nodeGroup)).toEqual({ 'create leases 201': 1, 'update leases 200': 19 });
+  expect(byVerb(nodeGroup)).toEqual({ 'list leases 200': 20 });
 
   // The server counted exactly these ConfigMap requests, and the fixture's create.
   const server = Object.fromEntries(

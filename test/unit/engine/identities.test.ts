@@ -84,10 +84,9 @@ describe('IdentityResolver', () => {
 });
 
 it.each([
-  [undefined, 'per-actor', 'either'],
-  [undefined, 'shared', 'token'],
-  ['token', 'per-actor', 'token'],
-  ['certificate', 'per-actor', 'certificate'],
-] as const)('auth %s over a %s connection is %s', (auth, connection, expected) => {
-  expect(authChoiceOf(auth, connection)).toBe(expected);
+  [undefined, 'token'],
+  ['token', 'token'],
+  ['certificate', 'certificate'],
+] as const)('auth %s is %s', (auth, expected) => {
+  expect(authChoiceOf(auth)).toBe(expected);
 });
