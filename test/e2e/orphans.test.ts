@@ -3,13 +3,12 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterState, LocalCluster } from '../../src/cluster/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ClusterState } from '../../src/cluster/index.js';
 import { RUN_DIR_PREFIX } from '../../src/cluster/index.js';
-import type { KubeClient } from '../../src/kube/index.js';
 import { flowControlState } from '../support/flowcontrol.js';
 import { runCli } from '../support/cli.js';
-import { startTestCluster } from '../support/cluster.js';
+import { useTestCluster } from '../support/cluster.js';
 import { pidsMentioning } from '../support/processes.js';
 
 /** True while `pid` exists and is not a zombie (an orphan's new parent may be slow to reap it). */
@@ -75,16 +74,7 @@ describe.skipIf(process.env.KUBEBUILDER_ASSETS !== undefined)(
 );
 
 describe('apfbench run --profile killed with SIGKILL on a cluster from a kubeconfig', () => {
-  let cluster: LocalCluster;
-  let admin: KubeClient;
-  beforeAll(async () => {
-    cluster = await startTestCluster();
-    admin = cluster.admin();
-  });
-  afterAll(async () => {
-    await admin?.transport.close();
-    await cluster?.stop();
-  });
+  const env = useTestCluster();
 
   it('said at the start where the snapshot is, and that snapshot puts the objects back', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-orphans-profile-'));
@@ -107,7 +97,7 @@ spec:
       mix: [{ verb: list, resource: configmaps, weight: 1 }]
 `,
     );
-    const before = await flowControlState(admin);
+    const before = await flowControlState(env.admin);
     const out = join(dir, 'out');
     const snapshot = join(out, 'profile-snapshot.json');
     let pid = 0;
@@ -117,7 +107,7 @@ spec:
         'run',
         scenario,
         '--kubeconfig',
-        cluster.kubeconfigPath,
+        env.cluster.kubeconfigPath,
         '--profile',
         'profiles/isolate-tenants.yaml',
         '--out',
@@ -140,7 +130,7 @@ spec:
     );
     expect(existsSync(snapshot)).toBe(true);
     // Killed: nothing restored the profile.
-    expect(await flowControlState(admin)).not.toEqual(before);
+    expect(await flowControlState(env.admin)).not.toEqual(before);
 
     const restore = await runCli([
       'profile',
@@ -148,9 +138,9 @@ spec:
       '--snapshot',
       snapshot,
       '--kubeconfig',
-      cluster.kubeconfigPath,
+      env.cluster.kubeconfigPath,
     ]);
     expect(restore.code).toBe(0);
-    expect(await flowControlState(admin)).toEqual(before);
+    expect(await flowControlState(env.admin)).toEqual(before);
   });
 });

@@ -1,12 +1,10 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCluster } from '../../src/cluster/index.js';
-import type { KubeClient } from '../../src/kube/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Sweep } from '../../src/result/result.js';
 import { runCli } from '../support/cli.js';
-import { startTestCluster } from '../support/cluster.js';
+import { useTestCluster } from '../support/cluster.js';
 import { flowControlState } from '../support/flowcontrol.js';
 
 /** Levels of 3 s: one tenant LISTing ConfigMaps at the rate the sweep varies. */
@@ -99,22 +97,11 @@ describe('apfbench sweep', () => {
   });
 
   describe('against a cluster from a kubeconfig', () => {
-    let cluster: LocalCluster;
-    let admin: KubeClient;
-
-    beforeAll(async () => {
-      cluster = await startTestCluster();
-      admin = cluster.admin();
-    });
-
-    afterAll(async () => {
-      await admin?.transport.close();
-      await cluster?.stop();
-    });
+    const env = useTestCluster();
 
     it('on Ctrl-C keeps the finished levels in a partial sweep.json, restores APF and exits 130', async () => {
       const out = join(await mkdtemp(join(tmpdir(), 'apfbench-e2e-sweep-int-')), 'out');
-      const before = await flowControlState(admin);
+      const before = await flowControlState(env.admin);
       let pid = 0;
       let interrupted = false;
       const res = await runCli(
@@ -130,7 +117,7 @@ describe('apfbench sweep', () => {
           '--profile',
           'profiles/isolate-tenants.yaml',
           '--kubeconfig',
-          cluster.kubeconfigPath,
+          env.cluster.kubeconfigPath,
           '--out',
           out,
           '--no-report',
@@ -166,7 +153,7 @@ describe('apfbench sweep', () => {
       // The second level, if it started, was cut short: never judged, and not completed.
       for (const run of sweep.runs.slice(1)) expect(run.status).toBe('aborted');
       await readFile(join(out, sweep.runs[0]!.result));
-      expect(await flowControlState(admin)).toEqual(before);
+      expect(await flowControlState(env.admin)).toEqual(before);
       expect(sweep.knees).toEqual([
         { profile: 'isolate-tenants', row: 0, knee: null, holdsUpTo: 0 },
       ]);

@@ -1,12 +1,10 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCluster } from '../../src/cluster/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TuneDoc } from '../../src/engine/tune.js';
-import type { KubeClient } from '../../src/kube/index.js';
 import { repoRoot, runCli } from '../support/cli.js';
-import { startTestCluster } from '../support/cluster.js';
+import { useTestCluster } from '../support/cluster.js';
 import { flowControlState } from '../support/flowcontrol.js';
 
 /** Runs of 3 s: one tenant LISTing ConfigMaps. */
@@ -101,22 +99,11 @@ describe('apfbench tune', () => {
   });
 
   describe('against a cluster from a kubeconfig', () => {
-    let cluster: LocalCluster;
-    let admin: KubeClient;
-
-    beforeAll(async () => {
-      cluster = await startTestCluster();
-      admin = cluster.admin();
-    });
-
-    afterAll(async () => {
-      await admin?.transport.close();
-      await cluster?.stop();
-    });
+    const env = useTestCluster();
 
     it('runs both candidates and the finalists, writes a profile that validates, restores APF', async () => {
       const out = join(dir, 'out');
-      const before = await flowControlState(admin);
+      const before = await flowControlState(env.admin);
       const res = await runCli(
         [
           'tune',
@@ -128,7 +115,7 @@ describe('apfbench tune', () => {
           '--settle',
           '2s',
           '--kubeconfig',
-          cluster.kubeconfigPath,
+          env.cluster.kubeconfigPath,
           '--out',
           out,
         ],
@@ -163,7 +150,7 @@ describe('apfbench tune', () => {
       const valid = await runCli(['profile', 'validate', profile]);
       expect(valid.stderr).toBe('');
       expect(valid.code).toBe(0);
-      expect(await flowControlState(admin)).toEqual(before);
+      expect(await flowControlState(env.admin)).toEqual(before);
     });
   });
 });

@@ -3,23 +3,13 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LocalCluster } from '../../src/cluster/index.js';
-import { resources, type KubeClient } from '../../src/kube/index.js';
+import { expect, it } from 'vitest';
+import { resources } from '../../src/kube/index.js';
 import type { RunResult } from '../../src/result/result.js';
 import { runCli } from '../support/cli.js';
-import { startTestCluster } from '../support/cluster.js';
+import { useTestCluster } from '../support/cluster.js';
 
-let cluster: LocalCluster;
-let admin: KubeClient;
-beforeAll(async () => {
-  cluster = await startTestCluster();
-  admin = cluster.admin();
-});
-afterAll(async () => {
-  await admin?.transport.close();
-  await cluster?.stop();
-});
+const env = useTestCluster();
 
 it('on Ctrl-C removes the webhook configuration it registered and exits 130', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'apfbench-e2e-webhooks-'));
@@ -51,13 +41,13 @@ spec:
   let registered: string[] = [];
   let interrupted = false;
   const res = await runCli(
-    ['run', scenario, '--kubeconfig', cluster.kubeconfigPath, '--out', out, '--no-report'],
+    ['run', scenario, '--kubeconfig', env.cluster.kubeconfigPath, '--out', out, '--no-report'],
     {
       onSpawn: (p) => (pid = p),
       onOutput: (_stdout, stderr) => {
         if (interrupted || !/sent [1-9]\d+/.test(stderr)) return;
         interrupted = true;
-        void admin.listAll(resources.validatingwebhookconfigurations).then((list) => {
+        void env.admin.listAll(resources.validatingwebhookconfigurations).then((list) => {
           registered = list.items.map((o) => o.metadata.name ?? '');
           process.kill(pid, 'SIGINT');
         });
@@ -73,6 +63,6 @@ spec:
   expect(registered).toEqual([`apfbench-${result.runId}-slow`]);
   expect(result.webhooks?.[0]?.calls).toBeGreaterThan(0);
   expect(res.stderr).toContain('removed 1 webhook configuration(s)');
-  const left = await admin.listAll(resources.validatingwebhookconfigurations);
+  const left = await env.admin.listAll(resources.validatingwebhookconfigurations);
   expect(left.items).toEqual([]);
 });

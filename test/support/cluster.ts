@@ -60,3 +60,23 @@ export function useLocalTarget(opts: Partial<LocalClusterOptions> = {}): {
   });
   return ctx;
 }
+
+/**
+ * A real control plane for the tests of one file, or of one describe block, that drive the CLI
+ * at it through its kubeconfig: started before all, stopped after all, with an admin client.
+ */
+export function useTestCluster(opts: Partial<LocalClusterOptions> = {}): {
+  cluster: LocalCluster;
+  admin: KubeClient;
+} {
+  const ctx = {} as { cluster: LocalCluster; admin: KubeClient };
+  beforeAll(async () => {
+    ctx.cluster = await startTestCluster(opts);
+    ctx.admin = ctx.cluster.admin();
+  });
+  afterAll(async () => {
+    await ctx.admin?.transport.close();
+    await ctx.cluster?.stop();
+  });
+  return ctx;
+}
